@@ -1,0 +1,215 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Every setting Kairos reads from the environment, parsed once at start-up. A wrong value stops start-up with
+ * a message that names the variable and what it expects; a secret's value is never repeated in that message.
+ */
+
+const SECRET_NAMES = new Set([
+  'DISCORD_TOKEN',
+  'X_BEARER_TOKEN',
+  'X_APP_KEY',
+  'X_APP_SECRET',
+  'X_ACCESS_TOKEN',
+  'X_ACCESS_SECRET',
+  'OPENAI_API_KEY',
+]);
+
+const snowflake = z.string().regex(/^\d{17,20}$/, 'a Discord id (17 to 20 digits)');
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as Europe/Amsterdam');
+
+const EnvSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  KAIROS_DB: z.string().default('./data/kairos.db'),
+  KAIROS_REPLAY_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing JSON-lines file').optional(),
+  KAIROS_EVENTS_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing events file').optional(),
+
+  BRAND_NAME: z.string().min(1).max(64).default('Oranje Air'),
+  BRAND_HANDLES: list.default(['OranjeAir']),
+  BRAND_TERMS: list.default(['Oranje Air', 'OranjeAir']),
+  BRAND_LANGUAGES: list.default(['en', 'nl']),
+
+  DISCORD_TOKEN: z.string().min(20, 'a bot token').optional(),
+  DISCORD_APPLICATION_ID: snowflake.optional(),
+  DISCORD_GUILD_ID: snowflake.optional(),
+  DISCORD_CHANNEL_ID: snowflake.optional(),
+  DISCORD_DIGEST_CHANNEL_ID: snowflake.optional(),
+  DISCORD_TEAM_ROLE_ID: snowflake.optional(),
+  DISCORD_API_URL: httpUrl.optional(),
+
+  X_MODE: z.enum(['off', 'stream', 'poll']).default('off'),
+  X_BEARER_TOKEN: z.string().min(10, 'an app-only bearer token').optional(),
+  X_API_URL: httpUrl.optional(),
+  X_BRAND_USER_ID: z.string().regex(/^\d+$/, 'a numeric X user id').optional(),
+  X_POLL_INTERVAL_SECONDS: int(15, 3600).default(60),
+  X_POST_REPLIES: bool.default(false),
+  X_APP_KEY: z.string().min(1).optional(),
+  X_APP_SECRET: z.string().min(1).optional(),
+  X_ACCESS_TOKEN: z.string().min(1).optional(),
+  X_ACCESS_SECRET: z.string().min(1).optional(),
+
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: httpUrl.optional(),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: int(1000, 300_000).default(20_000),
+  OPENAI_MAX_RETRIES: int(0, 10).default(2),
+  LLM_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.5),
+  LLM_MAX_CALLS_PER_HOUR: int(0, 100_000).default(60),
+  LLM_MAX_CALLS_PER_DAY: int(0, 1_000_000).default(500),
+  LLM_REDACT: bool.default(true),
+
+  TZ: timeZone.default('Europe/Amsterdam'),
+  DIGEST_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24 h)')
+    .default('09:00'),
+});
+
+export type Config = Readonly<{
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  dbPath: string;
+  replayFile?: string;
+  eventsFile?: string;
+  brand: { name: string; handles: string[]; terms: string[]; languages: string[] };
+  discord?: {
+    token: string;
+    applicationId: string;
+    guildId: string;
+    channelId: string;
+    digestChannelId?: string;
+    teamRoleId?: string;
+    apiUrl?: string;
+  };
+  x: {
+    mode: 'off' | 'stream' | 'poll';
+    bearerToken?: string;
+    apiUrl?: string;
+    brandUserId?: string;
+    pollIntervalSeconds: number;
+    replies?: { appKey: string; appSecret: string; accessToken: string; accessSecret: string };
+  };
+  llm?: {
+    apiKey: string;
+    baseUrl?: string;
+    model: string;
+    timeoutMs: number;
+    maxRetries: number;
+    minScore: number;
+    maxCallsPerHour: number;
+    maxCallsPerDay: number;
+    redact: boolean;
+  };
+  timeZone: string;
+  digestTime: string;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Kairos cannot start; fix these settings (see .env.example):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment into a Config; throws ConfigError naming every wrong variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty value (FOO= in .env) means "not set".
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = EnvSchema.safeParse(clean);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        const value = clean[name];
+        const shown = value === undefined || SECRET_NAMES.has(name) ? '' : ` (got ${JSON.stringify(value.slice(0, 60))})`;
+        const what = i.message.replace(/^Invalid (input|option): /, '');
+        return `${name}: ${what.startsWith('expected') ? what : `expected ${what}`}${shown}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let discord: Config['discord'];
+  if (e.DISCORD_TOKEN) {
+    for (const name of ['DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID', 'DISCORD_CHANNEL_ID'] as const) {
+      if (!e[name]) problems.push(`${name}: required when DISCORD_TOKEN is set`);
+    }
+    discord = {
+      token: e.DISCORD_TOKEN,
+      applicationId: e.DISCORD_APPLICATION_ID ?? '',
+      guildId: e.DISCORD_GUILD_ID ?? '',
+      channelId: e.DISCORD_CHANNEL_ID ?? '',
+      digestChannelId: e.DISCORD_DIGEST_CHANNEL_ID,
+      teamRoleId: e.DISCORD_TEAM_ROLE_ID,
+      apiUrl: e.DISCORD_API_URL,
+    };
+  }
+
+  if (e.X_MODE !== 'off' && !e.X_BEARER_TOKEN) problems.push(`X_BEARER_TOKEN: required when X_MODE is ${e.X_MODE}`);
+  let replies: Config['x']['replies'];
+  if (e.X_POST_REPLIES) {
+    for (const name of ['X_APP_KEY', 'X_APP_SECRET', 'X_ACCESS_TOKEN', 'X_ACCESS_SECRET'] as const) {
+      if (!e[name]) problems.push(`${name}: required when X_POST_REPLIES is true`);
+    }
+    replies = {
+      appKey: e.X_APP_KEY ?? '',
+      appSecret: e.X_APP_SECRET ?? '',
+      accessToken: e.X_ACCESS_TOKEN ?? '',
+      accessSecret: e.X_ACCESS_SECRET ?? '',
+    };
+  }
+  if (e.LLM_MAX_CALLS_PER_HOUR > e.LLM_MAX_CALLS_PER_DAY) {
+    problems.push('LLM_MAX_CALLS_PER_HOUR: must not exceed LLM_MAX_CALLS_PER_DAY');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  // A local OpenAI-compatible server often needs no key; its base URL alone turns the model on.
+  const llmKey = e.OPENAI_API_KEY ?? (e.OPENAI_BASE_URL ? 'local' : undefined);
+
+  return Object.freeze({
+    logLevel: e.LOG_LEVEL,
+    dbPath: e.KAIROS_DB,
+    replayFile: e.KAIROS_REPLAY_FILE,
+    eventsFile: e.KAIROS_EVENTS_FILE,
+    brand: { name: e.BRAND_NAME, handles: e.BRAND_HANDLES, terms: e.BRAND_TERMS, languages: e.BRAND_LANGUAGES },
+    discord,
+    x: {
+      mode: e.X_MODE,
+      bearerToken: e.X_BEARER_TOKEN,
+      apiUrl: e.X_API_URL,
+      brandUserId: e.X_BRAND_USER_ID,
+      pollIntervalSeconds: e.X_POLL_INTERVAL_SECONDS,
+      replies,
+    },
+    llm: llmKey
+      ? {
+          apiKey: llmKey,
+          baseUrl: e.OPENAI_BASE_URL,
+          model: e.OPENAI_MODEL,
+          timeoutMs: e.OPENAI_TIMEOUT_MS,
+          maxRetries: e.OPENAI_MAX_RETRIES,
+          minScore: e.LLM_MIN_SCORE,
+          maxCallsPerHour: e.LLM_MAX_CALLS_PER_HOUR,
+          maxCallsPerDay: e.LLM_MAX_CALLS_PER_DAY,
+          redact: e.LLM_REDACT,
+        }
+      : undefined,
+    timeZone: e.TZ,
+    digestTime: e.DIGEST_TIME,
+  });
+}

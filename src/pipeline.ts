@@ -1,0 +1,50 @@
+import type { Analyst } from './analyse/analyst';
+import type { Post } from './domain/post';
+import { isCardKind, type Triage } from './domain/verdict';
+import type { Logger } from './log';
+import type { Store } from './store/store';
+
+export type Triager = (post: Post) => Triage;
+
+export type IngestResult =
+  | { status: 'duplicate' }
+  | { status: 'processed'; triage: Triage; opportunityId: number | null };
+
+export interface PipelineDeps {
+  store: Store;
+  triage: Triager;
+  analyst: Analyst;
+  /** Names of the sinks each card is queued for (outbox rows). */
+  sinks: readonly string[];
+  log: Logger;
+  /** Called after a card was stored and queued, so couriers can deliver it now. */
+  onCard?: (opportunityId: number) => void;
+  /** Called for every new post with its verdict (trends, stats). */
+  onVerdict?: (post: Post, triage: Triage) => void;
+}
+
+/** normalise → triage → analyse → store → outbox. A post seen before is not processed again. */
+export class Pipeline {
+  constructor(private readonly deps: PipelineDeps) {}
+
+  async ingest(post: Post): Promise<IngestResult> {
+    const { store, triage, analyst, sinks, log } = this.deps;
+    if (store.hasPost(post)) return { status: 'duplicate' };
+    const verdict = triage(post);
+    let card: { analysis: Awaited<ReturnType<Analyst['analyse']>>; sinks: string[] } | undefined;
+    if (isCardKind(verdict.kind)) {
+      const kind = verdict.kind;
+      try {
+        card = { analysis: await analyst.analyse({ post, triage: { ...verdict, kind } }), sinks: [...sinks] };
+      } catch (err) {
+        // The analysts fall back on their own; reaching here is a bug, and the post is still recorded.
+        log.error({ err, post: post.id }, 'analysis failed; post stored without a card');
+      }
+    }
+    const recorded = store.recordPost(post, verdict, card);
+    if (!recorded) return { status: 'duplicate' };
+    this.deps.onVerdict?.(post, verdict);
+    if (recorded.opportunityId !== null) this.deps.onCard?.(recorded.opportunityId);
+    return { status: 'processed', triage: verdict, opportunityId: recorded.opportunityId };
+  }
+}

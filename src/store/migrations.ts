@@ -1,0 +1,119 @@
+/**
+ * The schema, as an append-only list: never edit a migration that has shipped, add a new one.
+ * Times are ISO-8601 UTC strings; JSON columns hold validated domain objects.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'posts, verdicts, opportunities, outbox, audit',
+    sql: `
+      CREATE TABLE posts (
+        id TEXT PRIMARY KEY,              -- platform:id
+        platform TEXT NOT NULL,
+        author_handle TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        json TEXT NOT NULL
+      );
+      CREATE INDEX posts_created ON posts (created_at);
+
+      CREATE TABLE verdicts (
+        post_id TEXT PRIMARY KEY REFERENCES posts (id),
+        kind TEXT NOT NULL CHECK (kind IN ('opportunity', 'risk', 'service', 'noise')),
+        score REAL NOT NULL,
+        signals TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX verdicts_kind ON verdicts (kind, at);
+
+      CREATE TABLE opportunities (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        post_id TEXT NOT NULL UNIQUE REFERENCES posts (id),
+        kind TEXT NOT NULL CHECK (kind IN ('opportunity', 'risk')),
+        score REAL NOT NULL,
+        signals TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('new', 'flagged', 'claimed', 'approved', 'dismissed')),
+        analysis TEXT NOT NULL,
+        gesture_id TEXT,
+        claimed_by TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX opportunities_status ON opportunities (status, created_at);
+
+      -- Cards are written here in the same transaction as the opportunity, then delivered from here:
+      -- a crash, an outage or a 429 never loses or doubles a card.
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        opportunity_id INTEGER NOT NULL REFERENCES opportunities (id),
+        sink TEXT NOT NULL,               -- 'console', 'discord', ...
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        message_id TEXT,
+        channel_id TEXT,
+        thread_id TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        UNIQUE (opportunity_id, sink)
+      );
+      CREATE INDEX outbox_pending ON outbox (status, id);
+
+      -- Who did what to which card, and why: the audit trail and the tuning data.
+      CREATE TABLE actions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        opportunity_id INTEGER NOT NULL REFERENCES opportunities (id),
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        reason TEXT,
+        detail TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX actions_opportunity ON actions (opportunity_id, id);
+      CREATE INDEX actions_at ON actions (at);
+    `,
+  },
+  {
+    version: 2,
+    name: 'watch terms, source cursors, digests, model usage',
+    sql: `
+      CREATE TABLE watch_terms (
+        term TEXT PRIMARY KEY COLLATE NOCASE,
+        kind TEXT NOT NULL CHECK (kind IN ('term', 'event')),
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL
+      );
+      CREATE TABLE cursors (
+        source TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE digests (
+        day TEXT PRIMARY KEY,             -- YYYY-MM-DD in the digest's time zone
+        sent_at TEXT NOT NULL,
+        late INTEGER NOT NULL DEFAULT 0,
+        message_id TEXT
+      );
+      CREATE TABLE llm_usage (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        model TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        outcome TEXT NOT NULL
+      );
+      CREATE INDEX llm_usage_at ON llm_usage (at);
+    `,
+  },
+];
