@@ -1,0 +1,46 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parsePostLine, type Post } from '../domain/post';
+import type { Source } from './source';
+
+export type JsonlLine = { line: number; ok: true; post: Post } | { line: number; ok: false; error: string };
+
+/** Reads JSON lines one at a time (constant memory); blank lines are skipped but still counted. */
+export async function* readJsonl(input: Readable): AsyncGenerator<JsonlLine> {
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  for await (const raw of rl) {
+    n++;
+    const line = raw.trim();
+    if (!line) continue;
+    const parsed = parsePostLine(line);
+    yield parsed.ok ? { line: n, ok: true, post: parsed.post } : { line: n, ok: false, error: parsed.error };
+  }
+}
+
+/**
+ * Replays a JSON-lines file of posts (KAIROS_REPLAY_FILE, `replay --input`, the demo stream). A line that is not a
+ * valid post is reported through onInvalid and skipped; the replay goes on.
+ */
+export class JsonlSource implements Source {
+  private stopped = false;
+
+  constructor(
+    readonly name: string,
+    private readonly path: string,
+    private readonly onInvalid: (line: number, error: string) => void = () => {},
+  ) {}
+
+  async start(emit: (post: Post) => Promise<void>): Promise<void> {
+    for await (const item of readJsonl(createReadStream(this.path, 'utf8'))) {
+      if (this.stopped) return;
+      if (item.ok) await emit(item.post);
+      else this.onInvalid(item.line, item.error);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+}
