@@ -116,4 +116,22 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX llm_usage_at ON llm_usage (at);
     `,
   },
+  {
+    version: 3,
+    name: 'replies sent on X',
+    sql: `
+      -- One row per card whose reply was sent to the fan on X. The row is claimed ('sending') before X is called,
+      -- so a double click or a retry never sends twice; a row left 'sending' by a crash is checked on X first.
+      CREATE TABLE x_replies (
+        opportunity_id INTEGER PRIMARY KEY REFERENCES opportunities (id),
+        status TEXT NOT NULL CHECK (status IN ('sending', 'sent')),
+        in_reply_to TEXT NOT NULL,
+        tweet_id TEXT,
+        url TEXT,
+        text TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        at TEXT NOT NULL
+      );
+    `,
+  },
 ];
