@@ -1,0 +1,156 @@
+import { engagement, type Post } from '../domain/post';
+import type { Kind, Signal, Triage } from '../domain/verdict';
+import type { TriageContext } from './context';
+import { detectLanguage } from './lang';
+import { LEX } from './lexicon';
+
+/** Lower-cased text with URLs dropped and hashtags unwrapped, which every pattern runs on. */
+export function normalise(text: string): string {
+  return text
+    .replace(/https?:\/\/\S+/g, ' ')
+    .replace(/#(\w+)/g, ' $1 ')
+    .replace(/[’‘]/g, "'")
+    .toLowerCase();
+}
+
+const clamp = (x: number) => Math.max(0, Math.min(1, x));
+
+/**
+ * How far a post can travel: its author's audience and what it has already done. 0 for an account of a few
+ * followers and no reposts, about 0.4 for 200 followers, about 0.9 for 200,000 or thousands of reposts.
+ */
+export function reachOf(post: Post): { score: number; reach: boolean; velocity: boolean } {
+  const m = engagement(post);
+  const followers = post.author.followers;
+  const spread = m.reposts + m.quotes + 0.5 * m.replies + 0.1 * m.likes;
+  const audience = clamp(Math.log10(followers + 1) / 6);
+  const traction = clamp(Math.log10(spread + 1) / 3.5);
+  const score = clamp(Math.max(audience, traction) + 0.1 * Math.min(audience, traction) + (post.author.verified ? 0.05 : 0));
+  return {
+    score,
+    reach: followers >= 10_000 || spread >= 150 || (post.author.verified === true && followers >= 2_000),
+    // Travelling well beyond its author's own audience: the start of something going viral.
+    velocity: m.reposts + m.quotes >= 50 && m.reposts + m.quotes >= followers * 0.05,
+  };
+}
+
+function includesAny(text: string, terms: readonly string[]): boolean {
+  for (const t of terms) if (t && text.includes(t)) return true;
+  return false;
+}
+
+/**
+ * Builds the triage function: offline, deterministic, a few microseconds a post. It names the signals it sees,
+ * then decides the kind from them:
+ * - a post that tries to instruct the bot, spam, and the brand's own posts are never opportunities;
+ * - risk: discrimination or safety told as an experience, or an accusation / a compassion case with reach;
+ * - opportunity: a dilemma against a dated moment, a milestone or life event on a flight, a fan's creation,
+ *   a thank-you that tells a story;
+ * - service: questions and ordinary complaints; noise: the rest.
+ */
+export function createTriager(ctx: TriageContext): (post: Post) => Triage {
+  const ownHandles = new Set(ctx.brand.handles.map((h) => h.toLowerCase().replace(/^@/, '')));
+
+  return (post: Post): Triage => {
+    const lang = detectLanguage(post.text, post.lang);
+    const text = normalise(post.text);
+    const signals = new Set<Signal>();
+    const has = (s: Signal, on: boolean) => {
+      if (on) signals.add(s);
+      return on;
+    };
+
+    const reach = reachOf(post);
+    has('reach', reach.reach);
+    has('velocity', reach.velocity);
+
+    if (ownHandles.has(post.author.handle.toLowerCase())) {
+      return { kind: 'noise', score: 0, signals: [...signals], lang };
+    }
+
+    const manipulation = has('manipulation-attempt', LEX.manipulation.test(text));
+    const spam = has('spam', LEX.spam.test(text));
+    const firstPerson = LEX.firstPerson.test(text);
+    const flight = LEX.flight.test(text);
+    const notToBrand = has('not-to-brand', LEX.aboutNotTo.test(text) && !firstPerson);
+
+    const watched = has('watch-term', includesAny(text, ctx.watchTerms()));
+    const rising = has('rising-moment', includesAny(text, ctx.risingTerms()));
+    const cultural = has('cultural-event', LEX.culturalEvent.test(text)) || watched || rising;
+
+    const fixedTicket = LEX.fixedTicket.test(text);
+    const dilemma = has('dilemma', LEX.dilemma.test(text) || (fixedTicket && cultural));
+    const milestone = has('milestone', LEX.milestone.test(text));
+    const lifeEvent = has('life-event', LEX.lifeEvent.test(text));
+    const creation = has(
+      'fan-creation',
+      LEX.creation.test(text) && (LEX.artefact.test(text) || /\b(?:lego|cardboard|model|maquette|schaalmodel)\b/.test(text) || flight),
+    );
+    const thanks = LEX.thanks.test(text);
+    const kindAct = LEX.kindAct.test(text);
+    const crew = LEX.crew.test(text);
+    const gratitude = has('gratitude-story', thanks && kindAct && (crew || flight));
+    const praise = has('praise', LEX.praise.test(text) || (thanks && !gratitude));
+
+    const accusation = has('accusation', LEX.accusation.test(text));
+    const discrimination = has(
+      'discrimination',
+      LEX.discrimination.test(text) || (LEX.disability.test(text) && (accusation || LEX.complaint.test(text))),
+    );
+    const complaint = has('complaint', LEX.complaint.test(text));
+    const safety = has('safety', LEX.safety.test(text) && (complaint || accusation || firstPerson) && !/\?\s*$/.test(text.trim()));
+    const compassion = has('compassion', LEX.compassion.test(text));
+    const question = has('question', text.includes('?') || LEX.question.test(text));
+
+    // ── risk ────────────────────────────────────────────────────────────────────────────────────────────────
+    const grievance = accusation || complaint || discrimination;
+    const severe = discrimination || (safety && (complaint || accusation));
+    const publicCompassion = compassion && grievance && (reach.reach || reach.velocity || accusation);
+    const riskBase =
+      (severe ? 0.45 : 0) +
+      (accusation ? 0.25 : 0) +
+      (publicCompassion ? 0.2 : 0) +
+      (complaint ? 0.05 : 0) +
+      (reach.velocity ? 0.1 : 0);
+    const riskScore = clamp(riskBase * 0.6 + reach.score * 0.5);
+    const isRisk =
+      !notToBrand &&
+      !spam &&
+      ((severe && (firstPerson || reach.reach)) ||
+        (accusation && (reach.reach || reach.velocity)) ||
+        (publicCompassion && (reach.reach || reach.velocity)) ||
+        (grievance && reach.velocity));
+
+    // ── opportunity ─────────────────────────────────────────────────────────────────────────────────────────
+    const moment = lifeEvent || milestone || cultural;
+    const momentSignals = [dilemma && moment, milestone, lifeEvent, creation, gratitude].filter(Boolean).length;
+    const personal = firstPerson || /\b(?:my|mijn|our|onze|his|her|zijn|haar)\b/.test(text);
+    const opportunityShape =
+      (dilemma && (moment || fixedTicket)) ||
+      creation ||
+      gratitude ||
+      ((milestone || lifeEvent) && flight && personal && !complaint);
+    const opportunityScore = clamp(
+      0.45 + 0.12 * momentSignals + (cultural ? 0.08 : 0) + (rising ? 0.07 : 0) + (fixedTicket ? 0.05 : 0) + reach.score * 0.1,
+    );
+    const isOpportunity =
+      opportunityShape && !manipulation && !spam && !notToBrand && !accusation && !discrimination && !(complaint && !dilemma && !gratitude);
+
+    let kind: Kind;
+    let score: number;
+    if (isRisk) {
+      kind = 'risk';
+      score = riskScore;
+    } else if (isOpportunity) {
+      kind = 'opportunity';
+      score = opportunityScore;
+    } else if (!manipulation && !spam && !notToBrand && (question || complaint || accusation || (compassion && firstPerson))) {
+      kind = 'service';
+      score = clamp(0.2 + (complaint ? 0.15 : 0) + (accusation ? 0.15 : 0) + reach.score * 0.3);
+    } else {
+      kind = 'noise';
+      score = clamp(0.05 + reach.score * 0.1);
+    }
+    return { kind, score: Math.round(score * 1000) / 1000, signals: [...signals], lang };
+  };
+}

@@ -1,0 +1,65 @@
+import { createColors } from 'picocolors';
+import type { Opportunity } from '../domain/opportunity';
+import type { CardSink } from '../outbox/courier';
+import type { OutboxItem } from '../store/store';
+
+type Colors = ReturnType<typeof createColors>;
+
+/** A card as terminal text: a pure function, coloured only when asked (a TTY). */
+export function formatCard(o: Opportunity, c: Colors): string {
+  const a = o.analysis;
+  const head = o.kind === 'risk' ? c.red(c.bold(' RISK ')) : c.green(c.bold(' OPPORTUNITY '));
+  const author = `@${o.post.author.handle} · ${o.post.author.followers.toLocaleString('en-US')} followers`;
+  const line = c.dim('─'.repeat(78));
+  const field = (label: string, value: string) => `${c.bold(label.padEnd(13))}${indent(value)}`;
+  const parts = [
+    line,
+    `${head} ${c.bold(a.summary)}  ${c.dim(`score ${o.score.toFixed(2)} · card #${o.id}`)}`,
+    c.dim(`${author} · ${o.post.createdAt}${o.post.url ? ` · ${o.post.url}` : ''}`),
+    `${c.italic(quote(o.post.text))}`,
+    field('Why', a.why),
+    field(
+      'Gesture',
+      a.gesture
+        ? `${a.gesture.name} (≈ €${a.gesture.costEur}${a.gesture.needsApproval ? ', needs a lead’s approval' : ''}). ${a.gesture.fairness}`
+        : 'None: a personal answer is the gesture.',
+    ),
+    field('Reply draft', a.reply),
+    ...(a.publicPost ? [field('Public post', a.publicPost)] : []),
+    field('Verify first', a.verifyFirst.map((v) => `• ${v}`).join('\n')),
+    field('Risks', a.risks.map((v) => `• ${v}`).join('\n')),
+    ...(a.notes.length ? [field('Notes', a.notes.join('\n'))] : []),
+    field('Signals', o.signals.join(', ')),
+  ];
+  return `${parts.join('\n')}\n`;
+}
+
+function indent(text: string): string {
+  return text.split('\n').join(`\n${' '.repeat(13)}`);
+}
+
+function quote(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^/, '“')
+    .concat('”');
+}
+
+/** With no Discord configured, cards print to the terminal, through the same outbox as everywhere. */
+export class ConsoleSink implements CardSink {
+  readonly name = 'console';
+  private readonly colors: Colors;
+
+  constructor(
+    private readonly out: NodeJS.WritableStream = process.stdout,
+    color = Boolean((out as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR,
+  ) {
+    this.colors = createColors(color);
+  }
+
+  async deliver(opportunity: Opportunity, item: OutboxItem): Promise<{ messageId: string }> {
+    this.out.write(formatCard(opportunity, this.colors));
+    return { messageId: `console-${item.id}` };
+  }
+}
