@@ -1,0 +1,86 @@
+import type { Config } from '../../config';
+import type { Post } from '../../domain/post';
+import type { Logger } from '../../log';
+import type { Store } from '../../store/store';
+import type { Source } from '../source';
+import { createXClient, type BackoffOptions } from './client';
+import { XMentionsSource } from './poll';
+import { XReplySender, type ReplySender } from './replies';
+import type { RulesReport } from './rules';
+import { XStreamSource } from './stream';
+
+export interface StartXDeps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  /** Where posts go: Pipeline.ingest (which dedupes by the store) or anything with its shape. */
+  emit: (post: Post) => Promise<unknown>;
+  /** Test and benchmark knobs; production uses the defaults. */
+  timing?: { backoff?: BackoffOptions; keepAliveTimeoutMs?: number; pollIntervalMs?: number };
+}
+
+export interface XHandle {
+  /** The running source (null when X_MODE=off). */
+  source: (Source & { status: XStreamSource['status'] }) | null;
+  /** Re-syncs the stream rules with the /watch terms (the Discord bot's onWatchChanged); null unless streaming. */
+  syncRules: (() => Promise<RulesReport>) | null;
+  /** Present when X_POST_REPLIES=true with user-context credentials. */
+  replySender?: ReplySender;
+  /** Settles when the source ends (stopped, or stopped itself on an auth error). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds and starts the X source for the configured mode, and the reply sender when posting is enabled. Returns at
+ * once; the source runs in the background and never throws into the caller: an auth error stops it with a clear
+ * log line and the rest of Kairos keeps running.
+ */
+export function startX({ config, store, log, emit, timing }: StartXDeps): XHandle {
+  const x = config.x;
+  const xlog = log.child({ source: 'x' });
+  const replySender = x.replies
+    ? new XReplySender({ client: createXClient(x.replies, x.apiUrl), store, log: xlog })
+    : undefined;
+
+  let source: XStreamSource | XMentionsSource | null = null;
+  if (x.mode !== 'off') {
+    if (!x.bearerToken) throw new Error(`X_BEARER_TOKEN is required when X_MODE is ${x.mode}`);
+    const client = createXClient({ bearerToken: x.bearerToken }, x.apiUrl);
+    source =
+      x.mode === 'stream'
+        ? new XStreamSource({ client, store, log: xlog, brand: config.brand, backoff: timing?.backoff, keepAliveTimeoutMs: timing?.keepAliveTimeoutMs })
+        : new XMentionsSource({
+            client,
+            store,
+            log: xlog,
+            brand: config.brand,
+            brandUserId: x.brandUserId,
+            intervalMs: timing?.pollIntervalMs ?? x.pollIntervalSeconds * 1000,
+            backoff: timing?.backoff,
+          });
+  }
+
+  const done = source
+    ? source
+        .start(async (post) => {
+          await emit(post);
+        })
+        .catch((err: unknown) => {
+          xlog.error({ error: err instanceof Error ? err.message : String(err) }, 'X source ended with an error');
+        })
+    : Promise.resolve();
+  if (source) xlog.info({ mode: x.mode, replies: Boolean(replySender), apiUrl: x.apiUrl ?? 'https://api.x.com' }, 'X source started');
+
+  const stream = source instanceof XStreamSource ? source : null;
+  return {
+    source,
+    syncRules: stream ? () => stream.syncRules() : null,
+    replySender,
+    done,
+    async stop() {
+      await source?.stop();
+      await done;
+    },
+  };
+}
