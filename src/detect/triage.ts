@@ -73,68 +73,69 @@ export function createTriager(ctx: TriageContext): (post: Post) => Triage {
     const firstPerson = LEX.firstPerson.test(text);
     const flight = LEX.flight.test(text);
     const notToBrand = has('not-to-brand', LEX.aboutNotTo.test(text) && !firstPerson);
+    const addressed =
+      Boolean(post.inReplyTo) || ctx.brand.handles.some((h) => text.includes(`@${h.toLowerCase().replace(/^@/, '')}`));
 
     const watched = has('watch-term', includesAny(text, ctx.watchTerms()));
     const rising = has('rising-moment', includesAny(text, ctx.risingTerms()));
     const cultural = has('cultural-event', LEX.culturalEvent.test(text)) || watched || rising;
 
     const fixedTicket = LEX.fixedTicket.test(text);
-    const dilemma = has('dilemma', LEX.dilemma.test(text) || (fixedTicket && cultural));
+    const choice = LEX.choice.test(text);
+    const clash = LEX.dilemma.test(text);
     const milestone = has('milestone', LEX.milestone.test(text));
     const lifeEvent = has('life-event', LEX.lifeEvent.test(text));
+    // A real dilemma: a dated moment against a flight that cannot simply move, and the fan feels the choice.
+    const dilemma = has(
+      'dilemma',
+      (clash || fixedTicket || choice) && (cultural || lifeEvent) && (fixedTicket || choice) && (clash || fixedTicket),
+    );
     const creation = has(
       'fan-creation',
-      LEX.creation.test(text) && (LEX.artefact.test(text) || /\b(?:lego|cardboard|model|maquette|schaalmodel)\b/.test(text) || flight),
+      LEX.creation.test(text) && (LEX.artefact.test(text) || flight),
     );
     const thanks = LEX.thanks.test(text);
     const kindAct = LEX.kindAct.test(text);
     const crew = LEX.crew.test(text);
-    const gratitude = has('gratitude-story', thanks && kindAct && (crew || flight));
-    const praise = has('praise', LEX.praise.test(text) || (thanks && !gratitude));
+    const praised = LEX.praise.test(text);
+    const complaint = has('complaint', LEX.complaint.test(text));
+    const gratitude = has('gratitude-story', kindAct && crew && (thanks || praised || firstPerson) && !complaint);
+    has('praise', (praised || thanks) && !gratitude);
 
     const accusation = has('accusation', LEX.accusation.test(text));
+    const identity = LEX.identity.test(text) || LEX.disability.test(text);
     const discrimination = has(
       'discrimination',
-      LEX.discrimination.test(text) || (LEX.disability.test(text) && (accusation || LEX.complaint.test(text))),
+      LEX.discrimination.test(text) || (identity && (accusation || complaint)),
     );
-    const complaint = has('complaint', LEX.complaint.test(text));
-    const safety = has('safety', LEX.safety.test(text) && (complaint || accusation || firstPerson) && !/\?\s*$/.test(text.trim()));
-    const compassion = has('compassion', LEX.compassion.test(text));
+    const safety = has('safety', LEX.safety.test(text) && (complaint || accusation || firstPerson) && !text.trim().endsWith('?'));
+    const compassion = has('compassion', LEX.compassion.test(text) && (flight || addressed));
     const question = has('question', text.includes('?') || LEX.question.test(text));
-
-    // ── risk ────────────────────────────────────────────────────────────────────────────────────────────────
-    const grievance = accusation || complaint || discrimination;
-    const severe = discrimination || (safety && (complaint || accusation));
-    const publicCompassion = compassion && grievance && (reach.reach || reach.velocity || accusation);
-    const riskBase =
-      (severe ? 0.45 : 0) +
-      (accusation ? 0.25 : 0) +
-      (publicCompassion ? 0.2 : 0) +
-      (complaint ? 0.05 : 0) +
-      (reach.velocity ? 0.1 : 0);
-    const riskScore = clamp(riskBase * 0.6 + reach.score * 0.5);
-    const isRisk =
-      !notToBrand &&
-      !spam &&
-      ((severe && (firstPerson || reach.reach)) ||
-        (accusation && (reach.reach || reach.velocity)) ||
-        (publicCompassion && (reach.reach || reach.velocity)) ||
-        (grievance && reach.velocity));
+    const customerTopic = LEX.customerTopic.test(text) || flight;
 
     // ── opportunity ─────────────────────────────────────────────────────────────────────────────────────────
-    const moment = lifeEvent || milestone || cultural;
-    const momentSignals = [dilemma && moment, milestone, lifeEvent, creation, gratitude].filter(Boolean).length;
-    const personal = firstPerson || /\b(?:my|mijn|our|onze|his|her|zijn|haar)\b/.test(text);
-    const opportunityShape =
-      (dilemma && (moment || fixedTicket)) ||
-      creation ||
-      gratitude ||
-      ((milestone || lifeEvent) && flight && personal && !complaint);
+    const personal = firstPerson || /(?:^|\W)(?:my|mijn|m'n|our|onze|his|her|zijn|haar)\W/.test(text);
+    const celebration = (milestone || lifeEvent) && flight && personal && !complaint && !(question && !milestone && !lifeEvent);
+    const momentCount = [dilemma, milestone || lifeEvent, creation, gratitude].filter(Boolean).length;
+    const opportunityShape = dilemma || creation || gratitude || (celebration && !(question && momentCount < 2 && !text.includes('!')));
+    const blocked = manipulation || spam || notToBrand || discrimination || (safety && !gratitude);
+    const isOpportunity = opportunityShape && !blocked && (!accusation || dilemma || gratitude);
     const opportunityScore = clamp(
-      0.45 + 0.12 * momentSignals + (cultural ? 0.08 : 0) + (rising ? 0.07 : 0) + (fixedTicket ? 0.05 : 0) + reach.score * 0.1,
+      0.5 + 0.1 * momentCount + (cultural ? 0.08 : 0) + (rising ? 0.07 : 0) + (fixedTicket ? 0.05 : 0) + reach.score * 0.1,
     );
-    const isOpportunity =
-      opportunityShape && !manipulation && !spam && !notToBrand && !accusation && !discrimination && !(complaint && !dilemma && !gratitude);
+
+    // ── risk ────────────────────────────────────────────────────────────────────────────────────────────────
+    const spreading = reach.reach || reach.velocity;
+    const grievance = accusation || complaint || discrimination || safety;
+    const severe = discrimination || (safety && (complaint || accusation));
+    const isRisk =
+      !spam &&
+      !notToBrand &&
+      !isOpportunity &&
+      ((severe && (firstPerson || spreading)) || (grievance && spreading) || (compassion && accusation && spreading));
+    const riskScore = clamp(
+      0.2 + (severe ? 0.25 : 0) + (accusation ? 0.1 : 0) + (compassion ? 0.1 : 0) + (reach.velocity ? 0.1 : 0) + reach.score * 0.35,
+    );
 
     let kind: Kind;
     let score: number;
@@ -144,9 +145,14 @@ export function createTriager(ctx: TriageContext): (post: Post) => Triage {
     } else if (isOpportunity) {
       kind = 'opportunity';
       score = opportunityScore;
-    } else if (!manipulation && !spam && !notToBrand && (question || complaint || accusation || (compassion && firstPerson))) {
+    } else if (
+      !manipulation &&
+      !spam &&
+      !notToBrand &&
+      (complaint || accusation || (question && (addressed || customerTopic)) || (compassion && firstPerson))
+    ) {
       kind = 'service';
-      score = clamp(0.2 + (complaint ? 0.15 : 0) + (accusation ? 0.15 : 0) + reach.score * 0.3);
+      score = clamp(0.2 + (complaint ? 0.1 : 0) + (accusation ? 0.1 : 0) + reach.score * 0.3);
     } else {
       kind = 'noise';
       score = clamp(0.05 + reach.score * 0.1);
