@@ -10,7 +10,13 @@ const DISCORD_MENTION = /<@[!&]?\d*>|<#\d+>/g;
 
 /** Removes mass and Discord mentions; returns the text and whether anything was removed. */
 export function stripMentions(text: string): { text: string; changed: boolean } {
-  const out = text.replace(MASS_MENTION, '$1').replace(DISCORD_MENTION, '').replace(/ {2,}/g, ' ');
+  const out = text
+    // Inside a word (an address such as hello@here.com) a zero-width space defuses it and keeps it readable.
+    .replace(MASS_MENTION, (whole, word: string, offset: number, all: string) =>
+      offset > 0 && /\w/.test(all[offset - 1] as string) ? `@\u200b${word}` : word,
+    )
+    .replace(DISCORD_MENTION, '')
+    .replace(/ {2,}/g, ' ');
   return { text: out, changed: out !== text };
 }
 
