@@ -34,6 +34,11 @@ export function reachOf(post: Post): { score: number; reach: boolean; velocity: 
   };
 }
 
+/** Praise that only sounds negative ("would delay my flight for another one"). */
+function praiseOnly(text: string): boolean {
+  return LEX.praise.test(text) && !LEX.complaint.test(text);
+}
+
 function includesAny(text: string, terms: readonly string[]): boolean {
   for (const t of terms) if (t && text.includes(t)) return true;
   return false;
@@ -113,24 +118,38 @@ export function createTriager(ctx: TriageContext): (post: Post) => Triage {
     const question = has('question', text.includes('?') || LEX.question.test(text));
     const customerTopic = LEX.customerTopic.test(text) || flight;
 
-    // ── opportunity ─────────────────────────────────────────────────────────────────────────────────────────
-    const personal = firstPerson || /(?:^|\W)(?:my|mijn|m'n|our|onze|his|her|zijn|haar)\W/.test(text);
-    const celebration = (milestone || lifeEvent) && flight && personal && !complaint && !(question && !milestone && !lifeEvent);
-    const momentCount = [dilemma, milestone || lifeEvent, creation, gratitude].filter(Boolean).length;
-    const opportunityShape = dilemma || creation || gratitude || (celebration && !(question && momentCount < 2 && !text.includes('!')));
-    const blocked = manipulation || spam || notToBrand || discrimination || (safety && !gratitude);
-    const isOpportunity = opportunityShape && !blocked && (!accusation || dilemma || gratitude);
-    const opportunityScore = clamp(
-      0.5 + 0.1 * momentCount + (cultural ? 0.08 : 0) + (rising ? 0.07 : 0) + (fixedTicket ? 0.05 : 0) + reach.score * 0.1,
-    );
+    const negative = LEX.negative.test(text);
+    const emotion = LEX.emotion.test(post.text.toLowerCase());
+    const family = LEX.family.test(text);
+    const age = LEX.age.test(text);
 
-    // ── risk ────────────────────────────────────────────────────────────────────────────────────────────────
+    // ── opportunity: points for each part of a story, so no single keyword makes one ──────────────────────
+    const story = text.length > 140;
+    const questionOnly = question && !story && !text.includes('!');
+    const points =
+      (dilemma ? 2 : 0) +
+      (creation ? 2 : 0) +
+      (gratitude ? 2 : 0) +
+      (milestone ? 1.5 : 0) +
+      (lifeEvent ? 1 : 0) +
+      (milestone && lifeEvent ? 0.5 : 0) +
+      (family || age ? 0.5 : 0) +
+      (emotion ? 0.5 : 0) +
+      (story && (milestone || lifeEvent) ? 0.5 : 0) +
+      (cultural && (milestone || lifeEvent || dilemma) ? 0.5 : 0) -
+      (questionOnly ? 1 : 0) -
+      (complaint && !dilemma ? 1.5 : 0) -
+      (negative && !dilemma && !gratitude ? 0.5 : 0);
+    const blocked = manipulation || spam || (notToBrand && !firstPerson) || discrimination || (safety && !gratitude);
+    const isOpportunity = points >= 2 && flight && !blocked && (!accusation || dilemma);
+    const opportunityScore = clamp(0.35 + 0.1 * points + (rising ? 0.07 : 0) + reach.score * 0.1);
+
+    // ── risk: something went wrong, and it is travelling ───────────────────────────────────────────────────
     const spreading = reach.reach || reach.velocity;
-    const grievance = accusation || complaint || discrimination || safety;
-    const severe = discrimination || (safety && (complaint || accusation));
+    const grievance = accusation || complaint || discrimination || safety || (negative && !praiseOnly(text));
+    const severe = discrimination || (safety && (complaint || accusation || negative));
     const isRisk =
-      !spam &&
-      !notToBrand &&
+      !(spam && !spreading) &&
       !isOpportunity &&
       ((severe && (firstPerson || spreading)) || (grievance && spreading) || (compassion && accusation && spreading));
     const riskScore = clamp(
@@ -149,7 +168,7 @@ export function createTriager(ctx: TriageContext): (post: Post) => Triage {
       !manipulation &&
       !spam &&
       !notToBrand &&
-      (complaint || accusation || (question && (addressed || customerTopic)) || (compassion && firstPerson))
+      (complaint || accusation || (negative && (addressed || customerTopic) && firstPerson) || (question && (addressed || customerTopic)) || (compassion && firstPerson))
     ) {
       kind = 'service';
       score = clamp(0.2 + (complaint ? 0.1 : 0) + (accusation ? 0.1 : 0) + reach.score * 0.3);
