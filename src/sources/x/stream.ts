@@ -31,6 +31,8 @@ export interface XStreamOptions {
   cursorKey?: string;
 }
 
+type GapStart = { since_id: string } | { start_time: string };
+
 export type SourceState = { state: 'idle' | 'running' | 'stopped' } | { state: 'failed'; reason: string };
 
 /**
@@ -56,6 +58,7 @@ export class XStreamSource implements Source {
   status: SourceState = { state: 'idle' };
   /** Posts found by gap searches (for the logs and the benchmark). */
   gapFilled = 0;
+  private firstConnectedAt?: number;
 
   constructor(private readonly opts: XStreamOptions) {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
@@ -208,8 +211,16 @@ export class XStreamSource implements Source {
 
   /** Recent search since the cursor, oldest first, for every active rule. Waits out rate limits. */
   private async fillGap(): Promise<void> {
-    const since = this.delivery!.cursor();
-    if (!since || this.stopped) return;
+    if (this.stopped) return;
+    const cursor = this.delivery!.cursor();
+    // No post seen yet: after a drop, the gap starts when this source first connected.
+    const since: GapStart | null = cursor
+      ? { since_id: cursor }
+      : this.firstConnectedAt
+        ? { start_time: new Date(this.firstConnectedAt - 5_000).toISOString().replace(/\.\d{3}Z$/, 'Z') }
+        : null;
+    this.firstConnectedAt ??= Date.now();
+    if (!since) return;
     const found = new Map<string, Post>();
     for (const query of gapQueries(this.activeRules)) {
       let nextToken: string | undefined;
@@ -236,14 +247,14 @@ export class XStreamSource implements Source {
 
   private async searchPage(
     query: string,
-    since: string,
+    since: GapStart,
     nextToken?: string,
   ): Promise<{ body: TweetPage & { meta?: { next_token?: string } } } | null> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const res = await this.opts.client.v2.get<TweetPage & { meta?: { next_token?: string } }>(
           'tweets/search/recent',
-          { query, since_id: since, max_results: 100, ...TWEET_QUERY_PARAMS, ...(nextToken ? { next_token: nextToken } : {}) },
+          { query, ...since, max_results: 100, ...TWEET_QUERY_PARAMS, ...(nextToken ? { next_token: nextToken } : {}) },
           { fullResponse: true },
         );
         return { body: res.data };
