@@ -54,6 +54,7 @@ function includesAny(text: string, terms: readonly string[]): boolean {
  * - service: questions and ordinary complaints; noise: the rest.
  */
 export function createTriager(ctx: TriageContext): (post: Post) => Triage {
+  const brandTerms = [...ctx.brand.terms, ...ctx.brand.handles].map((t) => t.toLowerCase().replace(/^@/, ''));
   const ownHandles = new Set(ctx.brand.handles.map((h) => h.toLowerCase().replace(/^@/, '')));
 
   return (post: Post): Triage => {
@@ -111,9 +112,9 @@ export function createTriager(ctx: TriageContext): (post: Post) => Triage {
     const identity = LEX.identity.test(text) || LEX.disability.test(text);
     const discrimination = has(
       'discrimination',
-      LEX.discrimination.test(text) || (identity && (accusation || complaint)),
+      LEX.discrimination.test(text) || (identity && accusation),
     );
-    const safety = has('safety', LEX.safety.test(text) && (complaint || accusation || firstPerson) && !text.trim().endsWith('?'));
+    const safety = has('safety', LEX.safety.test(text) && !text.trim().endsWith('?'));
     const compassion = has('compassion', LEX.compassion.test(text) && (flight || addressed));
     const question = has('question', text.includes('?') || LEX.question.test(text));
     const customerTopic = LEX.customerTopic.test(text) || flight;
@@ -141,13 +142,15 @@ export function createTriager(ctx: TriageContext): (post: Post) => Triage {
       (complaint && !dilemma ? 1.5 : 0) -
       (negative && !dilemma && !gratitude ? 0.5 : 0);
     const blocked = manipulation || spam || (notToBrand && !firstPerson) || discrimination || (safety && !gratitude);
-    const isOpportunity = points >= 2 && flight && !blocked && (!accusation || dilemma);
+    // A celebration alone must be about a trip with us; a dilemma, a creation or a kind act carries itself.
+    const aboutUs = flight || addressed || includesAny(text, brandTerms);
+    const isOpportunity = points >= 2 && (dilemma || creation || gratitude || aboutUs) && !blocked && (!accusation || dilemma);
     const opportunityScore = clamp(0.35 + 0.1 * points + (rising ? 0.07 : 0) + reach.score * 0.1);
 
     // ── risk: something went wrong, and it is travelling ───────────────────────────────────────────────────
     const spreading = reach.reach || reach.velocity;
     const grievance = accusation || complaint || discrimination || safety || (negative && !praiseOnly(text));
-    const severe = discrimination || (safety && (complaint || accusation || negative));
+    const severe = discrimination || (safety && (complaint || accusation || negative || reach.reach));
     const isRisk =
       !(spam && !spreading) &&
       !isOpportunity &&
