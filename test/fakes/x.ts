@@ -284,7 +284,7 @@ export class FakeX {
 
   private rateHeaders(route: Route | undefined, override?: { limit: number; remaining: number; reset: number }): Record<string, string> {
     const l = route ? this.limits.get(route) : undefined;
-    const v = override ?? (l ? { limit: l.limit, remaining: l.remaining, reset: Math.ceil(l.resetAt / 1000) } : { limit: 450, remaining: 449, reset: Math.ceil(Date.now() / 1000) + 900 });
+    const v = override ?? (l ? { limit: l.limit, remaining: l.remaining, reset: Math.ceil(l.resetAt / 1000) } : { limit: 100_000, remaining: 99_999, reset: Math.ceil(Date.now() / 1000) + 900 });
     return { 'x-rate-limit-limit': String(v.limit), 'x-rate-limit-remaining': String(v.remaining), 'x-rate-limit-reset': String(v.reset) };
   }
 

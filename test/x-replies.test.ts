@@ -1,0 +1,117 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Post } from '../src/domain/post';
+import { ReplyFailed, ReplyRefused, type ReplySender } from '../src/sources/x/replies';
+import { startX } from '../src/sources/x/start';
+import { Store } from '../src/store/store';
+import { claimXReply, getXReply } from '../src/store/x-replies';
+import { FakeX, type FakeTweet } from './fakes/x';
+import { analysis, captureLogger, xConfig } from './support/x';
+
+const ilse = { id: '111', name: 'Ilse' };
+const REPLY_ENV = {
+  X_MODE: 'off',
+  X_POST_REPLIES: 'true',
+  X_APP_KEY: 'app-key',
+  X_APP_SECRET: 'app-secret-value',
+  X_ACCESS_TOKEN: 'test-access-token-0001',
+  X_ACCESS_SECRET: 'access-secret-value',
+};
+
+describe('sending an approved reply on X', () => {
+  let fake: FakeX;
+  let store: Store;
+  let sender: ReplySender;
+  let fanTweet: FakeTweet;
+  let cap: ReturnType<typeof captureLogger>;
+
+  beforeEach(async () => {
+    fake = await new FakeX().start();
+    store = new Store(':memory:');
+    cap = captureLogger();
+    const fan = fake.addUser({ username: 'sanne_vl', followers: 12_400 });
+    fanTweet = fake.publish(fan, 'Honeymoon or Elfstedentocht? @OranjeAir');
+    const h = startX({ config: xConfig(fake, REPLY_ENV), store, log: cap.log, emit: async () => {} });
+    sender = h.replySender!;
+  });
+
+  afterEach(async () => {
+    await fake.close();
+    store.close();
+  });
+
+  function card(status: 'approved' | 'flagged' = 'approved', platform = 'x'): number {
+    const post: Post = {
+      id: fanTweet.id,
+      platform,
+      author: { handle: 'sanne_vl', followers: 12_400 },
+      text: fanTweet.text,
+      createdAt: fanTweet.created_at,
+    };
+    const { opportunityId } = store.recordPost(post, { kind: 'opportunity', score: 0.9, signals: ['dilemma'], lang: 'en' }, { analysis, sinks: [] })!;
+    store.transition(opportunityId!, status === 'approved' ? 'approved' : 'flagged', ilse);
+    return opportunityId!;
+  }
+
+  const posts = () => fake.calls('tweets');
+
+  it('posts exactly the approved text as a reply to the fan, once, after a double click; records and audits it', async () => {
+    const id = card();
+    const [a, b] = await Promise.all([sender.send(id, ilse), sender.send(id, ilse)]);
+    const again = await sender.send(id, ilse);
+    expect(posts()).toHaveLength(1);
+    expect(posts()[0]!.body).toEqual({ text: analysis.reply, reply: { in_reply_to_tweet_id: fanTweet.id } });
+    const sent = fake.tweets.at(-1)!;
+    const url = `https://x.com/OranjeAir/status/${sent.id}`;
+    expect([a.url, b.url, again.url]).toEqual([url, url, url]);
+    expect([a.alreadySent, b.alreadySent, again.alreadySent].filter(Boolean)).toHaveLength(2);
+    expect(getXReply(store, id)).toMatchObject({ status: 'sent', tweetId: sent.id, url, text: analysis.reply, actorId: '111' });
+    expect(store.actionsFor(id).filter((x) => x.action === 'x-reply-sent')).toEqual([
+      expect.objectContaining({ actorName: 'Ilse', detail: url }),
+    ]);
+  });
+
+  it('refuses a card that is not approved, or not about an X post, and sends nothing', async () => {
+    const id = card('flagged');
+    await expect(sender.send(id, ilse)).rejects.toBeInstanceOf(ReplyRefused);
+    await expect(sender.send(999, ilse)).rejects.toThrow(/does not exist/);
+    expect(posts()).toHaveLength(0);
+    expect(getXReply(store, id)).toBeNull();
+  });
+
+  it('after a crash while sending, finds the reply already on X instead of sending it twice', async () => {
+    const id = card();
+    claimXReply(store, { opportunityId: id, inReplyTo: fanTweet.id, text: analysis.reply, actorId: '111', at: new Date().toISOString() });
+    // The crashed attempt had reached X.
+    const onX = fake.publish(fake.users.get(fake.meId)!, analysis.reply, { referenced_tweets: [{ type: 'replied_to', id: fanTweet.id }] });
+    const r = await sender.send(id, ilse);
+    expect(posts()).toHaveLength(0);
+    expect(r.url).toBe(`https://x.com/OranjeAir/status/${onX.id}`);
+    expect(getXReply(store, id)?.status).toBe('sent');
+  });
+
+  it('after a crash before X got it, sends it once', async () => {
+    const id = card();
+    claimXReply(store, { opportunityId: id, inReplyTo: fanTweet.id, text: analysis.reply, actorId: '111', at: new Date().toISOString() });
+    await sender.send(id, ilse);
+    await sender.send(id, ilse);
+    expect(posts()).toHaveLength(1);
+  });
+
+  it('when X refuses (revoked user token), says so without the credentials and lets the team retry', async () => {
+    const id = card();
+    fake.revoke('test-access-token-0001');
+    const err = await sender.send(id, ilse).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReplyFailed);
+    expect((err as ReplyFailed).message).toMatch(/401.*X_ACCESS_TOKEN/);
+    expect((err as ReplyFailed).uncertain).toBe(false);
+    expect(getXReply(store, id)).toBeNull(); // claim released
+    for (const secret of ['test-access-token-0001', 'access-secret-value', 'app-secret-value']) {
+      expect(cap.text()).not.toContain(secret);
+      expect((err as Error).message).not.toContain(secret);
+    }
+    fake.validTokens.add('test-access-token-0001');
+    await sender.send(id, ilse);
+    expect(posts().filter((p) => p.auth.startsWith('OAuth'))).toHaveLength(2); // the refused one and the retry
+    expect(getXReply(store, id)?.status).toBe('sent');
+  });
+});
