@@ -68,7 +68,7 @@ export class LlmClient {
           { role: 'user', content: messages.user },
         ],
         response_format: zodResponseFormat(schema, schemaName),
-        temperature: 0.4,
+        // No temperature: reasoning models (o-series, gpt-5) reject any value but the default.
       });
       usage = { prompt: completion.usage?.prompt_tokens ?? 0, completion: completion.usage?.completion_tokens ?? 0 };
       const message = completion.choices[0]?.message;

@@ -144,9 +144,9 @@ export class LlmAnalyst implements Analyst {
     const upgradeAllowed = enforced.gesture?.id.includes('upgrade') ?? false;
     let offline: Promise<Analysis> | undefined;
     const offlineCard = () => (offline ??= this.options.fallback.analyse(input));
-    const reply = await this.checkDraft(a.reply, 'reply', { allowed, upgradeAllowed }, notes, async () =>
-      (await offlineCard()).reply,
-    );
+    const reply =
+      (await this.checkDraft(a.reply, 'reply', { allowed, upgradeAllowed }, notes, async () => (await offlineCard()).reply)) ??
+      '';
     const publicPost =
       a.publicPost === null || !a.publicPost.trim()
         ? null
@@ -190,7 +190,7 @@ export class LlmAnalyst implements Analyst {
     let offline: Promise<Drafts> | undefined;
     const offlineDrafts = () => (offline ??= this.options.fallback.draft(request));
     const reply = answer.value.reply.trim()
-      ? await this.checkDraft(answer.value.reply, 'reply', opts, notes, async () => (await offlineDrafts()).reply)
+      ? ((await this.checkDraft(answer.value.reply, 'reply', opts, notes, async () => (await offlineDrafts()).reply)) ?? '')
       : '';
     const post = answer.value.publicPost;
     const publicPost =
@@ -258,7 +258,7 @@ export class LlmAnalyst implements Analyst {
     opts: { allowed: readonly string[]; upgradeAllowed: boolean },
     notes: string[],
     fallback: () => Promise<string | null>,
-  ): Promise<string> {
+  ): Promise<string | null> {
     const mentions = stripMentions(text);
     const tags = untagStrangers(mentions.text, opts.allowed);
     if (mentions.changed || tags.changed) notes.push(`Removed mentions from the model's ${label}.`);
@@ -267,8 +267,8 @@ export class LlmAnalyst implements Analyst {
       notes.push(
         `The model's ${label} promised what only the team can decide (${promise.problem.slice(0, 60)}); replaced by the offline draft.`,
       );
-      const replacement = (await fallback()) ?? '';
-      return fitToLength(stripMentions(replacement).text, X_MAX_CHARS);
+      const replacement = await fallback();
+      return replacement === null ? null : fitToLength(stripMentions(replacement).text, X_MAX_CHARS);
     }
     const fitted = fitToLength(tags.text, X_MAX_CHARS);
     if (fitted !== tags.text.trim()) notes.push(`The model's ${label} was shortened to fit X.`);
