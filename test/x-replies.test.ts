@@ -70,6 +70,14 @@ describe('sending an approved reply on X', () => {
     ]);
   });
 
+  it('leaves the audit to the caller when no actor is given (the Discord button audits who clicked)', async () => {
+    const id = card();
+    const r = await sender.send(id);
+    expect(r.url).toMatch(/^https:\/\/x\.com\/OranjeAir\/status\/\d+$/);
+    expect(store.actionsFor(id).filter((x) => x.action === 'x-reply-sent')).toHaveLength(0);
+    expect(posts()).toHaveLength(1);
+  });
+
   it('refuses a card that is not approved, or not about an X post, and sends nothing', async () => {
     const id = card('flagged');
     await expect(sender.send(id, ilse)).rejects.toBeInstanceOf(ReplyRefused);

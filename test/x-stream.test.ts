@@ -84,6 +84,11 @@ describe('X filtered stream against a fake X', () => {
     expect(posts.at(-2)!.query.get('dry_run')).toBe('true');
     expect(posts.at(-1)!.query.get('dry_run')).toBeNull();
 
+    // The Discord bot's hook: fire and forget.
+    store.addWatch('Koningsdag', 'term', actor);
+    h.onWatchChanged();
+    await until(() => fake.rules.some((r) => r.tag === 'kairos:watch:koningsdag'), 3000, 'sync after onWatchChanged');
+
     store.removeWatch('Elfstedentocht');
     const removed = await h.syncRules!();
     expect(removed.deleted).toEqual(['"Elfstedentocht" (lang:en OR lang:nl) -is:retweet -from:OranjeAir']);

@@ -7,7 +7,10 @@ import { describeXError } from './client';
 
 /** Sends a card's approved reply to the fan on X. The Discord bot's "Send reply on X" button calls it. */
 export interface ReplySender {
-  /** Resolves with the link of the reply on X (the same link again when it was already sent). */
+  /**
+   * Resolves with the link of the reply on X (the same link again when it was already sent). With an actor, the
+   * send is audited here ('x-reply-sent'); without one the caller audits it (the Discord button does).
+   */
   send(opportunityId: number, actor?: Actor): Promise<{ url: string; alreadySent: boolean }>;
 }
 
@@ -39,8 +42,6 @@ export interface XReplySenderOptions {
   now?: () => Date;
 }
 
-const SYSTEM: Actor = { id: 'kairos', name: 'Kairos' };
-
 /**
  * Posts exactly the approved reply text of a card as a reply to the fan's post, once. The x_replies row is claimed
  * before X is called; concurrent clicks share the one request; a claim left 'sending' by a crash is checked on X
@@ -52,7 +53,7 @@ export class XReplySender implements ReplySender {
 
   constructor(private readonly opts: XReplySenderOptions) {}
 
-  send(opportunityId: number, actor: Actor = SYSTEM): Promise<{ url: string; alreadySent: boolean }> {
+  send(opportunityId: number, actor?: Actor): Promise<{ url: string; alreadySent: boolean }> {
     const running = this.inFlight.get(opportunityId);
     if (running) return running.then((r) => ({ ...r, alreadySent: true }));
     const p = this.sendOnce(opportunityId, actor).finally(() => this.inFlight.delete(opportunityId));
@@ -64,7 +65,7 @@ export class XReplySender implements ReplySender {
     return (this.opts.now?.() ?? new Date()).toISOString();
   }
 
-  private async sendOnce(opportunityId: number, actor: Actor): Promise<{ url: string; alreadySent: boolean }> {
+  private async sendOnce(opportunityId: number, actor: Actor | undefined): Promise<{ url: string; alreadySent: boolean }> {
     const { store, log, client } = this.opts;
     const done = getXReply(store, opportunityId);
     if (done?.status === 'sent' && done.url) return { url: done.url, alreadySent: true };
@@ -77,7 +78,7 @@ export class XReplySender implements ReplySender {
     if (!text.trim()) throw new ReplyRefused(`card #${opportunityId} has no reply text`);
     if ([...text].length > X_MAX_CHARS) throw new ReplyRefused(`the reply is longer than ${X_MAX_CHARS} characters; edit it first`);
 
-    if (!claimXReply(store, { opportunityId, inReplyTo: opp.post.id, text, actorId: actor.id, at: this.now() })) {
+    if (!claimXReply(store, { opportunityId, inReplyTo: opp.post.id, text, actorId: actor?.id ?? 'unknown', at: this.now() })) {
       const row = getXReply(store, opportunityId);
       if (row?.status === 'sent' && row.url) return { url: row.url, alreadySent: true };
       // Left 'sending' by a crash or a lost answer: X may have it already.
@@ -112,7 +113,7 @@ export class XReplySender implements ReplySender {
     opportunityId: number,
     tweet: { id: string },
     text: string,
-    actor: Actor,
+    actor: Actor | undefined,
     note?: string,
   ): Promise<{ url: string; alreadySent: boolean }> {
     const { store, log } = this.opts;
@@ -120,7 +121,7 @@ export class XReplySender implements ReplySender {
     const url = me ? `https://x.com/${me.username}/status/${tweet.id}` : `https://x.com/i/web/status/${tweet.id}`;
     store.db.transaction(() => {
       markXReplySent(store, opportunityId, tweet.id, url, this.now());
-      store.audit(opportunityId, actor, 'x-reply-sent', null, url);
+      if (actor) store.audit(opportunityId, actor, 'x-reply-sent', null, url);
     })();
     log.info({ opportunity: opportunityId, tweet: tweet.id, note, chars: [...text].length }, 'reply sent on X');
     return { url, alreadySent: false };

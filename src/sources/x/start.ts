@@ -3,7 +3,7 @@ import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import type { Store } from '../../store/store';
 import type { Source } from '../source';
-import { createXClient, type BackoffOptions } from './client';
+import { createXClient, describeXError, type BackoffOptions } from './client';
 import { XMentionsSource } from './poll';
 import { XReplySender, type ReplySender } from './replies';
 import type { RulesReport } from './rules';
@@ -22,8 +22,10 @@ export interface StartXDeps {
 export interface XHandle {
   /** The running source (null when X_MODE=off). */
   source: (Source & { status: XStreamSource['status'] }) | null;
-  /** Re-syncs the stream rules with the /watch terms (the Discord bot's onWatchChanged); null unless streaming. */
+  /** Re-syncs the stream rules with the /watch terms; null unless streaming. */
   syncRules: (() => Promise<RulesReport>) | null;
+  /** For the Discord bot's onWatchChanged: re-syncs in the background, logging the outcome; never throws. */
+  onWatchChanged: () => void;
   /** Present when X_POST_REPLIES=true with user-context credentials. */
   replySender?: ReplySender;
   /** Settles when the source ends (stopped, or stopped itself on an auth error). */
@@ -76,6 +78,12 @@ export function startX({ config, store, log, emit, timing }: StartXDeps): XHandl
   return {
     source,
     syncRules: stream ? () => stream.syncRules() : null,
+    onWatchChanged: () => {
+      if (!stream || stream.status.state !== 'running') return;
+      stream.syncRules().catch((err: unknown) => {
+        xlog.error({ error: describeXError(err).message }, 'could not sync the X stream rules after a /watch change');
+      });
+    },
     replySender,
     done,
     async stop() {
