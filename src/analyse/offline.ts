@@ -80,10 +80,11 @@ export class OfflineAnalyst implements Analyst {
     const vars = this.vars(post, lang);
     const r = (tpl: string, name: string) => render(tpl, vars, name);
 
-    const why = signals
-      .map((s) => this.t.why[s])
-      .filter((x): x is string => Boolean(x))
-      .map((x, i) => r(x, `why.${signals[i]}`));
+    // Pair each template with its own signal, so an error names the template it is in.
+    const why = signals.flatMap((s) => {
+      const tpl = this.t.why[s];
+      return tpl ? [r(tpl, `why.${s}`)] : [];
+    });
     const gesture = chooseGesture(this.opts.catalogue, { kind, signals, usage: this.opts.usage() });
     const publicTemplate = gesture?.publicStory && kind === 'opportunity' ? this.t.publicPost[situation] : undefined;
 
