@@ -151,6 +151,25 @@ describe('OfflineAnalyst', () => {
     for (const { kind, signals: s } of CASES) expect(allUsed.write(STORY, kind, s, 'en').gesture).toBeNull();
   });
 
+  it('gives a dilemma the rebooking, not the cheapest gesture that fits a side signal such as a honeymoon', () => {
+    const signals: Signal[] = ['cultural-event', 'life-event', 'dilemma'];
+    const a = analyst.write(STORY, 'opportunity', signals, 'en');
+    expect(a.gesture?.id).toBe('flexible-rebooking');
+    expect(a.publicPost).toMatch(/rebook/);
+  });
+
+  it('does not promise a free rebooking in public when the rebooking is over its cap', () => {
+    const signals: Signal[] = ['cultural-event', 'life-event', 'dilemma'];
+    const capped = new OfflineAnalyst({
+      catalogue,
+      brand,
+      usage: () => (id) => (id === 'flexible-rebooking' ? 1_000 : 0),
+    });
+    const a = capped.write(STORY, 'opportunity', signals, 'en');
+    expect(a.gesture?.id).not.toBe('flexible-rebooking');
+    expect(a.publicPost ?? '').not.toMatch(/rebook/);
+  });
+
   it('reads usage per card, so a cap reached during a run is respected at once', () => {
     let used = 0;
     const counting = new OfflineAnalyst({ catalogue, brand, usage: () => () => used });

@@ -85,8 +85,15 @@ export class OfflineAnalyst implements Analyst {
       const tpl = this.t.why[s];
       return tpl ? [r(tpl, `why.${s}`)] : [];
     });
-    const gesture = chooseGesture(this.opts.catalogue, { kind, signals, usage: this.opts.usage() });
-    const publicTemplate = gesture?.publicStory && kind === 'opportunity' ? this.t.publicPost[situation] : undefined;
+    // The gesture answers the situation the card is written for (a dilemma gets the rebooking, not the cheapest
+    // gesture matching a side signal such as the honeymoon); the other signals only when none fits the situation.
+    const policy = { kind, usage: this.opts.usage() };
+    const gesture =
+      (signals.includes(situation) ? chooseGesture(this.opts.catalogue, { ...policy, signals: [situation] }) : null) ??
+      chooseGesture(this.opts.catalogue, { ...policy, signals });
+    // The public post tells the story of the gesture given; a stand-in gesture must not come with its promise.
+    const publicTemplate =
+      gesture?.publicStory && kind === 'opportunity' && gesture.signals.includes(situation) ? this.t.publicPost[situation] : undefined;
 
     return {
       summary: r(this.t.summary[situation], `summary.${situation}`),
