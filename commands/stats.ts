@@ -1,0 +1,54 @@
+import { MessageFlags, SlashCommandBuilder, type APIEmbed } from 'discord.js';
+import { z } from 'zod';
+import type { SlashCommand } from '../src/discord/context';
+import { cardsByKindAndStatus, decisions, postsRead, type Range } from '../src/store/stats';
+
+export const PERIODS = { today: 1, '7d': 7, '30d': 30, all: 0 } as const;
+const Period = z.enum(['today', '7d', '30d', 'all']);
+
+export function periodRange(period: keyof typeof PERIODS, now: Date): Range {
+  const days = PERIODS[period];
+  return days ? { from: new Date(now.getTime() - days * 86_400_000).toISOString(), to: now.toISOString() } : {};
+}
+
+/** /stats: posts read, cards by kind and status, approvals and dismissals by reason, over a period. */
+export const stats: SlashCommand = {
+  data: new SlashCommandBuilder()
+    .setName('stats')
+    .setDescription('Posts read, cards, approvals and dismissals over a period')
+    .addStringOption((o) =>
+      o
+        .setName('period')
+        .setDescription('default: 7d')
+        .addChoices(...Object.keys(PERIODS).map((p) => ({ name: p === 'today' ? 'last 24 h' : p, value: p }))),
+    )
+    .toJSON(),
+
+  async execute(i, ctx) {
+    const period = Period.safeParse(i.options.getString('period') ?? '7d');
+    if (!period.success) return void (await i.reply({ content: 'Unknown period.', flags: MessageFlags.Ephemeral }));
+    const range = periodRange(period.data, ctx.clock());
+    const cards = cardsByKindAndStatus(ctx.store, range);
+    const d = decisions(ctx.store, range);
+    const row = (k: 'opportunity' | 'risk') =>
+      Object.entries(cards[k])
+        .map(([s, n]) => `${s} ${n}`)
+        .join(' · ');
+    const embed: APIEmbed = {
+      title: `Kairos stats · ${period.data}`,
+      color: 0x9b59b6,
+      fields: [
+        { name: 'Posts read', value: String(postsRead(ctx.store, range)) },
+        { name: 'Opportunities', value: row('opportunity') },
+        { name: 'Risks', value: row('risk') },
+        { name: 'Approvals', value: String(d.approved) },
+        {
+          name: 'Dismissals',
+          value: `${d.dismissed}${d.dismissed ? ` (${Object.entries(d.dismissedBy).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
+        },
+        { name: 'Claims · edits · regenerations', value: `${d.claimed} · ${d.edited} · ${d.regenerated}` },
+      ],
+    };
+    await i.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
+  },
+};

@@ -1,0 +1,293 @@
+import {
+  ActionRowBuilder,
+  MessageFlags,
+  ModalBuilder,
+  Routes,
+  StringSelectMenuBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  type ButtonInteraction,
+  type ModalSubmitInteraction,
+  type StringSelectMenuInteraction,
+} from 'discord.js';
+import { z } from 'zod';
+import { X_MAX_CHARS } from '../domain/analysis';
+import { DISMISS_REASONS, type DismissReason, type Opportunity } from '../domain/opportunity';
+import type { Actor, TransitionResult } from '../store/store';
+import { buildCard, describeAction, threadIntro, threadName, type CardAction, type DiscordMessage } from './card';
+import { actorOf, type BotContext } from './context';
+import { DISCORD_SINK } from './sink';
+import { chunks, clip } from './text';
+
+export const DISMISS_SELECT = 'card-dismiss';
+export const EDIT_MODAL = 'card-edit';
+
+export const DISMISS_LABELS: Record<DismissReason, string> = {
+  'not-special': 'Not special',
+  'already-handled': 'Already handled',
+  'too-risky': 'Too risky',
+  'wrong-call': 'Wrong call (triage was wrong)',
+};
+
+const EPHEMERAL = MessageFlags.Ephemeral;
+
+/** A card payload as discord.js message options. */
+export function asOptions(m: DiscordMessage) {
+  return { content: m.content ?? '', embeds: m.embeds, components: m.components, allowedMentions: { parse: [] as [] } };
+}
+
+export function cardFor(ctx: BotContext, opp: Opportunity): DiscordMessage {
+  return buildCard(opp, ctx.store.actionsFor(opp.id), { canSendReply: Boolean(ctx.replySender) });
+}
+
+/** What to tell someone whose action changed nothing. */
+export function explainRefusal(ctx: BotContext, r: Extract<TransitionResult, { ok: false }>, what: string): string {
+  if (r.reason === 'not-found') return 'This card is no longer in the store.';
+  const closing = [...ctx.store.actionsFor(r.opportunity.id)].reverse().find((a) => a.action === r.opportunity.status);
+  if (r.reason === 'closed') {
+    return `Nothing changed: this card was already ${r.opportunity.status}${closing ? ` by ${describeAction(closing)}` : ''}.`;
+  }
+  return `Nothing changed: a card that is ${r.opportunity.status} cannot be ${what}.`;
+}
+
+const threadQueues = new Map<number, Promise<void>>();
+
+/**
+ * After a person's action: the first one opens a thread under the card with the whole post, the whole drafts and
+ * the history; later ones add a line. Runs after the interaction was answered; failures are logged only.
+ * Serialised per card so two quick actions never open two threads.
+ */
+export function recordInThread(ctx: BotContext, opportunityId: number, fallbackMessage?: { id: string; channelId: string }): Promise<void> {
+  const previous = threadQueues.get(opportunityId) ?? Promise.resolve();
+  const next = previous
+    .then(() => openOrAppend(ctx, opportunityId, fallbackMessage))
+    .catch((err) => ctx.log.warn({ err, opportunity: opportunityId }, 'could not update the card thread'));
+  threadQueues.set(opportunityId, next);
+  void next.finally(() => {
+    if (threadQueues.get(opportunityId) === next) threadQueues.delete(opportunityId);
+  });
+  return next;
+}
+
+async function post(ctx: BotContext, channelId: string, content: string): Promise<void> {
+  for (const part of chunks(content)) {
+    await ctx.client.rest.post(Routes.channelMessages(channelId), { body: { content: part, allowed_mentions: { parse: [] } } });
+  }
+}
+
+async function openOrAppend(ctx: BotContext, opportunityId: number, fallback?: { id: string; channelId: string }): Promise<void> {
+  const opp = ctx.store.getOpportunity(opportunityId);
+  if (!opp) return;
+  const history = ctx.store.actionsFor(opportunityId);
+  const outbox = ctx.store.outboxFor(opportunityId, DISCORD_SINK);
+  if (outbox?.threadId) {
+    const last = history[history.length - 1];
+    if (last) await post(ctx, outbox.threadId, `• ${describeAction(last)}${last.detail ? `: ${clip(last.detail, 1500)}` : ''}`);
+    return;
+  }
+  const messageId = outbox?.messageId ?? fallback?.id;
+  const channelId = outbox?.channelId ?? fallback?.channelId ?? ctx.config.discord.channelId;
+  if (!messageId) return;
+  const thread = (await ctx.client.rest.post(Routes.threads(channelId, messageId), {
+    body: { name: threadName(opp), auto_archive_duration: 10080 },
+  })) as { id: string };
+  if (outbox) ctx.store.setThread(outbox.id, thread.id);
+  await post(ctx, thread.id, threadIntro(opp, history));
+}
+
+/** Rewrites the card message itself (used when the interaction came from elsewhere, e.g. the dismiss menu). */
+async function refreshCardMessage(ctx: BotContext, opp: Opportunity): Promise<void> {
+  const outbox = ctx.store.outboxFor(opp.id, DISCORD_SINK);
+  if (!outbox?.messageId) return;
+  await ctx.client.rest.patch(Routes.channelMessage(outbox.channelId ?? ctx.config.discord.channelId, outbox.messageId), {
+    body: cardFor(ctx, opp),
+  });
+}
+
+function cardMessageRef(i: ButtonInteraction | ModalSubmitInteraction): { id: string; channelId: string } | undefined {
+  const m = i.message;
+  return m && !m.flags.has(MessageFlags.Ephemeral) ? { id: m.id, channelId: m.channelId } : undefined;
+}
+
+async function refuseIfClosed(ctx: BotContext, i: ButtonInteraction, opp: Opportunity | null, what: string): Promise<boolean> {
+  if (!opp) {
+    await i.reply({ content: 'This card is no longer in the store.', flags: EPHEMERAL });
+    return true;
+  }
+  if (opp.status === 'approved' || opp.status === 'dismissed') {
+    await i.reply({ content: explainRefusal(ctx, { ok: false, opportunity: opp, reason: 'closed' }, what), flags: EPHEMERAL });
+    return true;
+  }
+  return false;
+}
+
+/** Approve, Edit, Regenerate, Dismiss and Claim buttons on a card. */
+export async function handleCardButton(ctx: BotContext, i: ButtonInteraction, action: CardAction, id: number): Promise<void> {
+  const actor = actorOf(i);
+  const opp = ctx.store.getOpportunity(id);
+  switch (action) {
+    case 'approve':
+    case 'claim': {
+      const r = ctx.store.transition(id, action === 'approve' ? 'approved' : 'claimed', actor);
+      if (!r.ok) {
+        await i.reply({ content: explainRefusal(ctx, r, action === 'approve' ? 'approved' : 'claimed'), flags: EPHEMERAL });
+        return;
+      }
+      await i.update(asOptions(cardFor(ctx, r.opportunity)));
+      void recordInThread(ctx, id, cardMessageRef(i));
+      return;
+    }
+    case 'edit': {
+      if (await refuseIfClosed(ctx, i, opp, 'edited')) return;
+      await i.showModal(editModal(opp as Opportunity));
+      return;
+    }
+    case 'regenerate': {
+      if (await refuseIfClosed(ctx, i, opp, 'regenerated')) return;
+      const current = opp as Opportunity;
+      // A model can take longer than Discord's 3 seconds: acknowledge first, then edit the card.
+      await i.deferUpdate();
+      const drafts = await ctx.analyst.draft({
+        text: current.post.text,
+        kind: 'reply',
+        lang: current.post.lang ?? ctx.config.brand.languages[0] ?? 'en',
+        previous: current.analysis.reply,
+        feedback: 'The team asked for a different draft.',
+      });
+      const r = ctx.store.updateAnalysis(
+        id,
+        { ...current.analysis, reply: drafts.reply, publicPost: drafts.publicPost ?? current.analysis.publicPost },
+        actor,
+        'regenerated',
+        `previous reply: ${current.analysis.reply}`,
+      );
+      if (!r.ok) {
+        await i.followUp({ content: explainRefusal(ctx, r, 'regenerated'), flags: EPHEMERAL });
+        return;
+      }
+      await i.editReply(asOptions(cardFor(ctx, r.opportunity)));
+      void recordInThread(ctx, id, cardMessageRef(i));
+      return;
+    }
+    case 'dismiss': {
+      if (await refuseIfClosed(ctx, i, opp, 'dismissed')) return;
+      const menu = new StringSelectMenuBuilder()
+        .setCustomId(`${DISMISS_SELECT}:${id}`)
+        .setPlaceholder('Why dismiss this card?')
+        .addOptions(DISMISS_REASONS.map((r) => ({ label: DISMISS_LABELS[r], value: r })));
+      await i.reply({
+        content: `Dismiss card #${id}: why? (the reason tunes what Kairos flags)`,
+        components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)],
+        flags: EPHEMERAL,
+      });
+      return;
+    }
+  }
+}
+
+export function editModal(opp: Opportunity): ModalBuilder {
+  const reply = new TextInputBuilder()
+    .setCustomId('reply')
+    .setLabel('Reply to the fan')
+    .setStyle(TextInputStyle.Paragraph)
+    .setRequired(true)
+    .setMaxLength(X_MAX_CHARS)
+    .setValue(clip(opp.analysis.reply, X_MAX_CHARS));
+  const pub = new TextInputBuilder()
+    .setCustomId('public')
+    .setLabel('Public post (empty for none)')
+    .setStyle(TextInputStyle.Paragraph)
+    .setRequired(false)
+    .setMaxLength(2000);
+  if (opp.analysis.publicPost) pub.setValue(clip(opp.analysis.publicPost, 2000));
+  return new ModalBuilder()
+    .setCustomId(`${EDIT_MODAL}:${opp.id}`)
+    .setTitle(clip(`Edit card #${opp.id}`, 45))
+    .addComponents(
+      new ActionRowBuilder<TextInputBuilder>().addComponents(reply),
+      new ActionRowBuilder<TextInputBuilder>().addComponents(pub),
+    );
+}
+
+const EditSchema = z.object({
+  reply: z.string().trim().min(1, 'the reply cannot be empty').max(X_MAX_CHARS, `the reply must fit X's ${X_MAX_CHARS} characters`),
+  public: z.string().trim().max(2000),
+});
+
+export async function handleEditSubmit(ctx: BotContext, i: ModalSubmitInteraction, id: number): Promise<void> {
+  const parsed = EditSchema.safeParse({
+    reply: i.fields.getTextInputValue('reply'),
+    public: i.fields.fields.has('public') ? i.fields.getTextInputValue('public') : '',
+  });
+  if (!parsed.success) {
+    await i.reply({ content: `Not saved: ${parsed.error.issues[0]?.message ?? 'invalid edit'}.`, flags: EPHEMERAL });
+    return;
+  }
+  const opp = ctx.store.getOpportunity(id);
+  if (!opp) {
+    await i.reply({ content: 'This card is no longer in the store.', flags: EPHEMERAL });
+    return;
+  }
+  const r = ctx.store.updateAnalysis(
+    id,
+    { ...opp.analysis, reply: parsed.data.reply, publicPost: parsed.data.public || null },
+    actorOf(i),
+    'edited',
+    `reply: ${parsed.data.reply}`,
+  );
+  if (!r.ok) {
+    await i.reply({ content: explainRefusal(ctx, r, 'edited'), flags: EPHEMERAL });
+    return;
+  }
+  if (i.isFromMessage()) {
+    await i.update(asOptions(cardFor(ctx, r.opportunity)));
+  } else {
+    await i.reply({ content: `Saved the edit to card #${id}.`, flags: EPHEMERAL });
+    await refreshCardMessage(ctx, r.opportunity);
+  }
+  void recordInThread(ctx, id, cardMessageRef(i));
+}
+
+export async function handleDismissReason(ctx: BotContext, i: StringSelectMenuInteraction, id: number): Promise<void> {
+  const reason = z.enum(DISMISS_REASONS).safeParse(i.values[0]);
+  if (!reason.success) {
+    await i.reply({ content: 'Pick one of the listed reasons.', flags: EPHEMERAL });
+    return;
+  }
+  const r = ctx.store.transition(id, 'dismissed', actorOf(i), reason.data);
+  if (!r.ok) {
+    await i.update({ content: explainRefusal(ctx, r, 'dismissed'), components: [] });
+    return;
+  }
+  await i.update({ content: `Dismissed card #${id} (${DISMISS_LABELS[reason.data]}).`, components: [] });
+  await refreshCardMessage(ctx, r.opportunity);
+  void recordInThread(ctx, id);
+}
+
+const sending = new Set<number>();
+
+/** "Send reply on X": only when the X engineer wired a sender, only on approved cards, once. */
+export async function handleXReply(ctx: BotContext, i: ButtonInteraction, id: number): Promise<void> {
+  const opp = ctx.store.getOpportunity(id);
+  const sent = ctx.store.actionsFor(id).find((a) => a.action === 'x-reply-sent');
+  if (!ctx.replySender || !opp || opp.status !== 'approved') {
+    await i.reply({ content: 'Only an approved card can send its reply, and only when X replies are configured.', flags: EPHEMERAL });
+    return;
+  }
+  if (sent || sending.has(id)) {
+    await i.reply({ content: sent ? `Already sent by ${describeAction(sent)}: ${sent.detail ?? ''}` : 'Already being sent.', flags: EPHEMERAL });
+    return;
+  }
+  sending.add(id);
+  try {
+    await i.deferReply({ flags: EPHEMERAL });
+    const { url } = await ctx.replySender.send(id);
+    ctx.store.audit(id, actorOf(i) as Actor, 'x-reply-sent', null, url);
+    await i.editReply({ content: `Sent on X: ${url}` });
+    await refreshCardMessage(ctx, opp);
+    void recordInThread(ctx, id, cardMessageRef(i));
+  } finally {
+    sending.delete(id);
+  }
+}
+

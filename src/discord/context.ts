@@ -1,0 +1,50 @@
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  Client,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { Analyst } from '../analyse/analyst';
+import type { Gesture } from '../analyse/catalogue';
+import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Clock, Store } from '../store/store';
+
+/** The X engineer's extension point: sends an approved card's reply on X. */
+export interface ReplySender {
+  send(opportunityId: number): Promise<{ url: string }>;
+}
+
+/** Everything a command or a card action may use; built once in bot.ts. */
+export interface BotContext {
+  client: Client;
+  store: Store;
+  analyst: Analyst;
+  catalogue: readonly Gesture[];
+  config: Pick<Config, 'brand' | 'timeZone'> & { discord: NonNullable<Config['discord']> };
+  log: Logger;
+  clock: Clock;
+  replySender?: ReplySender;
+  onWatchChanged?: () => void;
+}
+
+/** One slash command: its definition as data, its handler, and optionally its autocomplete and buttons. */
+export interface SlashCommand {
+  data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
+  /** Buttons this command puts on its replies: custom ids starting with `${componentPrefix}:`. */
+  componentPrefix?: string;
+  component?(interaction: ButtonInteraction, ctx: BotContext): Promise<void>;
+}
+
+/** A person, as the store records them. */
+export function actorOf(interaction: { user: { id: string; username: string; globalName?: string | null }; member?: unknown }): {
+  id: string;
+  name: string;
+} {
+  const member = interaction.member as { displayName?: string; nick?: string | null } | null | undefined;
+  const name = member?.displayName ?? member?.nick ?? interaction.user.globalName ?? interaction.user.username;
+  return { id: interaction.user.id, name: name.slice(0, 64) };
+}

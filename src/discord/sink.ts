@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes, type APIMessage } from 'discord.js';
+import type { Opportunity } from '../domain/opportunity';
+import type { Logger } from '../log';
+import { backoffMs, DeliveryError, type CardSink } from '../outbox/courier';
+import type { ActionRecord, OutboxItem } from '../store/store';
+import { buildCard, cardMarker, type CardOptions } from './card';
+
+export const DISCORD_SINK = 'discord';
+
+export interface DiscordSinkOptions {
+  token: string;
+  channelId: string;
+  /** REST base such as http://127.0.0.1:PORT/api (tests, REST proxies). */
+  apiUrl?: string;
+  /** The bot's own user id, to recognise its messages when checking for a card posted before a crash. */
+  botUserId?: string;
+  history?: (opportunityId: number) => ActionRecord[];
+  cardOptions?: CardOptions;
+  log?: Logger;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  /** Wait before retrying after a 5xx or a network failure (default: the Courier's exponential backoff). */
+  backoff?: (attempts: number) => number;
+}
+
+/**
+ * Discord's nonce (at most 25 characters): with enforce_nonce, Discord answers a repeated post within a few
+ * minutes with the message it already made instead of a second one.
+ */
+export function cardNonce(opp: Pick<Opportunity, 'id' | 'postId' | 'createdAt'>): string {
+  return `k${createHash('sha256').update(`${opp.id}\n${opp.postId}\n${opp.createdAt}`).digest('base64url').slice(0, 24)}`;
+}
+
+/**
+ * Posts cards to the team channel. Has its own REST client that never waits or retries by itself: a 429 or a
+ * 5xx goes back to the Courier, which keeps the queue in order and the retry schedule in the store.
+ */
+export class DiscordSink implements CardSink {
+  readonly name = DISCORD_SINK;
+  readonly rest: REST;
+  /** Until the first post of this process, a card may have been posted just before a crash: check first. */
+  private recovering = true;
+
+  constructor(private readonly opts: DiscordSinkOptions) {
+    this.rest = new REST({
+      api: opts.apiUrl ?? 'https://discord.com/api',
+      rejectOnRateLimit: () => true,
+      retries: 0,
+      timeout: opts.timeoutMs ?? 15_000,
+    }).setToken(opts.token);
+  }
+
+  async deliver(opportunity: Opportunity, item: OutboxItem): Promise<{ messageId: string; channelId?: string }> {
+    const channelId = this.opts.channelId;
+    try {
+      if (this.recovering || item.attempts > 0) {
+        const found = await this.findPosted(opportunity);
+        if (found) {
+          this.opts.log?.info({ opportunity: opportunity.id, messageId: found }, 'card was already posted; not posting again');
+          this.recovering = false;
+          return { messageId: found, channelId };
+        }
+      }
+      const body = {
+        ...buildCard(opportunity, this.opts.history?.(opportunity.id) ?? [], this.opts.cardOptions),
+        nonce: cardNonce(opportunity),
+        enforce_nonce: true,
+      };
+      const msg = (await this.rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
+      this.recovering = false;
+      return { messageId: msg.id, channelId };
+    } catch (err) {
+      throw toDeliveryError(err, item.attempts, this.opts.backoff);
+    }
+  }
+
+  /** Looks through the channel's recent messages for this card's footer marker. */
+  private async findPosted(opp: Opportunity): Promise<string | null> {
+    const marker = cardMarker(opp);
+    const recent = (await this.rest.get(Routes.channelMessages(this.opts.channelId), {
+      query: new URLSearchParams({ limit: '100' }),
+    })) as APIMessage[];
+    const mine = recent.find(
+      (m) =>
+        (!this.opts.botUserId || m.author?.id === this.opts.botUserId) &&
+        m.embeds?.some((e) => e.footer?.text?.startsWith(marker)),
+    );
+    return mine?.id ?? null;
+  }
+}
+
+/** 429 → wait what Discord asked; 5xx and network trouble → back off; any other 4xx will never work. */
+export function toDeliveryError(err: unknown, attempts: number, backoff: (attempts: number) => number = backoffMs): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  if (err instanceof RateLimitError) {
+    return new DeliveryError(`Discord rate limit on ${err.route}; retry in ${err.retryAfter} ms`, Math.max(err.retryAfter, 250));
+  }
+  if (err instanceof DiscordAPIError) {
+    if (err.status === 429) return new DeliveryError('Discord rate limit', backoff(attempts));
+    if (err.status >= 500) return new DeliveryError(`Discord ${err.status}: ${err.message}`, backoff(attempts));
+    return new DeliveryError(`Discord refused the card (${err.status} ${err.code}): ${err.message}`, null);
+  }
+  if (err instanceof HTTPError) return new DeliveryError(`Discord ${err.status}: ${err.message}`, backoff(attempts));
+  const message = err instanceof Error ? err.message : String(err);
+  return new DeliveryError(`Discord unreachable: ${message}`, backoff(attempts));
+}
