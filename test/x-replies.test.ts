@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Post } from '../src/domain/post';
 import { ReplyFailed, ReplyRefused, type ReplySender } from '../src/sources/x/replies';
 import { startX } from '../src/sources/x/start';
+import type { ReplySender as DiscordReplySender } from '../src/discord/context';
 import { Store } from '../src/store/store';
 import { claimXReply, getXReply } from '../src/store/x-replies';
 import { FakeX, type FakeTweet } from './fakes/x';
@@ -32,6 +33,9 @@ describe('sending an approved reply on X', () => {
     fanTweet = fake.publish(fan, 'Honeymoon or Elfstedentocht? @OranjeAir');
     const h = startX({ config: xConfig(fake, REPLY_ENV), store, log: cap.log, emit: async () => {} });
     sender = h.replySender!;
+    // The contract the Discord bot's "Send reply on X" button codes against.
+    const forDiscord: DiscordReplySender = sender;
+    void forDiscord;
   });
 
   afterEach(async () => {
