@@ -33,10 +33,14 @@ export interface BuildOptions {
   clock?: Clock;
   /** Where cards go; each gets a courier draining its outbox. */
   sinks: CardSink[];
+  /** Sinks whose couriers run elsewhere (Discord's starts after login): cards are queued for them too. */
+  queueFor?: string[];
+  /** Called after a card was stored and queued. */
+  onCard?: (opportunityId: number) => void;
   /** Triage context beyond the brand: watch terms and rising moments. */
   context?: Partial<Pick<TriageContext, 'watchTerms' | 'risingTerms'>>;
   /** Wraps the offline analyst (e.g. the LLM analyst falling back on it). */
-  analyst?: (offline: OfflineAnalyst, store: Store) => Analyst;
+  analyst?: (offline: OfflineAnalyst, store: Store, catalogue: Gesture[]) => Analyst;
   onVerdict?: (post: Post, triage: Triage) => void;
 }
 
@@ -60,16 +64,17 @@ export function buildKairos(config: Config, opts: BuildOptions): Kairos {
     triage,
     now: clock,
   });
-  const analyst = opts.analyst ? opts.analyst(offline, store) : offline;
+  const analyst = opts.analyst ? opts.analyst(offline, store, catalogue) : offline;
   const couriers = opts.sinks.map((sink) => new Courier(store, sink, log, clock));
   const pipeline = new Pipeline({
     store,
     triage,
     analyst,
-    sinks: opts.sinks.map((s) => s.name),
+    sinks: [...opts.sinks.map((s) => s.name), ...(opts.queueFor ?? [])],
     log,
-    onCard: () => {
+    onCard: (id) => {
       for (const c of couriers) void c.kick();
+      opts.onCard?.(id);
     },
     onVerdict: opts.onVerdict,
   });
