@@ -34,11 +34,8 @@ async function classify(input?: string): Promise<number> {
     if (buffer) out.write(buffer);
     buffer = '';
   };
-  let expected = 1;
-  for await (const item of readJsonl(input ? createReadStream(input, 'utf8') : process.stdin)) {
-    // Blank lines still get an error line, so output lines match input lines one to one.
-    for (; expected < item.line; expected++) buffer += `${JSON.stringify({ id: null, line: expected, error: 'empty line' })}\n`;
-    expected = item.line + 1;
+  // Blank lines still get an error line, so output lines match input lines one to one.
+  for await (const item of readJsonl(input ? createReadStream(input, 'utf8') : process.stdin, { blankLines: true })) {
     if (!item.ok) {
       buffer += `${JSON.stringify({ id: null, line: item.line, error: item.error })}\n`;
     } else {

@@ -6,14 +6,20 @@ import type { Source } from './source';
 
 export type JsonlLine = { line: number; ok: true; post: Post } | { line: number; ok: false; error: string };
 
-/** Reads JSON lines one at a time (constant memory); blank lines are skipped but still counted. */
-export async function* readJsonl(input: Readable): AsyncGenerator<JsonlLine> {
+/**
+ * Reads JSON lines one at a time (constant memory). Blank lines are skipped but still counted, or reported as
+ * errors with `blankLines` (classify answers every input line, a trailing blank one included).
+ */
+export async function* readJsonl(input: Readable, opts: { blankLines?: boolean } = {}): AsyncGenerator<JsonlLine> {
   const rl = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   for await (const raw of rl) {
     n++;
     const line = raw.trim();
-    if (!line) continue;
+    if (!line) {
+      if (opts.blankLines) yield { line: n, ok: false, error: 'empty line' };
+      continue;
+    }
     const parsed = parsePostLine(line);
     yield parsed.ok ? { line: n, ok: true, post: parsed.post } : { line: n, ok: false, error: parsed.error };
   }

@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs the CLI as a user would (tsx, repo root as cwd) with the given stdin; no network, no credentials. */
+function runCli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node_modules/.bin/tsx', ['src/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+const line = (o: unknown) => JSON.stringify(o);
+const POST = (id: string | number, text: string, extra: Record<string, unknown> = {}) =>
+  line({ id, platform: 'x', author: { handle: `fan${id}`, followers: 300 }, text, createdAt: '2026-02-02T10:00:00Z', ...extra });
+
+// Each case spawns a process; they run side by side to keep the file quick.
+describe.concurrent('kairos cli', () => {
+  describe('kairos classify', () => {
+    it('writes exactly one line per input line, in order, with an error line for a bad or blank line', async () => {
+      const input = [
+        POST('a1', '@OranjeAir how many bags can I take on a flight to Oslo?'),
+        '{"id": "broken", "platform": ',
+        '',
+        POST(
+          'a2',
+          '@OranjeAir we booked our honeymoon on a non-flexible ticket and now the Elfstedentocht falls on the same day. Torn between the trip and the race of a lifetime 😭',
+        ),
+        line({ id: 'a3', platform: 'x', text: 'no author or date' }),
+        POST(77, 'Mijn koffer is kwijt na de vlucht uit Rome, wie kan helpen?'),
+        '',
+      ].join('\n');
+      const { code, stdout, stderr } = await runCli(['classify'], `${input}\n`);
+      expect(code, stderr).toBe(0);
+      const out = stdout.split('\n');
+      expect(out.pop()).toBe('');
+      const inputLines = input.split('\n');
+      expect(out).toHaveLength(inputLines.length);
+      const rows = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+      expect(rows[0]).toMatchObject({ id: 'a1', kind: 'service', lang: 'en' });
+      expect(rows[1]).toMatchObject({ id: null, line: 2, error: expect.stringMatching(/JSON/) });
+      expect(rows[2]).toMatchObject({ id: null, line: 3 });
+      expect(rows[3]).toMatchObject({ id: 'a2', kind: 'opportunity', signals: expect.arrayContaining(['dilemma', 'cultural-event']) });
+      expect(rows[3]?.gesture).toMatchObject({ id: 'flexible-rebooking' });
+      expect(rows[3]?.drafts).toMatchObject({ reply: expect.stringContaining('Elfstedentocht') });
+      expect(rows[4]).toMatchObject({ id: null, line: 5, error: expect.stringMatching(/author/) });
+      expect(rows[5]).toMatchObject({ id: '77', lang: 'nl' });
+      expect(rows[6]).toMatchObject({ id: null, line: 7 });
+      for (const r of rows) {
+        if (r.id === null) expect(typeof r.error).toBe('string');
+        else {
+          expect(['opportunity', 'risk', 'service', 'noise']).toContain(r.kind);
+          expect(r.score).toBeGreaterThanOrEqual(0);
+          expect(r.score).toBeLessThanOrEqual(1);
+        }
+      }
+    });
+
+    it('writes nothing for empty input', async () => {
+      const { code, stdout } = await runCli(['classify'], '');
+      expect(code).toBe(0);
+      expect(stdout).toBe('');
+    });
+  });
+
+  describe('kairos eval', () => {
+    it('prints precision, recall and F1 per kind and a confusion matrix', async () => {
+      const { code, stdout, stderr } = await runCli(['eval']);
+      expect(code, stderr).toBe(0);
+      expect(stdout).toMatch(/precision\s+recall\s+f1/);
+      for (const kind of ['opportunity', 'risk', 'service', 'noise']) expect(stdout).toMatch(new RegExp(`^${kind}\\s+[\\d.]+\\s+[\\d.]+\\s+[\\d.]+`, 'm'));
+      expect(stdout).toMatch(/confusion/);
+      const posts = Number(/posts: (\d+)/.exec(stdout)?.[1]);
+      expect(posts).toBeGreaterThan(100);
+      // The confusion rows add up to the number of labelled posts.
+      const rows = stdout.split('\n').filter((l) => /^(opportunity|risk|service|noise)\s+\d+\s+\d+\s+\d+\s+\d+\s*$/.test(l));
+      expect(rows).toHaveLength(4);
+      const sum = rows.flatMap((l) => l.trim().split(/\s+/).slice(1).map(Number)).reduce((a, b) => a + b, 0);
+      expect(sum).toBe(posts);
+    });
+
+    it('exits 2 and names a missing labels file', async () => {
+      const { code, stderr } = await runCli(['eval', '--labels', 'test/fixtures/eval/nope.jsonl']);
+      expect(code).toBe(2);
+      expect(stderr).toContain('nope.jsonl');
+    });
+  });
+
+  describe('kairos with a wrong command', () => {
+    it('exits 2 and shows the help', async () => {
+      const { code, stdout, stderr } = await runCli(['classfy']);
+      expect(code).toBe(2);
+      expect(stderr).toContain('Unknown command "classfy"');
+      expect(stderr).toContain('classify');
+      expect(stdout).toBe('');
+    });
+  });
+});
