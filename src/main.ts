@@ -1,18 +1,43 @@
 import 'dotenv/config';
 import { fileURLToPath } from 'node:url';
-import { buildKairos, emptySummary, formatSummary, runSource } from './app';
+import { LlmAnalyst } from './analyse/llm';
+import { buildKairos, emptySummary, formatSummary, runSource, type Kairos } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
-import { createLogger } from './log';
+import { DISCORD_SINK } from './discord/sink';
+import { startDiscord, type DiscordRuntime } from './discord/start';
+import { createLogger, type Logger } from './log';
 import type { CardSink } from './outbox/courier';
 import { ConsoleSink } from './sinks/console';
 import { JsonlSource } from './sources/jsonl';
 import type { Source } from './sources/source';
+import { startX, type XHandle } from './sources/x/start';
+import { llmCallTimesSince, recordLlmUsage } from './store/llm-usage';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
+/** The model analyst when one is configured, falling back on the offline one; the offline one otherwise. */
+function analystFor(config: Config, log: Logger) {
+  const llm = config.llm;
+  if (!llm) return undefined;
+  return (offline: Kairos['offline'], store: Kairos['store'], catalogue: Kairos['catalogue']) =>
+    new LlmAnalyst({
+      config: llm,
+      brand: config.brand,
+      fallback: offline,
+      catalogue,
+      usage: () => store.gestureUsageThisMonth(),
+      log,
+      recordUsage: (r) => recordLlmUsage(store.db, r),
+      spent: llmCallTimesSince(store.db, new Date(Date.now() - 24 * 3600_000)),
+      onBudgetExhausted: (status) => log.warn({ status }, 'model call cap reached: the offline analyst writes cards until it frees up'),
+      onBudgetRestored: (status) => log.info({ status }, 'model calls allowed again'),
+    });
+}
+
 /**
- * The composition root: reads the configuration once, builds every part, picks the source and the sinks, and
- * runs. With no credentials it plays the embedded demo stream to the console and exits.
+ * The composition root: reads the configuration once, builds every part, picks the sources and the sinks, and
+ * runs. With no credentials it plays the embedded demo stream to the console and exits; with Discord or X it
+ * stays up until stopped.
  */
 export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   let config: Config;
@@ -27,32 +52,85 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   }
   const log = createLogger(config.logLevel);
   const summary = emptySummary();
-  const sinks: CardSink[] = [new ConsoleSink(out)];
-  const k = buildKairos(config, { log, sinks });
-
-  const replay = config.replayFile ?? DEMO_STREAM;
-  const source: Source = new JsonlSource(config.replayFile ? 'replay' : 'demo', replay, (line, error) => {
-    summary.invalid++;
-    log.warn({ line, error }, 'skipped a line that is not a valid post');
+  const sinks: CardSink[] = config.discord ? [] : [new ConsoleSink(out)];
+  let discord: DiscordRuntime | undefined;
+  const k = buildKairos(config, {
+    log,
+    sinks,
+    queueFor: config.discord ? [DISCORD_SINK] : [],
+    onCard: () => discord?.kick(),
+    analyst: analystFor(config, log),
   });
-  const label = config.replayFile ? `replay of ${config.replayFile}` : 'the demo stream';
-  out.write(`Kairos: reading ${label} for ${config.brand.name}; cards go to the terminal.\n\n`);
 
+  let x: XHandle | undefined;
+  if (config.x.mode !== 'off') {
+    x = startX({ config, store: k.store, log, emit: (post) => k.pipeline.ingest(post) });
+  }
+  if (config.discord) {
+    try {
+      discord = await startDiscord({
+        config,
+        store: k.store,
+        analyst: k.analyst,
+        catalogue: k.catalogue,
+        log,
+        replySender: x?.replySender,
+        onWatchChanged: () => {
+          k.refreshWatch();
+          x?.onWatchChanged();
+        },
+      });
+    } catch (err) {
+      log.fatal({ err: (err as Error).message }, 'Discord did not connect');
+      await x?.stop();
+      k.close();
+      return 1;
+    }
+  }
+  const stayUp = Boolean(discord || x);
+
+  // The replay file, or with nothing else to read, the demo stream.
+  let source: Source | undefined;
+  if (config.replayFile || !x) {
+    source = new JsonlSource(config.replayFile ? 'replay' : 'demo', config.replayFile ?? DEMO_STREAM, (line, error) => {
+      summary.invalid++;
+      log.warn({ line, error }, 'skipped a line that is not a valid post');
+    });
+  }
+  const where = discord ? 'the Discord channel' : 'the terminal';
+  const what = [source && (config.replayFile ? `a replay of ${config.replayFile}` : 'the demo stream'), x && `X (${config.x.mode})`]
+    .filter(Boolean)
+    .join(' and ');
+  out.write(`Kairos: reading ${what} for ${config.brand.name}; cards go to ${where}.\n\n`);
+
+  let stopping: (() => void) | undefined;
+  const stopped = new Promise<void>((resolve) => (stopping = resolve));
   const stop = () => {
-    void source.stop();
+    void source?.stop();
+    stopping?.();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  await runSource(k, source, summary);
-  await Promise.all(k.couriers.map((c) => c.idle()));
-  out.write(`\n${formatSummary(summary)}\n`);
-  if (summary.read > 0 && summary.duplicates === summary.read) {
-    out.write(
-      `Every post was already processed by an earlier run (stored in ${config.dbPath}); no card was repeated.\n` +
-        'Point KAIROS_DB at a new file to see the cards again.\n',
-    );
+  if (source) {
+    await runSource(k, source, summary);
+    if (!discord) await Promise.all(k.couriers.map((c) => c.idle()));
+    out.write(`\n${formatSummary(summary)}\n`);
+    if (summary.read > 0 && summary.duplicates === summary.read) {
+      out.write(
+        `Every post was already processed by an earlier run (stored in ${config.dbPath}); no card was repeated.\n` +
+          'Point KAIROS_DB at a new file to see the cards again.\n',
+      );
+    }
   }
+  if (stayUp) {
+    out.write('Kairos is running; stop it with Ctrl-C.\n');
+    await stopped;
+    await x?.stop();
+    await discord?.stop();
+  }
+  process.removeListener('SIGINT', stop);
+  process.removeListener('SIGTERM', stop);
   k.close();
   return 0;
 }
