@@ -73,7 +73,10 @@ describe('the demo (main with no credentials)', () => {
   it('run again on the same database: no new card, and the summary says so', async () => {
     expect(first, 'the first run must have happened').toBeDefined();
     const before = cardRows();
+    const listeners = process.listenerCount('SIGINT') + process.listenerCount('SIGTERM');
     const second = await runDemo();
+    // A finished run leaves no signal handlers behind (they would swallow Ctrl-C in a longer-lived process).
+    expect(process.listenerCount('SIGINT') + process.listenerCount('SIGTERM')).toBe(listeners);
     expect(second.code).toBe(0);
     expect(cardRows()).toEqual(before);
     expect(second.out).toContain('Cards: 0 new');
