@@ -92,7 +92,7 @@ describe('sending an approved reply on X', () => {
 
   it('after a crash while sending, finds the reply already on X instead of sending it twice', async () => {
     const id = card();
-    claimXReply(store, { opportunityId: id, inReplyTo: fanTweet.id, text: analysis.reply, actorId: '111', at: new Date().toISOString() });
+    claimXReply(store, { opportunityId: id, inReplyTo: fanTweet.id, text: analysis.reply, actorId: '111', at: new Date(Date.now() - 120_000).toISOString() });
     // The crashed attempt had reached X.
     const onX = fake.publish(fake.users.get(fake.meId)!, analysis.reply, { referenced_tweets: [{ type: 'replied_to', id: fanTweet.id }] });
     const r = await sender.send(id, ilse);
@@ -101,9 +101,18 @@ describe('sending an approved reply on X', () => {
     expect(getXReply(store, id)?.status).toBe('sent');
   });
 
-  it('after a crash before X got it, sends it once', async () => {
+  it('does not take a fresh claim from elsewhere for a crash: it neither sends nor steals it', async () => {
     const id = card();
     claimXReply(store, { opportunityId: id, inReplyTo: fanTweet.id, text: analysis.reply, actorId: '111', at: new Date().toISOString() });
+    const err = await sender.send(id, ilse).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReplyFailed);
+    expect((err as Error).message).toMatch(/being sent/);
+    expect(posts()).toHaveLength(0);
+  });
+
+  it('after a crash before X got it, sends it once', async () => {
+    const id = card();
+    claimXReply(store, { opportunityId: id, inReplyTo: fanTweet.id, text: analysis.reply, actorId: '111', at: new Date(Date.now() - 120_000).toISOString() });
     await sender.send(id, ilse);
     await sender.send(id, ilse);
     expect(posts()).toHaveLength(1);

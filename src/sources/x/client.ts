@@ -11,19 +11,25 @@ import {
 } from 'twitter-api-v2';
 
 /**
- * twitter-api-v2 with an optional base URL (X_API_URL). The library has no such option: this plugin rewrites the
- * origin of every request and stream URL (https://api.x.com/2/... → X_API_URL/2/...), and a plain http.Agent lets
- * it speak HTTP to a local double. OAuth 1.0a signatures are computed after the rewrite, so they stay valid.
+ * twitter-api-v2 with an optional base URL (X_API_URL) and a request timeout. The library has neither option: this
+ * plugin rewrites the origin of every request and stream URL (https://api.x.com/2/... → X_API_URL/2/...) and sets
+ * a timeout on every plain request (the stream has its keep-alive timeout instead). A plain http.Agent lets it speak
+ * HTTP to a local double. OAuth 1.0a signatures are computed after the rewrite, so they stay valid.
  */
-export function baseUrlPlugin(apiUrl: string): ITwitterApiClientPlugin {
-  const base = apiUrl.replace(/\/+$/, '');
-  const rewrite = (url: URL): URL => new URL(base + url.pathname + url.search);
+export function xPlugin(opts: { apiUrl?: string; timeoutMs?: number }): ITwitterApiClientPlugin {
+  const base = opts.apiUrl?.replace(/\/+$/, '');
+  const rewrite = (raw: string): string => {
+    if (!base) return raw;
+    const url = new URL(raw);
+    return base + url.pathname + url.search;
+  };
   return {
     onBeforeRequestConfig({ params }) {
-      params.url = rewrite(new URL(params.url)).toString();
+      params.url = rewrite(params.url);
+      params.timeout ??= opts.timeoutMs ?? 30_000;
     },
     onBeforeStreamRequestConfig({ params }) {
-      params.url = rewrite(new URL(params.url)).toString();
+      params.url = rewrite(params.url);
     },
   };
 }
@@ -32,13 +38,11 @@ export type XCredentials =
   | { bearerToken: string }
   | { appKey: string; appSecret: string; accessToken: string; accessSecret: string };
 
-export function createXClient(credentials: XCredentials, apiUrl?: string): TwitterApi {
-  const settings = apiUrl
-    ? {
-        plugins: [baseUrlPlugin(apiUrl)],
-        ...(apiUrl.startsWith('http:') ? { httpAgent: new http.Agent({ keepAlive: true }) } : {}),
-      }
-    : {};
+export function createXClient(credentials: XCredentials, apiUrl?: string, timeoutMs?: number): TwitterApi {
+  const settings = {
+    plugins: [xPlugin({ apiUrl, timeoutMs })],
+    ...(apiUrl?.startsWith('http:') ? { httpAgent: new http.Agent({ keepAlive: true }) } : {}),
+  };
   return 'bearerToken' in credentials
     ? new TwitterApi(credentials.bearerToken, settings)
     : new TwitterApi({ ...credentials }, settings);

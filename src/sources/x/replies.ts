@@ -40,6 +40,11 @@ export interface XReplySenderOptions {
   store: Store;
   log: Logger;
   now?: () => Date;
+  /**
+   * A 'sending' claim younger than this is another send in progress (its request may still be under way); an older
+   * one was left by a crash and is checked on X. Longer than the request timeout.
+   */
+  claimStaleMs?: number;
 }
 
 /**
@@ -81,6 +86,9 @@ export class XReplySender implements ReplySender {
     if (!claimXReply(store, { opportunityId, inReplyTo: opp.post.id, text, actorId: actor?.id ?? 'unknown', at: this.now() })) {
       const row = getXReply(store, opportunityId);
       if (row?.status === 'sent' && row.url) return { url: row.url, alreadySent: true };
+      if (row && Date.parse(this.now()) - Date.parse(row.at) < (this.opts.claimStaleMs ?? 60_000)) {
+        throw new ReplyFailed('this reply is being sent right now; look again in a minute', true);
+      }
       // Left 'sending' by a crash or a lost answer: X may have it already.
       const found = row ? await this.findOnX(opp.post.id, row.at) : null;
       if (found) return this.recordSent(opportunityId, found, row?.text ?? text, actor, 'found on X after an interrupted send');
