@@ -369,7 +369,7 @@ export class FakeDiscord {
     } catch {
       body = text;
     }
-    const path = url.pathname.replace(/^\/api/, '');
+    const path = decodeURIComponent(url.pathname).replace(/^\/api/, '');
     const rec: RecordedRequest = { method: req.method ?? 'GET', path, query: url.searchParams, body, at: Date.now() };
     this.requests.push(rec);
     for (const w of [...this.waiters]) {

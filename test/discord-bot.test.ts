@@ -1,0 +1,302 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../src/config';
+import { startDiscord, type DiscordRuntime } from '../src/discord/start';
+import { loadCatalogue } from '../src/analyse/catalogue';
+import { createLogger } from '../src/log';
+import { Store } from '../src/store/store';
+import { FakeDiscord, type FakeMessage, type FakeUser } from './fakes/discord';
+import { analystDouble, seedCard } from './support/discord';
+
+let fake: FakeDiscord;
+let store: Store;
+let runtime: DiscordRuntime;
+let config: Config;
+let watchChanges = 0;
+const analyst = analystDouble({ delayMs: 20, failOn: 'EXPLODE' });
+const log = createLogger('silent');
+
+beforeAll(async () => {
+  fake = await FakeDiscord.start();
+  store = new Store(':memory:');
+  config = loadConfig({
+    DISCORD_TOKEN: fake.token,
+    DISCORD_APPLICATION_ID: fake.appId,
+    DISCORD_GUILD_ID: fake.guildId,
+    DISCORD_CHANNEL_ID: fake.channelId,
+    DISCORD_TEAM_ROLE_ID: fake.teamRoleId,
+    DISCORD_API_URL: fake.apiUrl,
+    TZ: 'Europe/Amsterdam',
+  });
+  runtime = await startDiscord({
+    config,
+    store,
+    analyst,
+    catalogue: loadCatalogue(),
+    log,
+    backoff: () => 30,
+    onWatchChanged: () => watchChanges++,
+  });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+  await fake?.close();
+  store?.close();
+});
+
+/** Queues a card and waits until the fake Discord holds its message. */
+async function deliver(opts: Parameters<typeof seedCard>[1] = {}): Promise<{ id: number; message: FakeMessage }> {
+  const id = seedCard(store, opts);
+  runtime.kick();
+  await fake.waitFor(() => store.outboxFor(id, 'discord')?.status === 'sent');
+  const messageId = store.outboxFor(id, 'discord')!.messageId!;
+  return { id, message: fake.channelMessages().find((m) => m.id === messageId)! };
+}
+
+async function callback(interaction: { id: string }): Promise<any> {
+  const r = await fake.waitForRequest((q) => q.path.startsWith(`/v10/interactions/${interaction.id}/`));
+  return r.body;
+}
+
+const click = async (user: FakeUser, message: FakeMessage, customId: string, values?: string[]) => {
+  const i = fake.click(user, message, customId, values);
+  return { ...i, body: await callback(i) };
+};
+
+const fieldOf = (body: any, name: string): string => body.embeds[0].fields.find((f: any) => f.name === name).value;
+
+describe('cards', () => {
+  it('posts a card for a stored post: fields, link, buttons, allowed_mentions, nonce and a marker', async () => {
+    const { id, message } = await deliver();
+    const post = fake.messagePosts().find((r) => r.body?.nonce && r.body.embeds?.[0]?.footer?.text.startsWith(`Kairos card #${id} `));
+    expect(post).toBeDefined();
+    expect(post!.body.allowed_mentions).toEqual({ parse: [] });
+    expect(post!.body.enforce_nonce).toBe(true);
+    const embed = message.embeds[0];
+    expect(embed.fields.map((f: any) => f.name)).toEqual(['Why', 'Gesture', 'Reply draft', 'Public post', 'Verify first', 'Risks', 'Status']);
+    expect(embed.title).toMatch(/^Opportunity · Honeymoon couple/);
+    expect(embed.url).toMatch(/^https:\/\/x\.com\/fan\d+\/status\/\d+$/);
+    expect(message.components[0].components.map((c: any) => c.label)).toEqual(['Approve', 'Edit', 'Regenerate', 'Dismiss', 'Claim']);
+    expect(message.components[0].components.every((c: any) => c.custom_id.endsWith(`:${id}`))).toBe(true);
+    expect(store.getOpportunity(id)!.status).toBe('flagged');
+  });
+
+  it('pings nobody when the fan writes @everyone, @here or a role mention', async () => {
+    const { message } = await deliver({ post: { text: '@everyone @here <@&123456789012345678> look at this **now**' } });
+    expect(message.allowed_mentions).toEqual({ parse: [] });
+    expect(JSON.stringify(message.embeds)).not.toMatch(/@everyone|@here|<@&\d/);
+  });
+});
+
+describe('buttons', () => {
+  it('Claim: the card shows the owner in place, the action is audited, a thread opens with the whole post', async () => {
+    const { id, message } = await deliver({ post: { text: `A long story. ${'x'.repeat(3000)} THE END` } });
+    const { body } = await click(fake.users.member, message, `card:claim:${id}`);
+    expect(body.type).toBe(7);
+    expect(fieldOf(body.data, 'Status')).toContain('Claimed by anna');
+    expect(body.data.allowed_mentions).toEqual({ parse: [] });
+    expect(store.actionsFor(id).map((a) => a.action)).toEqual(['claimed']);
+    await fake.waitFor(() => store.outboxFor(id, 'discord')?.threadId != null);
+    const thread = fake.threads.find((t) => t.messageId === message.id)!;
+    const text = () => fake.channelMessages(thread.id).map((m) => m.content).join('');
+    // The intro is long: it arrives as several messages.
+    await fake.waitFor(() => text().includes('**History**'));
+    expect(text()).toContain('THE END');
+    expect(text()).toContain('anna claimed it');
+    expect(fake.channelMessages(thread.id).every((m) => JSON.stringify(m.allowed_mentions) === '{"parse":[]}')).toBe(true);
+  });
+
+  it('refuses an outsider: ephemeral "not allowed" and nothing changes', async () => {
+    const { id, message } = await deliver();
+    const { body } = await click(fake.users.outsider, message, `card:approve:${id}`);
+    expect(body.type).toBe(4);
+    expect(body.data.flags & 64).toBe(64);
+    expect(body.data.content).toMatch(/^Not allowed/);
+    expect(store.getOpportunity(id)!.status).toBe('flagged');
+    expect(store.actionsFor(id)).toEqual([]);
+  });
+
+  it('lets Manage Messages act without the team role', async () => {
+    const { id, message } = await deliver();
+    const { body } = await click(fake.users.manager, message, `card:claim:${id}`);
+    expect(body.type).toBe(7);
+    expect(store.getOpportunity(id)!.claimedBy).toBe('mo');
+  });
+
+  it('Approve double-clicked: one approval, the second click is told who approved and changes nothing', async () => {
+    const { id, message } = await deliver();
+    const a = fake.click(fake.users.member, message, `card:approve:${id}`);
+    const b = fake.click(fake.users.manager, message, `card:approve:${id}`);
+    const [ra, rb] = [await callback(a), await callback(b)];
+    expect(ra.type).toBe(7);
+    expect(ra.data.components).toEqual([]);
+    expect(ra.data.content).toContain('Approved reply, ready to copy');
+    expect(fieldOf(ra.data, 'Status')).toContain('Approved');
+    expect(rb.type).toBe(4);
+    expect(rb.data.flags & 64).toBe(64);
+    expect(rb.data.content).toMatch(/already approved by anna/);
+    expect(store.actionsFor(id).filter((x) => x.action === 'approved')).toHaveLength(1);
+    // Acting on the closed card afterwards changes nothing either.
+    const late = await click(fake.users.member, message, `card:edit:${id}`);
+    expect(late.body.type).toBe(4);
+    expect(late.body.data.content).toMatch(/already approved/);
+  });
+
+  it('Edit: a modal pre-filled with the reply; the submitted edit is saved and shown', async () => {
+    const { id, message } = await deliver();
+    const { body } = await click(fake.users.member, message, `card:edit:${id}`);
+    expect(body.type).toBe(9);
+    const inputs = body.data.components.map((r: any) => r.components[0]);
+    expect(inputs[0]).toMatchObject({ custom_id: 'reply', value: store.getOpportunity(id)!.analysis.reply });
+    const submit = fake.modalSubmit(fake.users.member, body.data.custom_id, { reply: 'Edited reply <@&1> for you', public: '' }, message);
+    const done = await callback(submit);
+    expect(done.type).toBe(7);
+    expect(fieldOf(done.data, 'Reply draft')).toContain('Edited reply');
+    expect(store.getOpportunity(id)!.analysis.reply).toBe('Edited reply <@&1> for you');
+    expect(store.getOpportunity(id)!.analysis.publicPost).toBeNull();
+    expect(store.actionsFor(id).at(-1)!.action).toBe('edited');
+  });
+
+  it('Edit with an empty reply is refused with a reason', async () => {
+    const { id, message } = await deliver();
+    const submit = fake.modalSubmit(fake.users.member, `card-edit:${id}`, { reply: '   ', public: '' }, message);
+    const done = await callback(submit);
+    expect(done.type).toBe(4);
+    expect(done.data.content).toMatch(/Not saved: the reply cannot be empty/);
+    expect(store.actionsFor(id)).toEqual([]);
+  });
+
+  it('Regenerate: defers, asks the analyst with the previous draft, then edits the card', async () => {
+    const { id, message } = await deliver();
+    const before = store.getOpportunity(id)!.analysis.reply;
+    const i = fake.click(fake.users.member, message, `card:regenerate:${id}`);
+    expect((await callback(i)).type).toBe(6);
+    const edit = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/webhooks/${fake.appId}/${i.token}/messages/@original`);
+    expect(fieldOf(edit.body, 'Reply draft')).toContain('replacing the previous one');
+    expect(analyst.requests.at(-1)!.previous).toBe(before);
+    expect(store.actionsFor(id).at(-1)!.action).toBe('regenerated');
+  });
+
+  it('Dismiss asks why, stores the reason and closes the card in place', async () => {
+    const { id, message } = await deliver();
+    const ask = await click(fake.users.member, message, `card:dismiss:${id}`);
+    expect(ask.body.type).toBe(4);
+    const menu = ask.body.data.components[0].components[0];
+    expect(menu.options.map((o: any) => o.value)).toEqual(['not-special', 'already-handled', 'too-risky', 'wrong-call']);
+    const ephemeral = fake.replyMessage(ask.token)!;
+    const chosen = await click(fake.users.member, ephemeral, menu.custom_id, ['too-risky']);
+    expect(chosen.body.type).toBe(7);
+    expect(store.getOpportunity(id)!.status).toBe('dismissed');
+    expect(store.actionsFor(id).at(-1)).toMatchObject({ action: 'dismissed', reason: 'too-risky' });
+    const patch = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/channels/${fake.channelId}/messages/${message.id}`);
+    expect(patch.body.components).toEqual([]);
+    expect(fieldOf(patch.body, 'Status')).toMatch(/Dismissed[\s\S]*too-risky/);
+  });
+});
+
+describe('slash commands', () => {
+  it('/draft: deferred ephemeral drafts with a share button that posts to the channel without pings', async () => {
+    const i = fake.command(fake.users.member, 'draft', [
+      { type: 3, name: 'post', value: 'Can I bring my cat @here?' },
+      { type: 3, name: 'kind', value: 'announcement' },
+      { type: 3, name: 'language', value: 'nl' },
+      { type: 3, name: 'tone', value: 'warm' },
+    ]);
+    const first = await callback(i);
+    expect(first.type).toBe(5);
+    expect(first.data.flags & 64).toBe(64);
+    const edit = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path.startsWith(`/v10/webhooks/${fake.appId}/${i.token}/`));
+    expect(edit.body.embeds[0].fields[0].value).toContain('New announcement draft (nl, warm)');
+    const replyMsg = fake.replyMessage(i.token)!;
+    const before = fake.channelMessages().length;
+    const share = fake.click(fake.users.member, replyMsg, 'draft:share');
+    await callback(share);
+    await fake.waitFor(() => fake.channelMessages().length === before + 1);
+    const shared = fake.channelMessages().at(-1)!;
+    expect(shared.allowed_mentions).toEqual({ parse: [] });
+    expect(shared.embeds[0].fields[0].value).toContain('New announcement draft');
+    expect(JSON.stringify(shared.embeds)).not.toContain('@here');
+  });
+
+  it('/draft with an unknown link or a bad language answers with what is wrong', async () => {
+    const a = await callback(fake.command(fake.users.member, 'draft', [{ type: 3, name: 'post', value: 'https://x.com/nobody/status/1' }]));
+    expect(a.data.content).toMatch(/have not seen that post/);
+    const b = await callback(fake.command(fake.users.member, 'draft', [{ type: 3, name: 'post', value: 'hello there' }, { type: 3, name: 'language', value: 'not a language!' }]));
+    expect(b.data.content).toMatch(/Cannot draft: a language code/);
+  });
+
+  it('an error in a handler reaches the user as a short message', async () => {
+    const i = fake.command(fake.users.member, 'draft', [{ type: 3, name: 'post', value: 'please EXPLODE' }]);
+    expect((await callback(i)).type).toBe(5);
+    const follow = await fake.waitForRequest((r) => r.method === 'POST' && r.path === `/v10/webhooks/${fake.appId}/${i.token}`);
+    expect(follow.body.content).toMatch(/Something went wrong/);
+    expect(follow.body.content).not.toMatch(/exploded/);
+  });
+
+  it('/opportunities lists cards newest first and pages with buttons', async () => {
+    for (let k = 0; k < 6; k++) seedCard(store, { kind: 'risk', sinks: [] });
+    const i = fake.command(fake.users.member, 'opportunities', [{ type: 3, name: 'status', value: 'any' }, { type: 3, name: 'kind', value: 'risk' }]);
+    const body = await callback(i);
+    expect(body.type).toBe(4);
+    const ids = [...body.data.embeds[0].description.matchAll(/\*\*#(\d+)\*\*/g)].map((m) => Number(m[1]));
+    expect(ids).toHaveLength(5);
+    expect([...ids].sort((x, y) => y - x)).toEqual(ids);
+    const older = body.data.components[0].components[1];
+    expect(older.custom_id).toBe('opps:1:any:risk');
+    const page2 = await click(fake.users.member, fake.replyMessage(i.token)!, older.custom_id);
+    expect(page2.body.type).toBe(7);
+    expect(page2.body.data.embeds[0].title).toContain('page 2');
+  });
+
+  it('/digest gives posts by kind, open cards and decisions, for today or a chosen day', async () => {
+    const body = await callback(fake.command(fake.users.member, 'digest', [{ type: 3, name: 'day', value: '2024-03-01' }]));
+    expect(body.data.embeds[0].title).toBe('Kairos digest · 2024-03-01');
+    expect(body.data.embeds[0].description).toMatch(/Posts:\*\* \d+ \(opportunities \d+, risks \d+/);
+    expect(body.data.embeds[0].description).toMatch(/1 dismissed \(too-risky 0|dismissed/);
+    const bad = await callback(fake.command(fake.users.member, 'digest', [{ type: 3, name: 'day', value: '2024-02-31' }]));
+    expect(bad.data.content).toMatch(/real calendar day/);
+  });
+
+  it('/watch add, list, autocomplete and remove; tells the X side when the list changes', async () => {
+    const before = watchChanges;
+    const add = await callback(fake.command(fake.users.member, 'watch', [{ type: 1, name: 'add', options: [{ type: 3, name: 'term', value: 'Elfstedentocht' }, { type: 3, name: 'kind', value: 'event' }] }]));
+    expect(add.data.content).toBe('Watching "Elfstedentocht" (event).');
+    expect(store.listWatch().map((w) => w.term)).toContain('Elfstedentocht');
+    expect(watchChanges).toBe(before + 1);
+    const ac = await callback(fake.autocomplete(fake.users.member, 'watch', [{ type: 1, name: 'remove', options: [{ type: 3, name: 'term', value: 'elf', focused: true }] }]));
+    expect(ac.type).toBe(8);
+    expect(ac.data.choices).toEqual([{ name: 'Elfstedentocht', value: 'Elfstedentocht' }]);
+    const list = await callback(fake.command(fake.users.member, 'watch', [{ type: 1, name: 'list', options: [] }]));
+    expect(list.data.content).toContain('Elfstedentocht (event, by anna)');
+    const rm = await callback(fake.command(fake.users.member, 'watch', [{ type: 1, name: 'remove', options: [{ type: 3, name: 'term', value: 'Elfstedentocht' }] }]));
+    expect(rm.data.content).toContain('No longer watching');
+    expect(store.listWatch()).toEqual([]);
+    expect(watchChanges).toBe(before + 2);
+    const outsider = await callback(fake.autocomplete(fake.users.outsider, 'watch', [{ type: 1, name: 'remove', options: [{ type: 3, name: 'term', value: '', focused: true }] }]));
+    expect(outsider.data.choices).toEqual([]);
+  });
+
+  it('/gesture shows the catalogue with costs and caps, and autocompletes ids', async () => {
+    const all = await callback(fake.command(fake.users.member, 'gesture'));
+    expect(all.data.embeds[0].description).toMatch(/Free flexible rebooking\*\* \(`flexible-rebooking`\) · about €75 · \d+\/40 this month/);
+    const ac = await callback(fake.autocomplete(fake.users.member, 'gesture', [{ type: 3, name: 'id', value: 'crew', focused: true }]));
+    expect(ac.data.choices[0]).toMatchObject({ value: 'crew-card' });
+    const unknown = await callback(fake.command(fake.users.member, 'gesture', [{ type: 3, name: 'id', value: 'free-jet' }]));
+    expect(unknown.data.content).toMatch(/No gesture with that id/);
+  });
+
+  it('/stats counts posts read, cards by kind and status, approvals and dismissals by reason', async () => {
+    const body = await callback(fake.command(fake.users.member, 'stats', [{ type: 3, name: 'period', value: 'all' }]));
+    const f = Object.fromEntries(body.data.embeds[0].fields.map((x: any) => [x.name, x.value]));
+    expect(Number(f['Posts read'])).toBe(store.db.prepare('SELECT COUNT(*) AS n FROM posts').get().n);
+    expect(f['Approvals']).toBe('1');
+    expect(f['Dismissals']).toBe('1 (too-risky 1)');
+    expect(f['Risks']).toMatch(/flagged 0 · claimed 0 · approved 0 · dismissed 0/);
+  });
+
+  it('refuses slash commands from an outsider', async () => {
+    const body = await callback(fake.command(fake.users.outsider, 'watch', [{ type: 1, name: 'add', options: [{ type: 3, name: 'term', value: 'nope' }] }]));
+    expect(body.data.content).toMatch(/^Not allowed/);
+    expect(store.listWatch()).toEqual([]);
+  });
+});

@@ -1,0 +1,141 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadCatalogue } from '../src/analyse/catalogue';
+import { loadConfig } from '../src/config';
+import { buildCard, cardMarker } from '../src/discord/card';
+import { cardNonce, DiscordSink } from '../src/discord/sink';
+import { startDiscord, type DiscordRuntime } from '../src/discord/start';
+import { createLogger } from '../src/log';
+import { Courier } from '../src/outbox/courier';
+import { Store } from '../src/store/store';
+import { FakeDiscord } from './fakes/discord';
+import { analystDouble, seedCard } from './support/discord';
+
+const log = createLogger('silent');
+let fake: FakeDiscord;
+let store: Store;
+let courier: Courier | undefined;
+let runtime: DiscordRuntime | undefined;
+
+beforeAll(async () => {
+  fake = await FakeDiscord.start();
+});
+afterAll(async () => {
+  await fake.close();
+});
+afterEach(async () => {
+  courier?.stop();
+  courier = undefined;
+  await runtime?.stop();
+  runtime = undefined;
+  store?.close();
+});
+
+function sinkCourier(): Courier {
+  store = new Store(':memory:');
+  const sink = new DiscordSink({ token: fake.token, channelId: fake.channelId, apiUrl: fake.apiUrl, botUserId: fake.botUserId, log, backoff: () => 40 });
+  courier = new Courier(store, sink, log);
+  return courier;
+}
+
+// Card numbers restart with each in-memory store; the marker's fingerprint tells cards of different stores apart.
+const postsFor = (id: number) => {
+  const marker = cardMarker(store.getOpportunity(id)!);
+  return fake.messagePosts().filter((r) => r.body?.embeds?.[0]?.footer?.text.startsWith(marker));
+};
+const messagesFor = (id: number, s: Store) => {
+  const opp = s.getOpportunity(id)!;
+  return fake.channelMessages().filter((m) => m.nonce === cardNonce(opp));
+};
+
+describe('delivery through the outbox', () => {
+  it('waits what a 429 asks, then delivers once', async () => {
+    const c = sinkCourier();
+    fake.failures.push({ status: 429, retryAfter: 300 });
+    const id = seedCard(store);
+    await c.kick();
+    await c.idle();
+    const posts = postsFor(id);
+    expect(posts).toHaveLength(2);
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(290);
+    expect(messagesFor(id, store)).toHaveLength(1);
+    expect(store.outboxFor(id, 'discord')).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(store.outboxFor(id, 'discord')!.lastError).toMatch(/rate limit/);
+  });
+
+  it('retries 503s with backoff; an outage ends with every card delivered once, in order', async () => {
+    const c = sinkCourier();
+    fake.failures.push({ status: 503 }, { status: 503 }, { status: 503 });
+    const ids = [seedCard(store), seedCard(store), seedCard(store)];
+    await c.kick();
+    await c.idle();
+    expect(postsFor(ids[0]!)).toHaveLength(4);
+    for (const id of ids) expect(messagesFor(id, store)).toHaveLength(1);
+    const order = fake
+      .channelMessages()
+      .filter((m) => ids.some((id) => messagesFor(id, store)[0]!.id === m.id))
+      .map((m) => Number(/#(\d+)/.exec(m.embeds[0].footer.text)![1]));
+    expect(order).toEqual(ids);
+  });
+
+  it('gives up on a card Discord refuses (400) and goes on with the next', async () => {
+    const c = sinkCourier();
+    fake.failures.push({ status: 400 });
+    const bad = seedCard(store);
+    const good = seedCard(store);
+    await c.kick();
+    await c.idle();
+    expect(store.outboxFor(bad, 'discord')!.status).toBe('failed');
+    expect(store.outboxFor(good, 'discord')!.status).toBe('sent');
+  });
+
+  it('never posts twice when the answer to a post is lost (the card is found by its marker)', async () => {
+    const c = sinkCourier();
+    fake.dropNextPostAnswer = true;
+    const id = seedCard(store);
+    await c.kick();
+    await c.idle();
+    expect(postsFor(id)).toHaveLength(1);
+    expect(messagesFor(id, store)).toHaveLength(1);
+    expect(store.outboxFor(id, 'discord')!.messageId).toBe(messagesFor(id, store)[0]!.id);
+  });
+});
+
+describe('restart', () => {
+  it('delivers what was pending after a crash, and never re-posts a card that made it out before the crash', async () => {
+    store = new Store(':memory:');
+    const config = loadConfig({
+      DISCORD_TOKEN: fake.token,
+      DISCORD_APPLICATION_ID: fake.appId,
+      DISCORD_GUILD_ID: fake.guildId,
+      DISCORD_CHANNEL_ID: fake.channelId,
+      DISCORD_API_URL: fake.apiUrl,
+    });
+    // The previous process posted card A, then died before writing that down; B and C never left.
+    const a = seedCard(store);
+    const b = seedCard(store);
+    const c = seedCard(store);
+    const oppA = store.getOpportunity(a)!;
+    const res = await fetch(`${fake.apiUrl}/v10/channels/${fake.channelId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bot ${fake.token}` },
+      body: JSON.stringify({ ...buildCard(oppA), nonce: 'from-the-crashed-process' }),
+    });
+    const posted = (await res.json()) as { id: string };
+    expect(store.pendingCount('discord')).toBe(3);
+
+    runtime = await startDiscord({ config, store, analyst: analystDouble(), catalogue: loadCatalogue(), log, backoff: () => 40 });
+    await runtime.courier.idle();
+
+    expect(store.outboxFor(a, 'discord')).toMatchObject({ status: 'sent', messageId: posted.id });
+    expect(postsFor(a)).toHaveLength(1); // only the crashed process's post
+    expect(postsFor(b)).toHaveLength(1);
+    expect(postsFor(c)).toHaveLength(1);
+    expect(store.getOpportunity(b)!.status).toBe('flagged');
+
+    // A new card after the restart goes out when the pipeline kicks the courier.
+    const d = seedCard(store);
+    runtime.kick();
+    await fake.waitFor(() => store.outboxFor(d, 'discord')?.status === 'sent');
+    expect(postsFor(d)).toHaveLength(1);
+  });
+});
