@@ -1,0 +1,66 @@
+import { STOP_WORDS } from './stopwords';
+
+/**
+ * Turns a post's text into the terms the trends detector counts: words, hashtags (counted as the word, so
+ * "#Elfstedentocht" and "elfstedentocht" are one term) and two-word phrases ("winter storm") of adjacent
+ * content words. Mentions and links are dropped; brand names are ignored, since the brand is in every post.
+ */
+
+const URL = /\bhttps?:\/\/\S+|\bwww\.\S+/giu;
+const MENTION = /(^|[^\p{L}\p{N}_])@[\p{L}\p{N}_]+/gu;
+const TOKEN = /#?[\p{L}\p{N}]+/gu;
+
+export function normaliseText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(URL, ' ')
+    .replace(MENTION, '$1 ')
+    .replace(/['’`]/gu, '');
+}
+
+/** The ignore set for a brand: each name and handle, its words run together, and its words as a phrase. */
+export function brandIgnoreSet(names: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const raw of names) {
+    const words = normaliseText(raw).match(/[\p{L}\p{N}]+/gu) ?? [];
+    if (!words.length) continue;
+    out.add(words.join(''));
+    if (words.length === 1) out.add(words[0]!);
+    if (words.length === 2) out.add(words.join(' '));
+  }
+  return out;
+}
+
+function keep(token: string): boolean {
+  if (token.length < 3 || token.length > 30) return false;
+  if (!/\p{L}/u.test(token)) return false; // numbers, times and prices are not moments
+  return !STOP_WORDS.has(token);
+}
+
+/** The distinct terms of one text, unigrams first. */
+export function extractTerms(text: string, ignore: ReadonlySet<string> = new Set()): string[] {
+  const tokens = normaliseText(text).match(TOKEN) ?? [];
+  const terms = new Set<string>();
+  let prev: string | null = null;
+  for (const raw of tokens) {
+    const word = raw.startsWith('#') ? raw.slice(1) : raw;
+    if (!keep(word) || ignore.has(word)) {
+      prev = null;
+      continue;
+    }
+    terms.add(word);
+    if (prev !== null) {
+      const phrase = `${prev} ${word}`;
+      if (!ignore.has(phrase)) terms.add(phrase);
+    }
+    prev = word;
+  }
+  return [...terms];
+}
+
+/** A fingerprint of a text for spotting copies (retweets, copy-paste spam): its words, without RT and links. */
+export function textFingerprint(text: string): string {
+  const words = (normaliseText(text).match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w !== 'rt');
+  return words.join(' ').slice(0, 200);
+}

@@ -1,0 +1,458 @@
+import type { Kind } from '../domain/verdict';
+import { brandIgnoreSet, extractTerms, normaliseText, textFingerprint } from './terms';
+
+/**
+ * Rising moments: terms whose volume now is well above their own rolling baseline ("Elfstedenkoorts").
+ *
+ * Time comes from the posts (stream time), never from the wall clock, so a replay of old data behaves like the
+ * live stream. Each term keeps the times of its mentions within a short window (volume now) and an
+ * exponentially decaying count over about a day (its own baseline), updated lazily when the term is seen. A term
+ * rises when its mentions in the window are several times what its baseline plus a smoothing prior expects, that
+ * many would be very unlikely by chance (Poisson tail), and enough distinct authors carry it. A post counts once
+ * per term per author per window, and copies of one text (retweets, copy-paste spam) count once, so one viral
+ * post or one spammer cannot make a moment. A cooldown keeps a moment from being announced twice.
+ */
+
+export interface TrendPost {
+  id?: string;
+  text: string;
+  createdAt: string | Date;
+  lang?: string;
+  /** Author handle or id; without one, copies of a text still count once. */
+  author?: string;
+  url?: string;
+  /** Triage's kind for the post, when known: opportunities among the samples carry a brand story. */
+  kind?: Kind;
+}
+
+export interface MomentSample {
+  id?: string;
+  text: string;
+  author?: string;
+  url?: string;
+  createdAt: string;
+  kind?: Kind;
+}
+
+export interface Moment {
+  term: string;
+  /** surge: found in the stream; watch: a /watch term; event: a calendar event active now. */
+  source: 'surge' | 'watch' | 'event';
+  /** The calendar event's name, for source 'event'. */
+  event?: string;
+  /** Stream time at which the term crossed the line. */
+  at: string;
+  /** Mentions per hour in the recent window, and the term's own baseline per hour. */
+  nowPerHour: number;
+  baselinePerHour: number;
+  ratio: number;
+  /** Distinct authors in the recent window. */
+  authors: number;
+  windowMinutes: number;
+  /** Newest first; the opportunities seen among the term's posts are kept even when older. */
+  samples: MomentSample[];
+}
+
+export interface WatchEntry {
+  /** Lower-case term or phrase; posts are matched on whole words. */
+  term: string;
+  aliases?: readonly string[];
+  source: 'watch' | 'event';
+  event?: string;
+}
+
+export interface Thresholds {
+  /** Mentions in the window ÷ what the baseline (plus the prior) expects there must reach this. */
+  minRatio: number;
+  /** The chance of that many mentions if nothing had changed (Poisson tail) must be below this. */
+  maxP: number;
+  /** Distinct authors in the window (a post counts once per term per author per window). */
+  minAuthors: number;
+}
+
+export interface TrendOptions {
+  /** Brand names and handles: never a moment (the brand is in every post). */
+  ignore?: readonly string[];
+  /** The recent window: "volume now" is the distinct-author mentions in it. */
+  windowMs?: number;
+  /** Time constant of the rolling baseline (an exponentially decaying count). */
+  slowTauMs?: number;
+  /** Smoothing prior added to every baseline, in mentions per hour. */
+  priorPerHour?: number;
+  /** Below exitRatio × baseline a rising term stops rising (hysteresis). */
+  exitRatio?: number;
+  surge?: Partial<Thresholds>;
+  /** Lower bar for /watch terms and calendar events. */
+  watched?: Partial<Thresholds>;
+  cooldownMs?: number;
+  /**
+   * How far a busier stream raises every term's bar: 0 ignores the stream's volume, 1 asks a term to rise as
+   * many times above the whole stream's rise. In between it damps a general rush without hiding real moments.
+   */
+  tideWeight?: number;
+  /** No moment before the stream has this much history: every term is new at first. */
+  warmupMs?: number;
+  maxTerms?: number;
+  samplesPerTerm?: number;
+}
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+const DEFAULTS = {
+  windowMs: 10 * MIN,
+  slowTauMs: 24 * HOUR,
+  priorPerHour: 1,
+  exitRatio: 1.5,
+  surge: { minRatio: 3, maxP: 1e-6, minAuthors: 6 } satisfies Thresholds,
+  watched: { minRatio: 2, maxP: 1e-3, minAuthors: 3 } satisfies Thresholds,
+  cooldownMs: 6 * HOUR,
+  tideWeight: 0.35,
+  warmupMs: 2 * HOUR,
+  maxTerms: 100_000,
+  samplesPerTerm: 5,
+};
+
+interface TermState {
+  /** Mentions, exponentially decaying with slowTauMs: the baseline. */
+  slow: number;
+  t: number;
+  /** Times of the mentions within the window, oldest first. */
+  recent: number[];
+  samples: MomentSample[];
+  opportunities: MomentSample[];
+  rising: boolean;
+  cooldownUntil: number;
+}
+
+export type MomentListener = (moment: Moment) => void;
+
+export class TrendDetector {
+  private readonly o: typeof DEFAULTS;
+  private readonly ignore: Set<string>;
+  private readonly terms = new Map<string, TermState>();
+  private readonly listeners: MomentListener[] = [];
+  /** "author\0term" → when that author last counted for that term; one spammer counts once per window. */
+  private readonly counted = new Map<string, number>();
+  /** Text fingerprint → when first seen; copies of one post (retweets, copy-paste) count once per window. */
+  private readonly copies = new Map<string, number>();
+  private watch = new Map<string, WatchEntry>();
+  /** Multi-word and alias matches: phrase → canonical term. */
+  private watchPhrases: [string, string][] = [];
+  private risingCache: readonly string[] = [];
+  private risingSet = new Set<string>();
+  private start = Number.NaN;
+  private now = Number.NaN;
+  private lastSweep = 0;
+  private lastPrune = 0;
+  /** Recently announced terms, to fold "winter storm", "winter" and "storm" into one announcement. */
+  private announced: { term: string; at: number; posts: Set<string> }[] = [];
+  /** The whole stream's posts: times within the window, and a decaying count (its baseline). */
+  private streamRecent: number[] = [];
+  private streamSlow = 0;
+  private streamT = 0;
+
+  constructor(options: TrendOptions = {}) {
+    this.o = {
+      ...DEFAULTS,
+      ...stripUndefined(options),
+      surge: { ...DEFAULTS.surge, ...stripUndefined(options.surge ?? {}) },
+      watched: { ...DEFAULTS.watched, ...stripUndefined(options.watched ?? {}) },
+    } as typeof DEFAULTS;
+    this.ignore = brandIgnoreSet(options.ignore ?? []);
+  }
+
+  onMoment(listener: MomentListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Watch terms (/watch) and the calendar events active now; they feed the same logic with a lower bar. */
+  setWatch(entries: readonly WatchEntry[]): void {
+    this.watch = new Map();
+    this.watchPhrases = [];
+    for (const e of entries) {
+      const term = wordsOf(e.term).join(' ');
+      if (!term) continue;
+      this.watch.set(term, { ...e, term });
+      for (const phrase of [term, ...(e.aliases ?? []).map((a) => wordsOf(a).join(' '))]) {
+        if (phrase && (phrase.includes(' ') || phrase !== term)) this.watchPhrases.push([phrase, term]);
+      }
+    }
+  }
+
+  /** Terms rising right now, lower case. Cheap: triage calls it for every post. */
+  rising(): readonly string[] {
+    return this.risingCache;
+  }
+
+  /** The stream's current time (the newest post seen), or null before the first post. */
+  streamTime(): Date | null {
+    return Number.isNaN(this.now) ? null : new Date(this.now);
+  }
+
+  /** How many terms are held in memory (for the benchmark). */
+  size(): number {
+    return this.terms.size;
+  }
+
+  observe(post: TrendPost): void {
+    const at = typeof post.createdAt === 'string' ? Date.parse(post.createdAt) : post.createdAt.getTime();
+    if (!Number.isFinite(at)) return;
+    if (Number.isNaN(this.start)) {
+      this.start = at;
+      this.now = at;
+      this.lastSweep = at;
+      this.lastPrune = at;
+    }
+    // Slightly late posts count at the stream's current time; the stream's clock never goes back.
+    if (at > this.now) this.now = at;
+    const now = this.now;
+    const since = now - this.o.windowMs;
+
+    if (now - this.lastSweep >= MIN) this.sweep(now);
+    if (now - this.lastPrune >= 10 * MIN) this.prune(now);
+
+    const print = textFingerprint(post.text);
+    if (print) {
+      if ((this.copies.get(print) ?? -Infinity) > since) return;
+      this.copies.set(print, now);
+    }
+
+    this.streamSlow = this.streamSlow * Math.exp(-(now - this.streamT) / this.o.slowTauMs) + 1;
+    this.streamT = now;
+    this.streamRecent.push(now);
+
+    const terms = new Set(extractTerms(post.text, this.ignore));
+    if (this.watchPhrases.length) {
+      const padded = ` ${wordsOf(post.text).join(' ')} `;
+      for (const [phrase, term] of this.watchPhrases) if (padded.includes(` ${phrase} `)) terms.add(term);
+    }
+    const who = post.author?.toLowerCase() ?? `post:${post.id ?? print}`;
+    const sample: MomentSample = {
+      id: post.id,
+      text: post.text,
+      author: post.author,
+      url: post.url,
+      createdAt: new Date(at).toISOString(),
+      kind: post.kind,
+    };
+
+    for (const term of terms) {
+      const key = `${who}\u0000${term}`;
+      if ((this.counted.get(key) ?? -Infinity) > since) continue;
+      this.counted.set(key, now);
+      let st = this.terms.get(term);
+      if (!st) {
+        if (this.terms.size >= this.o.maxTerms) this.evict();
+        st = { slow: 0, t: now, recent: [], samples: [], opportunities: [], rising: false, cooldownUntil: 0 };
+        this.terms.set(term, st);
+      }
+      this.decay(st, now);
+      st.slow += 1;
+      st.recent.push(now);
+      st.samples.unshift(sample);
+      if (st.samples.length > this.o.samplesPerTerm) st.samples.length = this.o.samplesPerTerm;
+      if (post.kind === 'opportunity') {
+        st.opportunities.unshift(sample);
+        if (st.opportunities.length > 3) st.opportunities.length = 3;
+      }
+      this.evaluate(term, st, now);
+    }
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  private decay(st: TermState, now: number): void {
+    const dt = now - st.t;
+    if (dt <= 0) return;
+    st.slow *= Math.exp(-dt / this.o.slowTauMs);
+    st.t = now;
+  }
+
+  /** The term's baseline per hour, corrected for a stream younger than the time constant. */
+  private baselinePerHour(st: TermState, now: number): number {
+    const age = Math.max(now - this.start, this.o.windowMs);
+    const span = this.o.slowTauMs * (1 - Math.exp(-age / this.o.slowTauMs));
+    return (st.slow / span) * HOUR;
+  }
+
+  /** Mentions in the window (each a distinct author), dropping the ones that left it. */
+  private windowCount(st: { recent: number[] }, now: number): number {
+    const since = now - this.o.windowMs;
+    let drop = 0;
+    while (drop < st.recent.length && st.recent[drop]! <= since) drop++;
+    if (drop) st.recent.splice(0, drop);
+    return st.recent.length;
+  }
+
+  /**
+   * How much busier the whole stream is now than usual (at least 1). When everyone is posting three times as
+   * much (an outage, the brand in the news), every common word triples; a moment must rise above that tide.
+   */
+  private tide(now: number): number {
+    const count = this.windowCount({ recent: this.streamRecent }, now);
+    const age = Math.max(now - this.start, this.o.windowMs);
+    const span = this.o.slowTauMs * (1 - Math.exp(-age / this.o.slowTauMs));
+    const usual = (this.streamSlow * Math.exp(-(now - this.streamT) / this.o.slowTauMs) * this.o.windowMs) / span;
+    return usual > 0 ? Math.max(1, count / usual) ** this.o.tideWeight : 1;
+  }
+
+  /** What the window would hold if the term were at its baseline, scaled by the stream's tide. */
+  private expected(st: TermState, now: number): number {
+    return (((this.baselinePerHour(st, now) + this.o.priorPerHour) * this.o.windowMs) / HOUR) * this.tide(now);
+  }
+
+  private evaluate(term: string, st: TermState, now: number): void {
+    const count = this.windowCount(st, now);
+    const base = this.baselinePerHour(st, now);
+    const expected = this.expected(st, now);
+    const ratio = count / expected;
+    if (st.rising) {
+      if (ratio < this.o.exitRatio) this.setRising(term, st, false);
+      return;
+    }
+    if (now - this.start < this.o.warmupMs) return;
+    const watched = this.watch.get(term);
+    const bar = watched ? this.o.watched : this.o.surge;
+    if (count < bar.minAuthors || ratio < bar.minRatio) return;
+    if (poissonTail(count, expected) > bar.maxP) return;
+    this.setRising(term, st, true);
+    if (now < st.cooldownUntil) return;
+    st.cooldownUntil = now + this.o.cooldownMs;
+    if (this.overlapsAnnounced(term, st, now)) return;
+    this.announced.push({ term, at: now, posts: new Set(st.samples.map(postRef)) });
+    const samples = [...st.samples];
+    for (const s of st.opportunities) if (!samples.includes(s)) samples.push(s);
+    const moment: Moment = {
+      term: this.bestName(term, count, now),
+      source: watched?.source ?? 'surge',
+      event: watched?.event,
+      at: new Date(now).toISOString(),
+      nowPerHour: round((count * HOUR) / this.o.windowMs),
+      baselinePerHour: round(base),
+      ratio: round(ratio),
+      authors: count,
+      windowMinutes: Math.round(this.o.windowMs / MIN),
+      samples,
+    };
+    for (const l of this.listeners) l(moment);
+  }
+
+  /**
+   * A word is often half of a phrase that names the moment better ("flightled" → "cancelled flightled"): use
+   * the phrase when it carries most of the word's mentions now.
+   */
+  private bestName(term: string, count: number, now: number): string {
+    if (term.includes(' ')) return term;
+    let best = term;
+    let bestCount = Math.ceil(count * 0.6);
+    for (const [other, st] of this.terms) {
+      if (!other.includes(' ') || !other.split(' ').includes(term)) continue;
+      const n = this.windowCount(st, now);
+      if (n >= bestCount) {
+        best = other;
+        bestCount = n;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * "winter storm" announced a moment ago makes "storm" rising now the same moment, not a new one; so does a
+   * term carried by the same posts ("fleek" and "fleets" from one quoted tweet).
+   */
+  private overlapsAnnounced(term: string, st: TermState, now: number): boolean {
+    const span = Math.max(2 * this.o.windowMs, HOUR);
+    this.announced = this.announced.filter((r) => now - r.at < span);
+    const words = new Set(term.split(' '));
+    const posts = st.samples.map(postRef);
+    return this.announced.some(
+      (r) =>
+        r.term.split(' ').some((w) => words.has(w)) ||
+        posts.filter((p) => r.posts.has(p)).length >= Math.max(2, Math.ceil(posts.length / 2)),
+    );
+  }
+
+  private setRising(term: string, st: TermState, on: boolean): void {
+    if (st.rising === on) return;
+    st.rising = on;
+    if (on) this.risingSet.add(term);
+    else this.risingSet.delete(term);
+    this.risingCache = Object.freeze([...this.risingSet]);
+  }
+
+  /** Rising terms that stopped being mentioned fall back as their mentions leave the window. */
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const term of [...this.risingSet]) {
+      const st = this.terms.get(term);
+      if (!st) continue;
+      this.decay(st, now);
+      if (this.windowCount(st, now) / this.expected(st, now) < this.o.exitRatio) this.setRising(term, st, false);
+    }
+  }
+
+  /** Forgets rare terms and expired de-duplication keys so memory stays bounded on a busy stream. */
+  private prune(now: number): void {
+    this.lastPrune = now;
+    const since = now - this.o.windowMs;
+    for (const map of [this.counted, this.copies]) for (const [k, t] of map) if (t <= since) map.delete(k);
+    for (const [term, st] of this.terms) {
+      this.decay(st, now);
+      // A term seen about once in the last half day is not worth its memory; if it comes back it starts anew.
+      if (!st.rising && now >= st.cooldownUntil && st.slow < 0.6) this.terms.delete(term);
+      else if (st.recent.length === 0 && st.samples.length && Date.parse(st.samples[0]!.createdAt) <= now - HOUR) {
+        st.samples = [];
+        st.opportunities = [];
+      }
+    }
+  }
+
+  /** At the cap, drop the fifth of terms with the smallest baseline (never a rising one). */
+  private evict(): void {
+    const victims = [...this.terms.entries()]
+      .filter(([, st]) => !st.rising)
+      .sort((a, b) => a[1].slow - b[1].slow)
+      .slice(0, Math.ceil(this.o.maxTerms / 5));
+    for (const [term] of victims) this.terms.delete(term);
+  }
+}
+
+function postRef(s: MomentSample): string {
+  return s.id ?? `${s.author ?? ''}@${s.createdAt}`;
+}
+
+function wordsOf(text: string): string[] {
+  return normaliseText(text).match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+const LOG_FACT: number[] = [0];
+function logFactorial(n: number): number {
+  for (let i = LOG_FACT.length; i <= n; i++) LOG_FACT.push(LOG_FACT[i - 1]! + Math.log(i));
+  return LOG_FACT[n]!;
+}
+
+/** P(X ≥ k) for X ~ Poisson(λ), summed from k upwards so tiny tails stay accurate. */
+export function poissonTail(k: number, lambda: number): number {
+  if (k <= 0) return 1;
+  if (lambda <= 0) return 0;
+  let sum = 0;
+  for (let i = k; i < k + 1000; i++) {
+    const term = Math.exp(-lambda + i * Math.log(lambda) - logFactorial(i));
+    sum += term;
+    if (i > lambda && term < sum * 1e-12) break;
+  }
+  return Math.min(1, sum);
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
