@@ -134,4 +134,29 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'rising moments',
+    sql: `
+      -- One row per rising moment announced by the trends detector (detected_at is stream time), for the digest
+      -- and its own card; message_id is set once the moment's card was posted.
+      CREATE TABLE moments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        term TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('surge', 'watch', 'event')),
+        event TEXT,
+        detected_at TEXT NOT NULL,
+        now_per_hour REAL NOT NULL,
+        baseline_per_hour REAL NOT NULL,
+        ratio REAL NOT NULL,
+        authors INTEGER NOT NULL,
+        samples TEXT NOT NULL,
+        message_id TEXT,
+        channel_id TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (term, detected_at)
+      );
+      CREATE INDEX moments_detected ON moments (detected_at);
+    `,
+  },
 ];
