@@ -288,7 +288,7 @@ describe('slash commands', () => {
   it('/stats counts posts read, cards by kind and status, approvals and dismissals by reason', async () => {
     const body = await callback(fake.command(fake.users.member, 'stats', [{ type: 3, name: 'period', value: 'all' }]));
     const f = Object.fromEntries(body.data.embeds[0].fields.map((x: any) => [x.name, x.value]));
-    expect(Number(f['Posts read'])).toBe(store.db.prepare('SELECT COUNT(*) AS n FROM posts').get().n);
+    expect(Number(f['Posts read'])).toBe((store.db.prepare('SELECT COUNT(*) AS n FROM posts').get() as { n: number }).n);
     expect(f['Approvals']).toBe('1');
     expect(f['Dismissals']).toBe('1 (too-risky 1)');
     expect(f['Risks']).toMatch(/flagged 0 · claimed 0 · approved 0 · dismissed 0/);

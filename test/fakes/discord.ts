@@ -14,6 +14,7 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   body: any;
+  /** performance.now() when the request arrived. */
   at: number;
 }
 
@@ -73,6 +74,8 @@ export class FakeDiscord {
   readonly failures: Failure[] = [];
   /** Delay before answering message posts (ms). */
   postDelayMs = 0;
+  /** Called for every request as it arrives (benchmarks). */
+  onRequest?: (r: RecordedRequest) => void;
   /** Set to simulate a crash window: the message is created but the answer never arrives (socket dropped). */
   dropNextPostAnswer = false;
 
@@ -370,8 +373,9 @@ export class FakeDiscord {
       body = text;
     }
     const path = decodeURIComponent(url.pathname).replace(/^\/api/, '');
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path, query: url.searchParams, body, at: Date.now() };
+    const rec: RecordedRequest = { method: req.method ?? 'GET', path, query: url.searchParams, body, at: performance.now() };
     this.requests.push(rec);
+    this.onRequest?.(rec);
     for (const w of [...this.waiters]) {
       if (w.pred(rec)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
