@@ -13,7 +13,7 @@ import {
 import { z } from 'zod';
 import { X_MAX_CHARS } from '../domain/analysis';
 import { DISMISS_REASONS, type DismissReason, type Opportunity } from '../domain/opportunity';
-import type { Actor, TransitionResult } from '../store/store';
+import type { TransitionResult } from '../store/store';
 import { buildCard, describeAction, threadIntro, threadName, type CardAction, type DiscordMessage } from './card';
 import { actorOf, type BotContext } from './context';
 import { DISCORD_SINK } from './sink';
@@ -281,9 +281,18 @@ export async function handleXReply(ctx: BotContext, i: ButtonInteraction, id: nu
   sending.add(id);
   try {
     await i.deferReply({ flags: EPHEMERAL });
-    const { url } = await ctx.replySender.send(id);
-    ctx.store.audit(id, actorOf(i) as Actor, 'x-reply-sent', null, url);
-    await i.editReply({ content: `Sent on X: ${url}` });
+    let sent: { url: string; alreadySent?: boolean };
+    try {
+      sent = await ctx.replySender.send(id, actorOf(i));
+    } catch (err) {
+      // The X side's own refusals say what to do and are safe to show; anything else goes to the error boundary.
+      if (err instanceof Error && (err.name === 'ReplyRefused' || err.name === 'ReplyFailed')) {
+        await i.editReply({ content: `Not sent: ${clip(err.message, 1800)}` });
+        return;
+      }
+      throw err;
+    }
+    await i.editReply({ content: `${sent.alreadySent ? 'Already sent on X' : 'Sent on X'}: ${sent.url}` });
     await refreshCardMessage(ctx, opp);
     void recordInThread(ctx, id, cardMessageRef(i));
   } finally {

@@ -11,9 +11,13 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Clock, Store } from '../store/store';
 
-/** The X engineer's extension point: sends an approved card's reply on X. */
+/**
+ * The X side's extension point: sends an approved card's reply on X. Given the actor, the sender records the
+ * 'x-reply-sent' audit itself (atomically with its own bookkeeping). Errors named ReplyRefused or ReplyFailed
+ * carry a message that is safe to show.
+ */
 export interface ReplySender {
-  send(opportunityId: number): Promise<{ url: string }>;
+  send(opportunityId: number, actor?: { id: string; name: string }): Promise<{ url: string; alreadySent?: boolean }>;
 }
 
 /** Everything a command or a card action may use; built once in bot.ts. */
