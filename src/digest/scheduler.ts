@@ -1,0 +1,120 @@
+import { Cron } from 'croner';
+import type { Logger } from '../log';
+import type { Store } from '../store/store';
+import { buildDigest, type DigestPayload } from './build';
+import { renderChartPng } from './chart';
+import { readDigestData } from './data';
+import { digestWindow, localDay } from './time';
+
+/** Where the digest goes: Discord (src/discord/digest-sender.ts), the console. */
+export interface DigestSender {
+  sendDigest(payload: DigestPayload, png: Buffer): Promise<{ messageId: string }>;
+}
+
+export interface SchedulerOptions {
+  store: Store;
+  sender: DigestSender;
+  /** HH:MM in timeZone (DIGEST_TIME, TZ). */
+  digestTime: string;
+  timeZone: string;
+  clock?: () => Date;
+  log?: Logger;
+  /** Card links and the model-usage section. */
+  guildId?: string;
+  llm?: boolean;
+  brandName?: string;
+  /** A digest sent more than this after its time is marked late. */
+  graceMs?: number;
+  /** Wait before trying again after a failed send. */
+  retryMs?: number;
+  /** false: no timers at all; the caller calls tick() (tests). */
+  timers?: boolean;
+}
+
+export type TickResult = 'sent' | 'already-sent' | 'not-due' | 'busy' | 'failed';
+
+/**
+ * Sends one digest a day at DIGEST_TIME in TZ (croner, DST safe). The digests table (day PRIMARY KEY) is the
+ * memory: a restart never sends a second one for a day; a bot that was down at digest time sends the missed
+ * one when it comes back, marked late. The digest is recorded after the sender confirmed it, so a crash in
+ * between can repeat it once rather than lose it.
+ */
+export class DigestScheduler {
+  private readonly cron: Cron;
+  private readonly clock: () => Date;
+  private job: Cron | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private busy = false;
+  private stopped = false;
+
+  constructor(private readonly o: SchedulerOptions) {
+    const [h, m] = o.digestTime.split(':').map(Number) as [number, number];
+    this.cron = new Cron(`${m} ${h} * * *`, { timezone: o.timeZone, paused: true });
+    this.clock = o.clock ?? (() => new Date());
+  }
+
+  /** Catches up on a missed digest, then waits for the next digest time. */
+  async start(): Promise<TickResult> {
+    const result = await this.tick();
+    if (this.o.timers !== false && !this.stopped) {
+      this.job = new Cron(this.cron.getPattern()!, { timezone: this.o.timeZone }, () => void this.tick());
+    }
+    return result;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.job?.stop();
+    this.cron.stop();
+    if (this.retry) clearTimeout(this.retry);
+  }
+
+  /** The most recent digest time at or before now, or null before the first one. */
+  lastDue(now = this.clock()): Date | null {
+    return this.cron.previousRuns(1, new Date(now.getTime() + 1))[0] ?? null;
+  }
+
+  /** The next digest time after now. */
+  nextRun(now = this.clock()): Date | null {
+    return this.cron.nextRun(now);
+  }
+
+  /** The day key (YYYY-MM-DD in TZ) of a digest time. */
+  dayOf(run: Date): string {
+    return localDay(run, this.o.timeZone);
+  }
+
+  /** Sends the latest due digest if no digest was sent for its day. Safe to call any time, any number of times. */
+  async tick(): Promise<TickResult> {
+    if (this.busy) return 'busy';
+    const now = this.clock();
+    const due = this.lastDue(now);
+    if (!due) return 'not-due';
+    const day = this.dayOf(due);
+    if (this.o.store.db.prepare('SELECT 1 FROM digests WHERE day = ?').get(day)) return 'already-sent';
+    this.busy = true;
+    try {
+      const late = now.getTime() - due.getTime() > (this.o.graceMs ?? 10 * 60_000);
+      const { from, to } = digestWindow(day, this.o.digestTime, this.o.timeZone);
+      const data = readDigestData(this.o.store, { day, from, to, timeZone: this.o.timeZone, guildId: this.o.guildId, llm: this.o.llm });
+      const digest = buildDigest(data, { brandName: this.o.brandName, late });
+      const png = renderChartPng(data);
+      const { messageId } = await this.o.sender.sendDigest(digest.payload, png);
+      this.o.store.db
+        .prepare('INSERT OR IGNORE INTO digests (day, sent_at, late, message_id) VALUES (?, ?, ?, ?)')
+        .run(day, this.clock().toISOString(), late ? 1 : 0, messageId);
+      this.o.log?.info({ day, late, messageId }, 'digest sent');
+      return 'sent';
+    } catch (err) {
+      this.o.log?.warn({ err, day }, 'digest not sent; will try again');
+      if (this.o.timers !== false && !this.stopped) {
+        if (this.retry) clearTimeout(this.retry);
+        this.retry = setTimeout(() => void this.tick(), this.o.retryMs ?? 5 * 60_000);
+        this.retry.unref();
+      }
+      return 'failed';
+    } finally {
+      this.busy = false;
+    }
+  }
+}
