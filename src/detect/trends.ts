@@ -323,12 +323,13 @@ export class TrendDetector {
     this.setRising(term, st, true);
     if (now < st.cooldownUntil) return;
     st.cooldownUntil = now + this.o.cooldownMs;
-    if (this.overlapsAnnounced(term, st, now)) return;
+    // A watched term or event is always announced under its own name: the team asked for it.
+    if (!watched && this.overlapsAnnounced(term, st, now)) return;
     this.announced.push({ term, at: now, posts: new Set(st.samples.map(postRef)) });
     const samples = [...st.samples];
     for (const s of st.opportunities) if (!samples.includes(s)) samples.push(s);
     const moment: Moment = {
-      term: this.bestName(term, count, now),
+      term: watched ? term : this.bestName(term, count, now),
       source: watched?.source ?? 'surge',
       event: watched?.event,
       at: new Date(now).toISOString(),

@@ -1,0 +1,175 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { activeEventTerms, CalendarError, loadCalendar, watchEntries } from '../src/detect/events';
+import { buildMomentCard } from '../src/detect/moment-card';
+import { extractTerms } from '../src/detect/terms';
+import { poissonTail, TrendDetector, type Moment, type TrendPost } from '../src/detect/trends';
+import { syntheticStream } from './support/trend-stream';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const T0 = Date.parse('2026-02-01T00:00:00Z');
+
+function run(posts: TrendPost[], d = new TrendDetector()): Moment[] {
+  const found: Moment[] = [];
+  d.onMoment((m) => found.push(m));
+  for (const p of posts) d.observe(p);
+  return found;
+}
+
+function merge(...streams: TrendPost[][]): TrendPost[] {
+  return streams.flat().sort((a, b) => Date.parse(String(a.createdAt)) - Date.parse(String(b.createdAt)));
+}
+
+describe('terms', () => {
+  it('keeps words, hashtags and two-word phrases; drops English and Dutch stop words, mentions, links and the brand', () => {
+    const terms = extractTerms(
+      '@OranjeAir De #Elfstedentocht gaat door en ik vlieg morgen met Oranje Air! Winter storm https://t.co/x',
+      new Set(['oranjeair', 'oranje air']),
+    );
+    expect(terms).toContain('elfstedentocht');
+    expect(terms).toContain('winter storm');
+    expect(terms).toContain('vlieg');
+    for (const stop of ['de', 'en', 'ik', 'met', 'gaat', 'door', 'oranjeair', 'oranje air', 'https', 't.co']) expect(terms).not.toContain(stop);
+  });
+});
+
+describe('TrendDetector', () => {
+  const background = (seed: number, terms: Parameters<typeof syntheticStream>[0]['terms'] = []) =>
+    syntheticStream({ startMs: T0, durationMs: 8 * HOUR, postsPerMinute: 20, seed, terms });
+
+  it('detects a term surging to 5× its baseline within minutes of stream time, and lists it as rising', () => {
+    const surgeAt = T0 + 7 * HOUR;
+    const d = new TrendDetector();
+    const moments = run(background(3, [{ word: 'elfstedentocht', perHour: 60, surgeAtMs: surgeAt, surgePerHour: 300 }]), d);
+    const hit = moments.find((m) => m.term === 'elfstedentocht');
+    expect(hit).toBeDefined();
+    const latency = Date.parse(hit!.at) - surgeAt;
+    expect(latency).toBeGreaterThan(0);
+    expect(latency).toBeLessThan(10 * MIN);
+    expect(hit!.ratio).toBeGreaterThanOrEqual(3);
+    expect(hit!.nowPerHour).toBeGreaterThan(hit!.baselinePerHour * 3);
+    expect(hit!.samples.length).toBeGreaterThan(0);
+    expect(moments.filter((m) => m !== hit)).toEqual([]);
+    expect(d.rising()).toContain('elfstedentocht');
+  });
+
+  it('raises nothing for a steady high-volume term', () => {
+    const moments = run(background(4, [{ word: 'weather', perHour: 300 }]));
+    expect(moments).toEqual([]);
+  });
+
+  it('raises nothing for one viral post copied by many accounts, nor for one spammer', () => {
+    const start = T0 + 6 * HOUR;
+    const viral: TrendPost[] = Array.from({ length: 200 }, (_, i) => ({
+      id: `v${i}`,
+      text: `RT @someone: my honeymoon plans ruined by the blizzard https://t.co/${i}`,
+      createdAt: new Date(start + i * 3000).toISOString(),
+      author: `fan${i}`,
+    }));
+    const spam: TrendPost[] = Array.from({ length: 200 }, (_, i) => ({
+      id: `s${i}`,
+      text: `cheap giveaway number ${i} click now`,
+      createdAt: new Date(start + i * 3000 + 1500).toISOString(),
+      author: 'spammer',
+    }));
+    const moments = run(merge(background(5), viral, spam));
+    expect(moments.map((m) => m.term)).toEqual([]);
+  });
+
+  it('falls quiet again when the surge stops, and announces a moment once within its cooldown', () => {
+    const surgeAt = T0 + 6 * HOUR;
+    const posts = merge(
+      background(6, [{ word: 'stormchaos', perHour: 30, surgeAtMs: surgeAt, surgePerHour: 400 }]).filter(
+        (p) => !(String(p.text).includes('stormchaos') && Date.parse(String(p.createdAt)) > surgeAt + 30 * MIN),
+      ),
+    );
+    const d = new TrendDetector();
+    const moments = run(posts, d);
+    expect(moments.filter((m) => m.term.includes('stormchaos'))).toHaveLength(1);
+    expect(d.rising()).not.toContain('stormchaos');
+  });
+
+  it('gives watched terms and calendar events a lower bar', () => {
+    const posts = (word: string): TrendPost[] =>
+      Array.from({ length: 5 }, (_, i) => ({
+        id: `${word}${i}`,
+        text: `wow ${word} update number ${i}`,
+        createdAt: new Date(T0 + 3 * HOUR + i * MIN).toISOString(),
+        author: `${word}-person${i}`,
+      }));
+    const stream = merge(
+      syntheticStream({ startMs: T0, durationMs: 4 * HOUR, postsPerMinute: 5, seed: 9 }),
+      posts('schaatskoorts'),
+      posts('elfstedenkoorts'),
+    );
+    const d = new TrendDetector();
+    d.setWatch(watchEntries(loadCalendar(), '2026-02-01', ['schaatskoorts']));
+    const moments = run(stream, d);
+    const byTerm = Object.fromEntries(moments.map((m) => [m.term, m]));
+    expect(byTerm.schaatskoorts?.source).toBe('watch');
+    // "elfstedenkoorts" is an alias of the Elfstedentocht event, counted under the event's term.
+    expect(byTerm.elfstedentocht?.source).toBe('event');
+    expect(byTerm.elfstedentocht?.event).toBe('Elfstedentocht');
+    // Five people are not enough for an unwatched term.
+    expect(run(stream, new TrendDetector())).toEqual([]);
+  });
+
+  it('keeps memory bounded on a busy stream', () => {
+    const d = new TrendDetector({ maxTerms: 5000 });
+    run(syntheticStream({ startMs: T0, durationMs: 6 * HOUR, postsPerMinute: 40, seed: 11 }), d);
+    expect(d.size()).toBeLessThanOrEqual(5000);
+  });
+
+  it('computes small Poisson tails accurately', () => {
+    expect(poissonTail(0, 3)).toBe(1);
+    expect(poissonTail(1, 2)).toBeCloseTo(1 - Math.exp(-2), 10);
+    expect(poissonTail(20, 2)).toBeGreaterThan(0);
+    expect(poissonTail(20, 2)).toBeLessThan(1e-10);
+  });
+});
+
+describe('moment card', () => {
+  it('puts the posts that carry a brand story apart from the other samples', () => {
+    const card = buildMomentCard({
+      term: 'elfstedentocht',
+      source: 'event',
+      event: 'Elfstedentocht',
+      at: '2026-02-01T10:00:00.000Z',
+      nowPerHour: 42,
+      baselinePerHour: 2.5,
+      ratio: 12.4,
+      authors: 9,
+      windowMinutes: 10,
+      samples: [
+        { id: '1', text: 'It giet oan!', createdAt: '2026-02-01T09:59:00Z', kind: 'noise' },
+        { id: '2', text: 'Honeymoon flight or the Elfstedentocht start?', createdAt: '2026-02-01T09:58:00Z', kind: 'opportunity' },
+      ],
+    });
+    expect(card.title).toBe('Rising: elfstedentocht');
+    expect(card.volume).toContain('42/h now against 2.5/h');
+    expect(card.source).toContain('Elfstedentocht');
+    expect(card.stories.map((s) => s.text)).toEqual(['Honeymoon flight or the Elfstedentocht start?']);
+    expect(card.samples.map((s) => s.text)).toEqual(['It giet oan!']);
+  });
+});
+
+describe('event calendar', () => {
+  it('loads the shipped calendar and knows which events are on', () => {
+    const events = loadCalendar();
+    expect(activeEventTerms(events, '2026-04-27')).toContain('koningsdag');
+    expect(activeEventTerms(events, '2026-03-10')).not.toContain('koningsdag');
+    // The Elfstedentocht has no date: watched all year.
+    expect(activeEventTerms(events, '2026-03-10')).toContain('elfstedentocht');
+  });
+
+  it('rejects a calendar entry with its place and problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kairos-events-'));
+    const file = join(dir, 'events.yaml');
+    writeFileSync(file, 'events:\n  - name: Bad\n    kind: holiday\n    from: 2026-05-05\n    to: 2026-05-01\n    terms: [x]\n');
+    expect(() => loadCalendar(file)).toThrow(CalendarError);
+    expect(() => loadCalendar(file)).toThrow(/events\.0/);
+  });
+});
