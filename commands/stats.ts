@@ -1,6 +1,7 @@
 import { MessageFlags, SlashCommandBuilder, type APIEmbed } from 'discord.js';
 import { z } from 'zod';
 import type { SlashCommand } from '../src/discord/context';
+import { llmUsageTotals } from '../src/store/llm-usage';
 import { cardsByKindAndStatus, decisions, postsRead, type Range } from '../src/store/stats';
 
 export const PERIODS = { today: 1, '7d': 7, '30d': 30, all: 0 } as const;
@@ -49,6 +50,16 @@ export const stats: SlashCommand = {
         { name: 'Claims · edits · regenerations', value: `${d.claimed} · ${d.edited} · ${d.regenerated}` },
       ],
     };
+    // Model usage and its estimated cost, when a model has been used in the period.
+    const llm = llmUsageTotals(ctx.store.db, range.from, range.to);
+    if (llm.calls > 0) {
+      embed.fields?.push({
+        name: 'Model usage',
+        value:
+          `${llm.calls} calls (${llm.failedCalls} without a usable answer) · ` +
+          `${(llm.promptTokens + llm.completionTokens).toLocaleString('en-US')} tokens · ≈ $${llm.costUsd.toFixed(2)}`,
+      });
+    }
     await i.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
   },
 };

@@ -1,5 +1,6 @@
 import 'dotenv/config';
 import { fileURLToPath } from 'node:url';
+import { Routes } from 'discord.js';
 import { LlmAnalyst } from './analyse/llm';
 import { buildKairos, emptySummary, formatSummary, runSource, type Kairos } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -16,7 +17,7 @@ import { llmCallTimesSince, recordLlmUsage } from './store/llm-usage';
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
 /** The model analyst when one is configured, falling back on the offline one; the offline one otherwise. */
-function analystFor(config: Config, log: Logger) {
+function analystFor(config: Config, log: Logger, notify: (text: string) => void) {
   const llm = config.llm;
   if (!llm) return undefined;
   return (offline: Kairos['offline'], store: Kairos['store'], catalogue: Kairos['catalogue']) =>
@@ -29,7 +30,10 @@ function analystFor(config: Config, log: Logger) {
       log,
       recordUsage: (r) => recordLlmUsage(store.db, r),
       spent: llmCallTimesSince(store.db, new Date(Date.now() - 24 * 3600_000)),
-      onBudgetExhausted: (status) => log.warn({ status }, 'model call cap reached: the offline analyst writes cards until it frees up'),
+      onBudgetExhausted: (status) => {
+        log.warn({ status }, 'model call cap reached: the offline analyst writes cards until it frees up');
+        notify('Kairos reached its cap on model calls: the offline analyst writes the cards until the cap frees up.');
+      },
       onBudgetRestored: (status) => log.info({ status }, 'model calls allowed again'),
     });
 }
@@ -59,7 +63,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     sinks,
     queueFor: config.discord ? [DISCORD_SINK] : [],
     onCard: () => discord?.kick(),
-    analyst: analystFor(config, log),
+    // The team hears once when the model budget runs out: in its channel, or in the terminal.
+    analyst: analystFor(config, log, (text) => {
+      if (!discord || !config.discord) return void out.write(`\n${text}\n`);
+      discord.client.rest
+        .post(Routes.channelMessages(config.discord.channelId), { body: { content: text, allowed_mentions: { parse: [] } } })
+        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'could not tell the team about the model budget'));
+    }),
   });
 
   let x: XHandle | undefined;

@@ -6,6 +6,7 @@ import { createLogger } from '../src/log';
 import { Store } from '../src/store/store';
 import { FakeDiscord, type FakeMessage, type FakeUser } from './fakes/discord';
 import { analystDouble, seedCard } from './support/discord';
+import { recordLlmUsage } from '../src/store/llm-usage';
 
 let fake: FakeDiscord;
 let store: Store;
@@ -296,6 +297,16 @@ describe('slash commands', () => {
     expect(f['Approvals']).toBe('1');
     expect(f['Dismissals']).toBe('1 (too-risky 1)');
     expect(f['Risks']).toMatch(/flagged 0 · claimed 0 · approved 0 · dismissed 0/);
+    expect(f['Model usage']).toBeUndefined();
+  });
+
+  it('/stats shows model calls, tokens and cost once a model was used', async () => {
+    const at = new Date();
+    recordLlmUsage(store.db, { at, model: 'gpt-4o-mini', purpose: 'analyse', promptTokens: 1200, completionTokens: 300, costUsd: 0.0004, outcome: 'ok' });
+    recordLlmUsage(store.db, { at, model: 'gpt-4o-mini', purpose: 'analyse', promptTokens: 0, completionTokens: 0, costUsd: 0, outcome: 'invalid' });
+    const body = await callback(fake.command(fake.users.member, 'stats', [{ type: 3, name: 'period', value: 'all' }]));
+    const f = Object.fromEntries(body.data.embeds[0].fields.map((x: any) => [x.name, x.value]));
+    expect(f['Model usage']).toBe('2 calls (1 without a usable answer) · 1,500 tokens · ≈ $0.00');
   });
 
   it('refuses slash commands from an outsider', async () => {
