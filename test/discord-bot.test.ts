@@ -307,6 +307,8 @@ describe('slash commands', () => {
     const body = await callback(fake.command(fake.users.member, 'stats', [{ type: 3, name: 'period', value: 'all' }]));
     const f = Object.fromEntries(body.data.embeds[0].fields.map((x: any) => [x.name, x.value]));
     expect(f['Model usage']).toBe('2 calls (1 without a usable answer) · 1,500 tokens · ≈ $0.00');
+    const digest = await callback(fake.command(fake.users.member, 'digest'));
+    expect(digest.data.embeds[0].description).toContain('**Model usage:** 2 calls (1 without a usable answer), 1,500 tokens');
   });
 
   it('refuses slash commands from an outsider', async () => {

@@ -3,6 +3,7 @@ import { cardsByKindAndStatus, decisions, openCards, postsRead } from '../store/
 import type { Store } from '../store/store';
 import type { DiscordMessage } from './card';
 import { clip, neutralise, oneLine } from './text';
+import { llmUsageTotals } from '../store/llm-usage';
 
 /** The UTC offset (ms) of a time zone at an instant. */
 function offsetMs(at: number, timeZone: string): number {
@@ -60,6 +61,13 @@ export function buildShortDigest(store: Store, day: string, timeZone = 'UTC'): D
     `**Cards made:** ${sum('opportunity')} opportunities, ${sum('risk')} risks · **open now:** ${openCards(store)}`,
     `**Decisions:** ${d.approved} approved, ${d.dismissed} dismissed${reasons ? ` (${reasons})` : ''}, ${d.claimed} claimed, ${d.edited + d.regenerated} drafts reworked`,
   ];
+  const llm = llmUsageTotals(store.db, range.from, range.to);
+  if (llm.calls > 0) {
+    lines.push(
+      `**Model usage:** ${llm.calls} calls (${llm.failedCalls} without a usable answer), ` +
+        `${(llm.promptTokens + llm.completionTokens).toLocaleString('en-US')} tokens, ≈ $${llm.costUsd.toFixed(2)}`,
+    );
+  }
   if (made.length) {
     lines.push('', '**Cards of the day**');
     for (const o of made) lines.push(`• #${o.id} ${o.kind} · ${o.status} · ${clip(neutralise(oneLine(o.analysis.summary)), 120)}`);
