@@ -1,9 +1,15 @@
 import 'dotenv/config';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Routes } from 'discord.js';
 import { LlmAnalyst } from './analyse/llm';
 import { buildKairos, emptySummary, formatSummary, runSource, type Kairos } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
+import { buildMomentCard, momentCardText } from './detect/moment-card';
+import { createTrends, type Trends } from './detect/trends-service';
+import { DigestScheduler } from './digest/scheduler';
+import { printDigest, storedSpanHours } from './digest/print';
+import { DiscordDigestSender } from './discord/digest-sender';
 import { DISCORD_SINK } from './discord/sink';
 import { startDiscord, type DiscordRuntime } from './discord/start';
 import { createLogger, type Logger } from './log';
@@ -13,6 +19,7 @@ import { JsonlSource } from './sources/jsonl';
 import type { Source } from './sources/source';
 import { startX, type XHandle } from './sources/x/start';
 import { llmCallTimesSince, recordLlmUsage } from './store/llm-usage';
+import { markMomentPosted, type StoredMoment } from './store/moments';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
@@ -58,11 +65,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   const summary = emptySummary();
   const sinks: CardSink[] = config.discord ? [] : [new ConsoleSink(out)];
   let discord: DiscordRuntime | undefined;
+  let digestSender: DiscordDigestSender | undefined;
+  // Trends need the store, which buildKairos opens: triage reaches them through these lazy closures.
+  let trends: Trends | undefined;
   const k = buildKairos(config, {
     log,
     sinks,
     queueFor: config.discord ? [DISCORD_SINK] : [],
     onCard: () => discord?.kick(),
+    context: { risingTerms: () => trends?.risingTerms() ?? [], watchTerms: () => trends?.watchTerms() ?? [] },
+    onVerdict: (post, triage) => trends?.observe(post, triage),
     // The team hears once when the model budget runs out: in its channel, or in the terminal.
     analyst: analystFor(config, log, (text) => {
       if (!discord || !config.discord) return void out.write(`\n${text}\n`);
@@ -70,6 +82,23 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         .post(Routes.channelMessages(config.discord.channelId), { body: { content: text, allowed_mentions: { parse: [] } } })
         .catch((err: unknown) => log.error({ err: (err as Error).message }, 'could not tell the team about the model budget'));
     }),
+  });
+
+  const moments: StoredMoment[] = [];
+  trends = createTrends({
+    store: k.store,
+    config,
+    log,
+    onMoment: (m) => {
+      moments.push(m);
+      // A moment that crosses the line gets its own card: in the channel, or in the terminal.
+      if (!config.discord) return void out.write(`\n${momentCardText(buildMomentCard(m))}\n\n`);
+      if (!digestSender) return;
+      digestSender
+        .sendMoment(m)
+        .then((ref) => markMomentPosted(k.store.db, m.id, ref))
+        .catch((err: unknown) => log.error({ err: (err as Error).message, term: m.term }, 'could not post a rising moment'));
+    },
   });
 
   let x: XHandle | undefined;
@@ -87,6 +116,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         replySender: x?.replySender,
         onWatchChanged: () => {
           k.refreshWatch();
+          trends?.refreshWatch();
           x?.onWatchChanged();
         },
       });
@@ -96,6 +126,26 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       k.close();
       return 1;
     }
+  }
+  let scheduler: DigestScheduler | undefined;
+  if (discord && config.discord) {
+    digestSender = new DiscordDigestSender({
+      token: config.discord.token,
+      channelId: config.discord.digestChannelId ?? config.discord.channelId,
+      momentChannelId: config.discord.channelId,
+      apiUrl: config.discord.apiUrl,
+    });
+    scheduler = new DigestScheduler({
+      store: k.store,
+      sender: digestSender,
+      digestTime: config.digestTime,
+      timeZone: config.timeZone,
+      guildId: config.discord.guildId,
+      llm: Boolean(config.llm),
+      brandName: config.brand.name,
+      log,
+    });
+    void scheduler.start().catch((err: unknown) => log.error({ err }, 'digest scheduler failed to start'));
   }
   const stayUp = Boolean(discord || x);
 
@@ -126,6 +176,20 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     await runSource(k, source, summary);
     if (!discord) await Promise.all(k.couriers.map((c) => c.idle()));
     out.write(`\n${formatSummary(summary)}\n`);
+    if (moments.length) {
+      out.write(`Rising moments: ${moments.map((m) => `${m.term} (${m.nowPerHour.toFixed(0)}/h against ${m.baselinePerHour.toFixed(1)}/h)`).join(', ')}\n`);
+    }
+    // Without Discord, the run ends with the digest of the stream's last 24 hours and its chart on disk.
+    if (!discord && summary.read > summary.duplicates) {
+      const { text } = printDigest(k.store, {
+        timeZone: config.timeZone,
+        brandName: config.brand.name,
+        llm: Boolean(config.llm),
+        hours: storedSpanHours(k.store),
+        chartDir: config.dbPath === ':memory:' ? 'data' : dirname(config.dbPath),
+      });
+      out.write(`\n${text}\n`);
+    }
     if (summary.read > 0 && summary.duplicates === summary.read) {
       out.write(
         `Every post was already processed by an earlier run (stored in ${config.dbPath}); no card was repeated.\n` +
@@ -136,6 +200,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   if (stayUp) {
     out.write('Kairos is running; stop it with Ctrl-C.\n');
     await stopped;
+    scheduler?.stop();
     await x?.stop();
     await discord?.stop();
   }

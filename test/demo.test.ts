@@ -65,6 +65,22 @@ describe('the demo (main with no credentials)', () => {
     expect(risk).toBe(stored.risk);
     expect(opp! + risk! + service! + noise!).toBe(read);
 
+    // The Elfstedentocht surge is a rising moment with its own card, printed before the honeymoon dilemma that
+    // rides it, and that dilemma carries the rising-moment signal.
+    const moment = first.out.indexOf('▲ Rising: elfstedentocht');
+    const dilemma = first.out.search(/ OPPORTUNITY  Dilemma: .*Elfstedentocht/);
+    expect(moment).toBeGreaterThan(-1);
+    expect(dilemma).toBeGreaterThan(moment);
+    expect(first.out.slice(dilemma).split('\n').find((l) => l.startsWith('Signals'))).toContain('rising-moment');
+
+    // The run ends with the digest of the stream and its chart written beside the database.
+    expect(first.out).toMatch(/Daily digest/);
+    expect(first.out).toMatch(/Rising moments \(1\)\n  elfstedentocht/);
+    const chart = /Chart: (.+\.png)/.exec(first.out)?.[1];
+    expect(chart).toBeDefined();
+    expect(chart!.startsWith(join(dir, 'data'))).toBe(true);
+    expect(readFileSync(chart!).subarray(1, 4).toString()).toBe('PNG');
+
     // Cards carry drafts and no template left-overs; nothing is coloured when the output is not a terminal.
     expect(first.out).toContain('Reply draft');
     expect(first.out).not.toMatch(/\{\{|\u001b\[/);

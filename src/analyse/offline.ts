@@ -42,10 +42,14 @@ export function situationOf(kind: 'opportunity' | 'risk', signals: readonly Sign
   return order.find((s) => signals.includes(s)) ?? (kind === 'risk' ? 'accusation' : 'life-event');
 }
 
+// Words that point at an event without naming it: a named one ("Elfstedentocht") is preferred when both appear.
+const GENERIC_EVENT = /^(?:start ?(?:ticket|bewijs|kaart)|startbewijs|finish|the final|de finale|(?:afscheids)?concert|festival)$/;
+
 /** The dated moment a post speaks of ("Elfstedentocht"), as the fan wrote it. */
 export function eventOf(text: string, lang: string): string {
-  const match = LEX.culturalEvent.exec(normalise(text));
-  const term = match?.[0].replace(/^[^\p{L}\p{N}]/u, '').trim();
+  const global = new RegExp(LEX.culturalEvent.source, 'gu');
+  const terms = [...normalise(text).matchAll(global)].map((m) => m[0].replace(/^[^\p{L}\p{N}]/u, '').trim()).filter(Boolean);
+  const term = terms.find((t) => !GENERIC_EVENT.test(t)) ?? terms[0];
   if (!term) return lang === 'nl' ? 'dit bijzondere moment' : 'this special moment';
   return term.charAt(0).toUpperCase() + term.slice(1);
 }

@@ -8,8 +8,10 @@ import { localDay } from './time';
 
 export interface PrintOptions {
   timeZone: string;
-  /** Where the chart goes (default ./data/digest-DAY.png). */
+  /** Where the chart goes (default CHARTDIR/digest-DAY.png). */
   chartPath?: string;
+  /** The folder for the chart (default ./data, beside the default database). */
+  chartDir?: string;
   /** The end of the 24-hour window; default: the newest post in the store (a replay's own time), else now. */
   at?: Date;
   hours?: number;
@@ -30,8 +32,19 @@ export function printDigest(store: Store, opts: PrintOptions): { text: string; c
   const day = localDay(new Date(end.getTime() - 1), opts.timeZone);
   const data = readDigestData(store, { day, from, to: end, timeZone: opts.timeZone, guildId: opts.guildId, llm: opts.llm });
   const digest = buildDigest(data, { brandName: opts.brandName });
-  const chartPath = opts.chartPath ?? join('data', `digest-${day}.png`);
+  const chartPath = opts.chartPath ?? join(opts.chartDir ?? 'data', `digest-${day}.png`);
   mkdirSync(dirname(chartPath), { recursive: true });
   writeFileSync(chartPath, renderChartPng(data));
   return { text: `${digest.text}\n\nChart: ${chartPath}`, chartPath };
+}
+
+/**
+ * Hours covered by the posts in the store, rounded up and capped: a replay of a few days (the demo) gets one
+ * digest of all of it rather than of its last day only.
+ */
+export function storedSpanHours(store: Store, cap = 72): number {
+  const r = store.db.prepare('SELECT MIN(created_at) AS a, MAX(created_at) AS b FROM posts').get() as { a: string | null; b: string | null };
+  if (!r.a || !r.b) return 24;
+  const hours = Math.ceil((Date.parse(r.b) - Date.parse(r.a)) / 3_600_000) + 1;
+  return Math.max(24, Math.min(cap, hours));
 }
