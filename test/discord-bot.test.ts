@@ -249,15 +249,32 @@ describe('slash commands', () => {
     expect(page2.body.data.embeds[0].title).toContain('page 2');
   });
 
-  it('/digest gives posts by kind, open cards and decisions, for today or a chosen day', async () => {
-    const body = await callback(fake.command(fake.users.member, 'digest', [{ type: 3, name: 'day', value: '2024-03-01' }]));
-    expect(body.data.embeds[0].title).toBe('Kairos digest · 2024-03-01');
-    // Every seeded post was written on 2024-03-01; the decisions were made today.
+  it('/digest answers with the full digest and its chart, for the last 24 hours or a chosen day', async () => {
+    const digestOf = async (options: any[] = []) => {
+      const i = fake.command(fake.users.member, 'digest', options);
+      const deferred = await callback(i);
+      expect(deferred.type).toBe(5); // deferred: rendering the chart must not run into Discord's three seconds
+      expect(deferred.data.flags & 64).toBe(64);
+      return fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/webhooks/${fake.appId}/${i.token}/messages/@original`);
+    };
+    const day = await digestOf([{ type: 3, name: 'day', value: '2024-03-01' }]);
+    const embed = day.body.embeds[0];
+    expect(embed.title).toBe('Oranje Air · Daily digest · 2024-03-01');
+    // Every seeded post was written on 2024-03-01; the decisions were made today, so not in that day's digest.
     const posts = (store.db.prepare('SELECT COUNT(*) AS n FROM posts').get() as { n: number }).n;
-    expect(body.data.embeds[0].description).toContain(`**Posts:** ${posts} (`);
-    expect(body.data.embeds[0].description).toContain('**Decisions:** 0 approved');
-    const now = await callback(fake.command(fake.users.member, 'digest'));
-    expect(now.data.embeds[0].description).toContain('**Decisions:** 1 approved, 1 dismissed (too-risky 1)');
+    expect(embed.description).toContain(`${posts} posts:`);
+    expect(embed.fields.find((f: any) => f.name.startsWith('Decisions')).name).toBe('Decisions: 0 approved, 0 dismissed');
+    expect(embed.image.url).toBe('attachment://digest-2024-03-01.png');
+    expect(day.body.allowed_mentions).toEqual({ parse: [] });
+    expect(day.files).toHaveLength(1);
+    expect(day.files![0]!.name).toBe('digest-2024-03-01.png');
+    expect(day.files![0]!.data.subarray(1, 4).toString()).toBe('PNG');
+
+    const now = await digestOf();
+    const decided = now.body.embeds[0].fields.find((f: any) => f.name.startsWith('Decisions'));
+    expect(decided.name).toBe('Decisions: 1 approved, 1 dismissed');
+    expect(decided.value).toContain('too-risky');
+
     const bad = await callback(fake.command(fake.users.member, 'digest', [{ type: 3, name: 'day', value: '2024-02-31' }]));
     expect(bad.data.content).toMatch(/real calendar day/);
   });
@@ -307,8 +324,9 @@ describe('slash commands', () => {
     const body = await callback(fake.command(fake.users.member, 'stats', [{ type: 3, name: 'period', value: 'all' }]));
     const f = Object.fromEntries(body.data.embeds[0].fields.map((x: any) => [x.name, x.value]));
     expect(f['Model usage']).toBe('2 calls (1 without a usable answer) · 1,500 tokens · ≈ $0.00');
-    const digest = await callback(fake.command(fake.users.member, 'digest'));
-    expect(digest.data.embeds[0].description).toContain('**Model usage:** 2 calls (1 without a usable answer), 1,500 tokens');
+    const i = fake.command(fake.users.member, 'digest');
+    const digest = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/webhooks/${fake.appId}/${i.token}/messages/@original`);
+    expect(digest.body.embeds[0].fields.find((f: any) => f.name === 'Model usage').value).toMatch(/^2 calls \(1 unusable\) · 1500 tokens/);
   });
 
   it('refuses slash commands from an outsider', async () => {

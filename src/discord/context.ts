@@ -26,7 +26,7 @@ export interface BotContext {
   store: Store;
   analyst: Analyst;
   catalogue: readonly Gesture[];
-  config: Pick<Config, 'brand' | 'timeZone'> & { discord: NonNullable<Config['discord']> };
+  config: Pick<Config, 'brand' | 'timeZone' | 'llm'> & { discord: NonNullable<Config['discord']> };
   log: Logger;
   clock: Clock;
   replySender?: ReplySender;

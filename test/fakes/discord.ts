@@ -14,6 +14,8 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   body: any;
+  /** Files of a multipart request (messages and replies with attachments). */
+  files?: { name: string; type: string; data: Buffer }[];
   /** performance.now() when the request arrived. */
   at: number;
 }
@@ -365,15 +367,28 @@ export class FakeDiscord {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${this.port}`);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const raw = Buffer.concat(chunks);
+    const text = raw.toString('utf8');
+    const type = req.headers['content-type'] ?? '';
     let body: any = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      body = text;
+    let files: RecordedRequest['files'];
+    if (type.startsWith('multipart/form-data')) {
+      // As Discord reads it: the JSON in payload_json, every other part a file.
+      const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+      files = [];
+      for (const [key, value] of form.entries()) {
+        if (key === 'payload_json') body = JSON.parse(String(value));
+        else if (typeof value !== 'string') files.push({ name: value.name, type: value.type, data: Buffer.from(await value.arrayBuffer()) });
+      }
+    } else {
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        body = text;
+      }
     }
     const path = decodeURIComponent(url.pathname).replace(/^\/api/, '');
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path, query: url.searchParams, body, at: performance.now() };
+    const rec: RecordedRequest = { method: req.method ?? 'GET', path, query: url.searchParams, body, files, at: performance.now() };
     this.requests.push(rec);
     this.onRequest?.(rec);
     for (const w of [...this.waiters]) {
