@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_STREAM, main } from '../src/main';
+import { FakeDiscord, type RecordedRequest } from './fakes/discord';
+
+/**
+ * The composition root with Discord configured, against the fake Discord: the replayed demo stream arrives as
+ * cards in the channel, the Elfstedentocht surge as a moment card, and the missed digest of the day with its
+ * chart; a restart repeats none of it.
+ */
+let fake: FakeDiscord;
+let dir: string;
+
+beforeAll(async () => {
+  fake = await FakeDiscord.start();
+  dir = mkdtempSync(join(tmpdir(), 'kairos-main-discord-'));
+});
+afterAll(async () => {
+  await fake?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function env(): NodeJS.ProcessEnv {
+  return {
+    LOG_LEVEL: 'silent',
+    KAIROS_DB: join(dir, 'kairos.db'),
+    KAIROS_REPLAY_FILE: DEMO_STREAM,
+    DISCORD_TOKEN: fake.token,
+    DISCORD_APPLICATION_ID: fake.appId,
+    DISCORD_GUILD_ID: fake.guildId,
+    DISCORD_CHANNEL_ID: fake.channelId,
+    DISCORD_API_URL: fake.apiUrl,
+  };
+}
+
+async function until(what: string, done: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const posts = () => fake.messagePosts();
+const cards = () => posts().filter((r) => /Kairos card #\d+/.test(r.body?.embeds?.[0]?.footer?.text ?? ''));
+const moments = () => posts().filter((r) => String(r.body?.embeds?.[0]?.title ?? '').startsWith('Rising:'));
+const digests = () => posts().filter((r: RecordedRequest) => (r.files?.length ?? 0) > 0);
+
+/** Starts main, waits for `ready`, then stops it the way an operator does (SIGTERM) and returns its exit code. */
+async function runUntil(ready: (out: string) => boolean, what: string): Promise<number> {
+  const out = new PassThrough();
+  let text = '';
+  out.setEncoding('utf8').on('data', (d: string) => (text += d));
+  const running = main(env(), out);
+  try {
+    await until(what, () => ready(text));
+  } finally {
+    // main stays up with Discord configured; give it time to post anything more before it is told to stop.
+    await new Promise((r) => setTimeout(r, 800));
+    process.emit('SIGTERM');
+  }
+  return running;
+}
+
+describe('Kairos with Discord configured (main)', () => {
+  it('posts a card per moment and risk, the rising moment, and the missed digest with its chart', async () => {
+    const code = await runUntil(() => cards().length >= 10 && moments().length >= 1 && digests().length >= 1, 'cards, moment and digest');
+    expect(code).toBe(0);
+    expect(cards()).toHaveLength(10);
+    for (const c of posts()) expect(c.body.allowed_mentions).toEqual({ parse: [] });
+
+    const [moment] = moments();
+    expect(moment!.body.embeds[0].title).toBe('Rising: elfstedentocht');
+
+    const [digest] = digests();
+    expect(digest!.body.embeds[0].title).toMatch(/^Oranje Air · Daily digest · \d{4}-\d{2}-\d{2}/);
+    expect(digest!.files![0]!.data.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('a restart on the same database posts no card, moment or digest again', async () => {
+    const before = posts().length;
+    // Ready once the whole replay was read again (its summary is printed), then given time to post anything.
+    const code = await runUntil((out) => /Already seen, skipped: \d+/.test(out), 'the replay to be read again');
+    expect(code).toBe(0);
+    expect(posts().length).toBe(before);
+  });
+});
