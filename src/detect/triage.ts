@@ -88,7 +88,7 @@ export function createTriager(ctx: TriageContext): (post: Post) => Triage {
 
     const fixedTicket = LEX.fixedTicket.test(text);
     const choice = LEX.choice.test(text);
-    const clash = LEX.dilemma.test(text);
+    const clash = choice || LEX.clash.test(text);
     const milestone = has('milestone', LEX.milestone.test(text));
     const lifeEvent = has('life-event', LEX.lifeEvent.test(text));
     // A real dilemma: a dated moment against a flight that cannot simply move, and the fan feels the choice.
