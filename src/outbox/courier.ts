@@ -37,7 +37,6 @@ export function backoffMs(attempts: number): number {
 export class Courier {
   private running: Promise<void> | null = null;
   private again = false;
-  private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
@@ -77,7 +76,6 @@ export class Courier {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
   }
 
   private async drain(): Promise<void> {
