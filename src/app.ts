@@ -45,7 +45,7 @@ export interface BuildOptions {
 }
 
 export function buildKairos(config: Config, opts: BuildOptions): Kairos {
-  const log = opts.log ?? createLogger(config.logLevel);
+  const log = opts.log ?? createLogger(config.logLevel, undefined, config.logFormat);
   const clock = opts.clock ?? (() => new Date());
   const store = new Store(config.dbPath, clock);
   const catalogue = loadCatalogue();

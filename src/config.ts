@@ -34,6 +34,7 @@ const timeZone = z.string().refine((tz) => {
 
 const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
   KAIROS_DB: z.string().default('./data/kairos.db'),
   KAIROS_REPLAY_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing JSON-lines file').optional(),
@@ -82,6 +83,7 @@ const EnvSchema = z.object({
 
 export type Config = Readonly<{
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logFormat: z.infer<typeof EnvSchema>['LOG_FORMAT'];
   dbPath: string;
   replayFile?: string;
   eventsFile?: string;
@@ -183,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return Object.freeze({
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     dbPath: e.KAIROS_DB,
     replayFile: e.KAIROS_REPLAY_FILE,
     eventsFile: e.KAIROS_EVENTS_FILE,

@@ -61,7 +61,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     }
     throw err;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
   const summary = emptySummary();
   const sinks: CardSink[] = config.discord ? [] : [new ConsoleSink(out)];
   let discord: DiscordRuntime | undefined;

@@ -149,4 +149,10 @@ describe('loadConfig', () => {
     const c = loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' });
     expect(c.llm?.baseUrl).toBe('http://127.0.0.1:11434/v1');
   });
+
+  it('log format: auto by default, json or pretty when asked, anything else named', () => {
+    expect(loadConfig({}).logFormat).toBe('auto');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(errorFor({ LOG_FORMAT: 'xml' }).message).toMatch(/LOG_FORMAT: expected one of "auto"\|"json"\|"pretty" \(got "xml"\)/);
+  });
 });
