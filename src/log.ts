@@ -3,28 +3,32 @@ import pretty from 'pino-pretty';
 
 /**
  * One logger for the whole process, writing JSON lines to stderr (stdout belongs to command output such as
- * `classify`). Known secret fields are censored wherever they appear in a logged object.
+ * `classify`). Known secret fields are censored wherever they appear in a logged object, and the values of the
+ * environment's secrets are scrubbed from every line (a token quoted in an error message, a stack, a cause).
  */
 export type Logger = pino.Logger;
 
-export const REDACT_PATHS = [
-  'token',
-  '*.token',
-  'apiKey',
-  '*.apiKey',
-  'bearerToken',
-  '*.bearerToken',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  '*.headers.authorization',
-  'accessToken',
-  '*.accessToken',
-  'accessSecret',
-  '*.accessSecret',
-  'appSecret',
-  '*.appSecret',
-];
+const SECRET_KEYS = ['token', 'apiKey', 'bearerToken', 'authorization', 'accessToken', 'accessSecret', 'appKey', 'appSecret', 'password'];
+
+/**
+ * Secret fields at any depth up to five (the config logged as `{ config }` puts the X reply keys at
+ * config.x.replies.appKey; an error carrying a request puts the header at err.request.headers.authorization).
+ */
+export const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [0, 1, 2, 3, 4].map((depth) => [...Array<string>(depth).fill('*'), key].join('.')));
+
+/** Values of the environment's secret variables, which the logger scrubs from every line however they got there. */
+export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.entries(env)
+    .filter(([name, v]) => /(?:TOKEN|SECRET|API_KEY|APP_KEY|PASSWORD)$/.test(name) && v !== undefined && v.trim().length >= 8)
+    .map(([, v]) => (v as string).trim());
+}
+
+/** Replaces each secret (and its JSON-escaped form) in a written line: catches one inside a message or a stack. */
+function scrubber(secrets: readonly string[]): ((line: string) => string) | undefined {
+  const forms = [...new Set(secrets.filter((s) => s.length >= 8).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  if (!forms.length) return undefined;
+  return (line) => forms.reduce((out, f) => (out.includes(f) ? out.split(f).join('[secret]') : out), line);
+}
 
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
@@ -36,8 +40,10 @@ export function createLogger(
   level: string = process.env.LOG_LEVEL ?? 'info',
   destination?: pino.DestinationStream,
   format: LogFormat = 'auto',
+  secrets: readonly string[] = secretValues(),
 ): Logger {
   const readable = format === 'pretty' || (format === 'auto' && !destination && process.stderr.isTTY);
   const out = destination ?? (readable ? pretty({ destination: 2, sync: true, ignore: 'pid,hostname,app', translateTime: 'SYS:HH:MM:ss' }) : pino.destination(2));
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[secret]' }, base: { app: 'kairos' } }, out);
+  const scrub = scrubber(secrets);
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[secret]' }, base: { app: 'kairos' }, ...(scrub ? { hooks: { streamWrite: scrub } } : {}) }, out);
 }

@@ -10,7 +10,7 @@ import type { AnalyseInput, Analyst } from './analyst';
 import { PROMPTS_DIR, type Gesture } from './catalogue';
 import { chooseGesture, toProposed, type GestureUsage } from './policy';
 import { render } from './template';
-import { fitToLength, greetingName } from './text';
+import { fitToLength, greetingName, neutraliseMentions } from './text';
 
 const OPPORTUNITY_SITUATIONS = ['dilemma', 'fan-creation', 'gratitude-story', 'milestone', 'life-event'] as const;
 const RISK_SITUATIONS = ['discrimination', 'safety', 'compassion', 'accusation', 'complaint'] as const;
@@ -144,13 +144,18 @@ export class OfflineAnalyst implements Analyst {
     const m = engagement(post);
     return {
       brand: this.opts.brand.name,
-      handle: post.author.handle.replace(/[^A-Za-z0-9_]/g, '').slice(0, 30) || 'fan',
-      name: greetingName(post.author.name, post.author.handle),
+      handle: noMassMention(post.author.handle.replace(/[^A-Za-z0-9_]/g, '').slice(0, 30) || 'fan'),
+      name: neutraliseMentions(greetingName(post.author.name, post.author.handle)),
       event: eventOf(post.text, lang),
       followers: post.author.followers.toLocaleString('en-US'),
       reposts: (m.reposts + m.quotes).toLocaleString('en-US'),
     };
   }
+}
+
+/** "everyone" and "here" are valid X handles, but after the templates' "@" they are Discord mass mentions. */
+function noMassMention(handle: string): string {
+  return /^(?:everyone|here)$/i.test(handle) ? `\u200b${handle}` : handle;
 }
 
 function capitalise(s: string): string {

@@ -96,7 +96,7 @@ const ACTION_VERB: Record<string, string> = {
 
 export function describeAction(a: ActionRecord): string {
   const verb = ACTION_VERB[a.action] ?? a.action;
-  const reason = a.reason ? ` (${a.reason})` : '';
+  const reason = a.reason ? ` (${neutralise(oneLine(a.reason))})` : '';
   return `${neutralise(a.actorName)} ${verb}${reason}, ${discordTime(a.at)}`;
 }
 
@@ -125,8 +125,22 @@ function bullets(items: readonly string[]): string {
   return items.map((i) => `• ${neutralise(oneLine(i))}`).join('\n');
 }
 
+/**
+ * The post's address as the card may show it: http(s) only, normalised by the URL parser, and with every character
+ * that could close a masked link early ("https://x.com/a)[login](http://evil)") or make Discord refuse the embed
+ * percent-encoded. Anything else gives no link rather than a card Discord rejects.
+ */
 function httpUrl(url: string | undefined): string | undefined {
-  return url && /^https?:\/\//i.test(url) ? url : undefined;
+  if (!url) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname.startsWith('[') || u.username || u.password) return undefined;
+  const href = u.href.replace(/[()[\]<>"'`\s\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return href.length <= 2048 ? href : undefined;
 }
 
 function field(name: string, value: string): APIEmbedField {
@@ -270,7 +284,7 @@ export function threadIntro(opp: Opportunity, history: readonly ActionRecord[]):
   const a = opp.analysis;
   const p = opp.post;
   const parts = [
-    `**The post** by @${neutralise(p.author.handle)} (${p.author.followers} followers)${httpUrl(p.url) ? ` ${p.url}` : ''}`,
+    `**The post** by ${neutralise(`@${p.author.handle}`)} (${p.author.followers} followers)${httpUrl(p.url) ? ` ${httpUrl(p.url)}` : ''}`,
     neutralise(p.text),
     `**Why**\n${neutralise(a.why)}`,
     `**Gesture**\n${a.gesture ? `${neutralise(a.gesture.name)} (about €${a.gesture.costEur})\n${neutralise(a.gesture.fairness)}` : 'None'}`,

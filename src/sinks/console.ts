@@ -9,14 +9,14 @@ type Colors = ReturnType<typeof createColors>;
 export function formatCard(o: Opportunity, c: Colors): string {
   const a = o.analysis;
   const head = o.kind === 'risk' ? c.red(c.bold(' RISK ')) : c.green(c.bold(' OPPORTUNITY '));
-  const author = `@${o.post.author.handle} · ${o.post.author.followers.toLocaleString('en-US')} followers`;
+  const author = `@${terminalSafe(o.post.author.handle)} · ${o.post.author.followers.toLocaleString('en-US')} followers`;
   const line = c.dim('─'.repeat(78));
-  const field = (label: string, value: string) => `${c.bold(label.padEnd(13))}${indent(value)}`;
+  const field = (label: string, value: string) => `${c.bold(label.padEnd(13))}${indent(terminalSafe(value))}`;
   const parts = [
     line,
-    `${head} ${c.bold(a.summary)}  ${c.dim(`score ${o.score.toFixed(2)} · card #${o.id}`)}`,
-    c.dim(`${author} · ${o.post.createdAt}${o.post.url ? ` · ${o.post.url}` : ''}`),
-    `${c.italic(quote(o.post.text))}`,
+    `${head} ${c.bold(terminalSafe(a.summary))}  ${c.dim(`score ${o.score.toFixed(2)} · card #${o.id}`)}`,
+    c.dim(`${author} · ${terminalSafe(o.post.createdAt)}${o.post.url ? ` · ${terminalSafe(o.post.url)}` : ''}`),
+    `${c.italic(quote(terminalSafe(o.post.text)))}`,
     field('Why', a.why),
     field(
       'Gesture',
@@ -32,6 +32,15 @@ export function formatCard(o: Opportunity, c: Colors): string {
     field('Signals', o.signals.join(', ')),
   ];
   return `${parts.join('\n')}\n`;
+}
+
+/**
+ * Untrusted text (the fan's post, name, url, and drafts built from them) as inert characters: a post holding
+ * "\u001b[2J" must not clear the team's screen, "\r" must not overwrite a line, and bidi overrides must not make
+ * a line read differently from what it holds. Newlines stay (fields are multi-line); tabs become spaces.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/\t/g, ' ').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
 }
 
 function indent(text: string): string {

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parsePostLine, type Post } from '../domain/post';
 import type { Source } from './source';
@@ -11,9 +10,8 @@ export type JsonlLine = { line: number; ok: true; post: Post } | { line: number;
  * errors with `blankLines` (classify answers every input line, a trailing blank one included).
  */
 export async function* readJsonl(input: Readable, opts: { blankLines?: boolean } = {}): AsyncGenerator<JsonlLine> {
-  const rl = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
-  for await (const raw of rl) {
+  for await (const raw of lines(input)) {
     n++;
     const line = raw.trim();
     if (!line) {
@@ -23,6 +21,27 @@ export async function* readJsonl(input: Readable, opts: { blankLines?: boolean }
     const parsed = parsePostLine(line);
     yield parsed.ok ? { line: n, ok: true, post: parsed.post } : { line: n, ok: false, error: parsed.error };
   }
+}
+
+/**
+ * Lines ended by \n (or \r\n), as JSON-lines defines them. Not node:readline: it also ends a line at a lone \r,
+ * which binary garbage or a raw carriage return in a broken export holds, and classify's output would no longer
+ * line up one to one with its input. Invalid UTF-8 decodes to U+FFFD.
+ */
+async function* lines(input: Readable): AsyncGenerator<string> {
+  input.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of input as AsyncIterable<string>) {
+    rest += chunk;
+    let start = 0;
+    let end: number;
+    while ((end = rest.indexOf('\n', start)) >= 0) {
+      yield rest.slice(start, end > start && rest.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      start = end + 1;
+    }
+    rest = rest.slice(start);
+  }
+  if (rest.length) yield rest;
 }
 
 /**
