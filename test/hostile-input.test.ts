@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { createColors } from 'picocolors';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../src/analyse/catalogue';
+import { redact } from '../src/analyse/redact';
 import { OfflineAnalyst } from '../src/analyse/offline';
 import { ConfigError, loadConfig } from '../src/config';
 import { staticContext } from '../src/detect/context';
@@ -348,6 +349,13 @@ describe('triage on hostile posts', () => {
       expect(post.ok).toBe(true);
       if (post.ok) expect(KINDS).toContain(triage(post.post).kind);
     }
+  });
+
+  it('the personal-data redaction before a model call finishes on the same inputs and still finds addresses', () => {
+    for (const input of ADVERSARIAL) expect(typeof redact(input).text).toBe('string');
+    const r = redact(`${'1.'.repeat(3000)} mail jan.de.vries+kl@mail.example.nl, (piet@x.nl) or email:an@b.co`);
+    expect(r.counts.email).toBe(3);
+    expect(r.text).not.toMatch(/@\w/);
   });
 
   it('reads the brand handle as brand, not a mention, and treats instruction text as manipulation', () => {
