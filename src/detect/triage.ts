@@ -44,20 +44,44 @@ function includesAny(text: string, terms: readonly string[]): boolean {
   return false;
 }
 
+/** Everything triage reads off a post: its signals, the flags behind them, its reach, and the rules' call. */
+export interface Evidence {
+  lang: string;
+  /** Normalised text (lower case, URLs dropped, hashtags unwrapped). */
+  text: string;
+  signals: Signal[];
+  flags: Record<EvidenceFlag, boolean>;
+  reach: ReturnType<typeof reachOf>;
+  /** The opportunity rules' points: each part of a story adds, complaints and bare questions take away. */
+  points: number;
+  /** The brand's own post: never a card. */
+  ownPost: boolean;
+  /** Each kind's score as the rules see it, and the rules' own call. */
+  scores: Record<Kind, number>;
+  rule: Kind;
+}
+
+export const EVIDENCE_FLAGS = [
+  'firstPerson', 'flight', 'addressed', 'aboutUs', 'question', 'questionOnly', 'negative', 'emotion', 'family', 'age',
+  'story', 'customerTopic', 'thanks', 'kindAct', 'crew', 'praised', 'fixedTicket', 'choice', 'clash', 'identity',
+  'notToBrand', 'spreading', 'grievance', 'severe', 'blocked',
+] as const;
+export type EvidenceFlag = (typeof EVIDENCE_FLAGS)[number];
+
 /**
- * Builds the triage function: offline, deterministic, a few microseconds a post. It names the signals it sees,
- * then decides the kind from them:
+ * Reads a post the way triage does: offline, deterministic, a few microseconds a post. It names the signals it
+ * sees, then the rules decide the kind from them:
  * - a post that tries to instruct the bot, spam, and the brand's own posts are never opportunities;
- * - risk: discrimination or safety told as an experience, or an accusation / a compassion case with reach;
+ * - risk: discrimination or safety told as an experience, or a grievance that is spreading;
  * - opportunity: a dilemma against a dated moment, a milestone or life event on a flight, a fan's creation,
- *   a thank-you that tells a story;
+ *   a thank-you that tells a story (points for each part, so no single keyword makes one);
  * - service: questions and ordinary complaints; noise: the rest.
  */
-export function createTriager(ctx: TriageContext): (post: Post) => Triage {
+export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
   const brandTerms = [...ctx.brand.terms, ...ctx.brand.handles].map((t) => t.toLowerCase().replace(/^@/, ''));
   const ownHandles = new Set(ctx.brand.handles.map((h) => h.toLowerCase().replace(/^@/, '')));
 
-  return (post: Post): Triage => {
+  return (post: Post): Evidence => {
     const lang = detectLanguage(post.text, post.lang);
     const text = normalise(post.text);
     const signals = new Set<Signal>();
@@ -69,10 +93,7 @@ export function createTriager(ctx: TriageContext): (post: Post) => Triage {
     const reach = reachOf(post);
     has('reach', reach.reach);
     has('velocity', reach.velocity);
-
-    if (ownHandles.has(post.author.handle.toLowerCase())) {
-      return { kind: 'noise', score: 0, signals: [...signals], lang };
-    }
+    const ownPost = ownHandles.has(post.author.handle.toLowerCase());
 
     const manipulation = has('manipulation-attempt', LEX.manipulation.test(text));
     const spam = has('spam', LEX.spam.test(text));
@@ -159,26 +180,56 @@ export function createTriager(ctx: TriageContext): (post: Post) => Triage {
       0.2 + (severe ? 0.25 : 0) + (accusation ? 0.1 : 0) + (compassion ? 0.1 : 0) + (reach.velocity ? 0.1 : 0) + reach.score * 0.35,
     );
 
-    let kind: Kind;
-    let score: number;
-    if (isRisk) {
-      kind = 'risk';
-      score = riskScore;
-    } else if (isOpportunity) {
-      kind = 'opportunity';
-      score = opportunityScore;
-    } else if (
-      !manipulation &&
-      !spam &&
-      !notToBrand &&
-      (complaint || accusation || (negative && (addressed || customerTopic) && firstPerson) || (question && (addressed || customerTopic)) || (compassion && firstPerson))
-    ) {
-      kind = 'service';
-      score = clamp(0.2 + (complaint ? 0.1 : 0) + (accusation ? 0.1 : 0) + reach.score * 0.3);
-    } else {
-      kind = 'noise';
-      score = clamp(0.05 + reach.score * 0.1);
-    }
-    return { kind, score: Math.round(score * 1000) / 1000, signals: [...signals], lang };
+
+    const scores: Record<Kind, number> = {
+      opportunity: opportunityScore,
+      risk: riskScore,
+      service: clamp(0.2 + (complaint ? 0.1 : 0) + (accusation ? 0.1 : 0) + reach.score * 0.3),
+      noise: clamp(0.05 + reach.score * 0.1),
+    };
+    const rule: Kind = ownPost
+      ? 'noise'
+      : isRisk
+        ? 'risk'
+        : isOpportunity
+          ? 'opportunity'
+          : !manipulation &&
+              !spam &&
+              !notToBrand &&
+              (complaint ||
+                accusation ||
+                (negative && (addressed || customerTopic) && firstPerson) ||
+                (question && (addressed || customerTopic)) ||
+                (compassion && firstPerson))
+            ? 'service'
+            : 'noise';
+    return {
+      lang,
+      text,
+      signals: [...signals],
+      flags: {
+        firstPerson, flight, addressed, aboutUs, question, questionOnly, negative, emotion, family, age, story,
+        customerTopic, thanks, kindAct, crew, praised, fixedTicket, choice, clash, identity, notToBrand, spreading,
+        grievance, severe, blocked,
+      },
+      reach,
+      points,
+      ownPost,
+      scores,
+      rule,
+    };
   };
+}
+
+/** The rules' triage: the kind the rules call, with its score and the signals that explain it. */
+export function createTriager(ctx: TriageContext): (post: Post) => Triage {
+  const read = createEvidence(ctx);
+  return (post: Post): Triage => {
+    const e = read(post);
+    return { kind: e.rule, score: round(e.ownPost ? 0 : e.scores[e.rule]), signals: e.signals, lang: e.lang };
+  };
+}
+
+export function round(score: number): number {
+  return Math.round(score * 1000) / 1000;
 }
