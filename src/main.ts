@@ -12,7 +12,7 @@ import { printDigest, storedSpanHours } from './digest/print';
 import { DiscordDigestSender } from './discord/digest-sender';
 import { DISCORD_SINK } from './discord/sink';
 import { startDiscord, type DiscordRuntime } from './discord/start';
-import { createLogger, type Logger } from './log';
+import { createLogger, secretValues, type Logger } from './log';
 import type { CardSink } from './outbox/courier';
 import { ConsoleSink } from './sinks/console';
 import { JsonlSource } from './sources/jsonl';
@@ -61,7 +61,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     }
     throw err;
   }
-  const log = createLogger(config.logLevel, undefined, config.logFormat);
+  const log = createLogger(config.logLevel, undefined, config.logFormat, secretValues(env));
   const summary = emptySummary();
   const sinks: CardSink[] = config.discord ? [] : [new ConsoleSink(out)];
   let discord: DiscordRuntime | undefined;
