@@ -1,5 +1,5 @@
 import { engagement, type Post } from '../domain/post';
-import type { Kind, Signal, Triage } from '../domain/verdict';
+import type { Kind, Signal } from '../domain/verdict';
 import type { TriageContext } from './context';
 import { detectLanguage } from './lang';
 import { LEX } from './lexicon';
@@ -218,15 +218,6 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       scores,
       rule,
     };
-  };
-}
-
-/** The rules' triage: the kind the rules call, with its score and the signals that explain it. */
-export function createTriager(ctx: TriageContext): (post: Post) => Triage {
-  const read = createEvidence(ctx);
-  return (post: Post): Triage => {
-    const e = read(post);
-    return { kind: e.rule, score: round(e.ownPost ? 0 : e.scores[e.rule]), signals: e.signals, lang: e.lang };
   };
 }
 

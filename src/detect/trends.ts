@@ -75,6 +75,12 @@ export interface TrendOptions {
   ignore?: readonly string[];
   /** The recent window: "volume now" is the distinct-author mentions in it. */
   windowMs?: number;
+  /**
+   * The windows tested, as multiples of windowMs: a short one catches a busy term's surge within minutes (a long
+   * window is diluted by the minutes before the surge), a long one a slow rise. The chance bar is shared among
+   * them in proportion to their length, so testing more windows does not raise more false alarms.
+   */
+  windows?: readonly number[];
   /** Time constant of the rolling baseline (an exponentially decaying count). */
   slowTauMs?: number;
   /** Smoothing prior added to every baseline, in mentions per hour. */
@@ -101,6 +107,7 @@ const HOUR = 60 * MIN;
 
 const DEFAULTS = {
   windowMs: 10 * MIN,
+  windows: [0.25, 0.5, 1, 3] as readonly number[],
   slowTauMs: 24 * HOUR,
   priorPerHour: 1,
   exitRatio: 1.5,
@@ -151,6 +158,11 @@ export class TrendDetector {
   private streamRecent: number[] = [];
   private streamSlow = 0;
   private streamT = 0;
+  /** The tested windows in ms, shortest first, and the longest: mentions are kept (and de-duplicated) that long. */
+  private readonly windows: number[];
+  private readonly keepMs: number;
+  private tideAt = Number.NaN;
+  private tideNow = 1;
 
   constructor(options: TrendOptions = {}) {
     this.o = {
@@ -160,6 +172,9 @@ export class TrendDetector {
       watched: { ...DEFAULTS.watched, ...stripUndefined(options.watched ?? {}) },
     } as typeof DEFAULTS;
     this.ignore = brandIgnoreSet(options.ignore ?? []);
+    const scales = this.o.windows.length ? this.o.windows : [1];
+    this.windows = [...new Set(scales.map((k) => Math.round(k * this.o.windowMs)))].filter((w) => w > 0).sort((a, b) => a - b);
+    this.keepMs = Math.max(this.o.windowMs, ...this.windows);
   }
 
   onMoment(listener: MomentListener): () => void {
@@ -211,7 +226,8 @@ export class TrendDetector {
     // Slightly late posts count at the stream's current time; the stream's clock never goes back.
     if (at > this.now) this.now = at;
     const now = this.now;
-    const since = now - this.o.windowMs;
+    // An author counts once per term, and a text once, over the longest window, so no window counts them twice.
+    const since = now - this.keepMs;
 
     if (now - this.lastSweep >= MIN) this.sweep(now);
     if (now - this.lastPrune >= 10 * MIN) this.prune(now);
@@ -280,13 +296,23 @@ export class TrendDetector {
     return (st.slow / span) * HOUR;
   }
 
-  /** Mentions in the window (each a distinct author), dropping the ones that left it. */
-  private windowCount(st: { recent: number[] }, now: number): number {
-    const since = now - this.o.windowMs;
+  /** Mentions in the last windowMs (each a distinct author), dropping the ones older than the longest window. */
+  private windowCount(st: { recent: number[] }, now: number, windowMs = this.o.windowMs): number {
+    const keep = now - this.keepMs;
     let drop = 0;
-    while (drop < st.recent.length && st.recent[drop]! <= since) drop++;
+    while (drop < st.recent.length && st.recent[drop]! <= keep) drop++;
     if (drop) st.recent.splice(0, drop);
-    return st.recent.length;
+    if (windowMs >= this.keepMs) return st.recent.length;
+    // Times are sorted: binary search for the first one inside the window.
+    const since = now - windowMs;
+    let lo = 0;
+    let hi = st.recent.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (st.recent[mid]! <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    return st.recent.length - lo;
   }
 
   /**
@@ -294,66 +320,123 @@ export class TrendDetector {
    * much (an outage, the brand in the news), every common word triples; a moment must rise above that tide.
    */
   private tide(now: number): number {
+    if (now === this.tideAt) return this.tideNow;
     const count = this.windowCount({ recent: this.streamRecent }, now);
     const age = Math.max(now - this.start, this.o.windowMs);
     const span = this.o.slowTauMs * (1 - Math.exp(-age / this.o.slowTauMs));
     const usual = (this.streamSlow * Math.exp(-(now - this.streamT) / this.o.slowTauMs) * this.o.windowMs) / span;
-    return usual > 0 ? Math.max(1, count / usual) ** this.o.tideWeight : 1;
+    this.tideAt = now;
+    this.tideNow = usual > 0 ? Math.max(1, count / usual) ** this.o.tideWeight : 1;
+    return this.tideNow;
   }
 
-  /** What the window would hold if the term were at its baseline, scaled by the stream's tide. */
-  private expected(st: TermState, now: number): number {
-    return (((this.baselinePerHour(st, now) + this.o.priorPerHour) * this.o.windowMs) / HOUR) * this.tide(now);
+  /** What a window would hold if the term were at its baseline, scaled by the stream's tide. */
+  private expected(st: TermState, now: number, windowMs = this.o.windowMs): number {
+    return (((this.baselinePerHour(st, now) + this.o.priorPerHour) * windowMs) / HOUR) * this.tide(now);
+  }
+
+  /** The highest ratio of mentions to expectation over the tested windows: below exitRatio a term stops rising. */
+  private peakRatio(st: TermState, now: number): number {
+    let best = 0;
+    for (const w of this.windows) best = Math.max(best, this.windowCount(st, now, w) / this.expected(st, now, w));
+    return best;
+  }
+
+  /** The window in which the term crosses the bar, with its figures; null when none does. */
+  private crossing(st: TermState, now: number, bar: Thresholds): Crossing | null {
+    for (const windowMs of this.windows) {
+      // A short window is tested afresh more often, so it gets a smaller share of the chance bar: every window
+      // then adds the same false alarms per hour, and together no more than one windowMs window at maxP.
+      const maxP = (bar.maxP * windowMs) / this.o.windowMs / this.windows.length;
+      const count = this.windowCount(st, now, windowMs);
+      if (count < bar.minAuthors) continue;
+      const expected = this.expected(st, now, windowMs);
+      if (count < bar.minRatio * expected) continue;
+      if (poissonTail(count, expected) > maxP) continue;
+      return { windowMs, count, expected };
+    }
+    return null;
   }
 
   private evaluate(term: string, st: TermState, now: number): void {
-    const count = this.windowCount(st, now);
-    const base = this.baselinePerHour(st, now);
-    const expected = this.expected(st, now);
-    const ratio = count / expected;
     if (st.rising) {
-      if (ratio < this.o.exitRatio) this.setRising(term, st, false);
+      if (this.peakRatio(st, now) < this.o.exitRatio) this.setRising(term, st, false);
       return;
     }
     if (now - this.start < this.o.warmupMs) return;
     const watched = this.watch.get(term);
-    const bar = watched ? this.o.watched : this.o.surge;
-    if (count < bar.minAuthors || ratio < bar.minRatio) return;
-    if (poissonTail(count, expected) > bar.maxP) return;
+    const hit = this.crossing(st, now, watched ? this.o.watched : this.o.surge);
+    if (!hit) return;
     this.setRising(term, st, true);
     if (now < st.cooldownUntil) return;
     st.cooldownUntil = now + this.o.cooldownMs;
-    // A watched term or event is always announced under its own name: the team asked for it.
-    if (!watched && this.overlapsAnnounced(term, st, now)) return;
+    if (watched) {
+      // A watched term or event is always announced under its own name: the team asked for it.
+      this.announce(term, st, hit, now, watched);
+      return;
+    }
+    // A phrase carried by a word that is rising with it is a fragment of the word's moment: name it for the word.
+    const carrier = this.carrier(term, hit, now);
+    if (carrier) {
+      this.setRising(carrier.term, carrier.st, true);
+      if (now < carrier.st.cooldownUntil) return;
+      carrier.st.cooldownUntil = now + this.o.cooldownMs;
+      if (!this.overlapsAnnounced(carrier.term, carrier.st, now)) this.announce(carrier.term, carrier.st, carrier.hit, now);
+      return;
+    }
+    if (!this.overlapsAnnounced(term, st, now)) this.announce(this.bestName(term, hit, now), st, hit, now);
+  }
+
+  private announce(term: string, st: TermState, hit: Crossing, now: number, watched?: WatchEntry): void {
     this.announced.push({ term, at: now, posts: new Set(st.samples.map(postRef)) });
     const samples = [...st.samples];
     for (const s of st.opportunities) if (!samples.includes(s)) samples.push(s);
     const moment: Moment = {
-      term: watched ? term : this.bestName(term, count, now),
+      term,
       source: watched?.source ?? 'surge',
       event: watched?.event,
       at: new Date(now).toISOString(),
-      nowPerHour: round((count * HOUR) / this.o.windowMs),
-      baselinePerHour: round(base),
-      ratio: round(ratio),
-      authors: count,
-      windowMinutes: Math.round(this.o.windowMs / MIN),
+      nowPerHour: round((hit.count * HOUR) / hit.windowMs),
+      baselinePerHour: round(this.baselinePerHour(st, now)),
+      ratio: round(hit.count / hit.expected),
+      authors: hit.count,
+      windowMinutes: Math.round((hit.windowMs / MIN) * 10) / 10,
       samples,
     };
     for (const l of this.listeners) l(moment);
   }
 
   /**
+   * For a phrase ("pelnihap elfstedentocht"), the word of it whose mentions are mostly outside the phrase and which
+   * is itself well above its baseline in the same window: the moment is that word's.
+   */
+  private carrier(term: string, hit: Crossing, now: number): { term: string; st: TermState; hit: Crossing } | null {
+    if (!term.includes(' ')) return null;
+    let best: { term: string; st: TermState; hit: Crossing } | null = null;
+    for (const word of term.split(' ')) {
+      const st = this.terms.get(word);
+      if (!st) continue;
+      const count = this.windowCount(st, now, hit.windowMs);
+      const expected = this.expected(st, now, hit.windowMs);
+      if (count * 0.6 < hit.count || count < this.o.exitRatio * expected) continue;
+      if (!best || count / expected > best.hit.count / best.hit.expected) {
+        best = { term: word, st, hit: { windowMs: hit.windowMs, count, expected } };
+      }
+    }
+    return best;
+  }
+
+  /**
    * A word is often half of a phrase that names the moment better ("flightled" → "cancelled flightled"): use
    * the phrase when it carries most of the word's mentions now.
    */
-  private bestName(term: string, count: number, now: number): string {
+  private bestName(term: string, hit: Crossing, now: number): string {
     if (term.includes(' ')) return term;
     let best = term;
-    let bestCount = Math.ceil(count * 0.6);
+    let bestCount = Math.ceil(hit.count * 0.6);
     for (const [other, st] of this.terms) {
       if (!other.includes(' ') || !other.split(' ').includes(term)) continue;
-      const n = this.windowCount(st, now);
+      const n = this.windowCount(st, now, hit.windowMs);
       if (n >= bestCount) {
         best = other;
         bestCount = n;
@@ -393,14 +476,14 @@ export class TrendDetector {
       const st = this.terms.get(term);
       if (!st) continue;
       this.decay(st, now);
-      if (this.windowCount(st, now) / this.expected(st, now) < this.o.exitRatio) this.setRising(term, st, false);
+      if (this.peakRatio(st, now) < this.o.exitRatio) this.setRising(term, st, false);
     }
   }
 
   /** Forgets rare terms and expired de-duplication keys so memory stays bounded on a busy stream. */
   private prune(now: number): void {
     this.lastPrune = now;
-    const since = now - this.o.windowMs;
+    const since = now - this.keepMs;
     for (const map of [this.counted, this.copies]) for (const [k, t] of map) if (t <= since) map.delete(k);
     for (const [term, st] of this.terms) {
       this.decay(st, now);
@@ -421,6 +504,12 @@ export class TrendDetector {
       .slice(0, Math.ceil(this.o.maxTerms / 5));
     for (const [term] of victims) this.terms.delete(term);
   }
+}
+
+interface Crossing {
+  windowMs: number;
+  count: number;
+  expected: number;
 }
 
 function postRef(s: MomentSample): string {

@@ -1,0 +1,50 @@
+import type { Post } from '../domain/post';
+import type { Kind, Triage } from '../domain/verdict';
+import type { TriageContext } from './context';
+import { createEvidence, round, type Evidence } from './evidence';
+import { featurize, loadTriageModel, predictKind, type TriageModel } from './model';
+
+export { normalise, reachOf } from './evidence';
+
+let shipped: TriageModel | null | undefined;
+/** The model shipped in src/detect/triage-model.json, read once. */
+export function shippedModel(): TriageModel | null {
+  if (shipped === undefined) shipped = loadTriageModel();
+  return shipped;
+}
+
+/**
+ * The kind, given what the rules read and what the model makes of it. The model weighs the rules' signals
+ * and the post's words as learned from the labelled sets; the rules keep the last word where policy speaks:
+ * the brand's own posts are noise, and a post that tries to instruct the bot or sells something is never an
+ * opportunity, whatever the model thinks.
+ */
+export function decide(e: Evidence, model: TriageModel | null, post: Post): { kind: Kind; score: number } {
+  if (e.ownPost) return { kind: 'noise', score: 0 };
+  if (!model) return { kind: e.rule, score: e.scores[e.rule] };
+  const { p } = predictKind(model, featurize(e, post));
+  const barred = e.signals.includes('manipulation-attempt') || e.signals.includes('spam');
+  let best = -1;
+  model.classes.forEach((k, c) => {
+    if (barred && k === 'opportunity') return;
+    if (best < 0 || (p[c] as number) > (p[best] as number)) best = c;
+  });
+  const kind = model.classes[best] as Kind;
+  // A card's score weighs the model's confidence and what the rules see (reach, severity, story); service and
+  // noise keep the rules' score, which ranks them by reach below any card.
+  const score = kind === 'opportunity' || kind === 'risk' ? 0.5 * (p[best] as number) + 0.5 * e.scores[kind] : e.scores[kind];
+  return { kind, score };
+}
+
+/**
+ * Builds the triage function: offline, deterministic, some microseconds a post. Every post gets a kind, a score
+ * in [0, 1] and the named signals that explain it. `model: null` leaves the call to the rules alone.
+ */
+export function createTriager(ctx: TriageContext, model: TriageModel | null = shippedModel()): (post: Post) => Triage {
+  const read = createEvidence(ctx);
+  return (post: Post): Triage => {
+    const e = read(post);
+    const { kind, score } = decide(e, model, post);
+    return { kind, score: round(score), signals: e.signals, lang: e.lang };
+  };
+}
