@@ -64,7 +64,7 @@ export interface Evidence {
 export const EVIDENCE_FLAGS = [
   'firstPerson', 'flight', 'addressed', 'aboutUs', 'question', 'questionOnly', 'negative', 'emotion', 'family', 'age',
   'story', 'customerTopic', 'thanks', 'kindAct', 'crew', 'praised', 'fixedTicket', 'choice', 'clash', 'identity',
-  'notToBrand', 'spreading', 'grievance', 'severe', 'blocked',
+  'notToBrand', 'spreading', 'grievance', 'severe', 'blocked', 'sarcasm',
 ] as const;
 export type EvidenceFlag = (typeof EVIDENCE_FLAGS)[number];
 
@@ -127,7 +127,8 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const praised = LEX.praise.test(text);
     const complaint = has('complaint', LEX.complaint.test(text));
     const gratitude = has('gratitude-story', kindAct && crew && (thanks || praised || firstPerson) && !complaint);
-    has('praise', (praised || thanks) && !gratitude);
+    const sarcasm = LEX.sarcasm.test(post.text.toLowerCase());
+    has('praise', (praised || thanks) && !gratitude && !sarcasm);
 
     const accusation = has('accusation', LEX.accusation.test(text));
     const identity = LEX.identity.test(text) || LEX.disability.test(text);
@@ -140,7 +141,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const question = has('question', text.includes('?') || LEX.question.test(text));
     const customerTopic = LEX.customerTopic.test(text) || flight;
 
-    const negative = LEX.negative.test(text);
+    const negative = LEX.negative.test(text) || sarcasm;
     const emotion = LEX.emotion.test(post.text.toLowerCase());
     const family = LEX.family.test(text);
     const age = LEX.age.test(text);
@@ -170,7 +171,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
 
     // ── risk: something went wrong, and it is travelling ───────────────────────────────────────────────────
     const spreading = reach.reach || reach.velocity;
-    const grievance = accusation || complaint || discrimination || safety || (negative && !praiseOnly(text));
+    const grievance = accusation || complaint || discrimination || safety || (negative && (sarcasm || !praiseOnly(text)));
     const severe = discrimination || (safety && (complaint || accusation || negative || reach.reach));
     const isRisk =
       !(spam && !spreading) &&
@@ -210,7 +211,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       flags: {
         firstPerson, flight, addressed, aboutUs, question, questionOnly, negative, emotion, family, age, story,
         customerTopic, thanks, kindAct, crew, praised, fixedTicket, choice, clash, identity, notToBrand, spreading,
-        grievance, severe, blocked,
+        grievance, severe, blocked, sarcasm,
       },
       reach,
       points,

@@ -943,6 +943,23 @@ export const LEX = {
     'zegt dat',
     'says (?:that|we|i)',
   ]),
+  /** Praise that means the opposite: "love waiting 3 hours, great job". */
+  sarcasm: any([
+    '🙃',
+    '🙄',
+    '🤡',
+    '(?:^|\\s)/s(?:\\s|$)',
+    '\\blove (?:that for me|how|it when|waiting|being)\\b',
+    '\\b(?:great|amazing|fantastic|brilliant|stellar) (?:job|work|service),? (?:as always|again|guys|team|oranje air)',
+    '\\bthanks? (?:a lot )?for (?:nothing|teaching|letting us|the (?:extra|free) \\p{L}+ hours?)',
+    '\\bbedankt voor (?:niks|niets|de extra)',
+    '\\b(?:top|goed|lekker) (?:geregeld|bezig|gedaan)(?: weer)?\\b',
+    '\\bwat een service\\b',
+    '\\b(?:as always|like always|zoals altijd|yet again|weer eens|nog maar eens|once again)\\b',
+    '\\banother \\d+ (?:hours?|days?)\\b',
+    '\\b(?:truly|really) (?:bonding|european|world class|premium)\\b',
+    '\\bspiritual (?:journey|experience)\\b',
+  ]),
   /** What customer service is about. */
   customerTopic: w([
     'bag(?:s|gage)?',
