@@ -56,6 +56,20 @@ describe('TrendDetector', () => {
     expect(d.rising()).toContain('elfstedentocht');
   });
 
+  it('catches a busy term\'s surge within minutes in a short window, under the term\'s own name', () => {
+    // At 120/h the 10-minute window is diluted by the minutes before the surge; the 5-minute one is not.
+    const surgeAt = T0 + 7 * HOUR;
+    const latencies: number[] = [];
+    for (const seed of [4, 8]) {
+      const moments = run(background(seed, [{ word: 'elfstedentocht', perHour: 120, surgeAtMs: surgeAt, surgePerHour: 600 }]));
+      expect(moments.map((m) => m.term)).toEqual(['elfstedentocht']);
+      expect(moments[0]!.windowMinutes).toBeLessThan(10);
+      latencies.push(Date.parse(moments[0]!.at) - surgeAt);
+    }
+    for (const l of latencies) expect(l).toBeGreaterThan(0);
+    expect(Math.max(...latencies)).toBeLessThan(5 * MIN);
+  });
+
   it('raises nothing for a steady high-volume term', () => {
     const moments = run(background(4, [{ word: 'weather', perHour: 300 }]));
     expect(moments).toEqual([]);

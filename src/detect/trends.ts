@@ -5,10 +5,11 @@ import { brandIgnoreSet, extractTerms, normaliseText, textFingerprint } from './
  * Rising moments: terms whose volume now is well above their own rolling baseline ("Elfstedenkoorts").
  *
  * Time comes from the posts (stream time), never from the wall clock, so a replay of old data behaves like the
- * live stream. Each term keeps the times of its mentions within a short window (volume now) and an
+ * live stream. Each term keeps the times of its mentions within its longest window (volume now) and an
  * exponentially decaying count over about a day (its own baseline), updated lazily when the term is seen. A term
- * rises when its mentions in the window are several times what its baseline plus a smoothing prior expects, that
- * many would be very unlikely by chance (Poisson tail), and enough distinct authors carry it. A post counts once
+ * rises when, in one of several windows (5, 10 and 30 minutes by default), its mentions are several times what its
+ * baseline plus a smoothing prior expects, that many would be very unlikely by chance (Poisson tail, the bar
+ * shared among the windows), and enough distinct authors carry it. A post counts once
  * per term per author per window, and copies of one text (retweets, copy-paste spam) count once, so one viral
  * post or one spammer cannot make a moment. A cooldown keeps a moment from being announced twice.
  */
@@ -77,8 +78,8 @@ export interface TrendOptions {
   windowMs?: number;
   /**
    * The windows tested, as multiples of windowMs: a short one catches a busy term's surge within minutes (a long
-   * window is diluted by the minutes before the surge), a long one a slow rise. The chance bar is shared among
-   * them in proportion to their length, so testing more windows does not raise more false alarms.
+   * window is diluted by the minutes before the surge), a long one a slow rise. windowMs keeps the chance bar
+   * (maxP); the others share half of it in proportion to their length, so they add few false alarms.
    */
   windows?: readonly number[];
   /** Time constant of the rolling baseline (an exponentially decaying count). */
@@ -107,7 +108,7 @@ const HOUR = 60 * MIN;
 
 const DEFAULTS = {
   windowMs: 10 * MIN,
-  windows: [0.25, 0.5, 1, 3] as readonly number[],
+  windows: [0.5, 1, 3] as readonly number[],
   slowTauMs: 24 * HOUR,
   priorPerHour: 1,
   exitRatio: 1.5,
@@ -345,13 +346,16 @@ export class TrendDetector {
   /** The window in which the term crosses the bar, with its figures; null when none does. */
   private crossing(st: TermState, now: number, bar: Thresholds): Crossing | null {
     for (const windowMs of this.windows) {
-      // A short window is tested afresh more often, so it gets a smaller share of the chance bar: every window
-      // then adds the same false alarms per hour, and together no more than one windowMs window at maxP.
-      const maxP = (bar.maxP * windowMs) / this.o.windowMs / this.windows.length;
+      // windowMs keeps the whole bar. The other windows share half of it in proportion to their length (a short
+      // window is tested afresh more often), so together they add at most half the false alarms of windowMs.
+      const others = Math.max(1, this.windows.length - 1);
+      const maxP = windowMs === this.o.windowMs ? bar.maxP : (bar.maxP * windowMs) / this.o.windowMs / (2 * others);
       const count = this.windowCount(st, now, windowMs);
       if (count < bar.minAuthors) continue;
       const expected = this.expected(st, now, windowMs);
-      if (count < bar.minRatio * expected) continue;
+      // A short window's count is noisier on a bursty real stream (a generic word such as "flight" on a storm
+      // day), so it must rise one step further above its baseline.
+      if (count < (windowMs < this.o.windowMs ? bar.minRatio + 1 : bar.minRatio) * expected) continue;
       if (poissonTail(count, expected) > maxP) continue;
       return { windowMs, count, expected };
     }
@@ -368,20 +372,12 @@ export class TrendDetector {
     const hit = this.crossing(st, now, watched ? this.o.watched : this.o.surge);
     if (!hit) return;
     this.setRising(term, st, true);
+    if (!watched && this.isFragment(term, hit, now)) return;
     if (now < st.cooldownUntil) return;
     st.cooldownUntil = now + this.o.cooldownMs;
     if (watched) {
       // A watched term or event is always announced under its own name: the team asked for it.
       this.announce(term, st, hit, now, watched);
-      return;
-    }
-    // A phrase carried by a word that is rising with it is a fragment of the word's moment: name it for the word.
-    const carrier = this.carrier(term, hit, now);
-    if (carrier) {
-      this.setRising(carrier.term, carrier.st, true);
-      if (now < carrier.st.cooldownUntil) return;
-      carrier.st.cooldownUntil = now + this.o.cooldownMs;
-      if (!this.overlapsAnnounced(carrier.term, carrier.st, now)) this.announce(carrier.term, carrier.st, carrier.hit, now);
       return;
     }
     if (!this.overlapsAnnounced(term, st, now)) this.announce(this.bestName(term, hit, now), st, hit, now);
@@ -407,23 +403,15 @@ export class TrendDetector {
   }
 
   /**
-   * For a phrase ("pelnihap elfstedentocht"), the word of it whose mentions are mostly outside the phrase and which
-   * is itself well above its baseline in the same window: the moment is that word's.
+   * A phrase that is a small part of each of its words' mentions ("pelnihap elfstedentocht" while
+   * "elfstedentocht" surges) names nothing of its own: the surging word will be announced under its own name.
    */
-  private carrier(term: string, hit: Crossing, now: number): { term: string; st: TermState; hit: Crossing } | null {
-    if (!term.includes(' ')) return null;
-    let best: { term: string; st: TermState; hit: Crossing } | null = null;
-    for (const word of term.split(' ')) {
+  private isFragment(term: string, hit: Crossing, now: number): boolean {
+    if (!term.includes(' ')) return false;
+    return term.split(' ').every((word) => {
       const st = this.terms.get(word);
-      if (!st) continue;
-      const count = this.windowCount(st, now, hit.windowMs);
-      const expected = this.expected(st, now, hit.windowMs);
-      if (count * 0.6 < hit.count || count < this.o.exitRatio * expected) continue;
-      if (!best || count / expected > best.hit.count / best.hit.expected) {
-        best = { term: word, st, hit: { windowMs: hit.windowMs, count, expected } };
-      }
-    }
-    return best;
+      return st !== undefined && hit.count * 3 < this.windowCount(st, now, hit.windowMs);
+    });
   }
 
   /**
