@@ -1,10 +1,15 @@
 import type { Post } from '../domain/post';
-import type { Kind, Triage } from '../domain/verdict';
+import type { Kind, Signal, Triage } from '../domain/verdict';
 import type { TriageContext } from './context';
 import { createEvidence, round, type Evidence } from './evidence';
 import { featurize, loadTriageModel, predictKind, type TriageModel } from './model';
 
 export { normalise, reachOf } from './evidence';
+
+const MOMENT_SIGNALS: readonly Signal[] = ['dilemma', 'milestone', 'life-event', 'fan-creation', 'gratitude-story'];
+
+/** How sure the model must be to call an opportunity the rules cannot name. */
+const SURE = 0.7;
 
 let shipped: TriageModel | null | undefined;
 /** The model shipped in src/detect/triage-model.json, read once. */
@@ -23,7 +28,11 @@ export function decide(e: Evidence, model: TriageModel | null, post: Post): { ki
   if (e.ownPost) return { kind: 'noise', score: 0 };
   if (!model) return { kind: e.rule, score: e.scores[e.rule] };
   const { p } = predictKind(model, featurize(e, post));
-  const barred = e.signals.includes('manipulation-attempt') || e.signals.includes('spam');
+  // An opportunity needs a moment the rules can name, or a model that is sure of a post about the brand: words
+  // alone (a long post about something else) never make one.
+  const named = MOMENT_SIGNALS.some((m) => e.signals.includes(m)) || e.points >= 1;
+  const sure = e.flags.aboutUs && (p[model.classes.indexOf('opportunity')] as number) >= SURE;
+  const barred = !(named || sure) || e.signals.includes('manipulation-attempt') || e.signals.includes('spam');
   let best = -1;
   model.classes.forEach((k, c) => {
     if (barred && k === 'opportunity') return;
