@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { staticContext } from '../src/detect/context';
 import { evaluate } from '../src/detect/evaluate';
-import { compact, FEATURES, featurize, MODEL_FILE, predictKind, type SparseVector, type TriageModel } from '../src/detect/model';
+import { compact, FEATURES, featurize, MODEL_FILE, type SparseVector, type TriageModel } from '../src/detect/model';
 import { createEvidence, type Evidence } from '../src/detect/evidence';
 import { decide } from '../src/detect/triage';
 import { parsePostLine, type Post } from '../src/domain/post';
@@ -123,7 +123,7 @@ if (values.cv) {
     const pairs: { expected: Kind; predicted: Kind }[] = [];
     for (const held of trainSets) {
       const m = train(trainSets.filter((s) => s !== held).flatMap((s) => sets[s] as Example[]), EPOCHS, l2);
-      for (const d of sets[held] as Example[]) pairs.push({ expected: KINDS[d.y] as Kind, predicted: predictKind(m, d.x).kind });
+      for (const d of sets[held] as Example[]) pairs.push({ expected: KINDS[d.y] as Kind, predicted: decide(d.e, m, d.post).kind });
     }
     const e = evaluate(pairs);
     console.log(`l2 ${l2}: cross-validated opportunity F1 ${e.perKind.opportunity.f1.toFixed(3)}, risk F1 ${e.perKind.risk.f1.toFixed(3)}, accuracy ${e.accuracy.toFixed(3)}`);

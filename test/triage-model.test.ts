@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { evaluate } from '../src/detect/evaluate';
+import { parsePostLine } from '../src/domain/post';
 import { staticContext } from '../src/detect/context';
 import { createEvidence } from '../src/detect/evidence';
 import { FEATURES, featurize, loadTriageModel, MODEL_FILE, type TriageModel } from '../src/detect/model';
@@ -78,5 +80,28 @@ describe('the triage model', () => {
       expect(t.score).toBeLessThanOrEqual(1);
     }
     expect(rules.kind).toBe('risk');
+  });
+
+  it('on the blind set it was never trained on, opportunities and risks are found (F1 >= 0.7 and >= 0.8)', () => {
+    const dir = new URL('./fixtures/blind2/', import.meta.url);
+    const labels = new Map(
+      readFileSync(new URL('labels.jsonl', dir), 'utf8').split('\n').filter(Boolean).map((l) => {
+        const j = JSON.parse(l) as { id: string; kind: (typeof KINDS)[number] };
+        return [j.id, j.kind] as const;
+      }),
+    );
+    const triage = createTriager(staticContext(brand));
+    const pairs = readFileSync(new URL('posts.jsonl', dir), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const parsed = parsePostLine(line);
+        if (!parsed.ok) throw new Error(parsed.error);
+        return { expected: labels.get(parsed.post.id)!, predicted: triage(parsed.post).kind };
+      });
+    expect(pairs).toHaveLength(160);
+    const e = evaluate(pairs);
+    expect(e.perKind.opportunity.f1).toBeGreaterThanOrEqual(0.7);
+    expect(e.perKind.risk.f1).toBeGreaterThanOrEqual(0.8);
   });
 });
