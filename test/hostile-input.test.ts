@@ -3,15 +3,14 @@
  * a card, ping anyone, reach the team's terminal as control codes, leak a secret or stop the bot. Property tests
  * (fast-check) generate nasty posts; hand-written cases pin the known tricks.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { createColors } from 'picocolors';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli';
 import { loadCatalogue } from '../src/analyse/catalogue';
 import { redact } from '../src/analyse/redact';
 import { OfflineAnalyst } from '../src/analyse/offline';
@@ -30,7 +29,6 @@ import { createLogger, secretValues } from '../src/log';
 import { formatCard } from '../src/sinks/console';
 import type { ActionRecord } from '../src/store/store';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = { numRuns: 150, seed: 20240301 };
 
 // ── the nasty material ──────────────────────────────────────────────────────────────────────────────────────────
@@ -643,21 +641,7 @@ describe('kairos classify on a file of garbage', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kairos-hostile-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('node_modules/.bin/tsx', ['src/cli.ts', 'classify', '--input', file], {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const run = (file: string) => runCli(['classify', '--input', file]);
 
   it('exits 0 with exactly one valid JSON line per input line, in order', async () => {
     const post = (id: string, text: string, author: Record<string, unknown> = { handle: 'fan', followers: 10 }) =>
