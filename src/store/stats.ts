@@ -1,7 +1,7 @@
 import type { DismissReason, Status } from '../domain/opportunity';
 import type { Store } from './store';
 
-/** Queries for /stats and the short digest. Ranges are [from, to) ISO instants; undefined means unbounded. */
+/** Queries for /stats and /draft. Ranges are [from, to) ISO instants; undefined means unbounded. */
 export interface Range {
   from?: string;
   to?: string;
@@ -26,15 +26,6 @@ export function cardsByKindAndStatus(store: Store, r: Range = {}): CardCounts {
     .all(...args(r)) as { kind: 'opportunity' | 'risk'; status: Status; n: number }[];
   for (const row of rows) out[row.kind][row.status] = row.n;
   return out;
-}
-
-/** Cards nobody has closed yet, whenever they were made. */
-export function openCards(store: Store): number {
-  return (
-    store.db.prepare(`SELECT COUNT(*) AS n FROM opportunities WHERE status IN ('new', 'flagged', 'claimed')`).get() as {
-      n: number;
-    }
-  ).n;
 }
 
 export interface Decisions {
