@@ -31,6 +31,7 @@ describe('the triage model', () => {
     expect(loadTriageModel()).not.toBeNull();
     const stored = JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as { trainedOn: string[] };
     expect(stored.trainedOn).not.toContain('blind2');
+    expect(stored.trainedOn).not.toContain('blind3');
   });
 
   it('a missing model file leaves the rules alone; a corrupt one stops with the file named', () => {
@@ -82,26 +83,41 @@ describe('the triage model', () => {
     expect(rules.kind).toBe('risk');
   });
 
-  it('on the blind set it was never trained on, opportunities and risks are found (F1 >= 0.7 and >= 0.8)', () => {
-    const dir = new URL('./fixtures/blind2/', import.meta.url);
-    const labels = new Map(
-      readFileSync(new URL('labels.jsonl', dir), 'utf8').split('\n').filter(Boolean).map((l) => {
-        const j = JSON.parse(l) as { id: string; kind: (typeof KINDS)[number] };
-        return [j.id, j.kind] as const;
-      }),
-    );
-    const triage = createTriager(staticContext(brand));
-    const pairs = readFileSync(new URL('posts.jsonl', dir), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const parsed = parsePostLine(line);
-        if (!parsed.ok) throw new Error(parsed.error);
-        return { expected: labels.get(parsed.post.id)!, predicted: triage(parsed.post).kind };
-      });
-    expect(pairs).toHaveLength(160);
-    const e = evaluate(pairs);
-    expect(e.perKind.opportunity.f1).toBeGreaterThanOrEqual(0.7);
-    expect(e.perKind.risk.f1).toBeGreaterThanOrEqual(0.8);
+  it('a grievance that is travelling is a risk even where the model would call it noise', () => {
+    const read = createEvidence(staticContext(brand));
+    const viral = post('@OranjeAir my flight was delayed 4 hours and nobody told us anything. Terrible service.', { followers: 200_000 });
+    expect(decide(read(viral), always('noise'), viral).kind).toBe('risk');
+    const quiet = post('@OranjeAir my flight was delayed 4 hours and nobody told us anything. Terrible service.', { followers: 200 });
+    expect(decide(read(quiet), always('noise'), quiet).kind).toBe('noise');
   });
+
+  // Sets written by people who never saw the rules, the model or the other sets; never trained on (the
+  // trainedOn test above guards that). The floors sit a little under what the shipped model measures.
+  for (const [set, floor] of [
+    ['blind2', { opportunity: 0.7, risk: 0.85 }],
+    ['blind3', { opportunity: 0.85, risk: 0.9 }],
+  ] as const) {
+    it(`on ${set}, a set it never saw, opportunities and risks are found (F1 >= ${floor.opportunity} and >= ${floor.risk})`, () => {
+      const dir = new URL(`./fixtures/${set}/`, import.meta.url);
+      const labels = new Map(
+        readFileSync(new URL('labels.jsonl', dir), 'utf8').split('\n').filter(Boolean).map((l) => {
+          const j = JSON.parse(l) as { id: string; kind: (typeof KINDS)[number] };
+          return [j.id, j.kind] as const;
+        }),
+      );
+      const triage = createTriager(staticContext(brand));
+      const pairs = readFileSync(new URL('posts.jsonl', dir), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const parsed = parsePostLine(line);
+          if (!parsed.ok) throw new Error(parsed.error);
+          return { expected: labels.get(parsed.post.id)!, predicted: triage(parsed.post).kind };
+        });
+      expect(pairs.length).toBe(labels.size);
+      const e = evaluate(pairs);
+      expect(e.perKind.opportunity.f1).toBeGreaterThanOrEqual(floor.opportunity);
+      expect(e.perKind.risk.f1).toBeGreaterThanOrEqual(floor.risk);
+    });
+  }
 });

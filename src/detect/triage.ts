@@ -38,7 +38,12 @@ export function decide(e: Evidence, model: TriageModel | null, post: Post): { ki
     if (barred && k === 'opportunity') return;
     if (best < 0 || (p[c] as number) > (p[best] as number)) best = c;
   });
-  const kind = model.classes[best] as Kind;
+  let kind = model.classes[best] as Kind;
+  // Reach matters for risk, by policy: a grievance that is travelling is never dismissed as noise.
+  if (kind === 'noise' && e.flags.grievance && e.flags.spreading && !e.signals.includes('spam')) {
+    kind = 'risk';
+    best = model.classes.indexOf('risk');
+  }
   // A card's score weighs the model's confidence and what the rules see (reach, severity, story); service and
   // noise keep the rules' score, which ranks them by reach below any card.
   const score = kind === 'opportunity' || kind === 'risk' ? 0.5 * (p[best] as number) + 0.5 * e.scores[kind] : e.scores[kind];
