@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { describeIssues } from '../domain/post';
 import { KINDS, SIGNALS, type Kind } from '../domain/verdict';
 import { EVIDENCE_FLAGS, type Evidence } from './evidence';
 
@@ -35,6 +36,8 @@ export const TriageModelSchema = z.object({
   /** One sparse row a class: the features with a weight, and the weights. */
   rows: z.array(z.object({ index: z.array(z.number().int().nonnegative()), value: z.array(z.number()) })).length(KINDS.length),
   trainedOn: z.array(z.string()),
+  /** Chosen by cross-validation with the weights: see decide() in triage.ts. */
+  thresholds: z.object({ named: z.number().min(0).max(1), sure: z.number().min(0).max(1) }),
 });
 export type StoredTriageModel = z.infer<typeof TriageModelSchema>;
 /** A model ready to use: its rows expanded to one dense array, classes × FEATURES. */
@@ -42,12 +45,17 @@ export interface TriageModel {
   classes: Kind[];
   bias: number[];
   weights: Float64Array;
+  /**
+   * How likely the model must find an opportunity to call one: `named` when the rules name a moment in the post,
+   * `sure` when they do not but the post is about the brand.
+   */
+  thresholds: { named: number; sure: number };
 }
 
 export function expand(stored: StoredTriageModel): TriageModel {
   const weights = new Float64Array(KINDS.length * FEATURES);
   stored.rows.forEach((row, c) => row.index.forEach((j, n) => (weights[c * FEATURES + j] = row.value[n] as number)));
-  return { classes: stored.classes, bias: stored.bias, weights };
+  return { classes: stored.classes, bias: stored.bias, weights, thresholds: stored.thresholds };
 }
 
 export function compact(model: TriageModel, trainedOn: string[]): StoredTriageModel {
@@ -63,7 +71,16 @@ export function compact(model: TriageModel, trainedOn: string[]): StoredTriageMo
     }
     return { index, value };
   });
-  return { version: 1, hashBits: HASH_BITS, dense: [...DENSE], classes: model.classes, bias: model.bias.map((b) => Math.round(b * 1e4) / 1e4), rows, trainedOn };
+  return {
+    version: 1,
+    hashBits: HASH_BITS,
+    dense: [...DENSE],
+    classes: model.classes,
+    bias: model.bias.map((b) => Math.round(b * 1e4) / 1e4),
+    rows,
+    trainedOn,
+    thresholds: model.thresholds,
+  };
 }
 
 export type SparseVector = { index: Int32Array; value: Float32Array };
@@ -146,7 +163,15 @@ export function loadTriageModel(url: URL = MODEL_FILE): TriageModel | null {
   } catch {
     return null;
   }
-  const stored = TriageModelSchema.parse(JSON.parse(raw));
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`${url.pathname}: not JSON (${(err as Error).message}); run scripts/train-triage.ts again`);
+  }
+  const parsed = TriageModelSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${url.pathname}: not a triage model (${describeIssues(parsed.error)})`);
+  const stored = parsed.data;
   if (stored.dense.join() !== DENSE.join() || stored.rows.some((r) => r.index.some((j) => j >= FEATURES))) {
     throw new Error(`${url.pathname}: the model was trained on other features; run scripts/train-triage.ts again`);
   }

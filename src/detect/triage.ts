@@ -8,9 +8,6 @@ export { normalise, reachOf } from './evidence';
 
 const MOMENT_SIGNALS: readonly Signal[] = ['dilemma', 'milestone', 'life-event', 'fan-creation', 'gratitude-story'];
 
-/** How sure the model must be to call an opportunity the rules cannot name. */
-const SURE = 0.7;
-
 let shipped: TriageModel | null | undefined;
 /** The model shipped in src/detect/triage-model.json, read once. */
 export function shippedModel(): TriageModel | null {
@@ -28,16 +25,21 @@ export function decide(e: Evidence, model: TriageModel | null, post: Post): { ki
   if (e.ownPost) return { kind: 'noise', score: 0 };
   if (!model) return { kind: e.rule, score: e.scores[e.rule] };
   const { p } = predictKind(model, featurize(e, post));
+  const pOpportunity = p[model.classes.indexOf('opportunity')] as number;
   // An opportunity needs a moment the rules can name, or a model that is sure of a post about the brand: words
-  // alone (a long post about something else) never make one.
+  // alone (a long post about something else) never make one. Bot instructions and sales never make one.
   const named = MOMENT_SIGNALS.some((m) => e.signals.includes(m)) || e.points >= 1;
-  const sure = e.flags.aboutUs && (p[model.classes.indexOf('opportunity')] as number) >= SURE;
-  const barred = !(named || sure) || e.signals.includes('manipulation-attempt') || e.signals.includes('spam');
-  let best = -1;
-  model.classes.forEach((k, c) => {
-    if (barred && k === 'opportunity') return;
-    if (best < 0 || (p[c] as number) > (p[best] as number)) best = c;
-  });
+  const barred = e.signals.includes('manipulation-attempt') || e.signals.includes('spam');
+  const opportunity =
+    !barred &&
+    ((named && pOpportunity >= model.thresholds.named) || (e.flags.aboutUs && pOpportunity >= model.thresholds.sure));
+  let best = model.classes.indexOf('opportunity');
+  if (!opportunity) {
+    best = -1;
+    model.classes.forEach((k, c) => {
+      if (k !== 'opportunity' && (best < 0 || (p[c] as number) > (p[best] as number))) best = c;
+    });
+  }
   let kind = model.classes[best] as Kind;
   // Reach matters for risk, by policy: a grievance that is travelling is never dismissed as noise.
   if (kind === 'noise' && e.flags.grievance && e.flags.spreading && !e.signals.includes('spam')) {
