@@ -19,7 +19,7 @@ import { JsonlSource } from './sources/jsonl';
 import type { Source } from './sources/source';
 import { startX, type XHandle } from './sources/x/start';
 import { llmCallTimesSince, recordLlmUsage } from './store/llm-usage';
-import { markMomentPosted, type StoredMoment } from './store/moments';
+import { markMomentPosted, unpostedMoments, type StoredMoment } from './store/moments';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
@@ -85,19 +85,21 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   });
 
   const moments: StoredMoment[] = [];
+  const postMoment = (m: StoredMoment) =>
+    digestSender
+      ?.sendMoment(m)
+      .then((ref) => markMomentPosted(k.store.db, m.id, ref))
+      .catch((err: unknown) => log.error({ err: (err as Error).message, term: m.term }, 'could not post a rising moment'));
   trends = createTrends({
     store: k.store,
     config,
     log,
     onMoment: (m) => {
       moments.push(m);
-      // A moment that crosses the line gets its own card: in the channel, or in the terminal.
+      // A moment that crosses the line gets its own card: in the channel (once Discord is up; see below), or in
+      // the terminal.
       if (!config.discord) return void out.write(`\n${momentCardText(buildMomentCard(m))}\n\n`);
-      if (!digestSender) return;
-      digestSender
-        .sendMoment(m)
-        .then((ref) => markMomentPosted(k.store.db, m.id, ref))
-        .catch((err: unknown) => log.error({ err: (err as Error).message, term: m.term }, 'could not post a rising moment'));
+      void postMoment(m);
     },
   });
 
@@ -135,6 +137,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       momentChannelId: config.discord.channelId,
       apiUrl: config.discord.apiUrl,
     });
+    // Moments stored while Discord was still connecting (or down) in the last day go out now.
+    for (const m of unpostedMoments(k.store.db, new Date(Date.now() - 24 * 3_600_000))) void postMoment(m);
     scheduler = new DigestScheduler({
       store: k.store,
       sender: digestSender,

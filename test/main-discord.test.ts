@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_STREAM, main } from '../src/main';
+import { recordMoment } from '../src/store/moments';
 import { FakeDiscord, type RecordedRequest } from './fakes/discord';
 
 /**
@@ -99,5 +100,30 @@ describe('Kairos with Discord configured (main)', () => {
     const code = await runUntil((out) => /Already seen, skipped: \d+/.test(out), 'the replay to be read again');
     expect(code).toBe(0);
     expect(posts().length).toBe(before);
+  });
+
+  it('a moment stored while Discord was not yet connected is posted once it is', async () => {
+    // As if X had brought a surge in before the bot logged in: stored, never posted.
+    const db = new Database(join(dir, 'kairos.db'));
+    try {
+      recordMoment(db, {
+        term: 'storm',
+        source: 'surge',
+        at: new Date().toISOString(),
+        nowPerHour: 40,
+        baselinePerHour: 2,
+        ratio: 20,
+        authors: 12,
+        windowMinutes: 10,
+        samples: [{ text: 'Storm over Schiphol, everything delayed', createdAt: new Date().toISOString() }],
+      });
+    } finally {
+      db.close();
+    }
+    const storms = () => moments().filter((r) => r.body.embeds[0].title === 'Rising: storm');
+    const code = await runUntil(() => storms().length >= 1, 'the stored moment to be posted');
+    expect(code).toBe(0);
+    expect(storms()).toHaveLength(1);
+    expect(moments().filter((r) => r.body.embeds[0].title === 'Rising: elfstedentocht')).toHaveLength(1);
   });
 });

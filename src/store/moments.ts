@@ -44,6 +44,14 @@ export function getMoment(db: Db, id: number): StoredMoment | null {
   return r ? toMoment(r) : null;
 }
 
+/** Moments recorded since `since` (wall-clock) that never reached the channel, oldest first. */
+export function unpostedMoments(db: Db, since: Date): StoredMoment[] {
+  const rows = db
+    .prepare('SELECT * FROM moments WHERE message_id IS NULL AND created_at >= ? ORDER BY created_at, id')
+    .all(since.toISOString()) as Record<string, unknown>[];
+  return rows.map(toMoment);
+}
+
 export function markMomentPosted(db: Db, id: number, ref: { messageId: string; channelId?: string }): void {
   db.prepare('UPDATE moments SET message_id = ?, channel_id = ? WHERE id = ?').run(ref.messageId, ref.channelId ?? null, id);
 }
