@@ -148,6 +148,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       llm: Boolean(config.llm),
       brandName: config.brand.name,
       log,
+      since: k.store.createdAt(),
     });
     void scheduler.start().catch((err: unknown) => log.error({ err }, 'digest scheduler failed to start'));
   }

@@ -155,7 +155,7 @@ describe('digest chart', () => {
 });
 
 describe('digest scheduler', () => {
-  function harness(start: string, opts: { digestTime?: string; store?: Store } = {}) {
+  function harness(start: string, opts: { digestTime?: string; store?: Store; since?: Date } = {}) {
     let now = new Date(start);
     const store = opts.store ?? new Store(':memory:', () => now);
     if (!opts.store) stores.push(store);
@@ -174,6 +174,7 @@ describe('digest scheduler', () => {
       timeZone: TZ,
       clock: () => now,
       timers: false,
+      since: opts.since,
     });
     return {
       store,
@@ -230,6 +231,16 @@ describe('digest scheduler', () => {
     expect(h.sent[0]!.payload.embeds[0]!.title).toContain('(late)');
     expect(h.sent[0]!.payload.content).toContain('sent late');
     expect(await h.scheduler.tick()).toBe('already-sent');
+    h.scheduler.stop();
+  });
+
+  it('a new install owes no digest for a time before its first run, and sends the next one on time', async () => {
+    const h = harness('2026-03-02T11:40:00Z', { since: new Date('2026-03-02T11:30:00Z') }); // installed at 12:30 local
+    expect(await h.scheduler.start()).toBe('not-due');
+    expect(h.sent).toHaveLength(0);
+    h.set('2026-03-03T08:00:30Z');
+    expect(await h.scheduler.tick()).toBe('sent');
+    expect(h.rows()).toEqual([{ day: '2026-03-03', late: 0, message_id: '1001' }]);
     h.scheduler.stop();
   });
 

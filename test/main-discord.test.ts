@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_STREAM, main } from '../src/main';
 import { recordMoment } from '../src/store/moments';
+import { Store } from '../src/store/store';
 import { FakeDiscord, type RecordedRequest } from './fakes/discord';
 
 /**
@@ -19,6 +20,10 @@ let dir: string;
 beforeAll(async () => {
   fake = await FakeDiscord.start();
   dir = mkdtempSync(join(tmpdir(), 'kairos-main-discord-'));
+  // An install from last week that was down at today's digest time: the digest it missed is owed.
+  const store = new Store(join(dir, 'kairos.db'));
+  store.db.prepare('UPDATE schema_migrations SET applied_at = ?').run(new Date(Date.now() - 7 * 86_400_000).toISOString());
+  store.close();
 });
 afterAll(async () => {
   await fake?.close();

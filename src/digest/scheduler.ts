@@ -29,6 +29,11 @@ export interface SchedulerOptions {
   retryMs?: number;
   /** false: no timers at all; the caller calls tick() (tests). */
   timers?: boolean;
+  /**
+   * When Kairos first ran on this store: no digest is owed for a digest time before it, so a new install does
+   * not open with a "late" digest of a day it never saw.
+   */
+  since?: Date;
 }
 
 export type TickResult = 'sent' | 'already-sent' | 'not-due' | 'busy' | 'failed';
@@ -89,7 +94,7 @@ export class DigestScheduler {
     if (this.busy) return 'busy';
     const now = this.clock();
     const due = this.lastDue(now);
-    if (!due) return 'not-due';
+    if (!due || (this.o.since && due.getTime() < this.o.since.getTime())) return 'not-due';
     const day = this.dayOf(due);
     if (this.o.store.db.prepare('SELECT 1 FROM digests WHERE day = ?').get(day)) return 'already-sent';
     this.busy = true;

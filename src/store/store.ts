@@ -110,6 +110,14 @@ export class Store {
     this.db.close();
   }
 
+  /** When this store was created: the first migration's time, i.e. Kairos's first run on it. */
+  createdAt(): Date {
+    const r = this.db.prepare('SELECT applied_at FROM schema_migrations ORDER BY version LIMIT 1').get() as
+      | { applied_at: string }
+      | undefined;
+    return r ? new Date(r.applied_at) : new Date();
+  }
+
   private iso(): string {
     return this.now().toISOString();
   }
