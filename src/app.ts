@@ -110,6 +110,8 @@ export function emptySummary(): RunSummary {
   return { read: 0, duplicates: 0, invalid: 0, byKind: { opportunity: 0, risk: 0, service: 0, noise: 0 }, cards: 0 };
 }
 
+const PROGRESS_EVERY = 5_000;
+
 /** Feeds a source through the pipeline, counting what happened; one bad post never stops the run. */
 export async function runSource(k: Kairos, source: Source, summary = emptySummary()): Promise<RunSummary> {
   await source.start(async (post) => {
@@ -124,6 +126,10 @@ export async function runSource(k: Kairos, source: Source, summary = emptySummar
     } catch (err) {
       summary.invalid++;
       k.log.error({ err, post: post.id, source: source.name }, 'post could not be processed');
+    }
+    // A long replay says how far it got, so nobody wonders whether it hangs.
+    if (summary.read % PROGRESS_EVERY === 0) {
+      k.log.info({ source: source.name, read: summary.read, cards: summary.cards }, `${summary.read.toLocaleString('en-US')} posts read`);
     }
   });
   return summary;
