@@ -1,0 +1,84 @@
+/**
+ * Triage on real posts, as each airline's own team would run it (`npm run -s cli -- eval --real`, or
+ * `npx tsx scripts/real-eval.ts`):
+ *  1. the labelled development half (the corpus's 340 labels and ours in test/fixtures/real-dev): precision,
+ *     recall and F1 per kind, the confusion matrix, and the random sample's own figures (the stream's real mix);
+ *  2. with `--rates`: cards per 1,000 over all 57,711 real airline posts (both halves, counted only), posts to
+ *     other airlines triaged as United and as the default brand, and the Dutch MPs' tweets with KLM as the brand.
+ * `--errors` lists the development posts triage gets wrong (development half only; never the held-out half).
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config';
+import { evaluate, formatEvaluation } from '../src/detect/evaluate';
+import { isCardKind, KINDS, type Kind } from '../src/domain/verdict';
+import { staticContext } from '../src/detect/context';
+import { createTriager } from '../src/detect/triage';
+import { dutchPoliticalTweets } from './lib/corpora';
+import { airlineFiles, realLabels, triageFiles, type Judged } from './lib/real-airline';
+
+const perThousand = (n: number, total: number) => ((1000 * n) / Math.max(1, total)).toFixed(2);
+
+export function labelledFigures(errors = false): { opportunity: number; risk: number } {
+  const labels = realLabels();
+  // A post can sit in two airline files; it is judged once, in the first.
+  const seen = new Set<string>();
+  const judged = triageFiles(airlineFiles('dev')).filter((j) => labels.has(j.post.id) && !seen.has(j.post.id) && seen.add(j.post.id));
+  const pairs = (js: Judged[]) => js.map((j) => ({ expected: labels.get(j.post.id)!.kind, predicted: j.triage.kind }));
+  const all = evaluate(pairs(judged));
+  const random = judged.filter((j) => labels.get(j.post.id)!.selectedBy === 'random');
+  console.log(`Real posts, labelled development half: ${judged.length} of ${labels.size} labels found`);
+  console.log(formatEvaluation(all));
+  const r = evaluate(pairs(random));
+  const cards = (k: Kind) => random.filter((j) => j.triage.kind === k).length;
+  console.log(
+    `\nrandom sample (${random.length} posts, the stream's mix): accuracy ${r.accuracy.toFixed(3)}; ` +
+      `labelled ${KINDS.map((k) => `${k} ${r.perKind[k].support}`).join(', ')}; ` +
+      `cards: ${perThousand(cards('opportunity'), random.length)} opportunity and ${perThousand(cards('risk'), random.length)} risk per 1,000`,
+  );
+  if (errors) {
+    console.log('\nwrong calls (labelled → predicted):');
+    for (const j of judged) {
+      const want = labels.get(j.post.id)!.kind;
+      if (want !== j.triage.kind) {
+        console.log(`  ${want.padEnd(11)} → ${j.triage.kind.padEnd(11)} ${j.triage.score.toFixed(2)} ${j.post.id} [${j.triage.signals.join(',')}] ${j.post.text.replace(/\s+/g, ' ').slice(0, 200)}`);
+      }
+    }
+  }
+  return { opportunity: all.perKind.opportunity.f1, risk: all.perKind.risk.f1 };
+}
+
+export function rateFigures(): void {
+  const files = airlineFiles('all');
+  const judged = triageFiles(files);
+  const n = judged.length;
+  const count = (js: Judged[], k: Kind) => js.filter((j) => j.triage.kind === k).length;
+  console.log(`\nAll real airline posts (both halves, counted only): ${n} posts, each triaged with its own airline`);
+  console.log(
+    `  opportunity cards ${count(judged, 'opportunity')} (${perThousand(count(judged, 'opportunity'), n)} per 1,000), ` +
+      `risk cards ${count(judged, 'risk')} (${perThousand(count(judged, 'risk'), n)} per 1,000)`,
+  );
+
+  // Posts to other airlines: everything outside United's file, triaged as United; everything, as the default brand.
+  const united = files.find((f) => f.key === 'united')!.brand;
+  const others = files.filter((f) => f.key !== 'united').map((f) => ({ ...f, brand: united }));
+  const asUnited = triageFiles(others);
+  const cardsOf = (js: Judged[]) => js.filter((j) => isCardKind(j.triage.kind)).length;
+  console.log(`  posts to other airlines triaged as United: ${cardsOf(asUnited)} cards of ${asUnited.length}`);
+  const brand = loadConfig({}).brand;
+  const asDefault = triageFiles(files.map((f) => ({ ...f, brand })));
+  console.log(`  all of them triaged as the default brand (${brand.name}): ${cardsOf(asDefault)} cards of ${asDefault.length}`);
+
+  const mps = dutchPoliticalTweets();
+  const klm = createTriager(staticContext({ name: 'KLM', handles: ['KLM'], terms: ['KLM', 'KLM Royal Dutch Airlines'] }));
+  const mpCards = mps.filter((p) => isCardKind(klm(p).kind)).length;
+  console.log(`  Dutch MPs' tweets with KLM as the brand: ${mpCards} cards of ${mps.length} (${perThousand(mpCards, mps.length)} per 1,000)`);
+}
+
+export function realEval(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { rates: { type: 'boolean' }, errors: { type: 'boolean' } }, allowPositionals: false });
+  labelledFigures(values.errors);
+  if (values.rates) rateFigures();
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exitCode = realEval(process.argv.slice(2));
