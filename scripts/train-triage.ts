@@ -1,11 +1,11 @@
 /**
  * Trains the triage model (src/detect/model.ts) on labelled posts and writes src/detect/triage-model.json.
- *   npx tsx scripts/train-triage.ts [--train a,b,...] [--test c,...] [--dry-run]
+ *   npx tsx scripts/train-triage.ts [--train a,b,...] [--test c,...] [--dry-run] [--folds] [--cv]
  * Sets are folders under test/fixtures (posts.jsonl + labels.jsonl) or "demo". Deterministic: the same sets give
  * the same model. It prints the rules alone and rules + model on every test set, so a model that does not help
  * is seen before it ships.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { staticContext } from '../src/detect/context';
@@ -17,13 +17,17 @@ import { parsePostLine, type Post } from '../src/domain/post';
 import { KINDS, type Kind } from '../src/domain/verdict';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** Every set written for the project; blind2 and blind3 are never among them, nor any real post. */
+const TRAIN_SETS = 'eval,holdout,demo,blind,train-a,train-b,train-c,train-d,train-e,train-f,train-g,train-h,train-i,train-j,train-k';
 const { values } = parseArgs({
   options: {
-    train: { type: 'string', default: 'eval,holdout,demo,blind,train-a,train-b,train-c,train-d,train-e,train-f' },
+    train: { type: 'string', default: TRAIN_SETS },
     test: { type: 'string', default: 'blind2,blind3' },
     'dry-run': { type: 'boolean', default: false },
     /** Leave-one-set-out cross-validation of the regularisation, on the training sets only. */
     cv: { type: 'boolean', default: false },
+    /** Print the leave-one-set-out figures of the chosen regularisation too. */
+    folds: { type: 'boolean', default: false },
   },
 });
 
@@ -49,13 +53,20 @@ function load(set: string): { post: Post; kind: Kind }[] {
     });
 }
 
-const read = createEvidence(staticContext({ name: 'Oranje Air', handles: ['OranjeAir'], terms: ['Oranje Air', 'OranjeAir'] }));
+const ORANJE = { name: 'Oranje Air', handles: ['OranjeAir'], terms: ['Oranje Air', 'OranjeAir'] };
+/** A set's brand: Oranje Air unless the set names its own in brand.json (so the model learns patterns, not a name). */
+function brandOf(set: string): typeof ORANJE {
+  const path = `${ROOT}test/fixtures/${set}/brand.json`;
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as typeof ORANJE) : ORANJE;
+}
 type Example = { x: SparseVector; y: number; e: Evidence; post: Post };
-const examples = (set: string): Example[] =>
-  load(set).map(({ post, kind }) => {
+const examples = (set: string): Example[] => {
+  const read = createEvidence(staticContext(brandOf(set)));
+  return load(set).map(({ post, kind }) => {
     const e = read(post);
     return { x: featurize(e, post), y: KINDS.indexOf(kind), e, post };
   });
+};
 
 /** Chosen by `--cv` (leave-one-set-out on the training sets), never on the blind set. */
 const EPOCHS = Number(process.env.EPOCHS ?? 1000);
@@ -151,11 +162,14 @@ if (values.cv) {
 }
 const testSets = (values.test as string).split(',').filter(Boolean);
 const trainData = trainSets.flatMap((s) => sets[s]!);
-const cv = crossValidated(folds(L2), THRESHOLDS);
-console.log(
-  `cross-validated (leave one set out): opportunity F1 ${cv.perKind.opportunity.f1.toFixed(3)}, risk F1 ${cv.perKind.risk.f1.toFixed(3)}, ` +
-    `accuracy ${cv.accuracy.toFixed(3)}`,
-);
+// Leave-one-set-out takes a training per set (minutes); `--folds` prints it with the model.
+if (values.folds) {
+  const cv = crossValidated(folds(L2), THRESHOLDS);
+  console.log(
+    `cross-validated (leave one set out): opportunity F1 ${cv.perKind.opportunity.f1.toFixed(3)}, risk F1 ${cv.perKind.risk.f1.toFixed(3)}, ` +
+      `accuracy ${cv.accuracy.toFixed(3)}`,
+  );
+}
 const model = { ...train(trainData, EPOCHS, L2), thresholds: THRESHOLDS };
 console.log(`trained on ${trainSets.join(', ')} (${trainData.length} posts)`);
 for (const s of trainSets) report(s, sets[s]!, model);

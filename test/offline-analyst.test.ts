@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue, PROMPTS_DIR } from '../src/analyse/catalogue';
 import { loadOfflineTemplates, OfflineAnalyst, situationOf, type OfflineTemplates } from '../src/analyse/offline';
+import { findPromise } from '../src/analyse/guard';
 import { eligibleGestures, type GestureUsage } from '../src/analyse/policy';
 import { render, TemplateError, variablesOf } from '../src/analyse/template';
 import { staticContext } from '../src/detect/context';
@@ -21,6 +22,7 @@ const triage = createTriager(staticContext({ ...brand, handles: ['OranjeAir'], t
 /** Each situation the templates are written for, with the signals that make it that situation. */
 const CASES: { kind: 'opportunity' | 'risk'; signals: Signal[] }[] = [
   { kind: 'opportunity', signals: ['dilemma', 'cultural-event'] },
+  { kind: 'opportunity', signals: ['life-event', 'at-stake', 'complaint'] },
   { kind: 'opportunity', signals: ['fan-creation'] },
   { kind: 'opportunity', signals: ['gratitude-story'] },
   { kind: 'opportunity', signals: ['milestone', 'reach'] },
@@ -28,6 +30,12 @@ const CASES: { kind: 'opportunity' | 'risk'; signals: Signal[] }[] = [
   { kind: 'opportunity', signals: [] },
   { kind: 'risk', signals: ['discrimination', 'reach', 'velocity'] },
   { kind: 'risk', signals: ['safety'] },
+  { kind: 'risk', signals: ['assault', 'safety', 'complaint'] },
+  { kind: 'risk', signals: ['health-emergency', 'complaint'] },
+  { kind: 'risk', signals: ['data-breach', 'complaint'] },
+  { kind: 'risk', signals: ['legal', 'complaint', 'reach'] },
+  { kind: 'risk', signals: ['press', 'accusation'] },
+  { kind: 'risk', signals: ['call-to-spread', 'accusation', 'velocity'] },
   { kind: 'risk', signals: ['compassion', 'accusation', 'reach'] },
   { kind: 'risk', signals: ['accusation'] },
   { kind: 'risk', signals: ['complaint', 'velocity'] },
@@ -46,6 +54,15 @@ function post(text: string, author: Partial<Post['author']> = {}): Post {
 }
 
 const STORY = post('Our non-flexible ticket falls on the same day as the Elfstedentocht. Torn between the two!');
+
+/** The risks that count from any account, 0 followers included, in the order a card is written for them. */
+const SEVERE_RISKS: Signal[] = ['discrimination', 'assault', 'safety', 'health-emergency', 'data-breach', 'legal', 'press', 'call-to-spread'];
+const NEW_RISKS: Signal[] = ['assault', 'health-emergency', 'data-breach', 'legal', 'press', 'call-to-spread'];
+/** What a risk reply must never say: money, perks, or an admission of fault. */
+const NO_PROMISE_OR_FAULT =
+  /refund|reimburs|compensat|voucher|upgrade|free|gratis|miles|vergoed|terugbetal|tegoed|our (?:fault|mistake)|we (?:were|are) (?:wrong|at fault)|onze (?:fout|schuld)|liab|aansprakelijk/i;
+/** What a celebration says, and a moment at stake must not. */
+const CELEBRATING = /congratulat|gefeliciteerd|trip to remember|bijzondere reis|celebrat|feest/i;
 
 describe('OfflineAnalyst', () => {
   describe.each(['en', 'nl'])('in %s', (lang) => {
@@ -126,7 +143,7 @@ describe('OfflineAnalyst', () => {
   });
 
   it('never writes a public post for a risk, whatever its signals', () => {
-    const everything: Signal[] = ['discrimination', 'safety', 'compassion', 'accusation', 'complaint', 'milestone', 'life-event', 'reach'];
+    const everything: Signal[] = [...SEVERE_RISKS, 'compassion', 'accusation', 'complaint', 'milestone', 'life-event', 'at-stake', 'reach'];
     for (const { signals } of CASES) {
       for (const lang of ['en', 'nl']) expect(analyst.write(STORY, 'risk', signals, lang).publicPost).toBeNull();
     }
@@ -156,6 +173,94 @@ describe('OfflineAnalyst', () => {
     const a = analyst.write(STORY, 'opportunity', signals, 'en');
     expect(a.gesture?.id).toBe('flexible-rebooking');
     expect(a.publicPost).toMatch(/rebook/);
+  });
+
+  describe('a moment at stake', () => {
+    const WEDDING = post("@OranjeAir flight cancelled and my sister's wedding is saturday. What now?!", { followers: 80 });
+    const signals: Signal[] = ['life-event', 'at-stake', 'complaint'];
+
+    it.each(['en', 'nl'])('is written as a rescue, not a congratulation, even when life-event fires too (%s)', (lang) => {
+      expect(situationOf('opportunity', signals)).toBe('at-stake');
+      const a = analyst.write(WEDDING, 'opportunity', signals, lang);
+      expect(a.reply).not.toMatch(CELEBRATING);
+      expect(a.summary).not.toMatch(CELEBRATING);
+      expect(a.summary).toMatch(/at stake/i);
+      expect([...a.verifyFirst, ...a.risks].join('\n')).not.toMatch(/\{\{/);
+      expect(detectLanguage(a.reply)).toBe(lang);
+      // The gesture rescues the trip: one made for a moment at stake, never a crew card or a gift for a party.
+      const gesture = catalogue.find((g) => g.id === a.gesture?.id);
+      expect(gesture?.signals).toContain('at-stake');
+      // The story is theirs and the rescue may still fail: no public post.
+      expect(a.publicPost).toBeNull();
+    });
+
+    it('gets no celebration gesture when the rescue gestures are over their cap, and no public post with the rebooking', () => {
+      const rescues = catalogue.filter((g) => g.signals.includes('at-stake')).map((g) => g.id);
+      expect(rescues.length).toBeGreaterThan(0);
+      const capped = new OfflineAnalyst({ catalogue, brand, usage: () => (id) => (rescues.includes(id) ? 1_000 : 0) });
+      const a = capped.write(WEDDING, 'opportunity', ['life-event', 'milestone', 'at-stake'], 'en');
+      expect(a.gesture).toBeNull();
+      expect(a.reply).not.toMatch(CELEBRATING);
+
+      // Only the rebooking left: it may be offered, but the public promise of the dilemma card must not come with it.
+      const onlyRebooking = new OfflineAnalyst({
+        catalogue,
+        brand,
+        usage: () => (id) => (rescues.includes(id) && id !== 'flexible-rebooking' ? 1_000 : 0),
+      });
+      const b = onlyRebooking.write(WEDDING, 'opportunity', signals, 'en');
+      expect(b.gesture?.id).toBe('flexible-rebooking');
+      expect(b.publicPost).toBeNull();
+    });
+
+    it('keeps the celebration for a real celebration', () => {
+      const a = analyst.write(post('Flying to our wedding in Bali with @OranjeAir tomorrow!'), 'opportunity', ['life-event'], 'en');
+      expect(a.reply).toMatch(/congratulat/i);
+    });
+  });
+
+  describe.each(NEW_RISKS.map((s) => [s] as const))('the %s risk', (signal) => {
+    const fan = post('@OranjeAir this happened on my flight yesterday', { followers: 0 });
+    const signals: Signal[] = [signal, 'complaint', 'accusation'];
+
+    it.each(['en', 'nl'])('is its own card in %s: filled, in the fan’s language, moved to DM, with a gesture from the catalogue', (lang) => {
+      expect(situationOf('risk', signals)).toBe(signal);
+      const a = analyst.write(fan, 'risk', signals, lang);
+      const text = [a.summary, a.why, a.reply, a.gesture?.fairness ?? '', ...a.verifyFirst, ...a.risks].join('\n');
+      expect(text).not.toMatch(/\{\{|\}\}|undefined/);
+      expect(detectLanguage(a.reply)).toBe(lang);
+      expect(a.reply).toContain('Anna');
+      expect(a.reply).toMatch(/\bDM\b/);
+      expect(a.reply).toMatch(/serious|serieus/i);
+      expect(a.verifyFirst.length).toBeGreaterThan(0);
+      expect(a.risks.length).toBeGreaterThan(0);
+      expect(a.publicPost).toBeNull();
+      // Answered for its own signal, not only for the complaint beside it.
+      const gesture = catalogue.find((g) => g.id === a.gesture?.id);
+      expect(gesture).toBeDefined();
+      expect(gesture?.kinds).toContain('risk');
+      expect(gesture?.signals).toContain(signal);
+    });
+
+    it.each(['en', 'nl'])('promises nothing and admits nothing in %s', (lang) => {
+      const { reply } = analyst.write(fan, 'risk', [signal], lang);
+      expect(reply).not.toMatch(NO_PROMISE_OR_FAULT);
+      expect(findPromise(reply, { upgradeAllowed: false }).problem).toBeNull();
+    });
+  });
+
+  it.each(['assault', 'safety', 'health-emergency'] as const)('asks whether the person is OK now after a %s report', (signal) => {
+    expect(analyst.write(STORY, 'risk', [signal], 'en').reply).toMatch(/\b(?:OK|safe)\b[^.!]*\?/);
+    expect(analyst.write(STORY, 'risk', [signal], 'nl').reply).toMatch(/(?:gaat het|oké|veilig)[^.!]*\?/i);
+  });
+
+  it.each(SEVERE_RISKS.map((s) => [s] as const))('does not weigh a %s report by its followers, even from 0 followers', (signal) => {
+    const nobody = post('@OranjeAir this happened to me', { followers: 0, handle: 'new_account' });
+    for (const lang of ['en', 'nl']) {
+      const { summary } = analyst.write(nobody, 'risk', [signal], lang);
+      expect(summary).toContain('@new_account');
+      expect(summary).not.toMatch(/follower|volger|\b0\b/i);
+    }
   });
 
   it('does not promise a free rebooking in public when the rebooking is over its cap', () => {

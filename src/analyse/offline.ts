@@ -12,8 +12,23 @@ import { chooseGesture, toProposed, type GestureUsage } from './policy';
 import { render } from './template';
 import { fitToLength, greetingName, neutraliseMentions } from './text';
 
-const OPPORTUNITY_SITUATIONS = ['dilemma', 'fan-creation', 'gratitude-story', 'milestone', 'life-event'] as const;
-const RISK_SITUATIONS = ['discrimination', 'safety', 'compassion', 'accusation', 'complaint'] as const;
+// Strongest first. A moment at stake comes before the celebrations: "flight cancelled and my sister's wedding is
+// saturday" fires 'life-event' too, and must be written as a rescue, never as a congratulation.
+const OPPORTUNITY_SITUATIONS = ['dilemma', 'at-stake', 'fan-creation', 'gratitude-story', 'milestone', 'life-event'] as const;
+// Harm to a person first, then what the law, the press or a crowd will do with it, then reach-driven grievances.
+const RISK_SITUATIONS = [
+  'discrimination',
+  'assault',
+  'safety',
+  'health-emergency',
+  'data-breach',
+  'legal',
+  'press',
+  'compassion',
+  'call-to-spread',
+  'accusation',
+  'complaint',
+] as const;
 type Situation = (typeof OPPORTUNITY_SITUATIONS)[number] | (typeof RISK_SITUATIONS)[number];
 const SITUATIONS = [...OPPORTUNITY_SITUATIONS, ...RISK_SITUATIONS] as const;
 
@@ -35,6 +50,9 @@ export function loadOfflineTemplates(path = `${PROMPTS_DIR}offline.yaml`): Offli
   if (!parsed.success) throw new Error(`${path}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
+
+/** Signals of a celebration: on a card about a moment at stake they never pick the gesture (a rescue, not a party). */
+const CELEBRATION: readonly Signal[] = ['milestone', 'life-event'];
 
 /** The situation a card is written for: its strongest signal for its kind. */
 export function situationOf(kind: 'opportunity' | 'risk', signals: readonly Signal[]): Situation {
@@ -90,11 +108,13 @@ export class OfflineAnalyst implements Analyst {
       return tpl ? [r(tpl, `why.${s}`)] : [];
     });
     // The gesture answers the situation the card is written for (a dilemma gets the rebooking, not the cheapest
-    // gesture matching a side signal such as the honeymoon); the other signals only when none fits the situation.
+    // gesture matching a side signal such as the honeymoon); the other signals only when none fits the situation,
+    // and for a moment at stake never the celebration ones (a wedding at stake gets no crew card or gift).
     const policy = { kind, usage: this.opts.usage() };
+    const others = situation === 'at-stake' ? signals.filter((s) => !CELEBRATION.includes(s)) : signals;
     const gesture =
       (signals.includes(situation) ? chooseGesture(this.opts.catalogue, { ...policy, signals: [situation] }) : null) ??
-      chooseGesture(this.opts.catalogue, { ...policy, signals });
+      chooseGesture(this.opts.catalogue, { ...policy, signals: others });
     // The public post tells the story of the gesture given; a stand-in gesture must not come with its promise.
     const publicTemplate =
       gesture?.publicStory && kind === 'opportunity' && gesture.signals.includes(situation) ? this.t.publicPost[situation] : undefined;

@@ -3,6 +3,8 @@ import type { Kind, Signal } from '../domain/verdict';
 import type { TriageContext } from './context';
 import { detectLanguage } from './lang';
 import { LEX } from './lexicon';
+import { createBrandMasker, createBrandScope } from './scope';
+import { severeSignals } from './severity';
 
 /** Lower-cased text with URLs dropped and hashtags unwrapped, which every pattern runs on. */
 export function normalise(text: string): string {
@@ -49,6 +51,8 @@ export interface Evidence {
   lang: string;
   /** Normalised text (lower case, URLs dropped, hashtags unwrapped). */
   text: string;
+  /** The normalised text with our handles and names, and other handles, masked: what the model reads. */
+  masked: string;
   signals: Signal[];
   flags: Record<EvidenceFlag, boolean>;
   reach: ReturnType<typeof reachOf>;
@@ -64,7 +68,7 @@ export interface Evidence {
 export const EVIDENCE_FLAGS = [
   'firstPerson', 'flight', 'addressed', 'aboutUs', 'question', 'questionOnly', 'negative', 'emotion', 'family', 'age',
   'story', 'customerTopic', 'thanks', 'kindAct', 'crew', 'praised', 'fixedTicket', 'choice', 'clash', 'identity',
-  'notToBrand', 'spreading', 'grievance', 'severe', 'blocked', 'sarcasm',
+  'notToBrand', 'spreading', 'grievance', 'severe', 'blocked', 'sarcasm', 'ourBrand', 'atStake', 'hypothetical',
 ] as const;
 export type EvidenceFlag = (typeof EVIDENCE_FLAGS)[number];
 
@@ -80,6 +84,8 @@ export type EvidenceFlag = (typeof EVIDENCE_FLAGS)[number];
 export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
   const brandTerms = [...ctx.brand.terms, ...ctx.brand.handles].map((t) => t.toLowerCase().replace(/^@/, ''));
   const ownHandles = new Set(ctx.brand.handles.map((h) => h.toLowerCase().replace(/^@/, '')));
+  const scopeOf = createBrandScope(ctx.brand);
+  const mask = createBrandMasker(ctx.brand);
 
   return (post: Post): Evidence => {
     const lang = detectLanguage(post.text, post.lang);
@@ -100,8 +106,9 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const firstPerson = LEX.firstPerson.test(text);
     const flight = LEX.flight.test(text);
     const notToBrand = has('not-to-brand', LEX.aboutNotTo.test(text) && !firstPerson);
-    const addressed =
-      Boolean(post.inReplyTo) || ctx.brand.handles.some((h) => text.includes(`@${h.toLowerCase().replace(/^@/, '')}`));
+    const scope = scopeOf(post);
+    const addressed = scope.addressed;
+    const ourBrand = has('off-brand', !scope.about) ? false : true;
 
     const watched = has('watch-term', includesAny(text, ctx.watchTerms()));
     const rising = has('rising-moment', includesAny(text, ctx.risingTerms()));
@@ -110,8 +117,20 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const fixedTicket = LEX.fixedTicket.test(text);
     const choice = LEX.choice.test(text);
     const clash = choice || LEX.clash.test(text);
-    const milestone = has('milestone', LEX.milestone.test(text));
+    // A complaint's ordinal or "first" ("4th time this happened", "my first flight with you will be my last") is
+    // not a milestone: read the grievance first.
+    const complaintWords = LEX.complaint.test(text);
+    const grievanceTone = complaintWords || LEX.accusation.test(text) || (LEX.negative.test(text) && !LEX.praise.test(text));
+    const milestoneWords = LEX.milestone.test(text);
+    const ordinalGrievance = milestoneWords && grievanceTone && (LEX.grievanceOrdinal.test(text) || !LEX.kindAct.test(text));
+    const milestone = has('milestone', milestoneWords && !ordinalGrievance);
     const lifeEvent = has('life-event', LEX.lifeEvent.test(text));
+    // A life event at stake: a disruption now threatens a dated moment that can still be rescued ("cancelled and my
+    // sister's wedding is saturday"). Told after the fact ("we missed the wedding") it is a complaint.
+    const atStake = has(
+      'at-stake',
+      (lifeEvent || LEX.datedNeed.test(text)) && LEX.disruption.test(text) && LEX.stillAhead.test(text) && !LEX.alreadyLost.test(text),
+    );
     // A real dilemma: a dated moment against a flight that cannot simply move, and the fan feels the choice.
     const dilemma = has(
       'dilemma',
@@ -125,7 +144,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const kindAct = LEX.kindAct.test(text);
     const crew = LEX.crew.test(text);
     const praised = LEX.praise.test(text);
-    const complaint = has('complaint', LEX.complaint.test(text));
+    const complaint = has('complaint', complaintWords);
     const gratitude = has('gratitude-story', kindAct && crew && (thanks || praised || firstPerson) && !complaint);
     const sarcasm = LEX.sarcasm.test(post.text.toLowerCase());
     has('praise', (praised || thanks) && !gratitude && !sarcasm);
@@ -137,6 +156,8 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       LEX.discrimination.test(text) || (identity && accusation),
     );
     const safety = has('safety', LEX.safety.test(text) && !text.trim().endsWith('?'));
+    const harms = severeSignals(text);
+    for (const h of harms) has(h, true);
     const compassion = has('compassion', LEX.compassion.test(text) && (flight || addressed));
     const question = has('question', text.includes('?') || LEX.question.test(text));
     const customerTopic = LEX.customerTopic.test(text) || flight;
@@ -146,11 +167,18 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const family = LEX.family.test(text);
     const age = LEX.age.test(text);
 
+    // "What is your policy on nut allergies?" asks about a harm, it does not report one.
+    const hypothetical = LEX.policyQuestion.test(text) && !LEX.reported.test(text);
+    // Severity over reach: these harms are risks from any account; reach only ranks them.
+    const severe =
+      !hypothetical && (discrimination || harms.length > 0 || (safety && (complaint || accusation || negative || reach.reach)));
+
     // ── opportunity: points for each part of a story, so no single keyword makes one ──────────────────────
     const story = text.length > 140;
     const questionOnly = question && !story && !text.includes('!');
     const points =
       (dilemma ? 2 : 0) +
+      (atStake ? 2 : 0) +
       (creation ? 2 : 0) +
       (gratitude ? 2 : 0) +
       (milestone ? 1.5 : 0) +
@@ -161,24 +189,25 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       (story && (milestone || lifeEvent) ? 0.5 : 0) +
       (cultural && (milestone || lifeEvent || dilemma) ? 0.5 : 0) -
       (questionOnly ? 1 : 0) -
-      (complaint && !dilemma ? 1.5 : 0) -
-      (negative && !dilemma && !gratitude ? 0.5 : 0);
+      (complaint && !dilemma && !atStake ? 1.5 : 0) -
+      (negative && !dilemma && !gratitude && !atStake ? 0.5 : 0);
     const blocked = manipulation || spam || (notToBrand && !firstPerson) || discrimination || (safety && !gratitude);
     // A celebration alone must be about a trip with us; a dilemma, a creation or a kind act carries itself.
     const aboutUs = flight || addressed || includesAny(text, brandTerms);
-    const isOpportunity = points >= 2 && (dilemma || creation || gratitude || aboutUs) && !blocked && (!accusation || dilemma);
+    const isOpportunity =
+      ourBrand && points >= 2 && (dilemma || atStake || creation || gratitude || aboutUs) && !blocked && !severe && (!accusation || dilemma);
     const opportunityScore = clamp(0.35 + 0.1 * points + (rising ? 0.07 : 0) + reach.score * 0.1);
 
     // ── risk: something went wrong, and it is travelling ───────────────────────────────────────────────────
     const spreading = reach.reach || reach.velocity;
     const grievance = accusation || complaint || discrimination || safety || (negative && (sarcasm || !praiseOnly(text)));
-    const severe = discrimination || (safety && (complaint || accusation || negative || reach.reach));
     const isRisk =
+      ourBrand &&
       !(spam && !spreading) &&
       !isOpportunity &&
-      ((severe && (firstPerson || spreading)) || (grievance && spreading) || (compassion && accusation && spreading));
+      ((severe && (firstPerson || spreading || addressed)) || (grievance && spreading) || (compassion && accusation && spreading));
     const riskScore = clamp(
-      0.2 + (severe ? 0.25 : 0) + (accusation ? 0.1 : 0) + (compassion ? 0.1 : 0) + (reach.velocity ? 0.1 : 0) + reach.score * 0.35,
+      0.2 + (severe ? 0.3 : 0) + 0.05 * Math.min(2, harms.length) + (accusation ? 0.1 : 0) + (compassion ? 0.1 : 0) + (reach.velocity ? 0.1 : 0) + reach.score * 0.35,
     );
 
 
@@ -207,11 +236,12 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     return {
       lang,
       text,
+      masked: mask(text),
       signals: [...signals],
       flags: {
         firstPerson, flight, addressed, aboutUs, question, questionOnly, negative, emotion, family, age, story,
         customerTopic, thanks, kindAct, crew, praised, fixedTicket, choice, clash, identity, notToBrand, spreading,
-        grievance, severe, blocked, sarcasm,
+        grievance, severe, blocked, sarcasm, ourBrand, atStake, hypothetical,
       },
       reach,
       points,

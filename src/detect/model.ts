@@ -11,7 +11,7 @@ import { EVIDENCE_FLAGS, type Evidence } from './evidence';
  * (scripts/train-triage.ts) how much each piece counts, which hand-set rules cannot do for phrasing they have
  * never seen. Inference is a sparse dot product: microseconds a post, no network.
  */
-export const HASH_BITS = 14;
+export const HASH_BITS = 16;
 const HASH_SIZE = 1 << HASH_BITS;
 const DENSE = [
   ...SIGNALS.map((s) => `signal:${s}`),
@@ -28,7 +28,7 @@ const DENSE = [
 export const FEATURES = DENSE.length + HASH_SIZE;
 
 export const TriageModelSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   hashBits: z.literal(HASH_BITS),
   dense: z.array(z.string()),
   classes: z.array(z.enum(KINDS)).length(KINDS.length),
@@ -72,7 +72,7 @@ export function compact(model: TriageModel, trainedOn: string[]): StoredTriageMo
     return { index, value };
   });
   return {
-    version: 1,
+    version: 2,
     hashBits: HASH_BITS,
     dense: [...DENSE],
     classes: model.classes,
@@ -120,15 +120,27 @@ export function featurize(e: Evidence, post: { author: { followers: number }; me
   put(i++, e.flags.spreading && e.flags.negative ? 1 : 0);
   put(i++, e.points >= 2 ? 1 : 0);
 
-  // Words and word pairs, hashed; each counted once, scaled so long posts do not outweigh short ones.
-  const words = e.text.match(WORD) ?? [];
-  const buckets = new Set<number>();
+  // Words, word pairs and the character n-grams of each word, hashed: n-grams carry what was learned to words
+  // never seen in training (typos, inflections, "cancelled"/"cancelation", compounds in Dutch). Each counted once,
+  // and each family scaled on its own so long posts do not outweigh short ones.
+  const words = (e.masked.match(WORD) ?? []).map((word) => word.replace(/\d/g, '0'));
+  const wordBuckets = new Set<number>();
+  const gramBuckets = new Set<number>();
   for (let w = 0; w < words.length; w++) {
-    buckets.add(hash(words[w] as string) & (HASH_SIZE - 1));
-    if (w > 0) buckets.add(hash(`${words[w - 1]} ${words[w]}`) & (HASH_SIZE - 1));
+    const word = words[w] as string;
+    wordBuckets.add(hash(word) & (HASH_SIZE - 1));
+    if (w > 0) wordBuckets.add(hash(`${words[w - 1]} ${word}`) & (HASH_SIZE - 1));
+    const padded = `<${word}>`;
+    for (let n = 3; n <= 5; n++) for (let k = 0; k + n <= padded.length; k++) gramBuckets.add(hash(`#${padded.slice(k, k + n)}`) & (HASH_SIZE - 1));
   }
-  const scale = buckets.size ? 1 / Math.sqrt(buckets.size) : 0;
-  for (const b of [...buckets].sort((a, c) => a - c)) put(DENSE.length + b, scale);
+  const merged = new Map<number, number>();
+  const add = (set: Set<number>) => {
+    const scale = set.size ? 1 / Math.sqrt(set.size) : 0;
+    for (const b of set) merged.set(b, (merged.get(b) ?? 0) + scale);
+  };
+  add(wordBuckets);
+  add(gramBuckets);
+  for (const b of [...merged.keys()].sort((a, c) => a - c)) put(DENSE.length + b, merged.get(b) as number);
   return { index: Int32Array.from(idx), value: Float32Array.from(val) };
 }
 

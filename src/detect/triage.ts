@@ -6,7 +6,7 @@ import { featurize, loadTriageModel, predictKind, type TriageModel } from './mod
 
 export { normalise, reachOf } from './evidence';
 
-const MOMENT_SIGNALS: readonly Signal[] = ['dilemma', 'milestone', 'life-event', 'fan-creation', 'gratitude-story'];
+const MOMENT_SIGNALS: readonly Signal[] = ['dilemma', 'at-stake', 'milestone', 'life-event', 'fan-creation', 'gratitude-story'];
 
 let shipped: TriageModel | null | undefined;
 /** The model shipped in src/detect/triage-model.json, read once. */
@@ -23,6 +23,8 @@ export function shippedModel(): TriageModel | null {
  */
 export function decide(e: Evidence, model: TriageModel | null, post: Post): { kind: Kind; score: number } {
   if (e.ownPost) return { kind: 'noise', score: 0 };
+  // Only our brand: a post that neither addresses nor names it is never a card, whatever it says.
+  if (!e.flags.ourBrand) return { kind: 'noise', score: e.scores.noise };
   if (!model) return { kind: e.rule, score: e.scores[e.rule] };
   const { p } = predictKind(model, featurize(e, post));
   const pOpportunity = p[model.classes.indexOf('opportunity')] as number;
@@ -41,6 +43,12 @@ export function decide(e: Evidence, model: TriageModel | null, post: Post): { ki
     });
   }
   let kind = model.classes[best] as Kind;
+  // Severity over reach, by policy: discrimination, assault, a safety or health emergency, leaked data, legal
+  // action, the press and calls to spread are risks from any account; the model may not call them service or noise.
+  if ((kind === 'noise' || kind === 'service') && e.flags.severe && (e.flags.firstPerson || e.flags.addressed) && !e.signals.includes('spam')) {
+    kind = 'risk';
+    best = model.classes.indexOf('risk');
+  }
   // Reach matters for risk, by policy: a grievance that is travelling is never dismissed as noise.
   if (kind === 'noise' && e.flags.grievance && e.flags.spreading && !e.signals.includes('spam')) {
     kind = 'risk';

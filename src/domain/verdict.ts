@@ -12,9 +12,16 @@ export const SIGNALS = [
   'life-event',
   'fan-creation',
   'gratitude-story',
+  'at-stake',
   'accusation',
   'discrimination',
   'safety',
+  'assault',
+  'health-emergency',
+  'data-breach',
+  'legal',
+  'press',
+  'call-to-spread',
   'compassion',
   'complaint',
   'question',
@@ -26,6 +33,7 @@ export const SIGNALS = [
   'manipulation-attempt',
   'spam',
   'not-to-brand',
+  'off-brand',
 ] as const;
 export const SignalSchema = z.enum(SIGNALS);
 export type Signal = z.infer<typeof SignalSchema>;
