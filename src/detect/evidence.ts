@@ -110,6 +110,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const addressed = scope.addressed;
     const ourBrand = has('off-brand', !scope.about) ? false : true;
 
+    const aboutUsEarly = flight || addressed || includesAny(text, brandTerms);
     const watched = has('watch-term', includesAny(text, ctx.watchTerms()));
     const rising = has('rising-moment', includesAny(text, ctx.risingTerms()));
     const cultural = has('cultural-event', LEX.culturalEvent.test(text)) || watched || rising;
@@ -142,11 +143,16 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     );
     const thanks = LEX.thanks.test(text);
     const kindAct = LEX.kindAct.test(text);
+    const sarcasmRaw = LEX.sarcasm.test(post.text.toLowerCase());
     const crew = LEX.crew.test(text);
     const praised = LEX.praise.test(text);
     const complaint = has('complaint', complaintWords);
-    const gratitude = has('gratitude-story', kindAct && crew && (thanks || praised || firstPerson) && !complaint);
-    const sarcasm = LEX.sarcasm.test(post.text.toLowerCase());
+    const letDown = LEX.letDown.test(text);
+    const gratitude = has(
+      'gratitude-story',
+      ((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasmRaw,
+    );
+    const sarcasm = sarcasmRaw;
     has('praise', (praised || thanks) && !gratitude && !sarcasm);
 
     const accusation = has('accusation', LEX.accusation.test(text));
@@ -175,7 +181,10 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
 
     // ── opportunity: points for each part of a story, so no single keyword makes one ──────────────────────
     const story = text.length > 140;
-    const questionOnly = question && !story && !text.includes('!');
+    // A celebration with us, told as one (a question or an ask is how most are told: "anything special for our
+    // honeymoon?"); the same words in a let-down ("thanks for ruining our honeymoon") are a complaint.
+    const celebration = (lifeEvent || milestone) && aboutUsEarly && !complaint && !letDown && !sarcasm && !accusation;
+    const questionOnly = question && !story && !text.includes('!') && !celebration;
     const points =
       (dilemma ? 2 : 0) +
       (atStake ? 2 : 0) +
@@ -184,13 +193,15 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       (milestone ? 1.5 : 0) +
       (lifeEvent ? 1 : 0) +
       (milestone && lifeEvent ? 0.5 : 0) +
+      (celebration ? 1 : 0) +
       (family || age ? 0.5 : 0) +
       (emotion ? 0.5 : 0) +
       (story && (milestone || lifeEvent) ? 0.5 : 0) +
       (cultural && (milestone || lifeEvent || dilemma) ? 0.5 : 0) -
       (questionOnly ? 1 : 0) -
       (complaint && !dilemma && !atStake ? 1.5 : 0) -
-      (negative && !dilemma && !gratitude && !atStake ? 0.5 : 0);
+      (negative && !dilemma && !gratitude && !atStake ? 0.5 : 0) -
+      (letDown && !dilemma && !atStake ? 1 : 0);
     const blocked = manipulation || spam || (notToBrand && !firstPerson) || discrimination || (safety && !gratitude);
     // A celebration alone must be about a trip with us; a dilemma, a creation or a kind act carries itself.
     const aboutUs = flight || addressed || includesAny(text, brandTerms);

@@ -43,6 +43,12 @@ export function decide(e: Evidence, model: TriageModel | null, post: Post): { ki
     });
   }
   let kind = model.classes[best] as Kind;
+  // A risk is admitted by severity or by reach, never by words alone: the same complaint from a small account with
+  // no traction is a service matter.
+  if (kind === 'risk' && !e.flags.severe && !e.flags.spreading) {
+    best = p[model.classes.indexOf('service')]! >= p[model.classes.indexOf('noise')]! ? model.classes.indexOf('service') : model.classes.indexOf('noise');
+    kind = model.classes[best] as Kind;
+  }
   // Severity over reach, by policy: discrimination, assault, a safety or health emergency, leaked data, legal
   // action, the press and calls to spread are risks from any account; the model may not call them service or noise.
   if ((kind === 'noise' || kind === 'service') && e.flags.severe && (e.flags.firstPerson || e.flags.addressed) && !e.signals.includes('spam')) {
