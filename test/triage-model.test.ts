@@ -38,12 +38,12 @@ describe('the triage model', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kairos-model-'));
     expect(loadTriageModel(pathToFileURL(join(dir, 'none.json')))).toBeNull();
     const bad = join(dir, 'bad.json');
-    const stale = { version: 1, hashBits: 14, dense: ['other'], classes: [...KINDS], bias: [0, 0, 0, 0], rows: KINDS.map(() => ({ index: [], value: [] })), trainedOn: [], thresholds: { named: 0.5, sure: 0.7 } };
+    const stale = { version: 2, hashBits: 16, dense: ['other'], classes: [...KINDS], bias: [0, 0, 0, 0], rows: KINDS.map(() => ({ index: [], value: [] })), trainedOn: [], thresholds: { named: 0.5, sure: 0.7 } };
     writeFileSync(bad, JSON.stringify(stale));
     expect(() => loadTriageModel(pathToFileURL(bad))).toThrow(/bad\.json: the model was trained on other features/);
     writeFileSync(bad, JSON.stringify({ ...stale, thresholds: undefined }));
     expect(() => loadTriageModel(pathToFileURL(bad))).toThrow(/bad\.json: not a triage model \(thresholds: /);
-    writeFileSync(bad, '{"version": 1,');
+    writeFileSync(bad, '{"version": 2,');
     expect(() => loadTriageModel(pathToFileURL(bad))).toThrow(/bad\.json: not JSON/);
   });
 
@@ -100,7 +100,7 @@ describe('the triage model', () => {
   // trainedOn test above guards that). The floors sit a little under what the shipped model measures.
   for (const [set, floor] of [
     ['blind2', { opportunity: 0.7, risk: 0.85 }],
-    ['blind3', { opportunity: 0.85, risk: 0.9 }],
+    ['blind3', { opportunity: 0.8, risk: 0.9 }],
   ] as const) {
     it(`on ${set}, a set it never saw, opportunities and risks are found (F1 >= ${floor.opportunity} and >= ${floor.risk})`, () => {
       const dir = new URL(`./fixtures/${set}/`, import.meta.url);

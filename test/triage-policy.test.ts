@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { loadCatalogue } from '../src/analyse/catalogue';
+import { OfflineAnalyst } from '../src/analyse/offline';
+import { staticContext } from '../src/detect/context';
+import { createBrandScope } from '../src/detect/scope';
+import { createTriager } from '../src/detect/triage';
+import type { Post } from '../src/domain/post';
+import { isCardKind } from '../src/domain/verdict';
+
+// The policy rules triage keeps whatever its model says, on posts written for these tests the way real people
+// post (short, lower case, typos, hashtags, 0 followers). None is taken from a corpus.
+const ORANJE = { name: 'Oranje Air', handles: ['OranjeAir'], terms: ['Oranje Air', 'OranjeAir'] };
+const UNITED = { name: 'United', handles: ['united'], terms: ['United Airlines', 'United'] };
+
+let seq = 0;
+function post(text: string, followers = 0): Post {
+  seq++;
+  return {
+    id: `p${seq}`,
+    platform: 'x',
+    author: { handle: `someone${seq}`, followers },
+    text,
+    createdAt: '2026-03-01T10:00:00Z',
+    metrics: { likes: 0, reposts: 0, replies: 0, quotes: 0 },
+  };
+}
+
+describe('only our brand becomes a card', () => {
+  const asUnited = createTriager(staticContext(UNITED));
+  const asOranje = createTriager(staticContext(ORANJE));
+
+  it.each([
+    '@SkyvaleAir the gate agent called me a racial slur and shoved my mom. lawyer is already on it. pls RT',
+    '@PacificaJet flying to maui tmrw for our honeymoon!! anything special?? 😍',
+    '@SkyvaleAir way better than united ever was, thanks for the upgrade on my bday 🎂',
+    '@BorealisAir my son was born in the United Kingdom, can he fly with an emergency passport?',
+    '@unitedairlinesfan someone hacked my account and stole all my miles',
+  ])('as United, a post to someone else is never a card: "%s"', (text) => {
+    const t = asUnited(post(text));
+    expect(isCardKind(t.kind)).toBe(false);
+    expect(t.signals).toContain('off-brand');
+  });
+
+  it('as the default brand, news about a national airline in politics is never a card', () => {
+    const t = asOranje(post('Debat vandaag over staatssteun aan de luchtvaart. Paasdienst gemist, maar dit ging voor. #tweedekamer'));
+    expect(isCardKind(t.kind)).toBe(false);
+  });
+
+  it('the same severe post addressed to us is a risk', () => {
+    const t = asUnited(post('@united the gate agent called me a racial slur and shoved my mom. lawyer is already on it. pls RT'));
+    expect(t.kind).toBe('risk');
+    expect(t.signals).not.toContain('off-brand');
+  });
+
+  it('a handle is ours only as a whole handle; a term only as a whole word', () => {
+    const scope = createBrandScope(UNITED);
+    expect(scope(post('@united hi')).addressed).toBe(true);
+    expect(scope(post('@UnitedAirlinesFan hi')).about).toBe(false);
+    expect(scope(post('flying #United to denver today')).about).toBe(true);
+    expect(scope(post('reunited with my bag at last')).about).toBe(false);
+    expect(scope({ ...post('thanks!'), inReplyTo: '123' }).addressed).toBe(true);
+  });
+});
+
+describe('severity over reach: severe harms are risks from any account, 0 followers included', () => {
+  const triage = createTriager(staticContext(ORANJE));
+  it.each([
+    ['assault', '@OranjeAir a drunk guy in 14c groped my sister and the crew kept serving him. we want answers'],
+    ['health-emergency', '@OranjeAir my son had an allergic reaction on OA612, they had no epi pen on board. still shaking'],
+    ['data-breach', "@OranjeAir logged in and i see someone else's booking with their passport number. fix this"],
+    ['data-breach', '@OranjeAir my account got hacked and 40k miles are gone'],
+    ['legal', "@OranjeAir bag destroyed, agent laughed at me. my lawyer will be in touch"],
+    ['press', "@OranjeAir i'm a journalist writing a piece about your wheelchair service, call me back"],
+    ['call-to-spread', '@OranjeAir left my 80yo dad alone at the gate for 3 hrs. please RT so this never happens again'],
+    ['discrimination', '@OranjeAir the agent let the white couple keep their carry on and made me check mine. same size.'],
+  ])('%s: "%s"', (signal, text) => {
+    const t = triage(post(text, 0));
+    expect(t.kind).toBe('risk');
+    expect(t.signals).toContain(signal);
+  });
+
+  it('reach ranks a severe post, it does not admit it', () => {
+    const text = '@OranjeAir my account got hacked and 40k miles are gone';
+    const small = triage(post(text, 0));
+    const big = triage({ ...post(text, 250_000), metrics: { likes: 900, reposts: 400, replies: 80, quotes: 30 } });
+    expect(small.kind).toBe('risk');
+    expect(big.kind).toBe('risk');
+    expect(big.score).toBeGreaterThan(small.score);
+  });
+
+  it('a question about a policy is not a report of harm', () => {
+    const t = triage(post('@OranjeAir what is your policy on nut allergies? can i bring my epipen in my carry on'));
+    expect(t.kind).not.toBe('risk');
+  });
+
+  it('an ordinary complaint from a small account is service, not a risk', () => {
+    const t = triage(post('@OranjeAir 3 hrs on hold and still no refund. worst customer service ever', 0));
+    expect(t.kind).toBe('service');
+  });
+});
+
+describe('a moment inside a complaint is not a celebration', () => {
+  const triage = createTriager(staticContext(ORANJE));
+  it.each([
+    '@OranjeAir 4th time this month my flight is delayed. unbelievable',
+    '@OranjeAir my first flight with you will be my last. 5 hrs delay &amp; no info',
+    "@OranjeAir thanks for ruining our honeymoon, bags lost and we're sat apart 🙄",
+  ])('"%s" is no opportunity and no milestone', (text) => {
+    const t = triage(post(text));
+    expect(t.kind).not.toBe('opportunity');
+    expect(t.signals).not.toContain('milestone');
+  });
+
+  it('a life event still ahead and at stake is a card about rescuing it, never a congratulation', async () => {
+    const triage2 = createTriager(staticContext(ORANJE));
+    const p = post("@OranjeAir flight OA231 cancelled and my sister's wedding is saturday in lisbon. pls help, any way to get there tmrw?");
+    const t = triage2(p);
+    expect(t.signals).toContain('at-stake');
+    const analyst = new OfflineAnalyst({ catalogue: loadCatalogue(), brand: ORANJE, usage: () => () => 0 });
+    const a = analyst.write(p, 'opportunity', t.signals, 'en');
+    expect(a.reply).not.toMatch(/congratulations|trip to remember/i);
+  });
+
+  it('told after the fact, a missed wedding is a complaint', () => {
+    const t = triage(post('@OranjeAir cancelled twice and i missed my best friends wedding. want a refund'));
+    expect(t.signals).not.toContain('at-stake');
+    expect(t.kind).not.toBe('opportunity');
+  });
+});
