@@ -18,6 +18,7 @@ const HELP = `Kairos command line
   npm run -s cli -- classify [--input FILE]     one Verdict JSON line per input Post line (stdin by default)
   npm run -s cli -- replay --input FILE         the full pipeline on a file; cards to the configured sink
   npm run -s cli -- eval [--input F --labels F] precision, recall, F1 per kind and the confusion matrix
+  npm run -s cli -- eval --real [--rates]       the same on real airline posts (../shared/corpora), each airline as its own brand
 
 classify and eval need no network and no credentials.`;
 
@@ -102,7 +103,13 @@ export async function cli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { input: { type: 'string', short: 'i' }, labels: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      input: { type: 'string', short: 'i' },
+      labels: { type: 'string', short: 'l' },
+      real: { type: 'boolean' },
+      rates: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: false,
   });
   switch (command) {
@@ -119,6 +126,11 @@ export async function cli(argv: string[]): Promise<number> {
       }
       return main({ ...process.env, KAIROS_REPLAY_FILE: values.input });
     case 'eval':
+      if (values.real) {
+        // A developer's measure, read from the corpora beside the repository (never copied into it).
+        const { realEval } = await import('../scripts/real-eval');
+        return realEval(values.rates ? ['--rates'] : []);
+      }
       return runEval(values.input ?? `${DEFAULT_EVAL}posts.jsonl`, values.labels ?? `${DEFAULT_EVAL}labels.jsonl`);
     case undefined:
     case 'help':

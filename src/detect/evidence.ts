@@ -68,7 +68,7 @@ export interface Evidence {
 export const EVIDENCE_FLAGS = [
   'firstPerson', 'flight', 'addressed', 'aboutUs', 'question', 'questionOnly', 'negative', 'emotion', 'family', 'age',
   'story', 'customerTopic', 'thanks', 'kindAct', 'crew', 'praised', 'fixedTicket', 'choice', 'clash', 'identity',
-  'notToBrand', 'spreading', 'grievance', 'severe', 'blocked', 'sarcasm', 'ourBrand', 'atStake', 'hypothetical',
+  'notToBrand', 'spreading', 'grievance', 'severe', 'blocked', 'sarcasm', 'ourBrand', 'atStake', 'hypothetical', 'repost',
 ] as const;
 export type EvidenceFlag = (typeof EVIDENCE_FLAGS)[number];
 
@@ -100,6 +100,8 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     has('reach', reach.reach);
     has('velocity', reach.velocity);
     const ownPost = ownHandles.has(post.author.handle.toLowerCase());
+    // "RT @someone: …" passes on someone else's post: the original is the one to judge, not the repost.
+    const repost = /^\s*(?:[^:]{0,80}:\s*)?rt @[a-z0-9_]+/i.test(post.text);
 
     const manipulation = has('manipulation-attempt', LEX.manipulation.test(text));
     const spam = has('spam', LEX.spam.test(text));
@@ -252,7 +254,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       flags: {
         firstPerson, flight, addressed, aboutUs, question, questionOnly, negative, emotion, family, age, story,
         customerTopic, thanks, kindAct, crew, praised, fixedTicket, choice, clash, identity, notToBrand, spreading,
-        grievance, severe, blocked, sarcasm, ourBrand, atStake, hypothetical,
+        grievance, severe, blocked, sarcasm, ourBrand, atStake, hypothetical, repost,
       },
       reach,
       points,

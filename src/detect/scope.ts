@@ -13,7 +13,7 @@ export interface BrandScope {
   about: boolean;
 }
 
-const LEADING_HANDLE = /^[\s.]*@[A-Za-z0-9_]+/;
+const OTHER_HANDLE = /(?:^|[^A-Za-z0-9_])@[A-Za-z0-9_]+/;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -43,9 +43,9 @@ export function createBrandScope(brand: TriageContext['brand']): (post: Post) =>
     : null;
   return (post: Post): BrandScope => {
     const addressed = Boolean(post.inReplyTo) || Boolean(handle?.test(post.text));
-    // A post that opens by addressing someone else is talking to them: naming us in passing ("@OtherAir you're
+    // A post that tags others but not us is talking to them: naming us in passing ("@OtherAir you're
     // better than United", "born in the United Kingdom") does not make it ours.
-    const toOthers = !addressed && LEADING_HANDLE.test(post.text);
+    const toOthers = !addressed && OTHER_HANDLE.test(post.text);
     return { addressed, about: addressed || (!toOthers && Boolean(term?.test(post.text.replace(/#/g, ' ')))) };
   };
 }

@@ -24,7 +24,7 @@ export function shippedModel(): TriageModel | null {
 export function decide(e: Evidence, model: TriageModel | null, post: Post): { kind: Kind; score: number } {
   if (e.ownPost) return { kind: 'noise', score: 0 };
   // Only our brand: a post that neither addresses nor names it is never a card, whatever it says.
-  if (!e.flags.ourBrand) return { kind: 'noise', score: e.scores.noise };
+  if (!e.flags.ourBrand || e.flags.repost) return { kind: 'noise', score: e.scores.noise };
   if (!model) return { kind: e.rule, score: e.scores[e.rule] };
   const { p } = predictKind(model, featurize(e, post));
   const pOpportunity = p[model.classes.indexOf('opportunity')] as number;
