@@ -110,9 +110,10 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const notToBrand = has('not-to-brand', LEX.aboutNotTo.test(text) && !firstPerson);
     const scope = scopeOf(post);
     const addressed = scope.addressed;
-    const ourBrand = has('off-brand', !scope.about) ? false : true;
-
-    const aboutUsEarly = flight || addressed || includesAny(text, brandTerms);
+    const ourBrand = scope.about;
+    has('off-brand', !ourBrand);
+    // A celebration alone must be about a trip with us; a dilemma, a creation or a kind act carries itself.
+    const aboutUs = flight || addressed || includesAny(text, brandTerms);
     const watched = has('watch-term', includesAny(text, ctx.watchTerms()));
     const rising = has('rising-moment', includesAny(text, ctx.risingTerms()));
     const cultural = has('cultural-event', LEX.culturalEvent.test(text)) || watched || rising;
@@ -123,9 +124,13 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     // A complaint's ordinal or "first" ("4th time this happened", "my first flight with you will be my last") is
     // not a milestone: read the grievance first.
     const complaintWords = LEX.complaint.test(text);
-    const grievanceTone = complaintWords || LEX.accusation.test(text) || (LEX.negative.test(text) && !LEX.praise.test(text));
+    const accusationWords = LEX.accusation.test(text);
+    const negativeWords = LEX.negative.test(text);
+    const praised = LEX.praise.test(text);
+    const kindAct = LEX.kindAct.test(text);
+    const grievanceTone = complaintWords || accusationWords || (negativeWords && !praised);
     const milestoneWords = LEX.milestone.test(text);
-    const ordinalGrievance = milestoneWords && grievanceTone && (LEX.grievanceOrdinal.test(text) || !LEX.kindAct.test(text));
+    const ordinalGrievance = milestoneWords && grievanceTone && (LEX.grievanceOrdinal.test(text) || !kindAct);
     const milestone = has('milestone', milestoneWords && !ordinalGrievance);
     const lifeEvent = has('life-event', LEX.lifeEvent.test(text));
     // A life event at stake: a disruption now threatens a dated moment that can still be rescued ("cancelled and my
@@ -144,20 +149,17 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       LEX.creation.test(text) && (LEX.artefact.test(text) || flight),
     );
     const thanks = LEX.thanks.test(text);
-    const kindAct = LEX.kindAct.test(text);
-    const sarcasmRaw = LEX.sarcasm.test(post.text.toLowerCase());
+    const sarcasm = LEX.sarcasm.test(post.text.toLowerCase());
     const crew = LEX.crew.test(text);
-    const praised = LEX.praise.test(text);
     const complaint = has('complaint', complaintWords);
     const letDown = LEX.letDown.test(text);
     const gratitude = has(
       'gratitude-story',
-      ((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasmRaw,
+      ((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm,
     );
-    const sarcasm = sarcasmRaw;
     has('praise', (praised || thanks) && !gratitude && !sarcasm);
 
-    const accusation = has('accusation', LEX.accusation.test(text));
+    const accusation = has('accusation', accusationWords);
     const identity = LEX.identity.test(text) || LEX.disability.test(text);
     const discrimination = has(
       'discrimination',
@@ -170,7 +172,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const question = has('question', text.includes('?') || LEX.question.test(text));
     const customerTopic = LEX.customerTopic.test(text) || flight;
 
-    const negative = LEX.negative.test(text) || sarcasm;
+    const negative = negativeWords || sarcasm;
     const emotion = LEX.emotion.test(post.text.toLowerCase());
     const family = LEX.family.test(text);
     const age = LEX.age.test(text);
@@ -185,7 +187,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const story = text.length > 140;
     // A celebration with us, told as one (a question or an ask is how most are told: "anything special for our
     // honeymoon?"); the same words in a let-down ("thanks for ruining our honeymoon") are a complaint.
-    const celebration = (lifeEvent || milestone) && aboutUsEarly && !complaint && !letDown && !sarcasm && !accusation;
+    const celebration = (lifeEvent || milestone) && aboutUs && !complaint && !letDown && !sarcasm && !accusation;
     const questionOnly = question && !story && !text.includes('!') && !celebration;
     const points =
       (dilemma ? 2 : 0) +
@@ -205,8 +207,6 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       (negative && !dilemma && !gratitude && !atStake ? 0.5 : 0) -
       (letDown && !dilemma && !atStake ? 1 : 0);
     const blocked = manipulation || spam || (notToBrand && !firstPerson) || discrimination || (safety && !gratitude);
-    // A celebration alone must be about a trip with us; a dilemma, a creation or a kind act carries itself.
-    const aboutUs = flight || addressed || includesAny(text, brandTerms);
     const isOpportunity =
       ourBrand && points >= 2 && (dilemma || atStake || creation || gratitude || aboutUs) && !blocked && !severe && (!accusation || dilemma);
     const opportunityScore = clamp(0.35 + 0.1 * points + (rising ? 0.07 : 0) + reach.score * 0.1);

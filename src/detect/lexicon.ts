@@ -6,6 +6,9 @@
 const w = (alternatives: string[]) => new RegExp(`(?:^|[^\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'u');
 const any = (alternatives: string[]) => new RegExp(`(?:${alternatives.join('|')})`, 'u');
 
+/** "About to miss it": a disruption and a moment still ahead in one phrase, read by both patterns below. */
+const ABOUT_TO_MISS = ["won'?t make it", 'will miss', 'going to miss', 'gonna miss', 'might miss', 'about to miss'];
+
 export const LEX = {
   /** A let-down told with thanks or a celebration word ("thanks for ruining our honeymoon", "great start to the trip"). */
   letDown: w([
@@ -98,12 +101,7 @@ export const LEX = {
     'missed (?:my |our |the )?(?:connection|flight)',
     'rebook(?:ed)?',
     'no (?:seats?|flights?) (?:left|available)',
-    "won'?t make it",
-    'will miss',
-    'going to miss',
-    'gonna miss',
-    'might miss',
-    'about to miss',
+    ...ABOUT_TO_MISS,
     'geannuleerd',
     'vertraagd',
     'vertraging',
@@ -127,12 +125,7 @@ export const LEX = {
     'need to (?:be|get) (?:there|to|in|home|back)',
     'have to (?:be|get) (?:there|to|in|home|back)',
     'must (?:be|get) (?:there|to|in)',
-    "won'?t make it",
-    'will miss',
-    'going to miss',
-    'gonna miss',
-    'might miss',
-    'about to miss',
+    ...ABOUT_TO_MISS,
     'is (?:on|at) ',
     'starts? (?:at|on|in)',
     'any way',

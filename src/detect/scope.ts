@@ -15,16 +15,28 @@ export interface BrandScope {
 
 const OTHER_HANDLE = /(?:^|[^A-Za-z0-9_])@[A-Za-z0-9_]+/;
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const bare = (handles: readonly string[]) => handles.map((h) => h.replace(/^@/, '')).filter(Boolean);
+
+/** One of our handles as a whole handle (not the prefix of a longer one), case-insensitive as X handles are. */
+function handlePattern(handles: readonly string[], flags: string): RegExp | null {
+  return handles.length ? new RegExp(`@(?:${handles.map(escape).join('|')})(?![A-Za-z0-9_])`, `i${flags}`) : null;
+}
+
+/** One of our names as a whole word or phrase (inner spaces match any run of spaces), longest first. */
+function termPattern(terms: readonly string[], flags: string): RegExp | null {
+  const sorted = terms.map((t) => t.trim()).filter(Boolean).sort((a, b) => b.length - a.length);
+  return sorted.length
+    ? new RegExp(`(?<![\\p{L}\\p{N}_@])(?:${sorted.map((t) => escape(t).replace(/\s+/g, '\\s+')).join('|')})(?![\\p{L}\\p{N}_])`, `iu${flags}`)
+    : null;
+}
 
 /**
  * The post's words as the model reads them: our handles and names become one token, other handles another, so
  * what it learns from posts to one brand carries to every brand ("@united" and "@OranjeAir" both read "@brand").
  */
 export function createBrandMasker(brand: TriageContext['brand']): (normalised: string) => string {
-  const handles = brand.handles.map((h) => h.replace(/^@/, '').toLowerCase()).filter(Boolean);
-  const terms = brand.terms.map((t) => t.trim().toLowerCase()).filter(Boolean).sort((a, b) => b.length - a.length);
-  const ours = handles.length ? new RegExp(`@(?:${handles.map(escape).join('|')})(?![a-z0-9_])`, 'g') : null;
-  const named = terms.length ? new RegExp(`(?<![\\p{L}\\p{N}_@])(?:${terms.map((t) => escape(t).replace(/\s+/g, '\\s+')).join('|')})(?![\\p{L}\\p{N}_])`, 'gu') : null;
+  const ours = handlePattern(bare(brand.handles), 'g');
+  const named = termPattern(brand.terms, 'g');
   return (text: string) => {
     let out = ours ? text.replace(ours, ' atbrand ') : text;
     out = out.replace(/@[a-z0-9_]+/g, ' athandle ');
@@ -33,14 +45,9 @@ export function createBrandMasker(brand: TriageContext['brand']): (normalised: s
 }
 
 export function createBrandScope(brand: TriageContext['brand']): (post: Post) => BrandScope {
-  const handles = brand.handles.map((h) => h.replace(/^@/, '')).filter(Boolean);
-  const terms = [...brand.terms, ...handles].map((t) => t.trim()).filter(Boolean);
-  // @handle as a whole handle (not a prefix of a longer one), case-insensitive as X handles are.
-  const handle = handles.length ? new RegExp(`@(?:${handles.map(escape).join('|')})(?![A-Za-z0-9_])`, 'i') : null;
-  // A term as a whole word or phrase; inner spaces match any run of spaces.
-  const term = terms.length
-    ? new RegExp(`(?<![\\p{L}\\p{N}_@])(?:${terms.map((t) => escape(t).replace(/\s+/g, '\\s+')).join('|')})(?![\\p{L}\\p{N}_])`, 'iu')
-    : null;
+  const handles = bare(brand.handles);
+  const handle = handlePattern(handles, '');
+  const term = termPattern([...brand.terms, ...handles], '');
   return (post: Post): BrandScope => {
     const addressed = Boolean(post.inReplyTo) || Boolean(handle?.test(post.text));
     // A post that tags others but not us is talking to them: naming us in passing ("@OtherAir you're
