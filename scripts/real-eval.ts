@@ -28,6 +28,12 @@ export function labelledFigures(errors = false): { opportunity: number; risk: nu
   const random = judged.filter((j) => labels.get(j.post.id)!.selectedBy === 'random');
   console.log(`Real posts, labelled development half: ${judged.length} of ${labels.size} labels found`);
   console.log(formatEvaluation(all));
+  console.log('');
+  for (const source of ['corpus', 'own'] as const) {
+    const part = evaluate(pairs(judged.filter((j) => labels.get(j.post.id)!.source === source)));
+    const f = (k: Kind) => `${k} F1 ${part.perKind[k].f1.toFixed(3)} (P ${part.perKind[k].precision.toFixed(2)}, R ${part.perKind[k].recall.toFixed(2)}, n ${part.perKind[k].support})`;
+    console.log(`${source === 'corpus' ? "the corpus's own labels" : 'our labels'} (${part.total} posts): ${f('opportunity')}; ${f('risk')}`);
+  }
   const r = evaluate(pairs(random));
   const cards = (k: Kind) => random.filter((j) => j.triage.kind === k).length;
   console.log(
