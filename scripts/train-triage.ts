@@ -146,7 +146,7 @@ function crossValidated(fs: { model: TriageModel; held: Example[] }[], threshold
  * stream holds a handful in ten thousand. The model must at least favour a moment the rules name, and be sure of
  * one they cannot.
  */
-const THRESHOLDS: TriageModel['thresholds'] = { named: 0.5, sure: 0.7 };
+const THRESHOLDS: TriageModel['thresholds'] = { named: 0.5, sure: 0.7, review: { opportunity: 0.2, risk: 0.25 } };
 
 if (values.cv) {
   // How well the model generalises to posts written by someone else, per regularisation, without touching the

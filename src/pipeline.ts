@@ -1,6 +1,6 @@
 import type { Analyst } from './analyse/analyst';
 import type { Post } from './domain/post';
-import { isCardKind, type Triage } from './domain/verdict';
+import { isCardKind, policyKeepsCard, type Triage } from './domain/verdict';
 import type { Logger } from './log';
 import type { Store } from './store/store';
 
@@ -23,19 +23,35 @@ export interface PipelineDeps {
   onVerdict?: (post: Post, triage: Triage) => void;
 }
 
-/** normalise → triage → analyse → store → outbox. A post seen before is not processed again. */
+/**
+ * normalise → triage → analyse → store → outbox. A post seen before is not processed again. With a model that
+ * screens, candidates and the uncertain band go to it: it writes the card, or answers that none is needed (the
+ * verdict keeps why; policy keeps severe risks whatever it says).
+ */
 export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   async ingest(post: Post): Promise<IngestResult> {
     const { store, triage, analyst, sinks, log } = this.deps;
     if (store.hasPost(post)) return { status: 'duplicate' };
-    const verdict = triage(post);
+    let verdict = triage(post);
     let card: { analysis: Awaited<ReturnType<Analyst['analyse']>>; sinks: string[] } | undefined;
-    if (isCardKind(verdict.kind)) {
-      const kind = verdict.kind;
+    const kind = isCardKind(verdict.kind) ? verdict.kind : analyst.screen ? verdict.uncertain : undefined;
+    if (kind) {
       try {
-        card = { analysis: await analyst.analyse({ post, triage: { ...verdict, kind } }), sinks: [...sinks] };
+        const input = { post, triage: { ...verdict, kind } };
+        if (analyst.screen) {
+          const screened = await analyst.screen(input, { mayDismiss: !policyKeepsCard(verdict) });
+          if (screened.card) {
+            card = { analysis: screened.card, sinks: [...sinks] };
+            verdict = { ...verdict, kind };
+          } else {
+            // Nothing reaches the team. A dismissed candidate counts as service: someone wrote to us about something.
+            verdict = { ...verdict, kind: isCardKind(verdict.kind) ? 'service' : verdict.kind, review: { card: false, why: screened.why } };
+          }
+        } else {
+          card = { analysis: await analyst.analyse(input), sinks: [...sinks] };
+        }
       } catch (err) {
         // The analysts fall back on their own; reaching here is a bug, and the post is still recorded.
         log.error({ err, post: post.id }, 'analysis failed; post stored without a card');

@@ -4,7 +4,7 @@ import { X_MAX_CHARS, type Analysis, type DraftRequest, type Drafts } from '../d
 import { SIGNALS, type Signal } from '../domain/verdict';
 import type { Logger } from '../log';
 import type { LlmUsageRecord } from '../store/llm-usage';
-import type { AnalyseInput, Analyst } from './analyst';
+import type { AnalyseInput, Analyst, Screening } from './analyst';
 import { CallBudget, type BudgetStatus } from './budget';
 import type { Gesture } from './catalogue';
 import { findPromise, handlesIn, stripMentions, untagStrangers } from './guard';
@@ -19,7 +19,8 @@ import { fitToLength } from './text';
  * enforced after parsing.
  */
 export const AnalysisAnswerSchema = z.object({
-  kind: z.enum(['opportunity', 'risk']),
+  /** "none": the post needs no card (nothing reaches the team; the verdict keeps `why`). */
+  kind: z.enum(['opportunity', 'risk', 'none']),
   summary: z.string(),
   why: z.string(),
   signals: z.array(z.string()),
@@ -107,9 +108,12 @@ export class LlmAnalyst implements Analyst {
     );
   }
 
-  /** Whether a candidate deserves a model call: the cascade's gate, also used by the benchmark. */
+  /**
+   * Whether a post deserves a model call: the cascade's gate, also used by the benchmark. A candidate must score
+   * at least `minScore`; a post triage is unsure of (the uncertain band) is always asked about.
+   */
   reachesModel(input: AnalyseInput): boolean {
-    return input.triage.score >= this.options.config.minScore;
+    return input.triage.uncertain !== undefined || input.triage.score >= this.options.config.minScore;
   }
 
   budgetStatus(): BudgetStatus {
@@ -117,7 +121,19 @@ export class LlmAnalyst implements Analyst {
   }
 
   async analyse(input: AnalyseInput): Promise<Analysis> {
-    if (!this.reachesModel(input)) return this.options.fallback.analyse(input);
+    const s = await this.screen(input, { mayDismiss: false });
+    // Not dismissable, so there is always a card; the fallback keeps the type honest.
+    return s.card ?? this.options.fallback.analyse(input);
+  }
+
+  /**
+   * The card, or the model's word that none is needed. A post from the uncertain band is a card only when the
+   * model says so: when it cannot be asked (cap reached, model down, unusable answer) triage's own reading stands
+   * and no card is made.
+   */
+  async screen(input: AnalyseInput, { mayDismiss }: { mayDismiss: boolean }): Promise<Screening> {
+    const unsure = input.triage.uncertain !== undefined;
+    if (!this.reachesModel(input)) return { card: await this.options.fallback.analyse(input) };
     const usage = this.options.usage();
     const policy = { kind: input.triage.kind, signals: input.triage.signals, usage };
     const messages = analyseMessages(
@@ -129,12 +145,19 @@ export class LlmAnalyst implements Analyst {
       },
     );
     const answer = await this.ask('analyse', AnalysisAnswerSchema, 'card', messages, (a) =>
-      a.summary.trim() && a.reply.trim() ? null : 'summary or reply is empty',
+      a.kind === 'none' || (a.summary.trim() && a.reply.trim()) ? null : 'summary or reply is empty',
     );
-    if (!answer.ok) return this.offline(input, answer.note);
+    if (!answer.ok) {
+      if (unsure) return { card: null, why: `Not asked: ${answer.note.replace(/^Written offline: /, '')}` };
+      return { card: await this.offline(input, answer.note) };
+    }
 
     const a = answer.value;
     const notes: string[] = [];
+    if (a.kind === 'none') {
+      if (mayDismiss || unsure) return { card: null, why: internal(a.why || a.summary, 600) || 'The model sees no card here.' };
+      notes.push('The model sees no card here; policy keeps it (a severe harm is a risk whatever the model says).');
+    }
     const enforced = enforceGesture(this.options.catalogue, policy, a.gesture, (g) => `From the catalogue: ${g.fits}`);
     if (enforced.replaced) notes.push(enforced.replaced);
     if (enforced.gesture) enforced.gesture.fairness = internal(enforced.gesture.fairness, MAX_ITEM_CHARS);
@@ -154,22 +177,24 @@ export class LlmAnalyst implements Analyst {
             (await offlineCard()).publicPost,
           );
 
-    if (a.kind !== input.triage.kind) notes.push(`The model reads this as a ${a.kind}, not a ${input.triage.kind}.`);
+    if (a.kind !== 'none' && a.kind !== input.triage.kind) notes.push(`The model reads this as a ${a.kind}, not a ${input.triage.kind}.`);
     const extra = a.signals.filter(
       (s): s is Signal => (SIGNALS as readonly string[]).includes(s) && !input.triage.signals.includes(s as Signal),
     );
     if (extra.length) notes.push(`The model also sees: ${extra.slice(0, 4).join(', ')}.`);
 
     return {
-      summary: internal(a.summary, 600),
-      why: internal(a.why, 600),
-      gesture: enforced.gesture,
-      reply,
-      publicPost,
-      verifyFirst: a.verifyFirst.slice(0, MAX_ITEMS).map((s) => internal(s, MAX_ITEM_CHARS)).filter(Boolean),
-      risks: a.risks.slice(0, MAX_ITEMS).map((s) => internal(s, MAX_ITEM_CHARS)).filter(Boolean),
-      analyst: 'llm',
-      notes,
+      card: {
+        summary: internal(a.summary, 600),
+        why: internal(a.why, 600),
+        gesture: enforced.gesture,
+        reply,
+        publicPost,
+        verifyFirst: a.verifyFirst.slice(0, MAX_ITEMS).map((s) => internal(s, MAX_ITEM_CHARS)).filter(Boolean),
+        risks: a.risks.slice(0, MAX_ITEMS).map((s) => internal(s, MAX_ITEM_CHARS)).filter(Boolean),
+        analyst: 'llm',
+        notes,
+      },
     };
   }
 

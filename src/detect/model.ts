@@ -37,7 +37,12 @@ export const TriageModelSchema = z.object({
   rows: z.array(z.object({ index: z.array(z.number().int().nonnegative()), value: z.array(z.number()) })).length(KINDS.length),
   trainedOn: z.array(z.string()),
   /** Chosen by cross-validation with the weights: see decide() in triage.ts. */
-  thresholds: z.object({ named: z.number().min(0).max(1), sure: z.number().min(0).max(1) }),
+  thresholds: z.object({
+    named: z.number().min(0).max(1),
+    sure: z.number().min(0).max(1),
+    /** The uncertain band: below a card, but this likely, a model (when configured) is asked. */
+    review: z.object({ opportunity: z.number().min(0).max(1), risk: z.number().min(0).max(1) }),
+  }),
 });
 export type StoredTriageModel = z.infer<typeof TriageModelSchema>;
 /** A model ready to use: its rows expanded to one dense array, classes × FEATURES. */
@@ -49,7 +54,7 @@ export interface TriageModel {
    * How likely the model must find an opportunity to call one: `named` when the rules name a moment in the post,
    * `sure` when they do not but the post is about the brand.
    */
-  thresholds: { named: number; sure: number };
+  thresholds: StoredTriageModel['thresholds'];
 }
 
 export function expand(stored: StoredTriageModel): TriageModel {

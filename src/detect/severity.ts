@@ -278,5 +278,3 @@ export function severeSignals(text: string): Signal[] {
   for (const key of Object.keys(SEVERITY) as (keyof typeof SEVERITY)[]) if (SEVERITY[key].test(text)) out.push(SIGNAL_OF[key]);
   return out;
 }
-
-export const SEVERE_SIGNALS: readonly Signal[] = [...new Set(Object.values(SIGNAL_OF))];

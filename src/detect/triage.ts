@@ -21,7 +21,11 @@ export function shippedModel(): TriageModel | null {
  * the brand's own posts are noise, and a post that tries to instruct the bot or sells something is never an
  * opportunity, whatever the model thinks.
  */
-export function decide(e: Evidence, model: TriageModel | null, post: Post): { kind: Kind; score: number } {
+export function decide(
+  e: Evidence,
+  model: TriageModel | null,
+  post: Post,
+): { kind: Kind; score: number; uncertain?: 'opportunity' | 'risk' } {
   if (e.ownPost) return { kind: 'noise', score: 0 };
   // Only our brand: a post that neither addresses nor names it is never a card, whatever it says.
   if (!e.flags.ourBrand || e.flags.repost) return { kind: 'noise', score: e.scores.noise };
@@ -63,7 +67,16 @@ export function decide(e: Evidence, model: TriageModel | null, post: Post): { ki
   // A card's score weighs the model's confidence and what the rules see (reach, severity, story); service and
   // noise keep the rules' score, which ranks them by reach below any card.
   const score = kind === 'opportunity' || kind === 'risk' ? 0.5 * (p[best] as number) + 0.5 * e.scores[kind] : e.scores[kind];
-  return { kind, score };
+  if (kind === 'opportunity' || kind === 'risk' || barred) return { kind, score };
+  // The uncertain band: not a card, but close to one. Only a model may make it one (see Pipeline).
+  const pRisk = p[model.classes.indexOf('risk')] as number;
+  const uncertain =
+    named && pOpportunity >= model.thresholds.review.opportunity
+      ? 'opportunity'
+      : e.flags.grievance && pRisk >= model.thresholds.review.risk
+        ? 'risk'
+        : undefined;
+  return uncertain ? { kind, score, uncertain } : { kind, score };
 }
 
 /**
@@ -74,7 +87,9 @@ export function createTriager(ctx: TriageContext, model: TriageModel | null = sh
   const read = createEvidence(ctx);
   return (post: Post): Triage => {
     const e = read(post);
-    const { kind, score } = decide(e, model, post);
-    return { kind, score: round(score), signals: e.signals, lang: e.lang };
+    const { kind, score, uncertain } = decide(e, model, post);
+    const t: Triage = { kind, score: round(score), signals: e.signals, lang: e.lang };
+    if (uncertain) t.uncertain = uncertain;
+    return t;
   };
 }

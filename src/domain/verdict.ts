@@ -45,6 +45,23 @@ export interface Triage {
   score: number;
   signals: Signal[];
   lang: string;
+  /**
+   * Triage is unsure: not a card by its own reading, but close enough to one that a model, when configured, is
+   * asked whether it is this kind of card. Offline it stays what `kind` says.
+   */
+  uncertain?: 'opportunity' | 'risk';
+  /** What the model made of a post it was sent, when it answered that no card is needed (nothing reaches the team). */
+  review?: { card: false; why: string };
+}
+
+/** The harms that make a post a risk from any account (severity over reach); see detect/severity.ts. */
+export const SEVERE_SIGNALS: readonly Signal[] = [
+  'discrimination', 'assault', 'safety', 'health-emergency', 'data-breach', 'legal', 'press', 'call-to-spread',
+];
+
+/** A risk policy keeps whatever a model says: one with a severe harm. */
+export function policyKeepsCard(t: Pick<Triage, 'kind' | 'signals'>): boolean {
+  return t.kind === 'risk' && t.signals.some((s) => SEVERE_SIGNALS.includes(s));
 }
 
 /** Opportunities and risks are the kinds that become cards. */

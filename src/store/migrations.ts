@@ -159,4 +159,12 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX moments_detected ON moments (detected_at);
     `,
   },
+  {
+    version: 5,
+    name: 'why a model made no card',
+    sql: `
+      -- JSON {"card": false, "why": "..."} when a model screened the post and answered that no card is needed.
+      ALTER TABLE verdicts ADD COLUMN review TEXT;
+    `,
+  },
 ];

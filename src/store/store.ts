@@ -147,8 +147,8 @@ export class Store {
         .run(key, post.platform, post.author.handle, post.createdAt, at, JSON.stringify(post));
       if (inserted.changes === 0) return null;
       this.db
-        .prepare('INSERT INTO verdicts (post_id, kind, score, signals, lang, at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(key, triage.kind, triage.score, JSON.stringify(triage.signals), triage.lang, at);
+        .prepare('INSERT INTO verdicts (post_id, kind, score, signals, lang, at, review) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(key, triage.kind, triage.score, JSON.stringify(triage.signals), triage.lang, at, triage.review ? JSON.stringify(triage.review) : null);
       if (!card || (triage.kind !== 'opportunity' && triage.kind !== 'risk')) return { opportunityId: null };
       const opp = this.db
         .prepare(
