@@ -230,9 +230,9 @@ export const SEVERITY = {
   ]),
   /** A call to spread it or to boycott. */
   spread: w([
-    '(?<!(?:i|we) (?:will|would|\'ll|shall) )never (?:ever )?fly @\\p{L}+',
+    '(?<!(?:^|\\s)(?:i|we|i\'ll|we\'ll|i\'m|i am)\\b[^.!?]{0,25})never (?:ever )?fly @\\p{L}+',
     '#?never ?fly ?\\p{L}+ ?again',
-    'don\'?t (?:ever )?(?:fly|book)(?: with)?',
+    'don\'?t (?:ever )?(?:fly|book)(?: with)? (?:@\\p{L}+|them|this airline|\\p{L}+ ?air\\p{L}*)',
     'avoid (?:flying )?(?:with )?@',
     'dont ?fly\\p{L}*',
     'vote with your feet',
