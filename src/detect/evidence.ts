@@ -2,7 +2,7 @@ import { engagement, type Post } from '../domain/post';
 import type { Kind, Signal } from '../domain/verdict';
 import type { TriageContext } from './context';
 import { detectLanguage } from './lang';
-import { LEX } from './lexicon';
+import { FIRST_IN_A_WHILE, LEX, MADE_IT } from './lexicon';
 import { createBrandMasker, createBrandScope } from './scope';
 import { severeSignals } from './severity';
 
@@ -131,7 +131,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const grievanceTone = complaintWords || accusationWords || (negativeWords && !praised);
     const milestoneWords = LEX.milestone.test(text);
     const ordinalGrievance = milestoneWords && grievanceTone && (LEX.grievanceOrdinal.test(text) || !kindAct);
-    const milestone = has('milestone', milestoneWords && !ordinalGrievance);
+    const milestone = has('milestone', milestoneWords && !ordinalGrievance && !FIRST_IN_A_WHILE.test(text));
     const lifeEvent = has('life-event', LEX.lifeEvent.test(text));
     // A life event at stake: a disruption now threatens a dated moment that can still be rescued ("cancelled and my
     // sister's wedding is saturday"). Told after the fact ("we missed the wedding") it is a complaint.
@@ -146,7 +146,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     );
     const creation = has(
       'fan-creation',
-      LEX.creation.test(text) && (LEX.artefact.test(text) || flight),
+      LEX.creation.test(text.replace(MADE_IT, ' ')) && (LEX.artefact.test(text) || flight),
     );
     const thanks = LEX.thanks.test(text);
     const sarcasm = LEX.sarcasm.test(post.text.toLowerCase());

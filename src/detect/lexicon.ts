@@ -9,6 +9,11 @@ const any = (alternatives: string[]) => new RegExp(`(?:${alternatives.join('|')}
 /** "About to miss it": a disruption and a moment still ahead in one phrase, read by both patterns below. */
 const ABOUT_TO_MISS = ["won'?t make it", 'will miss', 'going to miss', 'gonna miss', 'might miss', 'about to miss'];
 
+/** "Made it", "made my connection": arriving, not making something (read before the creation words). */
+export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|this flight|the flight|my (?:flight|connection|connecting flight)|our (?:flight|connection|connecting flight))(?![\p{L}])/gu;
+/** "For the first time in two years" counts a gap, not a milestone. */
+export const FIRST_IN_A_WHILE = /(?:first|1st) time (?:in|since) (?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)/u;
+
 export const LEX = {
   /** A let-down told with thanks or a celebration word ("thanks for ruining our honeymoon", "great start to the trip"). */
   letDown: w([
@@ -49,14 +54,13 @@ export const LEX = {
   ]),
   /** Thanks named to a person or a concrete act for the person posting: a kindness story as people tell it. */
   namedThanks: any([
-    '\\b(?:thanks?|thank you|shout ?out|kudos|props|hats off|big up)(?: so much| a (?:bunch|lot|ton))?,? (?:to|for) (?:\\p{L}+ ){0,3}(?:agent|fa|attendant|crew|captain|pilot|staff|employee|rep|lady|gentleman|guy|woman|man|team|people|folks)\\b',
-    '\\b(?:extra mile|above (?:and|&amp;|&) beyond|above and beyond|out of (?:her|his|their|your) way|went the distance|saved (?:me|us|my|our|the day)|came to (?:my|our) rescue|stepped up|made (?:it|magic) happen|made (?:my|our|his|her) (?:day|trip|night|flight|week))\\b',
+    '\\b(?:extra mile|above (?:and|&amp;|&) beyond|above and beyond|out of (?:her|his|their|your) way|went the distance|saved (?:me|us|my|our|the day)|came to (?:my|our) rescue|stepped up|made (?:it|magic) happen)\\b',
     '\\b(?:found|located|returned|tracked down|ran (?:after|down)|chased (?:me|us) down|brought back|snuck|sneaked) (?:\\p{L}+ ){0,3}(?:my|our|me|us|him|her)\\b',
     '\\b(?:wings|cockpit)\\b',
   ]),
   /** An ordinal or "first/last" that counts grievances, not milestones ("4th time", "first and last time"). */
   grievanceOrdinal: w([
-    '(?:\\d+|second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th|7th|8th|9th|10th) (?:time|day|flight|delay|trip|week|call|attempt|email|message|tweet|hour)s?',
+    '(?:\\d+(?:st|nd|rd|th)?|second|third|fourth|fifth|sixth) (?:time|day|flight|delay|trip|week|call|attempt|email|message|tweet|hour)s?',
     '(?:first|1st|last|final) (?:and (?:the )?last|time i fly|time flying with|time we fly|time with you|time using)',
     '(?:first|last) (?:flight|time) (?:with|on) (?:you|u|your airline)',
     'will be my last',
