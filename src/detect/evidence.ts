@@ -128,7 +128,8 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const negativeWords = LEX.negative.test(text);
     const praised = LEX.praise.test(text);
     const kindAct = LEX.kindAct.test(text);
-    const grievanceTone = complaintWords || accusationWords || (negativeWords && !praised);
+    const letDown = LEX.letDown.test(text);
+    const grievanceTone = complaintWords || accusationWords || letDown || (negativeWords && !praised);
     const milestoneWords = LEX.milestone.test(text);
     const ordinalGrievance = milestoneWords && grievanceTone && (LEX.grievanceOrdinal.test(text) || !kindAct);
     const milestone = has('milestone', milestoneWords && !ordinalGrievance && !FIRST_IN_A_WHILE.test(text));
@@ -152,7 +153,6 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const sarcasm = LEX.sarcasm.test(post.text.toLowerCase());
     const crew = LEX.crew.test(text);
     const complaint = has('complaint', complaintWords);
-    const letDown = LEX.letDown.test(text);
     const gratitude = has(
       'gratitude-story',
       ((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm,

@@ -10,9 +10,9 @@ const any = (alternatives: string[]) => new RegExp(`(?:${alternatives.join('|')}
 const ABOUT_TO_MISS = ["won'?t make it", 'will miss', 'going to miss', 'gonna miss', 'might miss', 'about to miss'];
 
 /** "Made it", "made my connection": arriving, not making something (read before the creation words). */
-export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|this flight|the flight|my (?:flight|connection|connecting flight)|our (?:flight|connection|connecting flight))(?![\p{L}])/gu;
+export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|this flight|the flight|(?:my|our) (?:flight|connection|connecting flight)|(?:a|an|the) (?:mistake|note|booking|reservation|change|call|complaint|claim|decision|bad situation|sharp|point|request)\p{L}*)(?![\p{L}])/gu;
 /** "For the first time in two years" counts a gap, not a milestone. */
-export const FIRST_IN_A_WHILE = /(?:first|1st) time (?:in|since) (?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)/u;
+export const FIRST_IN_A_WHILE = /(?:first|1st) time\b[^.!?]{0,40}?\b(?:in|since) (?:about |over |almost |nearly )?(?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)\b/u;
 
 export const LEX = {
   /** A let-down told with thanks or a celebration word ("thanks for ruining our honeymoon", "great start to the trip"). */
@@ -315,8 +315,8 @@ export const LEX = {
     'first (?:ever )?(?:flight|time flying|time on a plane|plane ride)',
     'first time (?:i|we|he|she|they) (?:fly|flew)',
     '(?:\\d+|hundredth|thousandth)(?:st|nd|rd|th)? flight',
-    'last flight',
-    'final flight',
+    '(?:his|her|their|captain\'?s|pilot\'?s|crew\'?s|dad\'?s|mom\'?s|mum\'?s) (?:very )?last flight',
+    '(?:last|final) flight (?:as|before|of (?:his|her|their|my) career|ever|together)',
     'retir(?:e|es|ed|ing|ement)',
     'million miles',
     '\\d+ ?years? of flying',
@@ -344,7 +344,6 @@ export const LEX = {
     'after \\d+ years',
     'na \\d+ jaar',
     'in \\d+ (?:jaar|years)',
-    '\\d+ years ago',
     '\\d+ jaar geleden',
     '(?:\\d+|hundredth)(?:e|ste|de)? (?:vlucht|flight)',
     'number \\d+ was',
