@@ -153,9 +153,15 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const sarcasm = LEX.sarcasm.test(post.text.toLowerCase());
     const crew = LEX.crew.test(text);
     const complaint = has('complaint', complaintWords);
+    // An emergency told as thanks ("kudos to the crew who handled a medical emergency on board") is the crew's
+    // story, not a claim against us: it is read as gratitude, and its hazard and health words do not make a risk.
+    const thankedFor = (thanks || praised || LEX.acclaim.test(text)) && !complaint && !letDown && !sarcasm && !accusationWords && !negativeWords;
+    const harms = severeSignals(text).filter((h) => !(thankedFor && (h === 'health-emergency' || h === 'safety')));
+    const handledWell = thankedFor && crew && harms.length === 0 && severeSignals(text).length > 0;
     const gratitude = has(
       'gratitude-story',
-      ((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm,
+      (((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm) ||
+        handledWell,
     );
     has('praise', (praised || thanks) && !gratitude && !sarcasm);
 
@@ -165,8 +171,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       'discrimination',
       LEX.discrimination.test(text) || (identity && accusation),
     );
-    const safety = has('safety', LEX.safety.test(text) && !text.trim().endsWith('?'));
-    const harms = severeSignals(text);
+    const safety = has('safety', LEX.safety.test(text) && !text.trim().endsWith('?') && !handledWell);
     for (const h of harms) has(h, true);
     const compassion = has('compassion', LEX.compassion.test(text) && (flight || addressed));
     const question = has('question', text.includes('?') || LEX.question.test(text));

@@ -15,6 +15,29 @@ export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|this flight|the f
 export const FIRST_IN_A_WHILE = /(?:first|1st) time\b[^.!?]{0,40}?\b(?:in|since) (?:about |over |almost |nearly )?(?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)\b/u;
 
 export const LEX = {
+  /** Acclaim for how something was handled ("well done", "props to the crew", "handled very smoothly"). */
+  acclaim: w([
+    'well done',
+    'bravo',
+    'props',
+    'kudos',
+    'hats off',
+    'great job',
+    'good job',
+    '(?:totally |so |very )?impressed',
+    'professional(?:s|ly|ism)?',
+    '(?:a )?credit to',
+    'incredible',
+    'amazing',
+    'fantastic',
+    'outstanding',
+    'handled (?:it |this |everything )?(?:so |very |really )?(?:well|smoothly|calmly|professionally|beautifully)',
+    '(?:managed|handled|responded)',
+    'goed gedaan',
+    'petje af',
+    'chapeau',
+    'top geregeld',
+  ]),
   /** A let-down told with thanks or a celebration word ("thanks for ruining our honeymoon", "great start to the trip"). */
   letDown: w([
     'ruin(?:ed|ing|s)?',
