@@ -88,6 +88,13 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     expect(big.score).toBeGreaterThan(small.score);
   });
 
+  it("an emergency told as thanks to the crew is their story, not a claim against us", () => {
+    const t = triage(post('@OranjeAir props to the crew of OA220, a passenger passed out mid-flight and they handled it so calmly. well done 👏'));
+    expect(t.kind).not.toBe('risk');
+    expect(t.signals).toContain('gratitude-story');
+    expect(t.signals).not.toContain('health-emergency');
+  });
+
   it('a question about a policy is not a report of harm', () => {
     const t = triage(post('@OranjeAir what is your policy on nut allergies? can i bring my epipen in my carry on'));
     expect(t.kind).not.toBe('risk');
