@@ -18,7 +18,7 @@ import { KINDS, type Kind } from '../src/domain/verdict';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Every set written for the project; blind2 and blind3 are never among them, nor any real post. */
-const TRAIN_SETS = 'eval,holdout,demo,blind,train-a,train-b,train-c,train-d,train-e,train-f,train-g,train-h,train-i,train-j,train-k,train-l,train-m';
+const TRAIN_SETS = 'eval,holdout,demo,blind,train-a,train-b,train-c,train-d,train-e,train-f,train-g,train-h,train-i,train-j,train-k,train-l,train-m,train-n,train-o';
 const { values } = parseArgs({
   options: {
     train: { type: 'string', default: TRAIN_SETS },
