@@ -55,7 +55,7 @@ async function screen(analyst: LlmAnalyst, post: Post, t: Triage): Promise<boole
 
 /** Whether a triaged post would reach the model, without calling it (for the sweep). */
 function reaches(t: Triage): boolean {
-  return t.uncertain !== undefined || (isCardKind(t.kind) && t.score >= llmConfig.minScore);
+  return t.uncertain !== undefined || policyKeepsCard(t) || (isCardKind(t.kind) && t.score >= llmConfig.minScore);
 }
 
 const model = shippedModel()!;

@@ -114,6 +114,14 @@ describe('the cascade with a model (fake server, real SDK)', () => {
     expect(screened.card?.notes.join(' ')).toMatch(/policy keeps it/);
   });
 
+  it('a severe risk reaches the model whatever its score: reach only ranks it', async () => {
+    fake.script({ type: 'json', value: { ...CARD, kind: 'risk' } });
+    const p = post('@OranjeAir my son had an allergic reaction on OA612 and there was no epi pen on board');
+    const screened = await analyst({ minScore: 0.9 }).screen({ post: p, triage: { ...SEVERE, kind: 'risk', score: 0.4 } }, { mayDismiss: false });
+    expect(screened.card?.analyst).toBe('llm');
+    expect(fake.calls).toBe(1);
+  });
+
   it('a candidate under LLM_MIN_SCORE is written offline, with no call', async () => {
     const screened = await analyst({ minScore: 0.9 }).screen(
       { post: HONEYMOON, triage: { kind: 'opportunity', score: 0.6, signals: ['life-event'], lang: 'en' } },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config';
 import { X_MAX_CHARS, type Analysis, type DraftRequest, type Drafts } from '../domain/analysis';
-import { SIGNALS, type Signal } from '../domain/verdict';
+import { policyKeepsCard, SIGNALS, type Signal } from '../domain/verdict';
 import type { Logger } from '../log';
 import type { LlmUsageRecord } from '../store/llm-usage';
 import type { AnalyseInput, Analyst, Screening } from './analyst';
@@ -110,10 +110,12 @@ export class LlmAnalyst implements Analyst {
 
   /**
    * Whether a post deserves a model call: the cascade's gate, also used by the benchmark. A candidate must score
-   * at least `minScore`; a post triage is unsure of (the uncertain band) is always asked about.
+   * at least `minScore`; a post triage is unsure of (the uncertain band) and a severe risk (which reach only
+   * ranks, so a small account's scores low) are always asked about.
    */
   reachesModel(input: AnalyseInput): boolean {
-    return input.triage.uncertain !== undefined || input.triage.score >= this.options.config.minScore;
+    const t = input.triage;
+    return t.uncertain !== undefined || policyKeepsCard(t) || t.score >= this.options.config.minScore;
   }
 
   budgetStatus(): BudgetStatus {

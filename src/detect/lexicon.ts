@@ -335,6 +335,16 @@ export const LEX = {
   ]),
   /** A personal first, last or round number. */
   milestone: w([
+    'first[- ]time fl(?:yer|ier)s?',
+    'first (?:long[- ]haul|international|solo|transatlantic|overseas|real) (?:flight|trip)',
+    '(?:my|our|his|her|their) first (?:time )?(?:on a plane|flight)',
+    '(?:farewell|retirement|last) (?:tour|flight) (?:of|for) (?:the )?\\p{L}+',
+    '\\p{L}*farewell(?:tour|flight)?',
+    'last flight (?:for |of )?captain',
+    'captain \\p{L}+\'?s? (?:last|final) flight',
+    '(?:will be|is) my first time',
+    'first (?:of his|of her) first flights',
+    'one of (?:his|her) first flights',
     'first (?:ever )?(?:flight|time flying|time on a plane|plane ride)',
     'first time (?:i|we|he|she|they) (?:fly|flew)',
     '(?:\\d+|hundredth|thousandth)(?:st|nd|rd|th)? flight',
@@ -395,6 +405,17 @@ export const LEX = {
   ]),
   /** Life events that make a trip more than a trip. */
   lifeEvent: w([
+    'b-?day',
+    'get(?:ting)? married',
+    'wedding (?:dress|gown|suit)',
+    'bridesmaid',
+    'best man',
+    'maid of honou?r',
+    'prego',
+    'bucket list',
+    'meet (?:his|her|their|my|our) (?:grand\\p{L}*|great[- ]grand\\p{L}*|new \\p{L}+|baby|niece|nephew)',
+    'great[- ]grand\\p{L}*',
+    '(?:sang|sing|singing) (?:happy )?birthday',
     'honeymoon',
     'huwelijksreis',
     'wittebroodsweken',
@@ -580,6 +601,11 @@ export const LEX = {
   ]),
   /** A specific kind act: what turns thanks into a story. */
   kindAct: w([
+    'cockpit (?:visit|tour)',
+    '(?:pilot|captain) wings',
+    '(?:sang|sing|singing) (?:a |us |him |her )?(?:song|happy birthday|to)',
+    'takeoff song',
+    'recogni[sz]ed (?:our|my|the)',
     'above and beyond',
     'calm(?:ed)? (?:my|him|her|us|down)',
     'held (?:my|his|her) hand',
