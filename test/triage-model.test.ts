@@ -100,7 +100,7 @@ describe('the triage model', () => {
   // trainedOn test above guards that). The floors sit a little under what the shipped model measures.
   for (const [set, floor] of [
     ['blind2', { opportunity: 0.65, risk: 0.85 }],
-    ['blind3', { opportunity: 0.8, risk: 0.9 }],
+    ['blind3', { opportunity: 0.75, risk: 0.9 }],
   ] as const) {
     it(`on ${set}, a set it never saw, opportunities and risks are found (F1 >= ${floor.opportunity} and >= ${floor.risk})`, () => {
       const dir = new URL(`./fixtures/${set}/`, import.meta.url);
