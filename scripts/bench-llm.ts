@@ -93,11 +93,15 @@ console.log(`   labelled opportunities and risks that reach the model: ${share(r
 console.log(`   other labelled posts sent too: ${share(reached.other)}`);
 
 // ── 3. the trade-off at other bars for the uncertain band ────────────────────────────────────────────────────
-console.log('\n3. Other bars for the uncertain band (p(opportunity) with a named moment / p(risk) with a grievance):');
+console.log('\n3. Other bars for the uncertain band (p(opportunity) with a named moment / p(risk) with a grievance), one moved at a time:');
 const triageAt = (f: AirlineFile, review: { opportunity: number; risk: number }) =>
   createTriager(staticContext(f.brand), { ...model, thresholds: { ...model.thresholds, review } });
-for (const bar of [0.1, 0.15, 0.2, 0.3, 0.4]) {
-  const review = { opportunity: bar, risk: bar + 0.05 };
+const shipped = model.thresholds.review;
+const bars = [
+  ...[0.1, 0.2, 0.3, 0.4].map((o) => ({ opportunity: o, risk: shipped.risk })),
+  ...[0.25, 0.4, 0.6].map((r) => ({ opportunity: shipped.opportunity, risk: r })),
+];
+for (const review of bars) {
   let calls = 0;
   for (const f of all) {
     const t = triageAt(f, review);
@@ -111,7 +115,7 @@ for (const bar of [0.1, 0.15, 0.2, 0.3, 0.4]) {
     pos++;
     if (reaches(at.get(f.key)!(post))) hit++;
   }
-  console.log(`   ${bar.toFixed(2)} / ${(bar + 0.05).toFixed(2)}: ${per1000(calls, total)} calls per 1,000 posts, ${(hit / pos).toFixed(3)} of labelled moments and risks reach the model`);
+  console.log(`   ${review.opportunity.toFixed(2)} / ${review.risk.toFixed(2)}: ${per1000(calls, total)} calls per 1,000 posts, ${(hit / pos).toFixed(3)} of labelled moments and risks reach the model`);
 }
 
 await fake.close();

@@ -71,7 +71,9 @@ export function decide(
   // The uncertain band: not a card, but close to one. Only a model may make it one (see Pipeline).
   const pRisk = p[model.classes.indexOf('risk')] as number;
   const uncertain =
-    named && pOpportunity >= model.thresholds.review.opportunity
+    // A moment the rules call one, however little the model believes it: real moments told as asks ("anything
+    // special for our honeymoon?") are where the model, trained on written posts, is weakest.
+    (named && pOpportunity >= model.thresholds.review.opportunity) || e.rule === 'opportunity'
       ? 'opportunity'
       : e.flags.grievance && pRisk >= model.thresholds.review.risk
         ? 'risk'
