@@ -10,7 +10,7 @@ const any = (alternatives: string[]) => new RegExp(`(?:${alternatives.join('|')}
 const ABOUT_TO_MISS = ["won'?t make it", 'will miss', 'going to miss', 'gonna miss', 'might miss', 'about to miss'];
 
 /** "Made it", "made my connection": arriving, not making something (read before the creation words). */
-export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|this flight|the flight|(?:my|our) (?:flight|connection|connecting flight)|(?:a|an|the) (?:mistake|note|booking|reservation|change|call|complaint|claim|decision|bad situation|sharp|point|request)\p{L}*)(?![\p{L}])/gu;
+export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|(?:her|him|me|us|them|my \p{L}+) (?:cry|wait|feel|miss|pay|leave|check|sit|move|stand)|this flight|the flight|(?:my|our) (?:flight|connection|connecting flight)|(?:a|an|the) (?:mistake|note|booking|reservation|change|call|complaint|claim|decision|bad situation|sharp|point|request|scene|fuss|mess|difference|\p{L}+ (?:kid|child|situation|day|trip) (?:worse|better))\p{L}*)(?![\p{L}])/gu;
 /** "For the first time in two years" counts a gap, not a milestone. */
 export const FIRST_IN_A_WHILE = /(?:first|1st) time\b[^.!?]{0,40}?\b(?:in|since) (?:about |over |almost |nearly )?(?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)\b/u;
 
@@ -347,7 +347,7 @@ export const LEX = {
     'one of (?:his|her) first flights',
     'first (?:ever )?(?:flight|time flying|time on a plane|plane ride)',
     'first time (?:i|we|he|she|they) (?:fly|flew)',
-    '(?:\\d+|hundredth|thousandth)(?:st|nd|rd|th)? flight',
+    '(?:[1-9]\\d*0|hundredth|thousandth|fiftieth)(?:st|nd|rd|th)? flight',
     '(?:his|her|their|captain\'?s|pilot\'?s|crew\'?s|dad\'?s|mom\'?s|mum\'?s) (?:very )?last flight',
     '(?:last|final) flight (?:as|before|of (?:his|her|their|my) career|ever|together)',
     'retir(?:e|es|ed|ing|ement)',
@@ -369,7 +369,7 @@ export const LEX = {
     'first (?:solo|ever)',
     'never (?:been on|flown|flew|set foot on) (?:a )?plane',
     'never been on a plane',
-    'for the first time',
+    '(?:fly|flying|flew|flies|on a plane|travel\\p{L}*|abroad|overseas) for the (?:very )?first time',
     'voor het eerst',
     'eerste keer',
     'nog nooit (?:ge)?vl\\p{L}*',
@@ -384,7 +384,7 @@ export const LEX = {
     'wordt (?:morgen |vandaag |die dag )?\\d+',
     'voor het laatst',
     'for the last time',
-    '\\d+(?:st|nd|rd|th|e|ste|de) (?:marathon|race|trip|reis|keer|time|visit|bezoek)',
+    '[1-9]\\d*0(?:st|nd|rd|th|e|ste|de) (?:marathon|race|trip|reis|keer|time|visit|bezoek)',
     "i'?m (?:[6-9]\\d|1[01]\\d|1[0-5])\\b",
     'ik ben (?:[6-9]\\d|1[01]\\d|1[0-5])\\b',
     '\\d+(?:,5)? ?jarig',
@@ -444,7 +444,7 @@ export const LEX = {
     'chemo',
     'surpris(?:e|ing) (?:my|our|her|him|them|his)',
     'verrass(?:en|ing voor) (?:mijn|onze|haar|hem)',
-    'back (?:home|next week)',
+    'back (?:home )?(?:from (?:deployment|a deployment|duty|service|the army|the navy)|after (?:\\d+|a|two|three|six|many) (?:months|years))',
     'thuiskomst',
     'in on it',
     'trouwen',
