@@ -23,7 +23,7 @@ const post = (text: string, over: Partial<Post['author']> = {}): Post => ({
 
 /** A model that always says `kind`, whatever the post. */
 function always(kind: (typeof KINDS)[number]): TriageModel {
-  return { classes: [...KINDS], bias: KINDS.map((k) => (k === kind ? 10 : 0)), weights: new Float64Array(KINDS.length * FEATURES), thresholds: { named: 0.5, sure: 0.7, review: { opportunity: 0.2, risk: 0.25 } } };
+  return { classes: [...KINDS], bias: KINDS.map((k) => (k === kind ? 10 : 0)), weights: new Float64Array(KINDS.length * FEATURES), thresholds: { named: 0.5, ruled: 0.2, sure: 0.7, review: { opportunity: 0.2, risk: 0.25 } } };
 }
 
 describe('the triage model', () => {
@@ -38,7 +38,7 @@ describe('the triage model', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kairos-model-'));
     expect(loadTriageModel(pathToFileURL(join(dir, 'none.json')))).toBeNull();
     const bad = join(dir, 'bad.json');
-    const stale = { version: 2, hashBits: 16, dense: ['other'], classes: [...KINDS], bias: [0, 0, 0, 0], rows: KINDS.map(() => ({ index: [], value: [] })), trainedOn: [], thresholds: { named: 0.5, sure: 0.7, review: { opportunity: 0.2, risk: 0.25 } } };
+    const stale = { version: 2, hashBits: 16, dense: ['other'], classes: [...KINDS], bias: [0, 0, 0, 0], rows: KINDS.map(() => ({ index: [], value: [] })), trainedOn: [], thresholds: { named: 0.5, ruled: 0.2, sure: 0.7, review: { opportunity: 0.2, risk: 0.25 } } };
     writeFileSync(bad, JSON.stringify(stale));
     expect(() => loadTriageModel(pathToFileURL(bad))).toThrow(/bad\.json: the model was trained on other features/);
     writeFileSync(bad, JSON.stringify({ ...stale, thresholds: undefined }));

@@ -134,3 +134,24 @@ describe('a moment inside a complaint is not a celebration', () => {
     expect(t.kind).not.toBe('opportunity');
   });
 });
+
+describe('moments the way people tell them', () => {
+  const triage = createTriager(staticContext({ name: 'Skylark', handles: ['SkylarkAir'], terms: ['Skylark Air'] }));
+
+  it.each([
+    '@SkylarkAir flying to lisbon on sat for our honeymoon!! any chance of something special? 😊',
+    'thx @SkylarkAir crew on SK 402, my 4yo left his bunny on board and the FA ran after us to the gate with it 🐰',
+    '@SkylarkAir my nan is 91 and flying for the 1st time ever next week to see her great grandson. she is so nervous lol',
+  ])('told as an ask or a thank-you, "%s" is a moment', (text) => {
+    expect(triage(post(text)).kind).toBe('opportunity');
+  });
+
+  it.each([
+    // Our own crew telling their day: a colleague's post, not a customer's moment.
+    'long day, 4 sectors and a proposal in row 12 (she said yes!!). love this job #cabincrew @SkylarkAir',
+    // A life event in a post that is all grievance is no celebration.
+    '@SkylarkAir 300 ppl sleeping on the floor at the gate tonight, staff nowhere, kids crying and a pregnant lady on her suitcase',
+  ])('"%s" is no opportunity', (text) => {
+    expect(triage(post(text)).kind).not.toBe('opportunity');
+  });
+});

@@ -192,7 +192,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const story = text.length > 140;
     // A celebration with us, told as one (a question or an ask is how most are told: "anything special for our
     // honeymoon?"); the same words in a let-down ("thanks for ruining our honeymoon") are a complaint.
-    const celebration = (lifeEvent || milestone) && aboutUs && !complaint && !letDown && !sarcasm && !accusation;
+    const celebration = (lifeEvent || milestone) && aboutUs && !grievanceTone && !sarcasm;
     const questionOnly = question && !story && !text.includes('!') && !celebration;
     const points =
       (dilemma ? 2 : 0) +
@@ -211,9 +211,10 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       (complaint && !dilemma && !atStake ? 1.5 : 0) -
       (negative && !dilemma && !gratitude && !atStake ? 0.5 : 0) -
       (letDown && !dilemma && !atStake ? 1 : 0);
-    const blocked = manipulation || spam || (notToBrand && !firstPerson) || discrimination || (safety && !gratitude);
+    const staffVoice = LEX.staffVoice.test(text);
+    const blocked = manipulation || spam || staffVoice || (notToBrand && !firstPerson) || discrimination || (safety && !gratitude);
     const isOpportunity =
-      ourBrand && points >= 2 && (dilemma || atStake || creation || gratitude || aboutUs) && !blocked && !severe && (!accusation || dilemma);
+      ourBrand && points >= 2 && (dilemma || atStake || creation || gratitude || (aboutUs && !grievanceTone)) && !blocked && !severe && (!accusation || dilemma);
     const opportunityScore = clamp(0.35 + 0.1 * points + (rising ? 0.07 : 0) + reach.score * 0.1);
 
     // ── risk: something went wrong, and it is travelling ───────────────────────────────────────────────────

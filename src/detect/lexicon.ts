@@ -15,6 +15,8 @@ export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|(?:her|him|me|us|
 export const FIRST_IN_A_WHILE = /(?:first|1st) time\b[^.!?]{0,40}?\b(?:in|since) (?:about |over |almost |nearly )?(?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)\b/u;
 
 export const LEX = {
+  /** Our own crew telling their day ("love this job", "#cabincrew"): a colleague's post, not a customer's moment. */
+  staffVoice: w(['love (?:this|my) job', 'cabin ?crew life', 'crew ?life', 'my passengers', 'ik hou van mijn (?:werk|vak)', 'mijn passagiers']),
   /** Acclaim for how something was handled ("well done", "props to the crew", "handled very smoothly"). */
   acclaim: w([
     'well done',

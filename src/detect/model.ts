@@ -39,6 +39,8 @@ export const TriageModelSchema = z.object({
   /** Chosen by cross-validation with the weights: see decide() in triage.ts. */
   thresholds: z.object({
     named: z.number().min(0).max(1),
+    /** How likely a moment the rules call an opportunity must look to the model to stay one. */
+    ruled: z.number().min(0).max(1),
     sure: z.number().min(0).max(1),
     /** The uncertain band: below a card, but this likely, a model (when configured) is asked. */
     review: z.object({ opportunity: z.number().min(0).max(1), risk: z.number().min(0).max(1) }),

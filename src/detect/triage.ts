@@ -36,9 +36,13 @@ export function decide(
   // alone (a long post about something else) never make one. Bot instructions and sales never make one.
   const named = MOMENT_SIGNALS.some((m) => e.signals.includes(m)) || e.points >= 1;
   const barred = e.signals.includes('manipulation-attempt') || e.signals.includes('spam');
+  // The rules' own call stands: they name moments the way real people tell them, where a model trained on
+  // written posts is weakest; the model adds the moments it is sure of.
   const opportunity =
     !barred &&
-    ((named && pOpportunity >= model.thresholds.named) || (e.flags.aboutUs && pOpportunity >= model.thresholds.sure));
+    ((e.rule === 'opportunity' && pOpportunity >= model.thresholds.ruled) ||
+      (named && pOpportunity >= model.thresholds.named) ||
+      (e.flags.aboutUs && pOpportunity >= model.thresholds.sure));
   let best = model.classes.indexOf('opportunity');
   if (!opportunity) {
     best = -1;
