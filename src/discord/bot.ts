@@ -45,7 +45,33 @@ export function createBot(deps: BotDeps): { client: Client; ctx: BotContext } {
   };
   const handle = createInteractionHandler(ctx, deps.commands ?? allCommands);
   client.on(Events.InteractionCreate, (i) => void handle(i));
+  guardGateway(client, deps.log);
   client.on(Events.Error, (err) => deps.log.error({ err }, 'discord client error'));
   client.on(Events.Warn, (msg) => deps.log.warn({ msg }, 'discord client warning'));
   return { client, ctx };
+}
+
+type GatewayPacket = { t?: string; d?: { id?: string; type?: number; data?: { custom_id?: string; name?: string } } };
+
+/**
+ * The gateway's error boundary. discord.js builds its objects from each packet inside its own event handler, so a
+ * malformed event (a button interaction without its message) throws where nothing of ours can catch it, as an
+ * unhandled rejection that would end the process. Each packet is handled in a try: one that cannot be built is
+ * logged with what it was and dropped, and the next one is handled as usual.
+ */
+export function guardGateway(client: Client, log: Logger): void {
+  const ws = client.ws as unknown as { handlePacket(packet?: GatewayPacket, shard?: unknown): boolean };
+  const handlePacket = ws.handlePacket.bind(ws);
+  ws.handlePacket = (packet, shard) => {
+    try {
+      return handlePacket(packet, shard);
+    } catch (err) {
+      const d = packet?.d;
+      log.error(
+        { err, event: packet?.t, id: d?.id, interactionType: d?.type, customId: d?.data?.custom_id, command: d?.data?.name },
+        'a gateway event could not be handled; dropped it',
+      );
+      return false;
+    }
+  };
 }

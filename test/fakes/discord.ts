@@ -113,6 +113,18 @@ export class FakeDiscord {
     return `http://127.0.0.1:${this.port}/api`;
   }
 
+  /** The environment that points Kairos at this fake (the team role included). */
+  env(): Record<string, string> {
+    return {
+      DISCORD_TOKEN: this.token,
+      DISCORD_APPLICATION_ID: this.appId,
+      DISCORD_GUILD_ID: this.guildId,
+      DISCORD_CHANNEL_ID: this.channelId,
+      DISCORD_TEAM_ROLE_ID: this.teamRoleId,
+      DISCORD_API_URL: this.apiUrl,
+    };
+  }
+
   async close(): Promise<void> {
     for (const s of this.sockets) s.terminate();
     this.wss.close();
@@ -228,6 +240,14 @@ export class FakeDiscord {
     const { id, token, payload } = this.interactionBase(user, 3);
     payload.message = message;
     payload.data = values ? { custom_id: customId, component_type: 3, values } : { custom_id: customId, component_type: 2 };
+    this.dispatch('INTERACTION_CREATE', payload);
+    return { id, token };
+  }
+
+  /** A malformed gateway event: a button click whose `message` field is missing (Discord has sent such). */
+  clickWithoutMessage(user: FakeUser, customId: string): { id: string; token: string } {
+    const { id, token, payload } = this.interactionBase(user, 3);
+    payload.data = { custom_id: customId, component_type: 2 };
     this.dispatch('INTERACTION_CREATE', payload);
     return { id, token };
   }

@@ -5,10 +5,15 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs the CLI as a user would (tsx, repo root as cwd), with the given stdin; no network, no credentials. */
 export function runCli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runTsx(['src/cli.ts', ...args], stdin);
+}
+
+/** Runs a TypeScript program with tsx from the repo root, with the given stdin and a bare environment. */
+export function runTsx(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node_modules/.bin/tsx', ['src/cli.ts', ...args], {
+    const child = spawn('node_modules/.bin/tsx', args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', NO_COLOR: '1' },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', NO_COLOR: '1', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
