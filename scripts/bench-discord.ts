@@ -87,7 +87,7 @@ async function run(label: string, gapMs: number | null | 'wait'): Promise<void> 
       `(${((latencies.length / total) * 1000).toFixed(0)} cards/s)`,
   );
   await runtime.stop();
-  k.close();
+  await k.close();
   await fake.close();
 }
 

@@ -131,7 +131,7 @@ console.log(
 );
 
 await x.stop();
-k.close();
+await k.close();
 await fakeX.close();
 await discord.close();
 process.exit(missed === 0 && duplicated === 0 && okSteady && okBurst ? 0 : 1);

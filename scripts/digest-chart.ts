@@ -41,5 +41,5 @@ const { text, chartPath } = printDigest(k.store, {
 });
 console.log(text);
 console.log(`\nwrote ${chartPath}`);
-k.close();
+await k.close();
 rmSync(dir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { KINDS, type Kind, type Triage } from './domain/verdict';
 import { createLogger, type Logger } from './log';
 import { Courier, type CardSink } from './outbox/courier';
 import { Pipeline } from './pipeline';
+import { isDatabaseLost } from './service/boundary';
 import type { Source } from './sources/source';
 import { Store, type Clock } from './store/store';
 
@@ -25,7 +26,8 @@ export interface Kairos {
   couriers: Courier[];
   /** Re-reads the watch terms after /watch changed them. */
   refreshWatch(): void;
-  close(): void;
+  /** Lets each courier finish the delivery in flight, then closes the store (its WAL checkpointed). */
+  close(): Promise<void>;
 }
 
 export interface BuildOptions {
@@ -42,6 +44,7 @@ export interface BuildOptions {
   /** Wraps the offline analyst (e.g. the LLM analyst falling back on it). */
   analyst?: (offline: OfflineAnalyst, store: Store, catalogue: Gesture[]) => Analyst;
   onVerdict?: (post: Post, triage: Triage) => void;
+  onDuplicate?: (post: Post, kind: Kind) => void;
 }
 
 export function buildKairos(config: Config, opts: BuildOptions): Kairos {
@@ -77,6 +80,7 @@ export function buildKairos(config: Config, opts: BuildOptions): Kairos {
       opts.onCard?.(id);
     },
     onVerdict: opts.onVerdict,
+    onDuplicate: opts.onDuplicate,
   });
   return {
     config,
@@ -91,8 +95,8 @@ export function buildKairos(config: Config, opts: BuildOptions): Kairos {
     refreshWatch() {
       watchCache.terms = store.listWatch().map((w) => w.term.toLowerCase());
     },
-    close() {
-      for (const c of couriers) c.stop();
+    async close() {
+      await Promise.all(couriers.map((c) => c.stop()));
       store.close();
     },
   };
@@ -124,6 +128,8 @@ export async function runSource(k: Kairos, source: Source, summary = emptySummar
         if (result.opportunityId !== null) summary.cards++;
       }
     } catch (err) {
+      // Without the database nothing can be recorded: stop the run rather than skip every post that follows.
+      if (isDatabaseLost(err)) throw err;
       summary.invalid++;
       k.log.error({ err, post: post.id, source: source.name }, 'post could not be processed');
     }

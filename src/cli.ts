@@ -11,6 +11,7 @@ import { evaluate, formatEvaluation } from './detect/evaluate';
 import { createTriager } from './detect/triage';
 import { KindSchema, isCardKind } from './domain/verdict';
 import { main } from './main';
+import { runAsProgram } from './service/program';
 import { readJsonl } from './sources/jsonl';
 
 const HELP = `Kairos command line
@@ -145,7 +146,10 @@ export async function cli(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  cli(process.argv.slice(2)).then(
+  const argv = process.argv.slice(2);
+  // A replay runs as long as the bot does: the same process boundary and clean stop as `npm start`.
+  if (argv[0] === 'replay') runAsProgram(() => cli(argv));
+  else cli(argv).then(
     (code) => {
       process.exitCode = code;
     },

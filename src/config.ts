@@ -37,7 +37,7 @@ const EnvSchema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
   KAIROS_DB: z.string().default('./data/kairos.db'),
-  KAIROS_REPLAY_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing JSON-lines file').optional(),
+  KAIROS_REPLAY_FILE: z.string().refine((p) => p === '-' || existsSync(p), 'a path to an existing JSON-lines file, or - for stdin').optional(),
   KAIROS_EVENTS_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing events file').optional(),
 
   BRAND_NAME: z.string().min(1).max(64).default('Oranje Air'),

@@ -17,6 +17,7 @@ import type { CardSink } from './outbox/courier';
 import { ConsoleSink } from './sinks/console';
 import { JsonlSource } from './sources/jsonl';
 import type { Source } from './sources/source';
+import { registerStop, runAsProgram, signalExitCode } from './service/program';
 import { startX, type XHandle } from './sources/x/start';
 import { llmCallTimesSince, recordLlmUsage } from './store/llm-usage';
 import { markMomentPosted, unpostedMoments, type StoredMoment } from './store/moments';
@@ -75,6 +76,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     onCard: () => discord?.kick(),
     context: { risingTerms: () => trends?.risingTerms() ?? [], watchTerms: () => trends?.watchTerms() ?? [] },
     onVerdict: (post, triage) => trends?.observe(post, triage),
+    onDuplicate: (post, kind) => trends?.observe(post, { kind }),
     // The team hears once when the model budget runs out: in its channel, or in the terminal.
     analyst: analystFor(config, log, (text) => {
       if (!discord || !config.discord) return void out.write(`\n${text}\n`);
@@ -94,8 +96,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     store: k.store,
     config,
     log,
-    onMoment: (m) => {
+    onMoment: (m, isNew) => {
+      // Found again by a resumed replay: listed in its summary, its card (if out already) not sent again.
       moments.push(m);
+      if (!isNew && (m.messageId || !config.discord)) return;
       // A moment that crosses the line gets its own card: in the channel (once Discord is up; see below), or in
       // the terminal.
       if (!config.discord) return void out.write(`\n${momentCardText(buildMomentCard(m))}\n\n`);
@@ -168,24 +172,40 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     .join(' and ');
   out.write(`Kairos: reading ${what} for ${config.brand.name}; cards go to ${where}.\n\n`);
 
+  // A stop (SIGINT, SIGTERM, or a lost database): no more input is read, what is in flight finishes (the post
+  // being processed, the delivery under way), the store is closed, and the summary says the run was interrupted.
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
-  const stop = () => {
+  let interruptedBy: string | undefined;
+  const stop = (signal: NodeJS.Signals | 'database-lost') => {
+    if (interruptedBy) return;
+    interruptedBy = signal;
+    log.info({ signal }, 'stopping: no more posts are read; finishing what is in flight');
     void source?.stop();
     stopping?.();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const unregister = registerStop(() => stop('database-lost'));
 
+  let exitCode = 0;
   if (source) {
     await runSource(k, source, summary);
+    // An interrupted replay ends non-zero (128 + the signal, as a shell reports it): it did not finish.
+    const cut = interruptedBy !== undefined;
+    if (cut) exitCode = interruptedBy === 'database-lost' ? 1 : signalExitCode(interruptedBy as NodeJS.Signals);
     if (!discord) await Promise.all(k.couriers.map((c) => c.idle()));
     out.write(`\n${formatSummary(summary)}\n`);
-    if (moments.length) {
-      out.write(`Rising moments: ${moments.map((m) => `${m.term} (${m.nowPerHour.toFixed(0)}/h against ${m.baselinePerHour.toFixed(1)}/h)`).join(', ')}\n`);
+    if (moments.length) out.write(`${formatMoments(moments)}\n`);
+    if (cut) {
+      out.write(
+        `Interrupted (${interruptedBy}) after ${summary.read.toLocaleString('en-US')} posts; everything read so far is stored. ` +
+          'Run the same command again to go on: posts already stored are skipped, nothing is sent twice.\n',
+      );
     }
-    // Without Discord, the run ends with the digest of the stream's last 24 hours and its chart on disk.
-    if (!discord && summary.read > summary.duplicates) {
+    // Without Discord, a run that read the whole stream ends with the digest of its last 24 hours and its chart.
+    if (!discord && !cut && summary.read > summary.duplicates) {
       const { text } = printDigest(k.store, {
         timeZone: config.timeZone,
         brandName: config.brand.name,
@@ -203,27 +223,29 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     }
   }
   if (stayUp) {
-    out.write('Kairos is running; stop it with Ctrl-C.\n');
+    if (!interruptedBy) out.write('Kairos is running; stop it with Ctrl-C.\n');
     await stopped;
+    if (interruptedBy === 'database-lost') exitCode = 1;
     scheduler?.stop();
     await x?.stop();
     await discord?.stop();
+    out.write(`Kairos stopped (${interruptedBy}).\n`);
   }
-  process.removeListener('SIGINT', stop);
-  process.removeListener('SIGTERM', stop);
-  k.close();
-  return 0;
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  unregister();
+  await k.close();
+  return exitCode;
+}
+
+/** The rising moments of a run, one line, the first few named (a replay of copies can raise many). */
+export function formatMoments(moments: readonly StoredMoment[], shown = 10): string {
+  const named = moments
+    .slice(0, shown)
+    .map((m) => `${m.term} (${m.nowPerHour.toFixed(0)}/h against ${m.baselinePerHour.toFixed(1)}/h)`)
+    .join(', ');
+  return `Rising moments: ${named}${moments.length > shown ? `, and ${moments.length - shown} more (see the digest)` : ''}`;
 }
 
 // Run only when started as a program, not when imported by a test.
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      createLogger().fatal({ err }, 'Kairos stopped');
-      process.exitCode = 1;
-    },
-  );
-}
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runAsProgram(() => main());

@@ -1,6 +1,6 @@
 import type { Analyst } from './analyse/analyst';
 import type { Post } from './domain/post';
-import { isCardKind, policyKeepsCard, type Triage } from './domain/verdict';
+import { isCardKind, policyKeepsCard, type Kind, type Triage } from './domain/verdict';
 import type { Logger } from './log';
 import type { Store } from './store/store';
 
@@ -21,6 +21,8 @@ export interface PipelineDeps {
   onCard?: (opportunityId: number) => void;
   /** Called for every new post with its verdict (trends, stats). */
   onVerdict?: (post: Post, triage: Triage) => void;
+  /** Called for a post seen before, with the kind it was given (a resumed replay: trends see the stream again). */
+  onDuplicate?: (post: Post, kind: Kind) => void;
 }
 
 /**
@@ -33,7 +35,11 @@ export class Pipeline {
 
   async ingest(post: Post): Promise<IngestResult> {
     const { store, triage, analyst, sinks, log } = this.deps;
-    if (store.hasPost(post)) return { status: 'duplicate' };
+    const seen = store.seenKind(post);
+    if (seen) {
+      this.deps.onDuplicate?.(post, seen);
+      return { status: 'duplicate' };
+    }
     let verdict = triage(post);
     let card: { analysis: Awaited<ReturnType<Analyst['analyse']>>; sinks: string[] } | undefined;
     const kind = isCardKind(verdict.kind) ? verdict.kind : analyst.screen ? verdict.uncertain : undefined;

@@ -14,8 +14,8 @@ import { TrendDetector, type TrendOptions } from './trends';
  */
 export interface Trends {
   detector: TrendDetector;
-  /** Pipeline onVerdict. */
-  observe(post: Post, triage?: Triage): void;
+  /** Pipeline onVerdict (and onDuplicate, with the stored kind: a resumed replay sees the stream again). */
+  observe(post: Post, triage?: Pick<Triage, 'kind'>): void;
   /** TriageContext.risingTerms. */
   risingTerms(): readonly string[];
   /** TriageContext.watchTerms: /watch terms and the calendar events active on the stream's day. */
@@ -30,8 +30,11 @@ export interface TrendsOptions {
   log?: Logger;
   calendar?: CalendarEvent[];
   detector?: TrendOptions;
-  /** Called with each stored moment (post its card). */
-  onMoment?: (moment: StoredMoment) => void;
+  /**
+   * Called with each stored moment (post its card). isNew is false for a moment an earlier run already found (a
+   * resumed replay finds it again): its card may already be out.
+   */
+  onMoment?: (moment: StoredMoment, isNew: boolean) => void;
 }
 
 export function createTrends(opts: TrendsOptions): Trends {
@@ -55,9 +58,9 @@ export function createTrends(opts: TrendsOptions): Trends {
 
   detector.onMoment((m) => {
     try {
-      const id = recordMoment(store.db, m);
-      log?.info({ term: m.term, nowPerHour: m.nowPerHour, baselinePerHour: m.baselinePerHour, authors: m.authors }, 'rising moment');
-      opts.onMoment?.({ ...m, id, messageId: null, channelId: null });
+      const { moment, isNew } = recordMoment(store.db, m);
+      if (isNew) log?.info({ term: m.term, nowPerHour: m.nowPerHour, baselinePerHour: m.baselinePerHour, authors: m.authors }, 'rising moment');
+      opts.onMoment?.({ ...m, id: moment.id, messageId: moment.messageId, channelId: moment.channelId }, isNew);
     } catch (err) {
       log?.error({ err, term: m.term }, 'could not store a rising moment');
     }

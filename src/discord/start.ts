@@ -62,7 +62,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
     client,
     kick,
     async stop() {
-      courier.stop();
+      await courier.stop();
       await client.destroy();
     },
   };

@@ -74,8 +74,10 @@ export class Courier {
     }
   }
 
-  stop(): void {
+  /** Takes no new item; resolves once the delivery in flight (if any) finished and was written down. */
+  async stop(): Promise<void> {
     this.stopped = true;
+    await this.running?.catch(() => undefined);
   }
 
   private async drain(): Promise<void> {

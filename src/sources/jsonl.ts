@@ -45,11 +45,13 @@ async function* lines(input: Readable): AsyncGenerator<string> {
 }
 
 /**
- * Replays a JSON-lines file of posts (KAIROS_REPLAY_FILE, `replay --input`, the demo stream). A line that is not a
- * valid post is reported through onInvalid and skipped; the replay goes on.
+ * Replays a JSON-lines file of posts (KAIROS_REPLAY_FILE, `replay --input`, the demo stream; `-` reads stdin). A
+ * line that is not a valid post is reported through onInvalid and skipped; the replay goes on. stop() stops
+ * reading at once: the post being processed finishes, nothing after it is read.
  */
 export class JsonlSource implements Source {
   private stopped = false;
+  private input: Readable | undefined;
 
   constructor(
     readonly name: string,
@@ -58,14 +60,21 @@ export class JsonlSource implements Source {
   ) {}
 
   async start(emit: (post: Post) => Promise<void>): Promise<void> {
-    for await (const item of readJsonl(createReadStream(this.path, 'utf8'))) {
-      if (this.stopped) return;
-      if (item.ok) await emit(item.post);
-      else this.onInvalid(item.line, item.error);
+    this.input = this.path === '-' ? process.stdin : createReadStream(this.path, 'utf8');
+    try {
+      for await (const item of readJsonl(this.input)) {
+        if (this.stopped) return;
+        if (item.ok) await emit(item.post);
+        else this.onInvalid(item.line, item.error);
+      }
+    } catch (err) {
+      // Destroyed by stop(): the input ends early, as asked.
+      if (!this.stopped) throw err;
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.input?.destroy();
   }
 }

@@ -19,14 +19,17 @@ export interface StoredMoment extends Moment {
   channelId: string | null;
 }
 
-/** Records a moment; the same term at the same stream time (a replay) is recorded once. Returns its id. */
-export function recordMoment(db: Db, m: Moment, at: Date = new Date()): number {
-  db.prepare(
+/**
+ * Records a moment; the same term at the same stream time (a replay, a resumed one) is recorded once. Returns its
+ * row, with whether this call made it.
+ */
+export function recordMoment(db: Db, m: Moment, at: Date = new Date()): { moment: StoredMoment; isNew: boolean } {
+  const inserted = db.prepare(
     `INSERT OR IGNORE INTO moments (term, source, event, detected_at, now_per_hour, baseline_per_hour, ratio, authors, samples, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(m.term, m.source, m.event ?? null, m.at, m.nowPerHour, m.baselinePerHour, m.ratio, m.authors, JSON.stringify(m.samples), at.toISOString());
-  const row = db.prepare('SELECT id FROM moments WHERE term = ? AND detected_at = ?').get(m.term, m.at) as { id: number };
-  return row.id;
+  const row = db.prepare('SELECT * FROM moments WHERE term = ? AND detected_at = ?').get(m.term, m.at) as Record<string, unknown>;
+  return { moment: { ...toMoment(row), windowMinutes: m.windowMinutes }, isNew: inserted.changes > 0 };
 }
 
 /** Moments detected in [from, to) (ISO times), oldest first. */

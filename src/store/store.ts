@@ -128,6 +128,12 @@ export class Store {
     return this.db.prepare('SELECT 1 FROM posts WHERE id = ?').get(postKey(post)) !== undefined;
   }
 
+  /** The kind a post seen before was given, or null for a new post. */
+  seenKind(post: Pick<Post, 'platform' | 'id'>): Kind | null {
+    const r = this.db.prepare('SELECT kind FROM verdicts WHERE post_id = ?').get(postKey(post)) as { kind: Kind } | undefined;
+    return r?.kind ?? null;
+  }
+
   /**
    * Records a post and its verdict, and for an opportunity or a risk its card and an outbox entry per sink, all
    * at once. Returns null when the post was already seen (it is then not processed again).
