@@ -73,6 +73,9 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     ['press', "@OranjeAir i'm a journalist writing a piece about your wheelchair service, call me back"],
     ['call-to-spread', '@OranjeAir left my 80yo dad alone at the gate for 3 hrs. please RT so this never happens again'],
     ['discrimination', '@OranjeAir the agent let the white couple keep their carry on and made me check mine. same size.'],
+    ['assault', '@OranjeAir gate agent at B12 threatened to have my husband arrested bc he asked why we were bumped'],
+    ['call-to-spread', 'PSA to all my followers: beware of @OranjeAir, 2 days stranded and not a single call back'],
+    ['health-emergency', "@OranjeAir told the FA i'm deathly allergic, she still served the whole row nuts. had to use my inhaler"],
   ])('%s: "%s"', (signal, text) => {
     const t = triage(post(text, 0));
     expect(t.kind).toBe('risk');
@@ -98,6 +101,16 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
   it('a question about a policy is not a report of harm', () => {
     const t = triage(post('@OranjeAir what is your policy on nut allergies? can i bring my epipen in my carry on'));
     expect(t.kind).not.toBe('risk');
+  });
+
+  it.each([
+    // A customer venting is not a campaign; slang and denials are not harms.
+    '@OranjeAir never flying you again. 5 hr delay and nobody at the desk #neverflyoranje',
+    '@OranjeAir your cabin crew are the absolute bomb!! best flight ever',
+    "@OranjeAir the new boarding groups feel like a caste system lol. i'd say racist but it isn't race",
+    '@OranjeAir app says departed, gate says boarding. you are giving me a heart attack 😱',
+  ])('"%s" is no risk', (text) => {
+    expect(triage(post(text, 0)).kind).not.toBe('risk');
   });
 
   it('an ordinary complaint from a small account is service, not a risk', () => {

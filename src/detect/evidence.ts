@@ -169,7 +169,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const identity = LEX.identity.test(text) || LEX.disability.test(text);
     const discrimination = has(
       'discrimination',
-      LEX.discrimination.test(text) || (identity && accusation),
+      (LEX.discrimination.test(text) && !LEX.notDiscrimination.test(text)) || (identity && accusation),
     );
     const safety = has('safety', LEX.safety.test(text) && !text.trim().endsWith('?') && !handledWell);
     for (const h of harms) has(h, true);
