@@ -147,7 +147,7 @@ function crossValidated(fs: { model: TriageModel; held: Example[] }[], threshold
  * one they cannot. The uncertain band's bars were read off `scripts/bench-llm.ts` on the real development half: below
  * 0.5 the risk band sent a model about 50 ordinary complaints per 1,000 posts for every real risk it caught.
  */
-const THRESHOLDS: TriageModel['thresholds'] = { named: 0.5, ruled: 0.2, sure: 0.7, review: { opportunity: 0.1, risk: 0.5 } };
+const THRESHOLDS: TriageModel['thresholds'] = { named: 0.5, ruled: 0.15, sure: 0.7, review: { opportunity: 0.1, risk: 0.5 } };
 
 if (values.cv) {
   // How well the model generalises to posts written by someone else, per regularisation, without touching the

@@ -155,6 +155,10 @@ describe('moments the way people tell them', () => {
     '@SkylarkAir flying to lisbon on sat for our honeymoon!! any chance of something special? 😊',
     'thx @SkylarkAir crew on SK 402, my 4yo left his bunny on board and the FA ran after us to the gate with it 🐰',
     '@SkylarkAir my nan is 91 and flying for the 1st time ever next week to see her great grandson. she is so nervous lol',
+    // An emergency handled well, told as thanks, is the crew's story.
+    'kudos to @SkylarkAir for how calmly the team handled a medical emergency on our flight to rome last night. professionalism & care 👏',
+    // "Great start" is sincere without a complaint beside it.
+    '@SkylarkAir shoutout to FA marco on SK 18, he got our 25th anniversary trip off to a great start 🥂',
   ])('told as an ask or a thank-you, "%s" is a moment', (text) => {
     expect(triage(post(text)).kind).toBe('opportunity');
   });
@@ -164,6 +168,10 @@ describe('moments the way people tell them', () => {
     'long day, 4 sectors and a proposal in row 12 (she said yes!!). love this job #cabincrew @SkylarkAir',
     // A life event in a post that is all grievance is no celebration.
     '@SkylarkAir 300 ppl sleeping on the floor at the gate tonight, staff nowhere, kids crying and a pregnant lady on her suitcase',
+    // ...and ironic beside one.
+    'great start to the honeymoon @SkylarkAir, flight cancelled and now 6 hrs on the floor at the gate',
+    // A moment already lost is a complaint, not a rescue.
+    '@SkylarkAir thanks for making me miss my sisters wedding this past weekend. never again',
   ])('"%s" is no opportunity', (text) => {
     expect(triage(post(text)).kind).not.toBe('opportunity');
   });

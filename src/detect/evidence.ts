@@ -128,7 +128,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const negativeWords = LEX.negative.test(text);
     const praised = LEX.praise.test(text);
     const kindAct = LEX.kindAct.test(text);
-    const letDown = LEX.letDown.test(text);
+    const letDown = LEX.letDown.test(text) || (LEX.ironicStart.test(text) && (complaintWords || negativeWords));
     const grievanceTone = complaintWords || accusationWords || letDown || (negativeWords && !praised);
     const milestoneWords = LEX.milestone.test(text);
     const ordinalGrievance = milestoneWords && grievanceTone && (LEX.grievanceOrdinal.test(text) || !kindAct);
@@ -157,7 +157,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     // story, not a claim against us: it is read as gratitude, and its hazard and health words do not make a risk.
     const thankedFor = (thanks || praised || LEX.acclaim.test(text)) && !complaint && !letDown && !sarcasm && !accusationWords && !negativeWords;
     const harms = severeSignals(text).filter((h) => !(thankedFor && (h === 'health-emergency' || h === 'safety')));
-    const handledWell = thankedFor && crew && harms.length === 0 && severeSignals(text).length > 0;
+    const handledWell = thankedFor && (crew || LEX.acclaim.test(text)) && harms.length === 0 && severeSignals(text).length > 0;
     const gratitude = has(
       'gratitude-story',
       (((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm) ||

@@ -47,8 +47,6 @@ export const LEX = {
     'screw(?:ed|ing|s)? (?:up|us|me)',
     'screw ?up',
     'mess(?:ed|ing)? (?:up|with)',
-    'great (?:start|way|end)',
-    'what a (?:start|way|great start)',
     'not (?:a great|the best|how|starting|happy|impressed|cool|ok)',
     'thanks? (?:a lot |so much )?for (?:the )?(?:delay\\p{L}*|cancel\\p{L}*|losing|ruining|making me|making us|separating|causing|nothing|wasting|leaving|stranding|the (?:epic|great|horrible|terrible)|single|destroying|zig)',
     'thank you for (?:delay\\p{L}*|cancel\\p{L}*|losing|ruining|making me|making us|separating|causing|nothing|wasting|leaving|stranding|single|destroying)',
@@ -77,11 +75,16 @@ export const LEX = {
     'horrific',
     'bad show',
     '\\p{L}*fail(?:s|ed|ure)?',
-    'embar+as+ment',
     'dis+ap+oint\\p{L}*',
     'soured',
     'bummed',
     'trying to ruin',
+    "(?:would|will|'ll) (?:\\p{L}+ )?be (?:my|our) last",
+    'and (?:definitely |def |probably |also )?(?:my|our) last',
+    'abandon(?:ed|ing)? (?:me|us|my|our)',
+    "(?:it'?s|is|was) your fault",
+    'embar+as+ment',
+    'embassment',
     'not able to sit',
     'why (?:you gotta|would you|did you|are you|is it)',
     'how can you',
@@ -89,6 +92,8 @@ export const LEX = {
     'verpest',
     'naar de knoppen',
   ]),
+  /** "Great start to the honeymoon": ironic only beside a complaint ("...flight cancelled"), sincere otherwise. */
+  ironicStart: w(['great (?:start|way|end)', 'what a (?:start|way|great start)', 'fantastic (?:start|end)']),
   /** Thanks named to a person or a concrete act for the person posting: a kindness story as people tell it. */
   namedThanks: any([
     '\\b(?:extra mile|above (?:and|&amp;|&) beyond|above and beyond|out of (?:her|his|their|your) way|went the distance|saved (?:me|us|my|our|the day)|came to (?:my|our) rescue|stepped up|made (?:it|magic) happen)\\b',
@@ -186,7 +191,10 @@ export const LEX = {
   ]),
   /** The moment is already lost: a complaint told after the fact. */
   alreadyLost: w([
-    'missed (?:my|our|the|his|her) (?:\\p{L}+ )?(?:wedding|funeral|graduation|birthday|anniversary|party|ceremony|reception)',
+    'missed (?:my|our|the|his|her|a) (?:\\p{L}+ ){0,2}(?:wedding|funeral|graduation|birthday|b-?day|anniversary|party|ceremony|reception|dinner|reunion)',
+    '(?:made|making|caused|causing) (?:me|us|her|him|them) (?:to )?miss',
+    "(?:won'?t|will not|wasn'?t|couldn'?t) be at (?:my|our|the|his|her)",
+    'this past (?:weekend|week)',
     'ruined',
     'was supposed to',
     "didn'?t make it",

@@ -62,6 +62,7 @@ export const SEVERITY = {
     'visibly drunk',
     '(?:falling[- ]down|out of control|belligerent) drunk',
     'safety ?concerns?',
+    'loss of (?:steering|power|an engine|cabin pressure|pressure)',
     'allow(?:s|ed)? (?:a )?(?:visibly )?drunk',
     'abort(?:ed|s)? (?:take ?off|landing)',
     'aborted',
