@@ -63,6 +63,8 @@ function verdicts(): Record<string, [string, string]> {
     s.posts.forEach((post, i) => {
       const t = triage(post);
       out[`${s.name}:${i}:${post.id}`] = [t.kind, JSON.stringify([t.score, t.signals, t.lang, t.uncertain ?? null])];
+      // The languages the writers declared are labels too: how often is the language found without them?
+      if (post.lang && post.lang !== 'und') out[`lang:${s.name}:${i}:${post.id}`] = [post.lang, triage({ ...post, lang: undefined }).lang];
     });
   }
   return out;
@@ -93,9 +95,16 @@ if (values.save) {
     let details = 0;
     const bySet = new Map<string, number>();
     const examples: string[] = [];
+    const langs = { n: 0, before: 0, after: 0 };
     for (const [key, [kind, rest]] of Object.entries(after)) {
       const was = before[key];
       if (!was) continue;
+      if (key.startsWith('lang:')) {
+        langs.n++;
+        langs.before += Number(was[1] === was[0]);
+        langs.after += Number(rest === kind);
+        continue;
+      }
       if (was[0] !== kind) {
         kinds++;
         const set = key.slice(0, key.lastIndexOf(':', key.lastIndexOf(':') - 1));
@@ -106,11 +115,15 @@ if (values.save) {
         if (examples.length < 20) examples.push(`  ${key}: ${was[1]} → ${rest}`);
       }
     }
-    const common = Object.keys(after).filter((k) => k in before).length;
+    const common = Object.keys(after).filter((k) => k in before && !k.startsWith('lang:')).length;
     console.log(`${common.toLocaleString('en-US')} posts triaged at ${commit} and in this checkout`);
     console.log(`different kind: ${kinds}${bySet.size ? ` (${[...bySet].map(([s, n]) => `${s} ${n}`).join(', ')})` : ''}`);
     console.log(`same kind, different score, signals, language or uncertain band: ${details}`);
     if (examples.length) console.log(examples.join('\n'));
+    console.log(
+      `language found without the declared one, on the ${langs.n.toLocaleString('en-US')} labelled posts that declare it: ` +
+        `${langs.before} right at ${commit}, ${langs.after} in this checkout`,
+    );
     process.exitCode = kinds + details ? 1 : 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });

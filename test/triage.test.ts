@@ -187,6 +187,8 @@ describe('language', () => {
     ['it', 'Il mio volo per Roma è stato cancellato e nessuno ci ha detto niente di niente.'],
     ['fr', "Mon vol pour Paris a été annulé et personne ne nous a informés de rien du tout, c'est vraiment inacceptable."],
     ['de', 'Mein Flug nach Berlin wurde gestrichen und niemand hat uns irgendetwas gesagt, das ist wirklich unglaublich.'],
+    // English function words ("a", "no") in another language do not settle it as English: its own words count.
+    ['es', 'Vuelo a Boston con retraso de dos horas, no hay nadie en el mostrador para ayudar'],
   ])('lets other languages pass through with their code: %s', (lang, text) => {
     expect(triage(post(text)).lang).toBe(lang);
   });
