@@ -92,16 +92,7 @@ export function compact(model: TriageModel, trainedOn: string[]): StoredTriageMo
 
 export type SparseVector = { index: Int32Array; value: Float32Array };
 
-/** FNV-1a, 32 bit: a stable hash for words, the same on every machine. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
+/** Words, as the model reads them. Their hashes are FNV-1a, 32 bit: stable, the same on every machine. */
 const WORD = /[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu;
 
 /** The features of one post, as a sparse vector. */
@@ -129,27 +120,101 @@ export function featurize(e: Evidence, post: { author: { followers: number }; me
 
   // Words, word pairs and the character n-grams of each word, hashed: n-grams carry what was learned to words
   // never seen in training (typos, inflections, "cancelled"/"cancelation", compounds in Dutch). Each counted once,
-  // and each family scaled on its own so long posts do not outweigh short ones.
+  // and each family scaled on its own so long posts do not outweigh short ones. The hashes are FNV-1a of
+  // `word`, `previous word`, and `#` + each 3–5 character slice of `<word>`, computed as the characters go by
+  // (no string is built for any of them).
   const words = (e.masked.match(WORD) ?? []).map((word) => word.replace(/\d/g, '0'));
-  const wordBuckets = new Set<number>();
-  const gramBuckets = new Set<number>();
+  const seen = buckets.next();
+  let previous = 0;
   for (let w = 0; w < words.length; w++) {
     const word = words[w] as string;
-    wordBuckets.add(hash(word) & (HASH_SIZE - 1));
-    if (w > 0) wordBuckets.add(hash(`${words[w - 1]} ${word}`) & (HASH_SIZE - 1));
-    const padded = `<${word}>`;
-    for (let n = 3; n <= 5; n++) for (let k = 0; k + n <= padded.length; k++) gramBuckets.add(hash(`#${padded.slice(k, k + n)}`) & (HASH_SIZE - 1));
+    let h = FNV_OFFSET;
+    for (let c = 0; c < word.length; c++) h = Math.imul(h ^ word.charCodeAt(c), FNV_PRIME);
+    seen.word((h >>> 0) & (HASH_SIZE - 1));
+    if (w > 0) {
+      let pair = Math.imul(previous ^ 32, FNV_PRIME);
+      for (let c = 0; c < word.length; c++) pair = Math.imul(pair ^ word.charCodeAt(c), FNV_PRIME);
+      seen.word((pair >>> 0) & (HASH_SIZE - 1));
+    }
+    previous = h;
+    // `<word>` one character at a time: position 0 is '<', position word.length + 1 is '>'.
+    const length = word.length + 2;
+    const at = (k: number) => (k === 0 ? 60 : k === length - 1 ? 62 : word.charCodeAt(k - 1));
+    for (let k = 0; k + 3 <= length; k++) {
+      let g = Math.imul(Math.imul(Math.imul(HASH_OF_HASH ^ at(k), FNV_PRIME) ^ at(k + 1), FNV_PRIME) ^ at(k + 2), FNV_PRIME);
+      seen.gram((g >>> 0) & (HASH_SIZE - 1));
+      if (k + 4 > length) continue;
+      g = Math.imul(g ^ at(k + 3), FNV_PRIME);
+      seen.gram((g >>> 0) & (HASH_SIZE - 1));
+      if (k + 5 > length) continue;
+      g = Math.imul(g ^ at(k + 4), FNV_PRIME);
+      seen.gram((g >>> 0) & (HASH_SIZE - 1));
+    }
   }
-  const merged = new Map<number, number>();
-  const add = (set: Set<number>) => {
-    const scale = set.size ? 1 / Math.sqrt(set.size) : 0;
-    for (const b of set) merged.set(b, (merged.get(b) ?? 0) + scale);
-  };
-  add(wordBuckets);
-  add(gramBuckets);
-  for (const b of [...merged.keys()].sort((a, c) => a - c)) put(DENSE.length + b, merged.get(b) as number);
+  const wordScale = seen.words ? 1 / Math.sqrt(seen.words) : 0;
+  const gramScale = seen.grams ? 1 / Math.sqrt(seen.grams) : 0;
+  for (const b of seen.sorted()) {
+    let v = 0;
+    if (seen.hasWord(b)) v += wordScale;
+    if (seen.hasGram(b)) v += gramScale;
+    put(DENSE.length + b, v);
+  }
   return { index: Int32Array.from(idx), value: Float32Array.from(val) };
 }
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+/** The FNV-1a state after '#', where every n-gram's hash starts. */
+const HASH_OF_HASH = Math.imul(FNV_OFFSET ^ 35, FNV_PRIME);
+
+/**
+ * The hash buckets one post touches, as word features and as n-gram features: each bucket marked with the post's
+ * number instead of a Set per post (featurize runs for every post; the two arrays are reused).
+ */
+const buckets = (() => {
+  const wordMark = new Uint32Array(HASH_SIZE);
+  const gramMark = new Uint32Array(HASH_SIZE);
+  let touched = new Int32Array(1024);
+  let epoch = 0;
+  const state = {
+    words: 0,
+    grams: 0,
+    count: 0,
+    word(b: number) {
+      if (wordMark[b] === epoch) return;
+      wordMark[b] = epoch;
+      state.words++;
+      if (gramMark[b] !== epoch) push(b);
+    },
+    gram(b: number) {
+      if (gramMark[b] === epoch) return;
+      gramMark[b] = epoch;
+      state.grams++;
+      if (wordMark[b] !== epoch) push(b);
+    },
+    hasWord: (b: number) => wordMark[b] === epoch,
+    hasGram: (b: number) => gramMark[b] === epoch,
+    sorted: () => touched.subarray(0, state.count).sort(),
+    next() {
+      if (++epoch === 0xffffffff) {
+        wordMark.fill(0);
+        gramMark.fill(0);
+        epoch = 1;
+      }
+      state.words = state.grams = state.count = 0;
+      return state;
+    },
+  };
+  const push = (b: number) => {
+    if (state.count === touched.length) {
+      const bigger = new Int32Array(touched.length * 2);
+      bigger.set(touched);
+      touched = bigger;
+    }
+    touched[state.count++] = b;
+  };
+  return state;
+})();
 
 /** Class probabilities (softmax) for a feature vector. */
 export function probabilities(model: Pick<TriageModel, 'bias' | 'weights'>, x: SparseVector): number[] {
