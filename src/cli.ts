@@ -2,17 +2,9 @@ import 'dotenv/config';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { loadCatalogue } from './analyse/catalogue';
-import { OfflineAnalyst } from './analyse/offline';
 import { ConfigError, loadConfig } from './config';
-import { staticContext } from './detect/context';
-import { evaluate, formatEvaluation } from './detect/evaluate';
-import { createTriager } from './detect/triage';
-import { KindSchema, isCardKind } from './domain/verdict';
-import { main } from './main';
-import { runAsProgram } from './service/program';
-import { readJsonl } from './sources/jsonl';
+
+// Each command imports what it needs when it runs: classify never loads the bot (discord.js, the store, X).
 
 const HELP = `Kairos command line
 
@@ -28,44 +20,29 @@ const DEFAULT_EVAL = fileURLToPath(new URL('../test/fixtures/eval/', import.meta
 async function classify(input?: string): Promise<number> {
   // Offline and credential-free by contract: the brand comes from the environment if set, else the defaults.
   const config = loadConfig({ ...pick(process.env, ['BRAND_NAME', 'BRAND_HANDLES', 'BRAND_TERMS']) });
-  const triage = createTriager(staticContext(config.brand));
-  const analyst = new OfflineAnalyst({ catalogue: loadCatalogue(), brand: config.brand, usage: () => () => 0, triage });
-  const out = process.stdout;
-  let buffer = '';
-  const flush = () => {
-    if (buffer) out.write(buffer);
-    buffer = '';
-  };
-  // Blank lines still get an error line, so output lines match input lines one to one.
-  for await (const item of readJsonl(input ? createReadStream(input, 'utf8') : process.stdin, { blankLines: true })) {
-    if (!item.ok) {
-      buffer += `${JSON.stringify({ id: null, line: item.line, error: item.error })}\n`;
-    } else {
-      const t = triage(item.post);
-      const verdict: Record<string, unknown> = { id: item.post.id, kind: t.kind, score: t.score, signals: t.signals, lang: t.lang };
-      if (isCardKind(t.kind)) {
-        const a = analyst.write(item.post, t.kind, t.signals, t.lang);
-        verdict.gesture = a.gesture;
-        verdict.drafts = { summary: a.summary, reply: a.reply, publicPost: a.publicPost };
-      }
-      buffer += `${JSON.stringify(verdict)}\n`;
-    }
-    if (buffer.length > 64_000) flush();
-  }
-  flush();
+  const { classify: run } = await import('./classify');
+  await run(input ? createReadStream(input, 'utf8') : process.stdin, process.stdout, config.brand);
   return 0;
 }
 
-const LabelSchema = z.object({ id: z.union([z.string(), z.number()]).transform(String), kind: KindSchema });
-
 async function runEval(postsPath: string, labelsPath: string): Promise<number> {
+  const [{ z }, { KindSchema }, { staticContext }, { evaluate, formatEvaluation }, { createTriager }, { readJsonl }] = await Promise.all([
+    import('zod'),
+    import('./domain/verdict'),
+    import('./detect/context'),
+    import('./detect/evaluate'),
+    import('./detect/triage'),
+    import('./sources/jsonl'),
+  ]);
+  const LabelSchema = z.object({ id: z.union([z.string(), z.number()]).transform(String), kind: KindSchema });
   for (const p of [postsPath, labelsPath]) {
     if (!existsSync(p)) {
       process.stderr.write(`eval: ${p} does not exist\n`);
       return 2;
     }
   }
-  const labels = new Map<string, z.infer<typeof KindSchema>>();
+  type Kind = ReturnType<typeof KindSchema.parse>;
+  const labels = new Map<string, Kind>();
   readFileSync(labelsPath, 'utf8')
     .split('\n')
     .forEach((line, i) => {
@@ -76,7 +53,7 @@ async function runEval(postsPath: string, labelsPath: string): Promise<number> {
     });
   const config = loadConfig({ ...pick(process.env, ['BRAND_NAME', 'BRAND_HANDLES', 'BRAND_TERMS']) });
   const triage = createTriager(staticContext(config.brand));
-  const pairs: { expected: z.infer<typeof KindSchema>; predicted: z.infer<typeof KindSchema> }[] = [];
+  const pairs: { expected: Kind; predicted: Kind }[] = [];
   let unlabelled = 0;
   let invalid = 0;
   for await (const item of readJsonl(createReadStream(postsPath, 'utf8'))) {
@@ -125,7 +102,7 @@ export async function cli(argv: string[]): Promise<number> {
         process.stderr.write('replay: --input FILE is required\n');
         return 2;
       }
-      return main({ ...process.env, KAIROS_REPLAY_FILE: values.input });
+      return (await import('./main')).main({ ...process.env, KAIROS_REPLAY_FILE: values.input });
     case 'eval':
       if (values.real) {
         // A developer's measure, read from the corpora beside the repository (never copied into it).
@@ -148,7 +125,7 @@ export async function cli(argv: string[]): Promise<number> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   // A replay runs as long as the bot does: the same process boundary and clean stop as `npm start`.
-  if (argv[0] === 'replay') runAsProgram(() => cli(argv));
+  if (argv[0] === 'replay') void import('./service/program').then(({ runAsProgram }) => runAsProgram(() => cli(argv)));
   else cli(argv).then(
     (code) => {
       process.exitCode = code;

@@ -1,5 +1,30 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/cli';
+import { ROOT, runCli } from './support/cli';
+
+/** classify reading a pipe that stays open, as a live stream feeds it. */
+function liveClassify() {
+  const child = spawn('node_modules/.bin/tsx', ['src/cli.ts', 'classify'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', NO_COLOR: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: (() => void)[] = [];
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+  /** Resolves once `n` whole lines have come out. */
+  const lines = async (n: number) => {
+    while (stdout.split('\n').length - 1 < n) await new Promise<void>((resolve) => waiters.push(resolve));
+    return stdout.split('\n').slice(0, n);
+  };
+  return { child, lines, exit, stderr: () => stderr };
+}
 
 const line = (o: unknown) => JSON.stringify(o);
 const POST = (id: string | number, text: string, extra: Record<string, unknown> = {}) =>
@@ -46,6 +71,31 @@ describe.concurrent('kairos cli', () => {
           expect(r.score).toBeLessThanOrEqual(1);
         }
       }
+    });
+
+    it('answers each line of a pipe that stays open as it comes, not when the input ends', async () => {
+      const live = liveClassify();
+      live.child.stdin.write(`${POST('p1', '@OranjeAir where is my bag?')}\n`);
+      const [first] = await live.lines(1);
+      expect(JSON.parse(first as string)).toMatchObject({ id: 'p1' });
+      live.child.stdin.write(`${POST('p2', 'Waar is mijn koffer, @OranjeAir?')}\n`);
+      const second = (await live.lines(2))[1];
+      expect(JSON.parse(second as string)).toMatchObject({ id: 'p2', lang: 'nl' });
+      live.child.stdin.end();
+      expect(await live.exit).toBe(0);
+    });
+
+    it('ends quietly with exit 0 when its output is closed (classify | head -1)', async () => {
+      const live = liveClassify();
+      live.child.stdin.write(`${POST('h1', '@OranjeAir hello')}\n`);
+      await live.lines(1);
+      // The reader goes away; the writer keeps the input open and writes on.
+      live.child.stdout.destroy();
+      const more = Array.from({ length: 2000 }, (_, i) => POST(`h${i + 2}`, '@OranjeAir my flight is late again')).join('\n');
+      live.child.stdin.on('error', () => {});
+      live.child.stdin.write(`${more}\n`);
+      expect(await live.exit).toBe(0);
+      expect(live.stderr()).toBe('');
     });
 
     it('writes nothing for empty input', async () => {

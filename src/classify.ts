@@ -1,0 +1,87 @@
+import type { Readable, Writable } from 'node:stream';
+import { loadCatalogue } from './analyse/catalogue';
+import { OfflineAnalyst } from './analyse/offline';
+import type { Config } from './config';
+import { staticContext } from './detect/context';
+import { createTriager } from './detect/triage';
+import { isCardKind } from './domain/verdict';
+import { readJsonl } from './sources/jsonl';
+
+/** Output is written in batches of about this many characters at most. */
+const BATCH_CHARS = 64_000;
+
+/**
+ * The `classify` command: one Verdict line per input line, in order. Each verdict goes out as soon as the input
+ * that is already there has been read (a live pipe sees its verdict within milliseconds; a file is written in
+ * 64 KB batches). A closed output (`classify | head`) ends the run quietly: it returns 'closed'.
+ */
+export async function classify(input: Readable, out: Writable, brand: Config['brand']): Promise<'done' | 'closed'> {
+  const triage = createTriager(staticContext(brand));
+  const analyst = new OfflineAnalyst({ catalogue: loadCatalogue(), brand, usage: () => () => 0, triage });
+  let closed = false;
+  let failure: Error | null = null;
+  let buffer = '';
+  let scheduled = false;
+  // Set while the output is full: reading waits for it to drain (or close), so memory stays flat.
+  let drained: Promise<void> | null = null;
+  let release = () => {};
+  out.on('drain', () => release());
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') failure = err;
+    closed = true;
+    release();
+    // Nobody reads any more: stop reading too (a pipe that stays open would otherwise keep us waiting).
+    input.destroy();
+  });
+  const flush = () => {
+    scheduled = false;
+    if (!buffer || closed) return;
+    const full = !out.write(buffer);
+    buffer = '';
+    if (full && !drained) {
+      drained = new Promise((resolve) => {
+        release = () => {
+          drained = null;
+          release = () => {};
+          resolve();
+        };
+      });
+    }
+  };
+  const emit = (line: string) => {
+    buffer += `${line}\n`;
+    if (buffer.length >= BATCH_CHARS) flush();
+    // setImmediate runs once the lines already read are done and the reader waits for more: the batch ends there.
+    else if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+
+  try {
+    // Blank lines still get an error line, so output lines match input lines one to one.
+    for await (const item of readJsonl(input, { blankLines: true })) {
+      if (closed) break;
+      if (!item.ok) {
+        emit(JSON.stringify({ id: null, line: item.line, error: item.error }));
+      } else {
+        const t = triage(item.post);
+        const verdict: Record<string, unknown> = { id: item.post.id, kind: t.kind, score: t.score, signals: t.signals, lang: t.lang };
+        if (isCardKind(t.kind)) {
+          const a = analyst.write(item.post, t.kind, t.signals, t.lang);
+          verdict.gesture = a.gesture;
+          verdict.drafts = { summary: a.summary, reply: a.reply, publicPost: a.publicPost };
+        }
+        emit(JSON.stringify(verdict));
+      }
+      if (drained) await drained;
+    }
+  } catch (err) {
+    // Destroying the input because the output closed ends its reader with a premature close: that is the quiet end.
+    if (!closed) throw err;
+  }
+  flush();
+  if (drained) await drained;
+  if (failure) throw failure;
+  return closed ? 'closed' : 'done';
+}
