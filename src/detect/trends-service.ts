@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import type { Post } from '../domain/post';
+import { dateFormat } from '../domain/date-format';
 import type { Triage } from '../domain/verdict';
 import type { Logger } from '../log';
 import { recordMoment, type StoredMoment } from '../store/moments';
@@ -47,8 +48,9 @@ export function createTrends(opts: TrendsOptions): Trends {
   let day = '';
   let watch: readonly string[] = [];
 
-  const localDay = (at: Date) =>
-    new Intl.DateTimeFormat('en-CA', { timeZone: config.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  // One formatter for the stream's time zone, not one a post.
+  const dayFormat = dateFormat('en-CA', { timeZone: config.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const localDay = (at: Date) => dayFormat.format(at);
 
   const refreshWatch = () => {
     const teamTerms = store.listWatch().map((w) => w.term.toLowerCase());

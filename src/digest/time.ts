@@ -1,8 +1,9 @@
 /** Calendar days and times of day in a time zone, DST-aware (a day is 23, 24 or 25 hours). */
+import { dateFormat } from '../domain/date-format';
 
 function offsetMs(at: number, timeZone: string): number {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
+    dateFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -30,12 +31,12 @@ export function zonedTime(day: string, hhmm: string, timeZone: string): Date {
 
 /** The calendar day (YYYY-MM-DD) of an instant in a time zone. */
 export function localDay(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return dateFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
 /** The local hour (00–23) of an instant in a time zone. */
 export function localHour(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(at);
+  return dateFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(at);
 }
 
 /** The day before a calendar day. */
