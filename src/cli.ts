@@ -3,6 +3,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
+import type { Kind } from './domain/verdict';
 
 // Each command imports what it needs when it runs: classify never loads the bot (discord.js, the store, X).
 
@@ -41,7 +42,6 @@ async function runEval(postsPath: string, labelsPath: string): Promise<number> {
       return 2;
     }
   }
-  type Kind = ReturnType<typeof KindSchema.parse>;
   const labels = new Map<string, Kind>();
   readFileSync(labelsPath, 'utf8')
     .split('\n')
