@@ -113,6 +113,12 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     expect(triage(post(text, 0)).kind).not.toBe('risk');
   });
 
+  it('keeping a surprise is not a grievance, however far the post travels', () => {
+    const text = 'my dad flies his last trip as captain for @OranjeAir on friday after 31 yrs. we are all on board in row 3, nobody tell him!!';
+    const t = triage({ ...post(text, 40_000), metrics: { likes: 5000, reposts: 900, replies: 120, quotes: 60 } });
+    expect(t.kind).toBe('opportunity');
+  });
+
   it('an ordinary complaint from a small account is service, not a risk', () => {
     const t = triage(post('@OranjeAir 3 hrs on hold and still no refund. worst customer service ever', 0));
     expect(t.kind).toBe('service');
@@ -168,6 +174,8 @@ describe('moments the way people tell them', () => {
     'long day, 4 sectors and a proposal in row 12 (she said yes!!). love this job #cabincrew @SkylarkAir',
     // A life event in a post that is all grievance is no celebration.
     '@SkylarkAir 300 ppl sleeping on the floor at the gate tonight, staff nowhere, kids crying and a pregnant lady on her suitcase',
+    // Sarcastic thanks, with the handle in between.
+    'thanks @SkylarkAir for delaying us 4 hrs. what a way to start the honeymoon 🙃',
     // ...and ironic beside one.
     'great start to the honeymoon @SkylarkAir, flight cancelled and now 6 hrs on the floor at the gate',
     // A moment already lost is a complaint, not a rescue.

@@ -60,6 +60,8 @@ export interface Evidence {
   points: number;
   /** The brand's own post: never a card. */
   ownPost: boolean;
+  /** Told as a grievance (a complaint, an accusation, a let-down, or negative without praise). */
+  grievanceTone: boolean;
   /** Each kind's score as the rules see it, and the rules' own call. */
   scores: Record<Kind, number>;
   rule: Kind;
@@ -192,7 +194,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const story = text.length > 140;
     // A celebration with us, told as one (a question or an ask is how most are told: "anything special for our
     // honeymoon?"); the same words in a let-down ("thanks for ruining our honeymoon") are a complaint.
-    const celebration = (lifeEvent || milestone) && aboutUs && !grievanceTone && !sarcasm;
+    const celebration = (lifeEvent || milestone) && aboutUs && !complaint && !letDown && !sarcasm && !accusation;
     const questionOnly = question && !story && !text.includes('!') && !celebration;
     const points =
       (dilemma ? 2 : 0) +
@@ -214,7 +216,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const staffVoice = LEX.staffVoice.test(text);
     const blocked = manipulation || spam || staffVoice || (notToBrand && !firstPerson) || discrimination || (safety && !gratitude);
     const isOpportunity =
-      ourBrand && points >= 2 && (dilemma || atStake || creation || gratitude || (aboutUs && !grievanceTone)) && !blocked && !severe && (!accusation || dilemma);
+      ourBrand && points >= 2 && (dilemma || atStake || creation || gratitude || aboutUs) && !blocked && !severe && (!accusation || dilemma);
     const opportunityScore = clamp(0.35 + 0.1 * points + (rising ? 0.07 : 0) + reach.score * 0.1);
 
     // ── risk: something went wrong, and it is travelling ───────────────────────────────────────────────────
@@ -265,6 +267,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       reach,
       points,
       ownPost,
+      grievanceTone,
       scores,
       rule,
     };

@@ -48,8 +48,8 @@ export const LEX = {
     'screw ?up',
     'mess(?:ed|ing)? (?:up|with)',
     'not (?:a great|the best|how|starting|happy|impressed|cool|ok)',
-    'thanks? (?:a lot |so much )?for (?:the )?(?:delay\\p{L}*|cancel\\p{L}*|losing|ruining|making me|making us|separating|causing|nothing|wasting|leaving|stranding|the (?:epic|great|horrible|terrible)|single|destroying|zig)',
-    'thank you for (?:delay\\p{L}*|cancel\\p{L}*|losing|ruining|making me|making us|separating|causing|nothing|wasting|leaving|stranding|single|destroying)',
+    'thanks? (?:@\\w+ )?(?:a lot |so much )?for (?:the )?(?:delay\\p{L}*|cancel\\p{L}*|losing|ruining|making me|making us|separating|causing|nothing|wasting|leaving|stranding|the (?:horrible|terrible)|single|destroying|zig)',
+    'thank you (?:@\\w+ )?for (?:delay\\p{L}*|cancel\\p{L}*|losing|ruining|making me|making us|separating|causing|nothing|wasting|leaving|stranding|single|destroying)',
     'lost (?:an? |the )?(?:entire |whole )?(?:day|days|night)',
     'missing (?:an? |the )?(?:entire |whole )?(?:day|days)',
     'wasted?',
@@ -93,10 +93,11 @@ export const LEX = {
     'naar de knoppen',
   ]),
   /** "Great start to the honeymoon": ironic only beside a complaint ("...flight cancelled"), sincere otherwise. */
-  ironicStart: w(['great (?:start|way|end)', 'what a (?:start|way|great start)', 'fantastic (?:start|end)']),
+  ironicStart: w(['great (?:start|way|end)', 'what a (?:start|way|great start)', 'fantastic (?:start|end)', 'thanks? (?:a lot |so much )?for the (?:epic|great)']),
   /** Thanks named to a person or a concrete act for the person posting: a kindness story as people tell it. */
   namedThanks: any([
-    '\\b(?:extra mile|above (?:and|&amp;|&) beyond|above and beyond|out of (?:her|his|their|your) way|went the distance|saved (?:me|us|my|our|the day)|came to (?:my|our) rescue|stepped up|made (?:it|magic) happen)\\b',
+    '\\bgave (?:up )?(?:her|his|their) (?:own )?\\p{L}+ (?:to|for) (?:me|us|my|our)\\b',
+    '\\b(?:extra effort|extra mile|above (?:and|&amp;|&) beyond|above and beyond|out of (?:her|his|their|your) way|went the distance|saved (?:me|us|my|our|the day)|came to (?:my|our) rescue|stepped up|made (?:it|magic) happen)\\b',
     '\\b(?:found|located|returned|tracked down|ran (?:after|down)|chased (?:me|us) down|brought back|snuck|sneaked) (?:\\p{L}+ ){0,3}(?:my|our|me|us|him|her)\\b',
     '\\b(?:wings|cockpit)\\b',
   ]),
@@ -480,8 +481,10 @@ export const LEX = {
     'ten huwelijk',
     'engaged',
     'verloofd',
-    'pregnant',
-    'zwanger',
+    // Someone of ours expecting, not "a pregnant woman" among the stranded.
+    "(?:i'?m|i am|we'?re|we are|she'?s|she is|(?:wife|partner|girlfriend|daughter|sister) is|(?:my|our) \\p{L}+ is) (?:\\p{L}+ )?(?:pregnant|zwanger)",
+    '(?:ik ben|we zijn|zij is|ze is|(?:mijn|onze) \\p{L}+ is) (?:\\p{L}+ )?zwanger',
+    'pregnant with',
     'newborn',
     'pasgeboren',
     'adopt(?:ed|ion)',
@@ -1087,9 +1090,10 @@ export const LEX = {
     // "Can't wait!" is excitement; waiting that ran out is not.
     "(?:didn'?t|did not|won'?t|wouldn'?t|couldn'?t|could not) wait",
     "(?:can'?t|cannot) wait (?:any ?longer|anymore|forever|all day|hours)",
-    'nobody',
-    'no one',
-    'niemand',
+    // "Nobody tell him" keeps a surprise.
+    'nobody(?! (?:tell|say|spoil|mention))',
+    'no one(?! (?:tell|say|spoil|mention))',
+    'niemand(?! (?:zeggen|vertellen|verklappen))',
     'nowhere',
     'no (?:information|info|explanation|apology|help|doctor|reason)',
     'geen (?:informatie|info|uitleg|excuses|hulp|arts|reden)',

@@ -41,7 +41,9 @@ export function decide(
   const opportunity =
     !barred &&
     ((e.rule === 'opportunity' && pOpportunity >= model.thresholds.ruled) ||
-      (named && pOpportunity >= model.thresholds.named) ||
+      // The model may add a moment the rules did not call, but only when very sure of a post told as a grievance:
+      // there a life event is mostly what went wrong ("thanks for ruining our honeymoon"), unless it is at stake.
+      (named && pOpportunity >= model.thresholds.named && !(e.grievanceTone && !e.flags.atStake)) ||
       (e.flags.aboutUs && pOpportunity >= model.thresholds.sure));
   let best = model.classes.indexOf('opportunity');
   if (!opportunity) {
