@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { discordTime } from '../src/discord/card';
 import type { BotContext, SlashCommand } from '../src/discord/context';
 import { DISCORD_SINK } from '../src/discord/sink';
-import { clip, neutralise, oneLine } from '../src/discord/text';
+import { clip, neutralise, oneLine, safeLink } from '../src/discord/text';
 import { STATUSES, type Status } from '../src/domain/opportunity';
 
 export const PAGE_SIZE = 5;
@@ -30,7 +30,8 @@ export function opportunitiesPage(ctx: BotContext, page: number, status: z.infer
   const lines = shown.map((o) => {
     const out = ctx.store.outboxFor(o.id, DISCORD_SINK);
     const card = out?.messageId && out.channelId ? ` · [card](https://discord.com/channels/${guildId}/${out.channelId}/${out.messageId})` : '';
-    const post = o.post.url && /^https?:/i.test(o.post.url) ? ` · [post](${o.post.url})` : '';
+    const link = safeLink(o.post.url);
+    const post = link ? ` · [post](${link})` : '';
     return `**#${o.id}** ${o.kind} · ${o.status}${o.claimedBy ? ` (${neutralise(o.claimedBy)})` : ''} · score ${o.score.toFixed(2)} · ${discordTime(o.createdAt, 'R')}\n${clip(neutralise(oneLine(o.analysis.summary)), 200)}${post}${card}`;
   });
   const embed: APIEmbed = {

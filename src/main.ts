@@ -1,7 +1,6 @@
 import 'dotenv/config';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Routes } from 'discord.js';
 import { LlmAnalyst } from './analyse/llm';
 import { buildKairos, emptySummary, formatSummary, runSource, type Kairos } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -9,7 +8,7 @@ import { buildMomentCard, momentCardText } from './detect/moment-card';
 import { createTrends, type Trends } from './detect/trends-service';
 import { DigestScheduler } from './digest/scheduler';
 import { printDigest, storedSpanHours } from './digest/print';
-import { DiscordDigestSender } from './discord/digest-sender';
+import { momentMessage, noticeMessage, outboxDigestSender } from './discord/messages';
 import { DISCORD_SINK } from './discord/sink';
 import { startDiscord, type DiscordRuntime } from './discord/start';
 import { createLogger, secretValues, type Logger } from './log';
@@ -20,7 +19,8 @@ import type { Source } from './sources/source';
 import { registerStop, runAsProgram, signalExitCode } from './service/program';
 import { startX, type XHandle } from './sources/x/start';
 import { llmCallTimesSince, recordLlmUsage } from './store/llm-usage';
-import { markMomentPosted, unpostedMoments, type StoredMoment } from './store/moments';
+import { queueMessage, type NewMessage } from './store/messages';
+import { unpostedMoments, type StoredMoment } from './store/moments';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
@@ -66,7 +66,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   const summary = emptySummary();
   const sinks: CardSink[] = config.discord ? [] : [new ConsoleSink(out)];
   let discord: DiscordRuntime | undefined;
-  let digestSender: DiscordDigestSender | undefined;
+  // Every message to Discord is queued in the outbox first (delivered once Discord is up, once, in order).
+  const send = (m: NewMessage) => (discord ? discord.messages.send(m) : queueMessage(k.store.db, m));
   // Trends need the store, which buildKairos opens: triage reaches them through these lazy closures.
   let trends: Trends | undefined;
   const k = buildKairos(config, {
@@ -79,19 +80,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     onDuplicate: (post, kind) => trends?.observe(post, { kind }),
     // The team hears once when the model budget runs out: in its channel, or in the terminal.
     analyst: analystFor(config, log, (text) => {
-      if (!discord || !config.discord) return void out.write(`\n${text}\n`);
-      discord.client.rest
-        .post(Routes.channelMessages(config.discord.channelId), { body: { content: text, allowed_mentions: { parse: [] } } })
-        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'could not tell the team about the model budget'));
+      if (!config.discord) return void out.write(`\n${text}\n`);
+      send(noticeMessage('model-budget', text));
     }),
   });
 
   const moments: StoredMoment[] = [];
-  const postMoment = (m: StoredMoment) =>
-    digestSender
-      ?.sendMoment(m)
-      .then((ref) => markMomentPosted(k.store.db, m.id, ref))
-      .catch((err: unknown) => log.error({ err: (err as Error).message, term: m.term }, 'could not post a rising moment'));
   trends = createTrends({
     store: k.store,
     config,
@@ -100,10 +94,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       // Found again by a resumed replay: listed in its summary, its card (if out already) not sent again.
       moments.push(m);
       if (!isNew && (m.messageId || !config.discord)) return;
-      // A moment that crosses the line gets its own card: in the channel (once Discord is up; see below), or in
-      // the terminal.
+      // A moment that crosses the line gets its own card: in the channel (queued once under the moment's key, sent
+      // once Discord is up), or in the terminal.
       if (!config.discord) return void out.write(`\n${momentCardText(buildMomentCard(m))}\n\n`);
-      void postMoment(m);
+      send(momentMessage(m));
     },
   });
 
@@ -129,23 +123,17 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     } catch (err) {
       log.fatal({ err: (err as Error).message }, 'Discord did not connect');
       await x?.stop();
-      k.close();
+      await k.close();
       return 1;
     }
   }
   let scheduler: DigestScheduler | undefined;
   if (discord && config.discord) {
-    digestSender = new DiscordDigestSender({
-      token: config.discord.token,
-      channelId: config.discord.digestChannelId ?? config.discord.channelId,
-      momentChannelId: config.discord.channelId,
-      apiUrl: config.discord.apiUrl,
-    });
-    // Moments stored while Discord was still connecting (or down) in the last day go out now.
-    for (const m of unpostedMoments(k.store.db, new Date(Date.now() - 24 * 3_600_000))) void postMoment(m);
+    // Moments of the last day stored but never queued (a crash in between) are queued now; the key keeps it once.
+    for (const m of unpostedMoments(k.store.db, new Date(Date.now() - 24 * 3_600_000))) send(momentMessage(m));
     scheduler = new DigestScheduler({
       store: k.store,
-      sender: digestSender,
+      sender: outboxDigestSender(send, config.discord.digestChannelId),
       digestTime: config.digestTime,
       timeZone: config.timeZone,
       guildId: config.discord.guildId,

@@ -1,65 +1,134 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMomentMessage, DiscordDigestSender } from '../src/discord/digest-sender';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DiscordMessageSink, messageFingerprint } from '../src/discord/message-sink';
+import { buildMomentMessage, momentMessage, noticeMessage, outboxDigestSender, recordDelivery } from '../src/discord/messages';
+import { createLogger } from '../src/log';
+import { MessageCourier } from '../src/outbox/messages';
+import { markMessageAttempt, messageByKey, queueMessage } from '../src/store/messages';
+import { getMoment, recordMoment } from '../src/store/moments';
+import { Store } from '../src/store/store';
+import { FakeDiscord } from './fakes/discord';
 
-/** A minimal stand-in for Discord's create-message endpoint that keeps what it was sent. */
-let server: Server;
-let base = '';
-const received: { path: string; type: string; body: Buffer }[] = [];
+/**
+ * Every message that is not a card (rising moments, the digest, notices, thread lines) goes through the message
+ * outbox: once per key, with a nonce and a marker, and found again rather than posted twice after a crash.
+ */
+const log = createLogger('silent');
+let fake: FakeDiscord;
+let store: Store;
+const couriers: MessageCourier[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', type: String(req.headers['content-type']), body: Buffer.concat(chunks) });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: String(1500000000000000000n + BigInt(received.length)), channel_id: '1', embeds: [] }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+  fake = await FakeDiscord.start();
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => fake.close());
+afterEach(async () => {
+  for (const c of couriers.splice(0)) await c.stop();
+  store?.close();
+});
 
-describe('Discord digest sender', () => {
-  it('posts the digest to its channel with the chart attached, pinging nobody', async () => {
-    const sender = new DiscordDigestSender({ token: 'x'.repeat(30), channelId: '1300000000000000009', apiUrl: base });
+/** A message courier as startDiscord builds one: a fresh sink, as after a (re)start of the process. */
+function courier(): MessageCourier {
+  const sink = new DiscordMessageSink({ token: fake.token, channelId: fake.channelId, apiUrl: fake.apiUrl, botUserId: fake.botUserId, log, backoff: () => 30 });
+  const c = new MessageCourier(store.db, sink, log, recordDelivery(store.db));
+  couriers.push(c);
+  return c;
+}
+
+const MOMENT = {
+  term: 'elfstedentocht', source: 'surge' as const, at: '2026-02-01T10:00:00.000Z', nowPerHour: 40, baselinePerHour: 2,
+  ratio: 13, authors: 9, windowMinutes: 10,
+  samples: [
+    { text: '@everyone it giet oan', author: 'fan1', createdAt: '2026-02-01T09:59:00Z', kind: 'noise' as const, url: 'https://x.com/a)[login](http://evil.example)' },
+    { text: 'Honeymoon or the tocht?', author: 'bride', createdAt: '2026-02-01T09:58:00Z', kind: 'opportunity' as const, url: 'javascript:alert(1)' },
+  ],
+};
+
+const withRef = (key: string) => {
+  const m = messageByKey(store.db, key)!;
+  const ref = `ref ${messageFingerprint(m)}`;
+  return fake.channelMessages().filter((x) => x.content.includes(ref) || x.embeds.some((e) => String(e.footer?.text).includes(ref)));
+};
+
+describe('the message outbox', () => {
+  it('posts the digest with its chart attached, once per day however often it is queued, and records its message', async () => {
+    store = new Store(':memory:');
+    const c = courier();
+    const sender = outboxDigestSender((m) => c.send(m));
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
-    const { messageId } = await sender.sendDigest(
-      { content: 'Daily digest', embeds: [{ title: 'Digest', image: { url: 'attachment://digest-2026-03-02.png' } }], allowed_mentions: { parse: [] }, chartName: 'digest-2026-03-02.png' },
-      png,
-    );
-    expect(messageId).toMatch(/^\d+$/);
-    const req = received.at(-1)!;
-    expect(req.path).toBe('/api/v10/channels/1300000000000000009/messages');
-    expect(req.type).toMatch(/^multipart\/form-data/);
-    const text = req.body.toString('latin1');
-    const json = JSON.parse(/name="payload_json"\r\n(?:Content-Type: application\/json\r\n)?\r\n(.*)\r\n/.exec(text)![1]!);
-    expect(json.allowed_mentions).toEqual({ parse: [] });
-    expect(json.attachments).toEqual([{ id: 0, filename: 'digest-2026-03-02.png' }]);
-    expect(json.chartName).toBeUndefined();
-    expect(text).toContain('filename="digest-2026-03-02.png"');
-    expect(req.body.includes(png)).toBe(true);
+    const payload = { content: 'Daily digest', embeds: [{ title: 'Digest', image: { url: 'attachment://digest-2026-03-02.png' } }], allowed_mentions: { parse: [] as [] }, chartName: 'digest-2026-03-02.png' };
+    store.db.prepare("INSERT INTO digests (day, sent_at, late) VALUES ('2026-03-02', '2026-03-02T08:00:00Z', 0)").run();
+    expect(await sender.sendDigest(payload, png, '2026-03-02')).toEqual({ messageId: null });
+    await sender.sendDigest(payload, png, '2026-03-02'); // a retried tick
+    await c.idle();
+
+    const posts = fake.messagePosts().filter((r) => r.files?.some((f) => f.name === 'digest-2026-03-02.png'));
+    expect(posts).toHaveLength(1);
+    const [req] = posts;
+    expect(req!.body.allowed_mentions).toEqual({ parse: [] });
+    expect(req!.body.attachments).toEqual([{ id: 0, filename: 'digest-2026-03-02.png' }]);
+    expect(req!.body.chartName).toBeUndefined();
+    expect(req!.body.enforce_nonce).toBe(true);
+    expect(req!.body.nonce).toMatch(/^m[0-9a-f]{12}$/);
+    expect(req!.files![0]!.data.equals(png)).toBe(true);
+    const row = store.db.prepare("SELECT message_id FROM digests WHERE day = '2026-03-02'").get() as { message_id: string };
+    expect(row.message_id).toBe(withRef('digest:2026-03-02')[0]!.id);
   });
 
-  it('posts a moment card that shows the stories apart and cannot ping', async () => {
-    const moment = {
-      term: 'elfstedentocht', source: 'surge' as const, at: '2026-02-01T10:00:00.000Z', nowPerHour: 40, baselinePerHour: 2,
-      ratio: 13, authors: 9, windowMinutes: 10,
-      samples: [
-        { text: '@everyone it giet oan', author: 'fan1', createdAt: '2026-02-01T09:59:00Z', kind: 'noise' as const },
-        { text: 'Honeymoon or the tocht?', author: 'bride', createdAt: '2026-02-01T09:58:00Z', kind: 'opportunity' as const },
-      ],
-    };
-    const msg = buildMomentMessage(moment);
+  it('posts a moment card that shows the stories apart, cannot ping and links no unchecked address', async () => {
+    const msg = buildMomentMessage(MOMENT);
     expect(msg.allowed_mentions).toEqual({ parse: [] });
     expect(msg.embeds[0]!.fields!.map((f) => f.name)).toEqual(['Brand stories riding it', 'What people say']);
-    expect(JSON.stringify(msg)).not.toContain('@everyone');
-    const sender = new DiscordDigestSender({ token: 'x'.repeat(30), channelId: '1', momentChannelId: '1300000000000000008', apiUrl: base });
-    const ref = await sender.sendMoment(moment);
-    expect(ref.channelId).toBe('1300000000000000008');
-    expect(received.at(-1)!.path).toBe('/api/v10/channels/1300000000000000008/messages');
+    const text = JSON.stringify(msg);
+    expect(text).not.toContain('@everyone');
+    // The fan's address stays one link to x.com: its brackets are encoded, so no masked "login" link appears.
+    expect(text).not.toContain('[login](http://evil.example)');
+    expect(msg.embeds[0]!.fields![1]!.value).toContain('([post](https://x.com/a%29%5Blogin%5D%28http://evil.example%29))');
+    expect(text).not.toContain('javascript:');
+  });
+
+  it('a moment is posted once and marked posted, though it is queued again (a resumed replay)', async () => {
+    store = new Store(':memory:');
+    const { moment } = recordMoment(store.db, MOMENT);
+    const c = courier();
+    expect(c.send(momentMessage(moment))).toBe(true);
+    expect(c.send(momentMessage(moment))).toBe(false);
+    await c.idle();
+    expect(withRef(`moment:${moment.id}`)).toHaveLength(1);
+    expect(getMoment(store.db, moment.id)!.messageId).toBe(withRef(`moment:${moment.id}`)[0]!.id);
+  });
+
+  it('never posts twice when the answer to a post is lost', async () => {
+    store = new Store(':memory:');
+    const c = courier();
+    fake.dropNextPostAnswer = true;
+    c.send(noticeMessage('model-budget', 'Kairos reached its cap on model calls.'));
+    await c.idle();
+    const row = store.db.prepare("SELECT key, status, message_id FROM messages WHERE key LIKE 'notice:model-budget:%'").get() as { key: string; status: string; message_id: string };
+    expect(row.status).toBe('sent');
+    expect(withRef(row.key)).toHaveLength(1);
+    expect(withRef(row.key)[0]!.id).toBe(row.message_id);
+  });
+
+  it('after a crash between the post and writing it down, a restart finds the message behind 250 others and posts nothing', async () => {
+    store = new Store(':memory:');
+    const { moment } = recordMoment(store.db, { ...MOMENT, term: 'storm' });
+    queueMessage(store.db, momentMessage(moment));
+    // The crashed process: it wrote the attempt down, posted, and died before the answer was recorded.
+    const queued = messageByKey(store.db, `moment:${moment.id}`)!;
+    markMessageAttempt(store.db, queued.id, new Date());
+    const before = new DiscordMessageSink({ token: fake.token, channelId: fake.channelId, apiUrl: fake.apiUrl });
+    await before.deliver(queued);
+    fake.chatter(250); // a busy channel between the crash and the restart
+    const postsBefore = fake.messagePosts().length;
+
+    const c = courier();
+    await c.kick();
+    await c.idle();
+    expect(fake.messagePosts().length).toBe(postsBefore);
+    expect(withRef(`moment:${moment.id}`)).toHaveLength(1);
+    expect(getMoment(store.db, moment.id)!.messageId).toBe(withRef(`moment:${moment.id}`)[0]!.id);
+    // It read the channel forward from the attempt, not the last 100 messages.
+    const reads = fake.requests.filter((r) => r.method === 'GET' && r.path === `/v10/channels/${fake.channelId}/messages`);
+    expect(reads.at(-1)!.query.get('after')).toMatch(/^\d+$/);
   });
 });

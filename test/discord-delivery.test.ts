@@ -101,7 +101,20 @@ describe('delivery through the outbox', () => {
 });
 
 describe('restart', () => {
-  it('delivers what was pending after a crash, and never re-posts a card that made it out before the crash', async () => {
+  it('a card whose first attempt began before a crash is looked for from that attempt on, and posted if not found', async () => {
+    const c = sinkCourier();
+    const id = seedCard(store);
+    store.markAttempt(store.outboxFor(id, 'discord')!); // the crashed process began, Discord never got it
+    fake.chatter(150);
+    await c.kick();
+    await c.idle();
+    expect(postsFor(id)).toHaveLength(1);
+    const reads = fake.requests.filter((r) => r.method === 'GET' && r.path === `/v10/channels/${fake.channelId}/messages`);
+    expect(reads.at(-1)!.query.get('after')).toMatch(/^\d+$/);
+    expect(store.outboxFor(id, 'discord')!.status).toBe('sent');
+  });
+
+  it('delivers what was pending after a crash, and never re-posts a card that made it out before the crash, however busy the channel', async () => {
     store = new Store(':memory:');
     const config = loadConfig({
       DISCORD_TOKEN: fake.token,
@@ -121,6 +134,8 @@ describe('restart', () => {
       body: JSON.stringify({ ...buildCard(oppA), nonce: 'from-the-crashed-process' }),
     });
     const posted = (await res.json()) as { id: string };
+    // A busy channel: 250 messages by others between the crash and the restart.
+    fake.chatter(250);
     expect(store.pendingCount('discord')).toBe(3);
 
     runtime = await startDiscord({ config, store, analyst: analystDouble(), catalogue: loadCatalogue(), log, backoff: () => 40 });

@@ -6,9 +6,12 @@ import { renderChartPng } from './chart';
 import { readDigestData } from './data';
 import { digestWindow, localDay } from './time';
 
-/** Where the digest goes: Discord (src/discord/digest-sender.ts), the console. */
+/**
+ * Where the digest goes. Discord's (src/discord/messages.ts) queues it in the outbox under its day and answers
+ * without a message id (the courier records it once sent); a sender that posts at once answers with it.
+ */
 export interface DigestSender {
-  sendDigest(payload: DigestPayload, png: Buffer): Promise<{ messageId: string }>;
+  sendDigest(payload: DigestPayload, png: Buffer, day: string): Promise<{ messageId: string | null }>;
 }
 
 export interface SchedulerOptions {
@@ -41,8 +44,8 @@ export type TickResult = 'sent' | 'already-sent' | 'not-due' | 'busy' | 'failed'
 /**
  * Sends one digest a day at DIGEST_TIME in TZ (croner, DST safe). The digests table (day PRIMARY KEY) is the
  * memory: a restart never sends a second one for a day; a bot that was down at digest time sends the missed
- * one when it comes back, marked late. The digest is recorded after the sender confirmed it, so a crash in
- * between can repeat it once rather than lose it.
+ * one when it comes back, marked late. The digest is recorded after the sender took it; Discord's sender queues
+ * it in the outbox under the day's key, so a crash in between neither loses nor repeats it.
  */
 export class DigestScheduler {
   private readonly cron: Cron;
@@ -104,7 +107,7 @@ export class DigestScheduler {
       const data = readDigestData(this.o.store, { day, from, to, timeZone: this.o.timeZone, guildId: this.o.guildId, llm: this.o.llm });
       const digest = buildDigest(data, { brandName: this.o.brandName, late });
       const png = renderChartPng(data);
-      const { messageId } = await this.o.sender.sendDigest(digest.payload, png);
+      const { messageId } = await this.o.sender.sendDigest(digest.payload, png, day);
       this.o.store.db
         .prepare('INSERT OR IGNORE INTO digests (day, sent_at, late, message_id) VALUES (?, ?, ?, ?)')
         .run(day, this.clock().toISOString(), late ? 1 : 0, messageId);

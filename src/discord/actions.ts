@@ -1,4 +1,5 @@
 import {
+  DiscordAPIError,
   ActionRowBuilder,
   MessageFlags,
   ModalBuilder,
@@ -16,6 +17,7 @@ import { DISMISS_REASONS, type DismissReason, type Opportunity } from '../domain
 import type { TransitionResult } from '../store/store';
 import { buildCard, describeAction, threadIntro, threadName, type CardAction, type DiscordMessage } from './card';
 import { actorOf, type BotContext } from './context';
+import { messageKeys } from './messages';
 import { DISCORD_SINK } from './sink';
 import { chunks, clip } from './text';
 
@@ -69,10 +71,16 @@ export function recordInThread(ctx: BotContext, opportunityId: number, fallbackM
   return next;
 }
 
-async function post(ctx: BotContext, channelId: string, content: string): Promise<void> {
-  for (const part of chunks(content)) {
-    await ctx.client.rest.post(Routes.channelMessages(channelId), { body: { content: part, allowed_mentions: { parse: [] } } });
-  }
+/** Queues a thread message, in parts of Discord's size, each once under its own key. */
+function post(ctx: BotContext, opportunityId: number, what: string, channelId: string, content: string): void {
+  chunks(content).forEach((part, n) =>
+    ctx.send({
+      key: messageKeys.threadLine(opportunityId, `${what}:${n}`),
+      sink: DISCORD_SINK,
+      channelId,
+      body: { content: part, allowed_mentions: { parse: [] } },
+    }),
+  );
 }
 
 async function openOrAppend(ctx: BotContext, opportunityId: number, fallback?: { id: string; channelId: string }): Promise<void> {
@@ -82,17 +90,34 @@ async function openOrAppend(ctx: BotContext, opportunityId: number, fallback?: {
   const outbox = ctx.store.outboxFor(opportunityId, DISCORD_SINK);
   if (outbox?.threadId) {
     const last = history[history.length - 1];
-    if (last) await post(ctx, outbox.threadId, `• ${describeAction(last)}${last.detail ? `: ${clip(last.detail, 1500)}` : ''}`);
+    if (last) post(ctx, opportunityId, `action:${last.id}`, outbox.threadId, `• ${describeAction(last)}${last.detail ? `: ${clip(last.detail, 1500)}` : ''}`);
     return;
   }
   const messageId = outbox?.messageId ?? fallback?.id;
   const channelId = outbox?.channelId ?? fallback?.channelId ?? ctx.config.discord.channelId;
   if (!messageId) return;
-  const thread = (await ctx.client.rest.post(Routes.threads(channelId, messageId), {
-    body: { name: threadName(opp), auto_archive_duration: 10080 },
-  })) as { id: string };
-  if (outbox) ctx.store.setThread(outbox.id, thread.id);
-  await post(ctx, thread.id, threadIntro(opp, history));
+  const threadId = await openThread(ctx, channelId, messageId, threadName(opp));
+  if (outbox) ctx.store.setThread(outbox.id, threadId);
+  post(ctx, opportunityId, 'intro', threadId, threadIntro(opp, history));
+}
+
+/** Discord's code for "a thread has already been created for this message". */
+const THREAD_EXISTS = 160004;
+
+/**
+ * Opens the thread under a card. A thread opened from a message has that message's id, so one a crash left
+ * unrecorded is simply taken over.
+ */
+async function openThread(ctx: BotContext, channelId: string, messageId: string, name: string): Promise<string> {
+  try {
+    const thread = (await ctx.client.rest.post(Routes.threads(channelId, messageId), {
+      body: { name, auto_archive_duration: 10080 },
+    })) as { id: string };
+    return thread.id;
+  } catch (err) {
+    if (err instanceof DiscordAPIError && err.code === THREAD_EXISTS) return messageId;
+    throw err;
+  }
 }
 
 /** Rewrites the card message itself (used when the interaction came from elsewhere, e.g. the dismiss menu). */

@@ -4,6 +4,7 @@ import type { Analyst } from '../analyse/analyst';
 import type { Gesture } from '../analyse/catalogue';
 import type { Config } from '../config';
 import type { Logger } from '../log';
+import { queueMessage, type NewMessage } from '../store/messages';
 import type { Clock, Store } from '../store/store';
 import type { BotContext, ReplySender, SlashCommand } from './context';
 import { createInteractionHandler } from './interactions';
@@ -18,6 +19,8 @@ export interface BotDeps {
   replySender?: ReplySender;
   onWatchChanged?: () => void;
   commands?: readonly SlashCommand[];
+  /** Where the bot's own messages go (default: queued in the store for the message courier). */
+  send?: (message: NewMessage) => void;
 }
 
 /**
@@ -42,6 +45,7 @@ export function createBot(deps: BotDeps): { client: Client; ctx: BotContext } {
     clock: deps.clock ?? (() => new Date()),
     replySender: deps.replySender,
     onWatchChanged: deps.onWatchChanged,
+    send: deps.send ?? ((m) => void queueMessage(deps.store.db, m)),
   };
   const handle = createInteractionHandler(ctx, deps.commands ?? allCommands);
   client.on(Events.InteractionCreate, (i) => void handle(i));

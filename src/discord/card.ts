@@ -10,7 +10,7 @@ import {
 import type { Opportunity, Status } from '../domain/opportunity';
 import { isClosed } from '../domain/opportunity';
 import type { ActionRecord } from '../store/store';
-import { clip, codeBlock, neutralise, oneLine } from './text';
+import { clip, codeBlock, neutralise, oneLine, safeLink } from './text';
 
 /** Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const LIMITS = {
@@ -125,24 +125,6 @@ function bullets(items: readonly string[]): string {
   return items.map((i) => `• ${neutralise(oneLine(i))}`).join('\n');
 }
 
-/**
- * The post's address as the card may show it: http(s) only, normalised by the URL parser, and with every character
- * that could close a masked link early ("https://x.com/a)[login](http://evil)") or make Discord refuse the embed
- * percent-encoded. Anything else gives no link rather than a card Discord rejects.
- */
-function httpUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname.startsWith('[') || u.username || u.password) return undefined;
-  const href = u.href.replace(/[()[\]<>"'`\s\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-  return href.length <= 2048 ? href : undefined;
-}
-
 function field(name: string, value: string): APIEmbedField {
   return { name, value: clip(value.trim() || '—', LIMITS.fieldValue), inline: false };
 }
@@ -204,7 +186,7 @@ export function buildCard(opp: Opportunity, history: readonly ActionRecord[] = [
     .map((l) => `> ${l}`)
     .join('\n');
   const notes = a.notes.length ? `\n\n${a.notes.map((n) => `_${neutralise(oneLine(n))}_`).join('\n')}` : '';
-  const link = httpUrl(p.url);
+  const link = safeLink(p.url);
 
   const gesture = a.gesture
     ? `**${neutralise(a.gesture.name)}** · about €${a.gesture.costEur}${a.gesture.needsApproval ? ' · needs a lead’s approval' : ''}\n${neutralise(a.gesture.fairness)}`
@@ -284,7 +266,7 @@ export function threadIntro(opp: Opportunity, history: readonly ActionRecord[]):
   const a = opp.analysis;
   const p = opp.post;
   const parts = [
-    `**The post** by ${neutralise(`@${p.author.handle}`)} (${p.author.followers} followers)${httpUrl(p.url) ? ` ${httpUrl(p.url)}` : ''}`,
+    `**The post** by ${neutralise(`@${p.author.handle}`)} (${p.author.followers} followers)${safeLink(p.url) ? ` ${safeLink(p.url)}` : ''}`,
     neutralise(p.text),
     `**Why**\n${neutralise(a.why)}`,
     `**Gesture**\n${a.gesture ? `${neutralise(a.gesture.name)} (about €${a.gesture.costEur})\n${neutralise(a.gesture.fairness)}` : 'None'}`,

@@ -9,6 +9,7 @@ import type { Analyst } from '../analyse/analyst';
 import type { Gesture } from '../analyse/catalogue';
 import type { Config } from '../config';
 import type { Logger } from '../log';
+import type { NewMessage } from '../store/messages';
 import type { Clock, Store } from '../store/store';
 
 /**
@@ -31,6 +32,8 @@ export interface BotContext {
   clock: Clock;
   replySender?: ReplySender;
   onWatchChanged?: () => void;
+  /** Queues a message in the outbox (a line in a card's thread); the message courier delivers it once. */
+  send(message: NewMessage): void;
 }
 
 /** One slash command: its definition as data, its handler, and optionally its autocomplete and buttons. */

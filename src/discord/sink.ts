@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import { backoffMs, DeliveryError, type CardSink } from '../outbox/courier';
 import type { ActionRecord, OutboxItem } from '../store/store';
 import { buildCard, cardMarker, type CardOptions } from './card';
+import { findPosted } from './recovery';
 
 export const DISCORD_SINK = 'discord';
 
@@ -39,23 +40,30 @@ export function cardNonce(opp: Pick<Opportunity, 'id' | 'postId' | 'createdAt'>)
 export class DiscordSink implements CardSink {
   readonly name = DISCORD_SINK;
   readonly rest: REST;
-  /** Until the first post of this process, a card may have been posted just before a crash: check first. */
+  /**
+   * Until the first post of this process, the head of the queue may have been posted by a process that crashed
+   * before it could write down either the attempt or the result (one from before attempts were recorded).
+   */
   private recovering = true;
+  private readonly startedAt = Date.now();
 
   constructor(private readonly opts: DiscordSinkOptions) {
-    this.rest = new REST({
-      api: opts.apiUrl ?? 'https://discord.com/api',
-      rejectOnRateLimit: () => true,
-      retries: 0,
-      timeout: opts.timeoutMs ?? 15_000,
-    }).setToken(opts.token);
+    this.rest = outboxRest(opts.token, opts.apiUrl, opts.timeoutMs ?? 15_000);
   }
 
   async deliver(opportunity: Opportunity, item: OutboxItem): Promise<{ messageId: string; channelId?: string }> {
     const channelId = this.opts.channelId;
     try {
-      if (this.recovering || item.attempts > 0) {
-        const found = await this.findPosted(opportunity);
+      // An attempt began before (this process's, or one that crashed): the card may be out already.
+      if (item.firstAttemptAt || item.attempts > 0 || (this.recovering && Date.parse(item.createdAt) < this.startedAt)) {
+        const marker = cardMarker(opportunity);
+        const found = await findPosted(
+          this.rest,
+          channelId,
+          item.firstAttemptAt ?? item.createdAt,
+          (m) => Boolean(m.embeds?.some((e) => e.footer?.text?.startsWith(marker))),
+          this.opts.botUserId,
+        );
         if (found) {
           this.opts.log?.info({ opportunity: opportunity.id, messageId: found }, 'card was already posted; not posting again');
           this.recovering = false;
@@ -74,20 +82,11 @@ export class DiscordSink implements CardSink {
       throw toDeliveryError(err, item.attempts, this.opts.backoff);
     }
   }
+}
 
-  /** Looks through the channel's recent messages for this card's footer marker. */
-  private async findPosted(opp: Opportunity): Promise<string | null> {
-    const marker = cardMarker(opp);
-    const recent = (await this.rest.get(Routes.channelMessages(this.opts.channelId), {
-      query: new URLSearchParams({ limit: '100' }),
-    })) as APIMessage[];
-    const mine = recent.find(
-      (m) =>
-        (!this.opts.botUserId || m.author?.id === this.opts.botUserId) &&
-        m.embeds?.some((e) => e.footer?.text?.startsWith(marker)),
-    );
-    return mine?.id ?? null;
-  }
+/** A REST client for an outbox sink: it never waits or retries by itself (the courier does, in order). */
+export function outboxRest(token: string, apiUrl: string | undefined, timeoutMs: number): REST {
+  return new REST({ api: apiUrl ?? 'https://discord.com/api', rejectOnRateLimit: () => true, retries: 0, timeout: timeoutMs }).setToken(token);
 }
 
 /** 429 → wait what Discord asked; 5xx and network trouble → back off; any other 4xx will never work. */

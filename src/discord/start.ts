@@ -1,6 +1,10 @@
 import { once } from 'node:events';
 import { Events, type Client } from 'discord.js';
 import { Courier } from '../outbox/courier';
+import { MessageCourier } from '../outbox/messages';
+import { queueMessage } from '../store/messages';
+import { DiscordMessageSink } from './message-sink';
+import { recordDelivery } from './messages';
 import { DiscordSink, DISCORD_SINK } from './sink';
 import { createBot, type BotDeps } from './bot';
 
@@ -9,6 +13,8 @@ export interface DiscordRuntime {
   sinkName: typeof DISCORD_SINK;
   sink: DiscordSink;
   courier: Courier;
+  /** Every other message (moments, digests, notices, thread lines), through the message outbox. */
+  messages: MessageCourier;
   client: Client;
   /** Call when the pipeline stored a card (Pipeline onCard). */
   kick(): void;
@@ -30,7 +36,9 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
   const { config, store, log } = opts;
   const discord = config.discord;
   if (!discord) throw new Error('Discord is not configured (DISCORD_TOKEN and friends)');
-  const { client } = createBot(opts);
+  // The bot may queue thread lines before the message courier exists (it needs the bot's user id from login).
+  let messages: MessageCourier | undefined;
+  const { client } = createBot({ ...opts, send: (m) => (messages ? messages.send(m) : queueMessage(store.db, m)) });
   const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(opts.readyTimeoutMs ?? 60_000) });
   try {
     await client.login(discord.token);
@@ -54,6 +62,17 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
   const courier = new Courier(store, sink, log, opts.clock);
   const kick = () => void courier.kick().catch((err) => log.error({ err }, 'discord courier failed'));
   kick();
+  const messageSink = new DiscordMessageSink({
+    token: discord.token,
+    channelId: discord.channelId,
+    apiUrl: discord.apiUrl,
+    botUserId: client.user?.id,
+    log,
+    backoff: opts.backoff,
+  });
+  messages = new MessageCourier(store.db, messageSink, log, recordDelivery(store.db), opts.clock);
+  const courierOfMessages = messages;
+  void courierOfMessages.kick().catch((err: unknown) => log.error({ err }, 'message courier failed'));
 
   return {
     sinkName: DISCORD_SINK,
@@ -61,8 +80,9 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
     courier,
     client,
     kick,
+    messages: courierOfMessages,
     async stop() {
-      await courier.stop();
+      await Promise.all([courier.stop(), courierOfMessages.stop()]);
       await client.destroy();
     },
   };

@@ -63,3 +63,21 @@ export function chunks(text: string, max = 1900): string[] {
   if (rest.length) out.push(rest);
   return out;
 }
+
+/**
+ * A fan's post address as any message may show it (the card, the moment card, /opportunities): http(s) only, normalised by the URL parser, and with every character
+ * that could close a masked link early ("https://x.com/a)[login](http://evil)") or make Discord refuse the embed
+ * percent-encoded. Anything else gives no link rather than a card Discord rejects.
+ */
+export function safeLink(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname.startsWith('[') || u.username || u.password) return undefined;
+  const href = u.href.replace(/[()[\]<>"'`\s\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return href.length <= 2048 ? href : undefined;
+}

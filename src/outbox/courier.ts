@@ -30,19 +30,34 @@ export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
 }
 
+/** One queue of an outbox, as a courier drains it: the card outbox, the message outbox. */
+export interface Queue<I extends { attempts: number; nextAttemptAt: string }> {
+  readonly name: string;
+  /** The oldest pending item: it blocks the rest, so items leave in the order they were queued. */
+  next(): I | null;
+  pending(): number;
+  /** Delivers one item and writes down where it went; throws (a DeliveryError says whether to retry). */
+  deliver(item: I): Promise<void>;
+  failed(item: I, error: string, retryAt: Date | null): void;
+  /** What a log line says about an item. */
+  describe(item: I): Record<string, unknown>;
+}
+
+/** How long a stop waits for the delivery in flight; after that its outcome is left to recovery at the next start. */
+const STOP_WAIT_MS = 10_000;
+
 /**
- * Drains the outbox of one sink, oldest first. The head of the queue blocks the rest, so cards arrive in the
- * order they were made even across an outage; a card is marked sent only after the sink confirmed it.
+ * Drains one queue, oldest first. The head of the queue blocks the rest, so items arrive in the order they were
+ * made even across an outage; an item is marked sent only after the sink confirmed it.
  */
-export class Courier {
+export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
 
   constructor(
-    private readonly store: Store,
-    private readonly sink: CardSink,
-    private readonly log: Logger,
+    private readonly queue: Queue<I>,
+    protected readonly log: Logger,
     private readonly now: Clock = () => new Date(),
   ) {}
 
@@ -66,51 +81,70 @@ export class Courier {
     return this.running;
   }
 
-  /** Resolves when nothing is pending for this sink (or the courier was stopped). */
+  /** Resolves when nothing is pending (or the courier was stopped). */
   async idle(): Promise<void> {
-    while (!this.stopped && (this.running || this.store.pendingCount(this.sink.name) > 0)) {
+    while (!this.stopped && (this.running || this.queue.pending() > 0)) {
       await (this.running ?? this.kick());
-      if (this.store.pendingCount(this.sink.name) > 0 && !this.running) await sleep(50);
+      if (this.queue.pending() > 0 && !this.running) await sleep(50);
     }
   }
 
   /** Takes no new item; resolves once the delivery in flight (if any) finished and was written down. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.running?.catch(() => undefined);
+    if (this.running) await Promise.race([this.running.catch(() => undefined), sleep(STOP_WAIT_MS)]);
   }
 
   private async drain(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const item = this.store.nextPending(this.sink.name);
+      const item = this.queue.next();
       if (!item) return;
       const wait = Date.parse(item.nextAttemptAt) - this.now().getTime();
       if (wait > 0) {
         await sleep(Math.min(wait, 1000));
         continue;
       }
-      const opportunity = this.store.getOpportunity(item.opportunityId);
-      if (!opportunity) {
-        this.store.markAttemptFailed(item, 'card not found in the store', null);
-        continue;
-      }
+      const what = { sink: this.queue.name, ...this.queue.describe(item) };
       try {
-        const ref = await this.sink.deliver(opportunity, item);
-        this.store.markSent(item, ref);
-        this.log.debug({ opportunity: opportunity.id, sink: this.sink.name, messageId: ref.messageId }, 'card delivered');
+        await this.queue.deliver(item);
+        this.log.debug(what, 'delivered');
       } catch (err) {
         const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : backoffMs(item.attempts);
         const message = err instanceof Error ? err.message : String(err);
         const retryAt = retryAfter === null ? null : new Date(this.now().getTime() + retryAfter);
-        this.store.markAttemptFailed(item, message, retryAt);
-        if (retryAt) {
-          this.log.warn({ opportunity: opportunity.id, sink: this.sink.name, retryInMs: retryAfter, err: message }, 'card delivery failed; will retry');
-        } else {
-          this.log.error({ opportunity: opportunity.id, sink: this.sink.name, err: message }, 'card delivery failed permanently');
-        }
+        this.queue.failed(item, message, retryAt);
+        if (retryAt) this.log.warn({ ...what, retryInMs: retryAfter, err: message }, 'delivery failed; will retry');
+        else this.log.error({ ...what, err: message }, 'delivery failed permanently');
       }
     }
+  }
+}
+
+/** The card outbox of one sink: each card is read from the store when its turn comes, and marked flagged once out. */
+export function cardQueue(store: Store, sink: CardSink): Queue<OutboxItem> {
+  return {
+    name: sink.name,
+    next: () => store.nextPending(sink.name),
+    pending: () => store.pendingCount(sink.name),
+    describe: (item) => ({ opportunity: item.opportunityId }),
+    failed: (item, error, retryAt) => store.markAttemptFailed(item, error, retryAt),
+    async deliver(item) {
+      const opportunity = store.getOpportunity(item.opportunityId);
+      if (!opportunity) throw new DeliveryError('card not found in the store', null);
+      // From now on a copy may exist: a later attempt looks for one from this time on. The sink gets the item as
+      // it was, so it knows whether an earlier attempt (perhaps of a process that crashed) began.
+      store.markAttempt(item);
+      const ref = await sink.deliver(opportunity, item);
+      store.markSent(item, ref);
+    },
+  };
+}
+
+/** Drains the card outbox of one sink (see Drain). */
+export class Courier extends Drain<OutboxItem> {
+  constructor(store: Store, sink: CardSink, log: Logger, now: Clock = () => new Date()) {
+    super(cardQueue(store, sink), log, now);
   }
 }
 

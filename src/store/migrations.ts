@@ -167,4 +167,33 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE verdicts ADD COLUMN review TEXT;
     `,
   },
+  {
+    version: 6,
+    name: 'every message through the outbox',
+    sql: `
+      -- Every message Kairos sends besides a card (a rising moment's card, the digest, a notice, a line in a card's
+      -- thread) is queued here first under a key that says what it is ('moment:12', 'digest:2026-02-03'), once,
+      -- and delivered from here with a nonce and a marker, so a crash never loses or doubles one.
+      CREATE TABLE messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        sink TEXT NOT NULL,
+        channel_id TEXT,                  -- where, when not the sink's own channel (a card's thread)
+        body TEXT NOT NULL,               -- the message, as JSON
+        file_name TEXT,                   -- one attachment (the digest's chart)
+        file_data BLOB,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        first_attempt_at TEXT,            -- set before the first post: a copy can only exist after it
+        message_id TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+      );
+      CREATE INDEX messages_pending ON messages (sink, status, id);
+      -- Cards too: when their first post began, so recovery reads the channel from there, however busy it is.
+      ALTER TABLE outbox ADD COLUMN first_attempt_at TEXT;
+    `,
+  },
 ];

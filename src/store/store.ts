@@ -23,6 +23,9 @@ export interface OutboxItem {
   messageId: string | null;
   channelId: string | null;
   threadId: string | null;
+  /** When the first post of this card began (null before): a copy of it can only exist from then on. */
+  firstAttemptAt: string | null;
+  createdAt: string;
 }
 
 export interface ActionRecord {
@@ -90,6 +93,8 @@ function toOutbox(r: Record<string, unknown>): OutboxItem {
     messageId: (r.message_id as string | null) ?? null,
     channelId: (r.channel_id as string | null) ?? null,
     threadId: (r.thread_id as string | null) ?? null,
+    firstAttemptAt: (r.first_attempt_at as string | null) ?? null,
+    createdAt: r.created_at as string,
   };
 }
 
@@ -348,6 +353,12 @@ export class Store {
       | Record<string, unknown>
       | undefined;
     return r ? toOutbox(r) : null;
+  }
+
+  /** Written before a card's first post (and kept): from then on a copy of it may exist. */
+  markAttempt(item: OutboxItem): void {
+    if (item.firstAttemptAt) return;
+    this.db.prepare('UPDATE outbox SET first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?').run(this.iso(), item.id);
   }
 
   /** Delivered: remember where, so a restart never posts it again, and mark the card flagged. */

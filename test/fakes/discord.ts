@@ -263,6 +263,15 @@ export class FakeDiscord {
     return { id, token };
   }
 
+  /** Someone else (a person, another bot) writes in a channel: a busy channel between a crash and a restart. */
+  chatter(count: number, channelId = this.channelId): void {
+    const others = Array.from({ length: count }, (_, i) => ({
+      ...this.makeMessage(channelId, { content: `chatter ${i}` }),
+      author: { id: this.users.member.id, username: this.users.member.username, discriminator: '0', avatar: null },
+    }));
+    this.messages.set(channelId, [...this.channelMessages(channelId), ...others]);
+  }
+
   /** The message an ephemeral or webhook reply would be, for clicking buttons on it. */
   replyMessage(token: string): FakeMessage | undefined {
     const calls = [...this.requests].filter(
@@ -434,7 +443,13 @@ export class FakeDiscord {
     if ((match = /^\/v10\/channels\/(\d+)\/messages$/.exec(path))) {
       const channelId = match[1] as string;
       if (m === 'GET') {
-        const limit = Number(url.searchParams.get('limit') ?? 50);
+        const limit = Math.min(100, Number(url.searchParams.get('limit') ?? 50));
+        const after = url.searchParams.get('after');
+        if (after) {
+          // As Discord does: the `limit` oldest messages after that id, newest first.
+          const later = this.channelMessages(channelId).filter((x) => BigInt(x.id) > BigInt(after));
+          return json(200, later.slice(0, limit).reverse());
+        }
         return json(200, [...this.channelMessages(channelId)].reverse().slice(0, limit));
       }
       if (m === 'POST') {
