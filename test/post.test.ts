@@ -88,3 +88,22 @@ describe('parsePostLine', () => {
     }
   });
 });
+
+describe('HTML entities from exports and X', () => {
+  it('are decoded once where a line becomes a Post: named, numeric and hex, in the text and the name', () => {
+    const line = JSON.stringify({
+      ...MINIMAL,
+      author: { handle: 'fan', name: 'Sam &amp; Kim' },
+      text: 'Ben &amp; Jerry&#39;s &lt;3 &quot;top&quot; &gt; rest, rebooking costs &#8364;1.480 or &#x20AC;90',
+    });
+    const r = parsePostLine(line);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.post.text).toBe('Ben & Jerry\'s <3 "top" > rest, rebooking costs €1.480 or €90');
+    expect(r.post.author.name).toBe('Sam & Kim');
+  });
+
+  it('are decoded only once: a fan who typed "&amp;lt;" keeps "&lt;", and text without entities is untouched', () => {
+    const r = parsePostLine(JSON.stringify({ ...MINIMAL, text: 'write &amp;lt; for < & smile' }));
+    expect(r.ok && r.post.text).toBe('write &lt; for < & smile');
+  });
+});

@@ -140,3 +140,11 @@ describe('timing', () => {
     expect(newerId('5', null)).toBe(true);
   });
 });
+
+describe('normaliseTweet entities', () => {
+  it('decodes every HTML entity X leaves in a post, numeric ones included, and the author name', () => {
+    const n = normaliseTweet({ ...tweet, text: 'Tom &amp; Jerry&#39;s &quot;trip&quot; &#8364;75' }, [{ ...user, name: 'A &amp; B' }]);
+    expect(n.ok && n.post.text).toBe('Tom & Jerry\'s "trip" €75');
+    expect(n.ok && n.post.author.name).toBe('A & B');
+  });
+});

@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { z } from 'zod';
 
 /**
@@ -48,7 +49,22 @@ export function parsePostLine(line: string): ParsedLine {
   }
   const parsed = PostSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, error: describeIssues(parsed.error) };
-  return { ok: true, post: parsed.data };
+  return { ok: true, post: decodePostText(parsed.data) };
+}
+
+/**
+ * HTML entities (`&amp;`, `&lt;`, `&#39;`, `&#8364;`…) as the characters they stand for. Exports and X escape
+ * post text; every source decodes once, where it hands the Post over, and never again (the store re-reads Posts
+ * as they are, so "&amp;lt;" written by a fan stays "&lt;").
+ */
+export function decodeEntities(text: string): string {
+  return text.includes('&') ? decodeHTML(text) : text;
+}
+
+/** The Post with its text and author's name decoded (see decodeEntities). */
+export function decodePostText(post: Post): Post {
+  const author = post.author.name === undefined ? post.author : { ...post.author, name: decodeEntities(post.author.name) };
+  return { ...post, text: decodeEntities(post.text), author };
 }
 
 /** One short line naming each field that is wrong, e.g. "author.handle: expected string". */

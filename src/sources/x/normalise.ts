@@ -1,12 +1,7 @@
 import type { TweetV2, UserV2 } from 'twitter-api-v2';
-import { describeIssues, PostSchema, type Post } from '../../domain/post';
+import { decodePostText, describeIssues, PostSchema, type Post } from '../../domain/post';
 
 export type Normalised = { ok: true; post: Post } | { ok: false; id: string | undefined; error: string };
-
-/** X escapes these three in post text; the rest arrives as is. */
-function unescapeText(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
 /** A post retweeting another: never a fan's own words. */
 export function isRetweet(tweet: Pick<TweetV2, 'referenced_tweets'>): boolean {
@@ -39,7 +34,7 @@ export function normaliseTweet(tweet: TweetV2, users: readonly UserV2[] = []): N
       followers: author?.public_metrics?.followers_count ?? 0,
       verified,
     },
-    text: unescapeText(tweet.note_tweet?.text ?? tweet.text ?? ''),
+    text: tweet.note_tweet?.text ?? tweet.text ?? '',
     lang,
     createdAt: tweet.created_at,
     metrics: m
@@ -49,7 +44,7 @@ export function normaliseTweet(tweet: TweetV2, users: readonly UserV2[] = []): N
   };
   const parsed = PostSchema.safeParse(candidate);
   if (!parsed.success) return { ok: false, id: tweet.id, error: describeIssues(parsed.error) };
-  return { ok: true, post: parsed.data };
+  return { ok: true, post: decodePostText(parsed.data) };
 }
 
 export interface TweetPage {
