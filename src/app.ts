@@ -1,6 +1,7 @@
 import type { Analyst } from './analyse/analyst';
-import { loadCatalogue, type Gesture } from './analyse/catalogue';
-import { OfflineAnalyst } from './analyse/offline';
+import { loadBrandPack, type BrandPack } from './analyse/brand-pack';
+import type { Gesture } from './analyse/catalogue';
+import { offlineAnalystFor, type OfflineAnalyst } from './analyse/offline';
 import type { Config } from './config';
 import { staticContext, type TriageContext } from './detect/context';
 import { createTriager } from './detect/triage';
@@ -18,6 +19,8 @@ export interface Kairos {
   config: Config;
   log: Logger;
   store: Store;
+  /** The brand pack: voice, catalogue, templates, settings. */
+  pack: BrandPack;
   catalogue: Gesture[];
   triage: (post: Post) => Triage;
   offline: OfflineAnalyst;
@@ -29,6 +32,8 @@ export interface Kairos {
   /** Lets each courier finish the delivery in flight, then closes the store (its WAL checkpointed). */
   close(): Promise<void>;
 }
+
+export { offlineAnalystFor };
 
 export interface BuildOptions {
   log?: Logger;
@@ -45,13 +50,16 @@ export interface BuildOptions {
   analyst?: (offline: OfflineAnalyst, store: Store, catalogue: Gesture[]) => Analyst;
   onVerdict?: (post: Post, triage: Triage) => void;
   onDuplicate?: (post: Post, kind: Kind) => void;
+  /** A brand pack already loaded (tests); by default the one config.brand.dir names. */
+  pack?: BrandPack;
 }
 
 export function buildKairos(config: Config, opts: BuildOptions): Kairos {
   const log = opts.log ?? createLogger(config.logLevel, undefined, config.logFormat);
   const clock = opts.clock ?? (() => new Date());
   const store = new Store(config.dbPath, clock);
-  const catalogue = loadCatalogue();
+  const pack = opts.pack ?? loadBrandPack(config.brand.dir);
+  const catalogue = pack.catalogue;
   // Watch terms are read per post: keep a cached lower-case list, refreshed when /watch changes the store.
   const watchCache = { terms: store.listWatch().map((w) => w.term.toLowerCase()) };
   const context: TriageContext = {
@@ -60,9 +68,7 @@ export function buildKairos(config: Config, opts: BuildOptions): Kairos {
     risingTerms: opts.context?.risingTerms ?? (() => []),
   };
   const triage = createTriager(context);
-  const offline = new OfflineAnalyst({
-    catalogue,
-    brand: config.brand,
+  const offline = offlineAnalystFor(config, pack, {
     usage: () => store.gestureUsageThisMonth(),
     triage,
     now: clock,
@@ -86,6 +92,7 @@ export function buildKairos(config: Config, opts: BuildOptions): Kairos {
     config,
     log,
     store,
+    pack,
     catalogue,
     triage,
     offline,

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import { loadCatalogue } from './analyse/catalogue';
-import { OfflineAnalyst } from './analyse/offline';
+import { loadBrandPack } from './analyse/brand-pack';
+import { offlineAnalystFor } from './analyse/offline';
 import type { Config } from './config';
 import { staticContext } from './detect/context';
 import { createTriager } from './detect/triage';
@@ -15,9 +15,14 @@ const BATCH_CHARS = 64_000;
  * that is already there has been read (a live pipe sees its verdict within milliseconds; a file is written in
  * 64 KB batches). A closed output (`classify | head`) ends the run quietly: it returns 'closed'.
  */
-export async function classify(input: Readable, out: Writable, brand: Config['brand']): Promise<'done' | 'closed'> {
+export async function classify(
+  input: Readable,
+  out: Writable,
+  brand: Config['brand'],
+  eventsFile?: string,
+): Promise<'done' | 'closed'> {
   const triage = createTriager(staticContext(brand));
-  const analyst = new OfflineAnalyst({ catalogue: loadCatalogue(), brand, usage: () => () => 0, triage });
+  const analyst = offlineAnalystFor({ brand, eventsFile }, loadBrandPack(brand.dir), { usage: () => () => 0, triage });
   let closed = false;
   let failure: Error | null = null;
   let buffer = '';
@@ -70,7 +75,9 @@ export async function classify(input: Readable, out: Writable, brand: Config['br
         if (isCardKind(t.kind)) {
           const a = analyst.write(item.post, t.kind, t.signals, t.lang);
           verdict.gesture = a.gesture;
-          verdict.drafts = { summary: a.summary, reply: a.reply, publicPost: a.publicPost };
+          verdict.drafts = { summary: a.summary, reply: a.reply, publicPost: a.publicPost, lang: a.lang };
+          if (a.routes?.length) verdict.routes = a.routes;
+          if (a.facts?.length) verdict.facts = a.facts;
         }
         emit(JSON.stringify(verdict));
       }

@@ -20,9 +20,11 @@ const DEFAULT_EVAL = fileURLToPath(new URL('../test/fixtures/eval/', import.meta
 
 async function classify(input?: string): Promise<number> {
   // Offline and credential-free by contract: the brand comes from the environment if set, else the defaults.
-  const config = loadConfig({ ...pick(process.env, ['BRAND_NAME', 'BRAND_HANDLES', 'BRAND_TERMS']) });
+  const config = loadConfig({
+    ...pick(process.env, ['BRAND_NAME', 'BRAND_HANDLES', 'BRAND_TERMS', 'BRAND_LANGUAGES', 'BRAND_BILINGUAL_POST', 'KAIROS_BRAND_DIR', 'KAIROS_EVENTS_FILE']),
+  });
   const { classify: run } = await import('./classify');
-  await run(input ? createReadStream(input, 'utf8') : process.stdin, process.stdout, config.brand);
+  await run(input ? createReadStream(input, 'utf8') : process.stdin, process.stdout, config.brand, config.eventsFile);
   return 0;
 }
 

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { BrandPackError, DEMO_BRAND_DIR, loadBrandSettings } from './analyse/brand-pack';
 import { z } from 'zod';
 
 /**
@@ -40,10 +41,14 @@ const EnvSchema = z.object({
   KAIROS_REPLAY_FILE: z.string().refine((p) => p === '-' || existsSync(p), 'a path to an existing JSON-lines file, or - for stdin').optional(),
   KAIROS_EVENTS_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing events file').optional(),
 
-  BRAND_NAME: z.string().min(1).max(64).default('Oranje Air'),
-  BRAND_HANDLES: list.default(['OranjeAir']),
-  BRAND_TERMS: list.default(['Oranje Air', 'OranjeAir']),
-  BRAND_LANGUAGES: list.default(['en', 'nl']),
+  KAIROS_BRAND_DIR: z.string().min(1).optional(),
+  BRAND_NAME: z.string().min(1).max(64).optional(),
+  BRAND_HANDLES: list.optional(),
+  BRAND_TERMS: list.optional(),
+  BRAND_LANGUAGES: list
+    .pipe(z.array(z.string().regex(/^[a-z]{2,3}$/, 'language codes such as en,nl')).min(1, 'at least one language code'))
+    .optional(),
+  BRAND_BILINGUAL_POST: bool.optional(),
 
   DISCORD_TOKEN: z.string().min(20, 'a bot token').optional(),
   DISCORD_APPLICATION_ID: snowflake.optional(),
@@ -87,7 +92,16 @@ export type Config = Readonly<{
   dbPath: string;
   replayFile?: string;
   eventsFile?: string;
-  brand: { name: string; handles: string[]; terms: string[]; languages: string[] };
+  brand: {
+    name: string;
+    handles: string[];
+    terms: string[];
+    languages: string[];
+    /** The brand pack's folder (KAIROS_BRAND_DIR; the demo's pack when no brand is configured at all). */
+    dir?: string;
+    /** A public post in the fan's language is followed by the brand's other language. */
+    bilingualPublicPost?: boolean;
+  };
   discord?: {
     token: string;
     applicationId: string;
@@ -146,6 +160,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const problems: string[] = [];
 
+  // The brand: the environment over the pack's brand.yaml over the defaults. With no brand configured at all, the
+  // embedded demo's pack (Oranje Air); a brand named only by BRAND_NAME gets the brand-neutral defaults.
+  const brandDir = e.KAIROS_BRAND_DIR ?? (e.BRAND_NAME ? undefined : DEMO_BRAND_DIR);
+  let pack: ReturnType<typeof loadBrandSettings> | undefined;
+  try {
+    pack = loadBrandSettings(brandDir);
+  } catch (err) {
+    if (!(err instanceof BrandPackError)) throw err;
+    problems.push(`KAIROS_BRAND_DIR: ${err.message}`);
+  }
+  const brandName = e.BRAND_NAME ?? pack?.name ?? 'Kairos';
+  const compact = brandName.replace(/[^A-Za-z0-9_]/g, '');
+  const brand: Config['brand'] = {
+    name: brandName,
+    handles: e.BRAND_HANDLES ?? pack?.handles ?? [compact],
+    terms: e.BRAND_TERMS ?? pack?.terms ?? [...new Set([brandName, compact])],
+    languages: e.BRAND_LANGUAGES ?? pack?.languages ?? ['en', 'nl'],
+    dir: brandDir,
+    bilingualPublicPost: e.BRAND_BILINGUAL_POST ?? pack?.bilingualPublicPost ?? false,
+  };
+
   let discord: Config['discord'];
   if (e.DISCORD_TOKEN) {
     for (const name of ['DISCORD_APPLICATION_ID', 'DISCORD_GUILD_ID', 'DISCORD_CHANNEL_ID'] as const) {
@@ -188,8 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT,
     dbPath: e.KAIROS_DB,
     replayFile: e.KAIROS_REPLAY_FILE,
-    eventsFile: e.KAIROS_EVENTS_FILE,
-    brand: { name: e.BRAND_NAME, handles: e.BRAND_HANDLES, terms: e.BRAND_TERMS, languages: e.BRAND_LANGUAGES },
+    eventsFile: e.KAIROS_EVENTS_FILE ?? (brandDir && existsSync(`${brandDir}/events.yaml`) ? `${brandDir}/events.yaml` : undefined),
+    brand,
     discord,
     x: {
       mode: e.X_MODE,

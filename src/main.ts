@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadBrandPack } from './analyse/brand-pack';
 import { LlmAnalyst } from './analyse/llm';
 import { buildKairos, emptySummary, formatSummary, runSource, type Kairos } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -25,13 +26,13 @@ import { unpostedMoments, type StoredMoment } from './store/moments';
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
 /** The model analyst when one is configured, falling back on the offline one; the offline one otherwise. */
-function analystFor(config: Config, log: Logger, notify: (text: string) => void) {
+function analystFor(config: Config, log: Logger, voice: () => string, notify: (text: string) => void) {
   const llm = config.llm;
   if (!llm) return undefined;
   return (offline: Kairos['offline'], store: Kairos['store'], catalogue: Kairos['catalogue']) =>
     new LlmAnalyst({
       config: llm,
-      brand: config.brand,
+      brand: { ...config.brand, voice: voice() },
       fallback: offline,
       catalogue,
       usage: () => store.gestureUsageThisMonth(),
@@ -70,7 +71,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   const send = (m: NewMessage) => (discord ? discord.messages.send(m) : queueMessage(k.store.db, m));
   // Trends need the store, which buildKairos opens: triage reaches them through these lazy closures.
   let trends: Trends | undefined;
+  const pack = loadBrandPack(config.brand.dir);
   const k = buildKairos(config, {
+    pack,
     log,
     sinks,
     queueFor: config.discord ? [DISCORD_SINK] : [],
@@ -79,7 +82,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     onVerdict: (post, triage) => trends?.observe(post, triage),
     onDuplicate: (post, kind) => trends?.observe(post, { kind }),
     // The team hears once when the model budget runs out: in its channel, or in the terminal.
-    analyst: analystFor(config, log, (text) => {
+    analyst: analystFor(config, log, () => pack.voice, (text) => {
       if (!config.discord) return void out.write(`\n${text}\n`);
       send(noticeMessage('model-budget', text));
     }),

@@ -1,3 +1,4 @@
+import { DEMO_BRAND_DIR } from '../src/analyse/brand-pack';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
 
@@ -28,6 +29,9 @@ describe('loadConfig', () => {
       handles: ['OranjeAir'],
       terms: ['Oranje Air', 'OranjeAir'],
       languages: ['en', 'nl'],
+      // With no brand configured at all, the embedded demo's brand pack.
+      dir: DEMO_BRAND_DIR,
+      bilingualPublicPost: false,
     });
     expect(c.discord).toBeUndefined();
     expect(c.llm).toBeUndefined();

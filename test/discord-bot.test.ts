@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config';
 import { startDiscord, type DiscordRuntime } from '../src/discord/start';
+import { DEMO_GESTURES } from '../src/analyse/brand-pack';
 import { loadCatalogue } from '../src/analyse/catalogue';
 import { createLogger } from '../src/log';
 import { Store } from '../src/store/store';
@@ -32,7 +33,7 @@ beforeAll(async () => {
     config,
     store,
     analyst,
-    catalogue: loadCatalogue(),
+    catalogue: loadCatalogue(DEMO_GESTURES),
     log,
     backoff: () => 30,
     onWatchChanged: () => watchChanges++,

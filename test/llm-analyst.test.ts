@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyseInput, Analyst } from '../src/analyse/analyst';
+import { DEMO_GESTURES } from '../src/analyse/brand-pack';
 import { loadCatalogue } from '../src/analyse/catalogue';
 import { LlmAnalyst, type AnalysisAnswer, type LlmAnalystOptions } from '../src/analyse/llm';
 import type { Config } from '../src/config';
@@ -10,7 +11,7 @@ import { recordLlmUsage, llmUsageTotals } from '../src/store/llm-usage';
 import { openDb, type Db } from '../src/store/db';
 import { FakeOpenAI } from './fakes/openai';
 
-const catalogue = loadCatalogue();
+const catalogue = loadCatalogue(DEMO_GESTURES);
 const fake = new FakeOpenAI();
 let db: Db;
 

@@ -172,7 +172,9 @@ describe('OfflineAnalyst', () => {
     const signals: Signal[] = ['cultural-event', 'life-event', 'dilemma'];
     const a = analyst.write(STORY, 'opportunity', signals, 'en');
     expect(a.gesture?.id).toBe('flexible-rebooking');
-    expect(a.publicPost).toMatch(/rebook/);
+    // The story of one fan, told after they agreed: no blanket promise to everyone before anyone counted them.
+    expect(a.publicPost).toContain('@skater_anna');
+    expect(a.publicPost).not.toMatch(/for free|everyone|all of you|talk to us/i);
   });
 
   describe('a moment at stake', () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { DEMO_BRAND_DIR } from '../src/analyse/brand-pack';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +23,9 @@ function run(posts: TrendPost[], d = new TrendDetector()): Moment[] {
 function merge(...streams: TrendPost[][]): TrendPost[] {
   return streams.flat().sort((a, b) => Date.parse(String(a.createdAt)) - Date.parse(String(b.createdAt)));
 }
+
+/** The demo brand's calendar (Dutch holidays, the Elfstedentocht); the default calendar is brand-neutral. */
+const DEMO_CALENDAR = join(DEMO_BRAND_DIR, 'events.yaml');
 
 describe('terms', () => {
   it('keeps words, hashtags and two-word phrases; drops English and Dutch stop words, mentions, links and the brand', () => {
@@ -120,7 +124,7 @@ describe('TrendDetector', () => {
       posts('elfstedenkoorts'),
     );
     const d = new TrendDetector();
-    d.setWatch(watchEntries(loadCalendar(), '2026-02-01', ['schaatskoorts']));
+    d.setWatch(watchEntries(loadCalendar(DEMO_CALENDAR), '2026-02-01', ['schaatskoorts']));
     const moments = run(stream, d);
     const byTerm = Object.fromEntries(moments.map((m) => [m.term, m]));
     expect(byTerm.schaatskoorts?.source).toBe('watch');
@@ -173,7 +177,7 @@ describe('moment card', () => {
 
 describe('event calendar', () => {
   it('loads the shipped calendar and knows which events are on', () => {
-    const events = loadCalendar();
+    const events = loadCalendar(DEMO_CALENDAR);
     expect(activeEventTerms(events, '2026-04-27')).toContain('koningsdag');
     expect(activeEventTerms(events, '2026-03-10')).not.toContain('koningsdag');
     // The Elfstedentocht has no date: watched all year.

@@ -25,6 +25,8 @@ export const PROMPT_FILES = {
 export interface BrandContext {
   name: string;
   languages: readonly string[];
+  /** The brand pack's voice guide (a template with {{brand}}); prompts/brand.md, brand-neutral, otherwise. */
+  voice?: string;
 }
 
 export interface Messages {
@@ -47,7 +49,7 @@ export function languageName(code: string): string {
 }
 
 export function brandGuide(brand: BrandContext): string {
-  return render(loadTemplate(PROMPT_FILES.brand), { brand: brand.name }, PROMPT_FILES.brand).trim();
+  return render(brand.voice ?? loadTemplate(PROMPT_FILES.brand), { brand: brand.name }, PROMPT_FILES.brand).trim();
 }
 
 /** Wraps untrusted text between marker lines no fan can forge (the nonce is new on every call). */

@@ -125,6 +125,16 @@ function bullets(items: readonly string[]): string {
   return items.map((i) => `• ${neutralise(oneLine(i))}`).join('\n');
 }
 
+/** Shown above every public post draft: it is the fan's story, told only once they agreed. */
+export const PUBLIC_POST_NOTE = '_Draft: post only after the fan agrees._';
+
+/** The route to other teams first (who must act), then why, then what the post itself says. */
+export function whyWithFacts(a: Opportunity['analysis']): string {
+  const route = a.routes?.length ? `Route to: ${a.routes.join(', ')}.\n` : '';
+  const facts = a.facts?.length ? `\nFrom the post: ${a.facts.join(' · ')}.` : '';
+  return `${route}${a.why}${facts}`;
+}
+
 function field(name: string, value: string): APIEmbedField {
   return { name, value: clip(value.trim() || '—', LIMITS.fieldValue), inline: false };
 }
@@ -199,10 +209,10 @@ export function buildCard(opp: Opportunity, history: readonly ActionRecord[] = [
     author: { name: clip(neutralise(author), LIMITS.author) },
     description: clip(quote, 1500) + (link ? `\n[Open the post](${link})` : '') + clip(notes, 500),
     fields: [
-      field('Why', neutralise(a.why)),
+      field('Why', neutralise(whyWithFacts(a))),
       field('Gesture', gesture),
       field('Reply draft', neutralise(a.reply)),
-      field('Public post', a.publicPost ? neutralise(a.publicPost) : 'None'),
+      field('Public post', a.publicPost ? `${PUBLIC_POST_NOTE}\n${neutralise(a.publicPost)}` : 'None'),
       field('Verify first', a.verifyFirst.length ? bullets(a.verifyFirst) : 'Nothing to check.'),
       field('Risks', a.risks.length ? bullets(a.risks) : 'None seen.'),
       field('Status', statusLine(opp, history)),
@@ -268,10 +278,10 @@ export function threadIntro(opp: Opportunity, history: readonly ActionRecord[]):
   const parts = [
     `**The post** by ${neutralise(`@${p.author.handle}`)} (${p.author.followers} followers)${safeLink(p.url) ? ` ${safeLink(p.url)}` : ''}`,
     neutralise(p.text),
-    `**Why**\n${neutralise(a.why)}`,
+    `**Why**\n${neutralise(whyWithFacts(a))}`,
     `**Gesture**\n${a.gesture ? `${neutralise(a.gesture.name)} (about €${a.gesture.costEur})\n${neutralise(a.gesture.fairness)}` : 'None'}`,
     `**Reply draft**\n${neutralise(a.reply)}`,
-    `**Public post**\n${a.publicPost ? neutralise(a.publicPost) : 'None'}`,
+    `**Public post**\n${a.publicPost ? `${PUBLIC_POST_NOTE}\n${neutralise(a.publicPost)}` : 'None'}`,
     `**Verify first**\n${a.verifyFirst.length ? bullets(a.verifyFirst) : 'Nothing'}`,
     `**Risks**\n${a.risks.length ? bullets(a.risks) : 'None seen'}`,
     `**History**\n${history.length ? history.map((h) => `• ${describeAction(h)}${h.detail ? `: ${neutralise(oneLine(h.detail))}` : ''}`).join('\n') : 'No actions yet'}`,

@@ -28,6 +28,12 @@ export const AnalysisSchema = z.object({
   analyst: z.enum(['offline', 'llm']),
   /** Things the team should know about how this card was made (e.g. "the model was unavailable"). */
   notes: z.array(z.string()).default([]),
+  /** What the post itself says: the person whose moment it is, amounts, numbers, dates, a surprise, who speaks. */
+  facts: z.array(z.string()).optional(),
+  /** The teams it goes to besides the social team (press office, legal, safety, privacy), with their contact. */
+  routes: z.array(z.string()).optional(),
+  /** The language the drafts are written in. */
+  lang: z.string().optional(),
 });
 export type Analysis = z.infer<typeof AnalysisSchema>;
 

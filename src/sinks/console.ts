@@ -1,5 +1,6 @@
 import { createColors } from 'picocolors';
 import type { Opportunity } from '../domain/opportunity';
+import { whyWithFacts } from '../discord/card';
 import type { CardSink } from '../outbox/courier';
 import type { OutboxItem } from '../store/store';
 
@@ -17,7 +18,7 @@ export function formatCard(o: Opportunity, c: Colors): string {
     `${head} ${c.bold(terminalSafe(a.summary))}  ${c.dim(`score ${o.score.toFixed(2)} · card #${o.id}`)}`,
     c.dim(`${author} · ${terminalSafe(o.post.createdAt)}${o.post.url ? ` · ${terminalSafe(o.post.url)}` : ''}`),
     `${c.italic(quote(terminalSafe(o.post.text)))}`,
-    field('Why', a.why),
+    field('Why', whyWithFacts(a)),
     field(
       'Gesture',
       a.gesture
@@ -25,7 +26,7 @@ export function formatCard(o: Opportunity, c: Colors): string {
         : 'None: a personal answer is the gesture.',
     ),
     field('Reply draft', a.reply),
-    ...(a.publicPost ? [field('Public post', a.publicPost)] : []),
+    ...(a.publicPost ? [field('Public post', `(draft: post only after the fan agrees)\n${a.publicPost}`)] : []),
     field('Verify first', a.verifyFirst.map((v) => `• ${v}`).join('\n')),
     field('Risks', a.risks.map((v) => `• ${v}`).join('\n')),
     ...(a.notes.length ? [field('Notes', a.notes.join('\n'))] : []),
