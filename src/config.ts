@@ -33,6 +33,9 @@ const timeZone = z.string().refine((tz) => {
   }
 }, 'an IANA time zone such as Europe/Amsterdam');
 
+/** The embedded demo's brand: with this name (or none) and no KAIROS_BRAND_DIR, its pack is used. */
+const DEMO_BRAND_NAME = 'Oranje Air';
+
 const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -162,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   // The brand: the environment over the pack's brand.yaml over the defaults. With no brand configured at all, the
   // embedded demo's pack (Oranje Air); a brand named only by BRAND_NAME gets the brand-neutral defaults.
-  const brandDir = e.KAIROS_BRAND_DIR ?? (e.BRAND_NAME ? undefined : DEMO_BRAND_DIR);
+  const brandDir = e.KAIROS_BRAND_DIR ?? (!e.BRAND_NAME || e.BRAND_NAME === DEMO_BRAND_NAME ? DEMO_BRAND_DIR : undefined);
   let pack: ReturnType<typeof loadBrandSettings> | undefined;
   try {
     pack = loadBrandSettings(brandDir);
