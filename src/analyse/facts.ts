@@ -34,6 +34,8 @@ export interface Facts {
   role: Role;
   /** The author speaks up for someone else's case ("call that woman"), whatever their role. */
   speaksFor: boolean;
+  /** Something went wrong and is not yet put right ("still hasn't shipped", "no answers", "geannuleerd"). */
+  grievance: boolean;
 }
 
 const REL_EN: Record<string, Gender> = {
@@ -127,6 +129,9 @@ const ADVOCATE =
 const CREATION = /\b(?:made|built|drew|painted|knitted|sewed|baked|crafted|designed|gemaakt|gebouwd|getekend|geschilderd|gebreid|genaaid|gebakken|ontworpen)\b/i;
 const THANKS = /\b(?:thank(?:s| you)|shout ?out|bedankt|dank(?:je|u| je| u)?(?: wel)?)\b.{0,120}\b(?:helped|stayed|went out of|took the time|geholpen|bleef|nam de tijd)\b|\b(?:helped|stayed|geholpen)\b.{0,120}\b(?:thank(?:s| you)|bedankt)\b/i;
 
+const GRIEVANCE =
+  /\b(?:still (?:hasn'?t|has not|haven'?t|not|no)|never (?:arrived|came|shipped)|hasn'?t (?:shipped|arrived|come)|no (?:answers?|reply|response|info|refund)|(?:was|got|been|is) (?:cancell?ed|lost|delayed|refused|denied)|cancell?ed (?:my|our|the)|ruin(?:ed|ing)|nobody (?:helps|answers|cares)|three calls|(?:nog steeds|nog altijd) (?:niet|geen)|niet (?:geleverd|aangekomen|bezorgd)|geen (?:antwoord|reactie|info)|(?:is|werd|wordt) (?:geannuleerd|vertraagd|geweigerd)|kwijt(?:geraakt)?)\b/i;
+
 export function factsOf(text: string, author: { handle: string } = { handle: '' }): Facts {
   const when = WHEN.exec(text)?.[0];
   const atStake = AT_STAKE.exec(text)?.[1];
@@ -143,6 +148,7 @@ export function factsOf(text: string, author: { handle: string } = { handle: '' 
     ...(CREATION.test(text) ? { cue: 'creation' as const } : THANKS.test(text) ? { cue: 'thanks' as const } : {}),
     role,
     speaksFor,
+    grievance: GRIEVANCE.test(text),
   };
 }
 

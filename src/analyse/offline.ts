@@ -135,7 +135,9 @@ export class OfflineAnalyst implements Analyst {
       situation = facts.cue === 'creation' ? 'fan-creation' : 'gratitude-story';
     }
     // A complaint is never congratulated: a celebration inside one is written as a moment to rescue.
-    if (kind === 'opportunity' && signals.includes('complaint') && CELEBRATING_SITUATIONS.includes(situation)) situation = 'at-stake';
+    if (kind === 'opportunity' && (signals.includes('complaint') || facts.grievance) && CELEBRATING_SITUATIONS.includes(situation)) {
+      situation = 'at-stake';
+    }
     // A surprise being planned is the moment of the person it is for, not a thank-you story.
     if (kind === 'opportunity' && facts.surprise && situation === 'gratitude-story') {
       situation = signals.includes('milestone') ? 'milestone' : signals.includes('life-event') ? 'life-event' : situation;
@@ -178,7 +180,9 @@ export class OfflineAnalyst implements Analyst {
 
     // The public post tells the story of the gesture given, after the fan agreed; a stand-in gesture must not come
     // with its promise, a risk has none, and a surprise gets none before it has happened.
-    const tells = gesture?.publicStory && kind === 'opportunity' && gesture.signals.includes(situation) && !facts.surprise;
+    // Nor has the story of someone who is not the teller's own (a journalist, a columnist speaking up for a case).
+    const tells =
+      gesture?.publicStory && kind === 'opportunity' && gesture.signals.includes(situation) && !facts.surprise && facts.role === 'customer';
     const story = tells ? this.t.publicPost[situation] : undefined;
     let publicPost: string | null = null;
     if (story) {
@@ -200,8 +204,9 @@ export class OfflineAnalyst implements Analyst {
     const notes: string[] = [];
     if (draftLang !== lang) notes.push(`The post is in ${lang}; the drafts are in ${draftLang}, a language the brand speaks.`);
 
+    const summary = r(this.t.summary[situation], `summary.${situation}`);
     return {
-      summary: r(this.t.summary[situation], `summary.${situation}`),
+      summary: facts.speaksFor ? `Speaks up for someone else's case: @${handle} (${vars.followers} followers, ${vars.reposts} reposts)` : summary,
       why: why.length ? capitalise(`${why.join('; ')}.`) : 'Triage flagged it.',
       gesture: gesture ? toProposed(gesture, fairness) : null,
       reply: fitToLength(replyText, X_MAX_CHARS),
@@ -226,7 +231,8 @@ export class OfflineAnalyst implements Analyst {
       { ...vars, amount: amount.text, amountContext: neutraliseMentions(amount.context.slice(0, 80)), cost: gesture.costEur },
       'fairnessAmount',
     );
-    return `${base} ${tidy(line)}`;
+    // A bare figure needs no quote of itself: "£1,200 (“£1,200”)" reads as a glitch.
+    return `${base} ${tidy(amount.context === amount.text ? line.replace(/\s*\(“[^”]*”\)/, '') : line)}`;
   }
 
   /** The brand's other language for a bilingual public post. */
