@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { BrandPackError, DEMO_BRAND_DIR, loadBrandSettings } from './analyse/brand-pack';
 import { z } from 'zod';
 
@@ -40,7 +41,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
-  KAIROS_DB: z.string().default('./data/kairos.db'),
+  KAIROS_DB: z.string().default('./data/kairos.db').superRefine((p, ctx) => {
+    const problem = dbPathProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   KAIROS_REPLAY_FILE: z.string().refine((p) => p === '-' || existsSync(p), 'a path to an existing JSON-lines file, or - for stdin').optional(),
   KAIROS_EVENTS_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing events file').optional(),
 
@@ -137,6 +141,51 @@ export type Config = Readonly<{
   digestTime: string;
 }>;
 
+/**
+ * Why a path cannot be Kairos's database file, or null when it can: an existing folder, a path under a file, or a
+ * folder two levels or more from anything that exists (a typo would otherwise grow folders and a new, empty
+ * database, and every card would be sent again). The database's own folder is created when its parent exists.
+ */
+export function dbPathProblem(path: string): string | null {
+  if (path === ':memory:') return null;
+  const full = resolve(path);
+  const kind = (p: string) => {
+    try {
+      return statSync(p).isDirectory() ? 'dir' : 'file';
+    } catch {
+      return 'none';
+    }
+  };
+  if (kind(full) === 'dir') return `expected the path of a database file, but ${full} is a folder (try ${full}/kairos.db)`;
+  for (let p = dirname(full); ; p = dirname(p)) {
+    const k = kind(p);
+    if (k === 'file') return `expected the path of a database file, but ${p} is a file, so nothing can be made under it`;
+    if (k === 'dir') {
+      if (p !== dirname(full) && p !== dirname(dirname(full))) {
+        return `expected a database file in an existing folder, but ${dirname(full)} does not exist (nor ${dirname(dirname(full))}); create it first, or fix a typo`;
+      }
+      return null;
+    }
+    if (p === dirname(p)) return null;
+  }
+}
+
+/** A URL with any user name, password or secret-looking query value masked, for messages and logs. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = u.username ? '***' : '';
+      u.password = u.password ? '***' : '';
+    }
+    for (const [k] of u.searchParams) if (/token|key|secret|pass|auth|sig/i.test(k)) u.searchParams.set(k, '***');
+    return u.href;
+  } catch {
+    // Not a URL: mask anything between :// and an @.
+    return url.replace(/\/\/[^/@\s]*@/, '//***@');
+  }
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Kairos cannot start; fix these settings (see .env.example):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -154,7 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.error.issues.map((i) => {
         const name = String(i.path[0]);
         const value = clean[name];
-        const shown = value === undefined || SECRET_NAMES.has(name) ? '' : ` (got ${JSON.stringify(value.slice(0, 60))})`;
+        const shown =
+          value === undefined || SECRET_NAMES.has(name) ? '' : ` (got ${JSON.stringify((name.endsWith('_URL') ? maskUrl(value) : value).slice(0, 60))})`;
         const what = i.message.replace(/^Invalid (input|option): /, '');
         return `${name}: ${what.startsWith('expected') ? what : `expected ${what}`}${shown}`;
       }),

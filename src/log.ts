@@ -18,14 +18,35 @@ export const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [0, 1, 2, 3, 4].map((de
 
 /** Values of the environment's secret variables, which the logger scrubs from every line however they got there. */
 export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
-  return Object.entries(env)
+  const named = Object.entries(env)
     .filter(([name, v]) => /(?:TOKEN|SECRET|API_KEY|APP_KEY|PASSWORD)$/.test(name) && v !== undefined && v.trim().length >= 8)
     .map(([, v]) => (v as string).trim());
+  // Credentials written into a URL setting (https://user:secret@host, postgres://kairos:pw@db): the user
+  // information as a whole, and the password alone, wherever a line quotes them.
+  const inUrls = Object.entries(env)
+    .filter(([name, v]) => /_URL$/.test(name) && v)
+    .flatMap(([, v]) => {
+      const m = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]+)@/i.exec((v as string).trim());
+      if (!m) return [];
+      const info = m[1] as string;
+      const password = info.includes(':') ? info.slice(info.indexOf(':') + 1) : '';
+      return [info, decodeURIComponentSafe(info), password, decodeURIComponentSafe(password)].filter((x) => x.length >= 4);
+    });
+  return [...named, ...inUrls];
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Replaces each secret (and its JSON-escaped form) in a written line: catches one inside a message or a stack. */
 function scrubber(secrets: readonly string[]): ((line: string) => string) | undefined {
-  const forms = [...new Set(secrets.filter((s) => s.length >= 8).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  // Longest first, so a password inside a longer user:password is not half-replaced.
+  const forms = [...new Set(secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort((a, b) => b.length - a.length);
   if (!forms.length) return undefined;
   return (line) => forms.reduce((out, f) => (out.includes(f) ? out.split(f).join('[secret]') : out), line);
 }

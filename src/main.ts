@@ -1,5 +1,6 @@
 import 'dotenv/config';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBrandPack } from './analyse/brand-pack';
 import { LlmAnalyst } from './analyse/llm';
@@ -72,21 +73,30 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   // Trends need the store, which buildKairos opens: triage reaches them through these lazy closures.
   let trends: Trends | undefined;
   const pack = loadBrandPack(config.brand.dir);
-  const k = buildKairos(config, {
-    pack,
-    log,
-    sinks,
-    queueFor: config.discord ? [DISCORD_SINK] : [],
-    onCard: () => discord?.kick(),
-    context: { risingTerms: () => trends?.risingTerms() ?? [], watchTerms: () => trends?.watchTerms() ?? [] },
-    onVerdict: (post, triage) => trends?.observe(post, triage),
-    onDuplicate: (post, kind) => trends?.observe(post, { kind }),
-    // The team hears once when the model budget runs out: in its channel, or in the terminal.
-    analyst: analystFor(config, log, () => pack.voice, (text) => {
-      if (!config.discord) return void out.write(`\n${text}\n`);
-      send(noticeMessage('model-budget', text));
-    }),
-  });
+  // A database that is not there yet is made, and said: a typo in KAIROS_DB would otherwise send every card again.
+  const fresh = config.dbPath !== ':memory:' && !existsSync(config.dbPath);
+  let k: Kairos;
+  try {
+    k = buildKairos(config, {
+      pack,
+      log,
+      sinks,
+      queueFor: config.discord ? [DISCORD_SINK] : [],
+      onCard: () => discord?.kick(),
+      context: { risingTerms: () => trends?.risingTerms() ?? [], watchTerms: () => trends?.watchTerms() ?? [] },
+      onVerdict: (post, triage) => trends?.observe(post, triage),
+      onDuplicate: (post, kind) => trends?.observe(post, { kind }),
+      // The team hears once when the model budget runs out: in its channel, or in the terminal.
+      analyst: analystFor(config, log, () => pack.voice, (text) => {
+        if (!config.discord) return void out.write(`\n${text}\n`);
+        send(noticeMessage('model-budget', text));
+      }),
+    });
+  } catch (err) {
+    process.stderr.write(`KAIROS_DB: cannot open the database at ${resolve(config.dbPath)}: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (fresh) log.warn({ db: resolve(config.dbPath) }, `created a new database at ${resolve(config.dbPath)}: every post is new to it`);
 
   const moments: StoredMoment[] = [];
   trends = createTrends({

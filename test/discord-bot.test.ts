@@ -250,6 +250,14 @@ describe('slash commands', () => {
     expect(page2.body.data.embeds[0].title).toContain('page 2');
   });
 
+  it('/opportunities links a fan’s post address only as one checked link: no masked link can be smuggled in', async () => {
+    seedCard(store, { kind: 'risk', sinks: [], post: { url: 'https://x.com/a)[login](http://evil.example)' } });
+    const i = fake.command(fake.users.member, 'opportunities', [{ type: 3, name: 'status', value: 'any' }, { type: 3, name: 'kind', value: 'risk' }]);
+    const text = (await callback(i)).data.embeds[0].description as string;
+    expect(text).not.toContain('[login](http://evil.example)');
+    expect(text).toContain('[post](https://x.com/a%29%5Blogin%5D%28http://evil.example%29)');
+  });
+
   it('/digest answers with the full digest and its chart, for the last 24 hours or a chosen day', async () => {
     const digestOf = async (options: any[] = []) => {
       const i = fake.command(fake.users.member, 'digest', options);

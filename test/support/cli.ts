@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs the CLI as a user would (tsx, repo root as cwd), with the given stdin; no network, no credentials. */
-export function runCli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return runTsx(['src/cli.ts', ...args], stdin);
+export function runCli(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runTsx(['src/cli.ts', ...args], stdin, env);
 }
 
 /** Runs a TypeScript program with tsx from the repo root, with the given stdin and a bare environment. */

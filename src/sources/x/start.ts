@@ -1,4 +1,4 @@
-import type { Config } from '../../config';
+import { maskUrl, type Config } from '../../config';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import type { Store } from '../../store/store';
@@ -72,7 +72,7 @@ export function startX({ config, store, log, emit, timing }: StartXDeps): XHandl
           xlog.error({ error: err instanceof Error ? err.message : String(err) }, 'X source ended with an error');
         })
     : Promise.resolve();
-  if (source) xlog.info({ mode: x.mode, replies: Boolean(replySender), apiUrl: x.apiUrl ?? 'https://api.x.com' }, 'X source started');
+  if (source) xlog.info({ mode: x.mode, replies: Boolean(replySender), apiUrl: maskUrl(x.apiUrl ?? 'https://api.x.com') }, 'X source started');
 
   const stream = source instanceof XStreamSource ? source : null;
   return {
