@@ -79,3 +79,29 @@ export function findPromise(text: string, opts: { upgradeAllowed: boolean }): Pr
   }
   return { problem: null };
 }
+
+/** What a card's drafts must respect, whoever wrote them (see draftProblem). */
+export interface DraftRules {
+  /** The language the drafts must be in (the fan's, among the brand's); undefined: not checked. */
+  lang?: string;
+  /** The post is a complaint or tells of something gone wrong: no congratulation. */
+  grievance: boolean;
+  /** The author is a customer; a journalist or someone speaking for another's case is asked for no booking. */
+  customer: boolean;
+}
+
+const CONGRATULATION = /\bcongrat\w*|\bgefeliciteerd\b|\bproficiat\b|\bhappy (?:birthday|anniversary)\b|\bwhat a (?:moment|milestone|celebration)\b|\bcelebrat\w*|\bfeestje\b/i;
+const BOOKING_ASK =
+  /\b(?:booking|order|ticket|reservation|confirmation)\s*(?:reference|number|code|nr|id)?\b|\bboekings\w*|\bbestel\w*nummer|\bticketnummer|\breserverings\w*|\bdossiernummer/i;
+
+/** Why a fan-facing draft cannot stand as the model wrote it: the wrong language, a congratulation, a booking asked of a non-customer. */
+export function draftProblem(text: string, rules: DraftRules, detect: (text: string) => string): string | null {
+  if (rules.lang) {
+    const lang = detect(text);
+    // Only a clear reading counts: a short line or an undetermined one is given the benefit of the doubt.
+    if ((lang === 'en' || lang === 'nl') && lang !== rules.lang && [...text].length >= 40) return `written in ${lang}, not ${rules.lang}`;
+  }
+  if (rules.grievance && CONGRATULATION.test(text)) return 'congratulates a complaint';
+  if (!rules.customer && BOOKING_ASK.test(text)) return 'asks someone who is not a customer for a booking';
+  return null;
+}

@@ -7,7 +7,10 @@ import type { LlmUsageRecord } from '../store/llm-usage';
 import type { AnalyseInput, Analyst, Screening } from './analyst';
 import { CallBudget, type BudgetStatus } from './budget';
 import type { Gesture } from './catalogue';
-import { findPromise, handlesIn, stripMentions, untagStrangers } from './guard';
+import { detectLanguage } from '../detect/lang';
+import { factsOf } from './facts';
+import { OfflineAnalyst } from './offline';
+import { draftProblem, findPromise, handlesIn, stripMentions, untagStrangers, type DraftRules } from './guard';
 import { LlmClient, type Completion } from './llm-client';
 import { analyseMessages, digestMessages, draftMessages, type BrandContext, type Messages } from './llm-prompts';
 import { eligibleGestures, enforceGesture, type GestureUsage } from './policy';
@@ -164,20 +167,31 @@ export class LlmAnalyst implements Analyst {
     if (enforced.replaced) notes.push(enforced.replaced);
     if (enforced.gesture) enforced.gesture.fairness = internal(enforced.gesture.fairness, MAX_ITEM_CHARS);
 
-    // Drafts: fan-facing text gets every check; a failing draft is replaced by the offline analyst's.
+    // Drafts: fan-facing text gets every check; a failing draft is replaced by the offline analyst's. The offline
+    // card also gives what the post itself says (facts, routes) and the language the drafts must be in.
     const allowed = [...handlesIn(input.post.text), input.post.author.handle, ...(this.options.brand.handles ?? [])];
     const upgradeAllowed = enforced.gesture?.id.includes('upgrade') ?? false;
     let offline: Promise<Analysis> | undefined;
     const offlineCard = () => (offline ??= this.options.fallback.analyse(input));
-    const reply =
-      (await this.checkDraft(a.reply, 'reply', { allowed, upgradeAllowed }, notes, async () => (await offlineCard()).reply)) ??
-      '';
+    const facts = factsOf(input.post.text, input.post.author);
+    // What the post itself says and where it goes, as the offline analyst reads it (no template rendered).
+    const fallback = this.options.fallback;
+    const own = fallback instanceof OfflineAnalyst ? fallback.context(input.post, input.triage.kind, input.triage.signals, input.triage.lang) : undefined;
+    const brandLangs = this.options.brand.languages;
+    const rules: DraftRules = {
+      lang: own?.lang ?? (brandLangs.includes(input.triage.lang) ? input.triage.lang : brandLangs[0]),
+      grievance: input.triage.signals.includes('complaint') || facts.grievance,
+      customer: facts.role === 'customer' && !facts.speaksFor,
+    };
+    const checks = { allowed, upgradeAllowed, rules };
+    const reply = (await this.checkDraft(a.reply, 'reply', checks, notes, async () => (await offlineCard()).reply)) ?? '';
+    // A risk is never told in public, nor a surprise before it happened, nor someone else's case.
+    const noPublic = input.triage.kind === 'risk' || facts.surprise || !rules.customer;
+    if (noPublic && a.publicPost?.trim()) notes.push("Dropped the model's public post: a risk, a surprise or someone else's case is not told in public.");
     const publicPost =
-      a.publicPost === null || !a.publicPost.trim()
+      noPublic || a.publicPost === null || !a.publicPost.trim()
         ? null
-        : await this.checkDraft(a.publicPost, 'public post', { allowed, upgradeAllowed }, notes, async () =>
-            (await offlineCard()).publicPost,
-          );
+        : await this.checkDraft(a.publicPost, 'public post', checks, notes, async () => (await offlineCard()).publicPost);
 
     if (a.kind !== 'none' && a.kind !== input.triage.kind) notes.push(`The model reads this as a ${a.kind}, not a ${input.triage.kind}.`);
     const extra = a.signals.filter(
@@ -196,6 +210,9 @@ export class LlmAnalyst implements Analyst {
         risks: a.risks.slice(0, MAX_ITEMS).map((s) => internal(s, MAX_ITEM_CHARS)).filter(Boolean),
         analyst: 'llm',
         notes,
+        facts: own?.facts,
+        routes: own?.routes,
+        lang: rules.lang,
       },
     };
   }
@@ -282,7 +299,7 @@ export class LlmAnalyst implements Analyst {
   private async checkDraft(
     text: string,
     label: 'reply' | 'public post',
-    opts: { allowed: readonly string[]; upgradeAllowed: boolean },
+    opts: { allowed: readonly string[]; upgradeAllowed: boolean; rules?: DraftRules },
     notes: string[],
     fallback: () => Promise<string | null>,
   ): Promise<string | null> {
@@ -290,9 +307,12 @@ export class LlmAnalyst implements Analyst {
     const tags = untagStrangers(mentions.text, opts.allowed);
     if (mentions.changed || tags.changed) notes.push(`Removed mentions from the model's ${label}.`);
     const promise = findPromise(tags.text, { upgradeAllowed: opts.upgradeAllowed });
-    if (promise.problem) {
+    const broken = opts.rules ? draftProblem(tags.text, opts.rules, (t) => detectLanguage(t)) : null;
+    if (promise.problem || broken) {
       notes.push(
-        `The model's ${label} promised what only the team can decide (${promise.problem.slice(0, 60)}); replaced by the offline draft.`,
+        promise.problem
+          ? `The model's ${label} promised what only the team can decide (${promise.problem.slice(0, 60)}); replaced by the offline draft.`
+          : `The model's ${label} ${broken}; replaced by the offline draft.`,
       );
       const replacement = await fallback();
       return replacement === null ? null : fitToLength(stripMentions(replacement).text, X_MAX_CHARS);

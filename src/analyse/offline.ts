@@ -126,6 +126,13 @@ export class OfflineAnalyst implements Analyst {
     return speaks.find((l) => have.includes(l)) ?? (have.includes('en') ? 'en' : (have[0] as string));
   }
 
+  /** What a card for this post says beside its drafts: the facts from the post, the routes, the drafts' language. */
+  context(post: Post, kind: 'opportunity' | 'risk', signals: readonly Signal[], lang: string): Pick<Analysis, 'facts' | 'routes' | 'lang'> {
+    const facts = factsOf(post.text, post.author);
+    const routes = routesOf(kind, signals, facts, situationOf(kind, signals));
+    return { facts: factLines(facts), routes: routes.map((x) => this.routeLabel(x.key, 'en')), lang: this.languageFor(lang) };
+  }
+
   /** Synchronous core, shared by analyse() and draft(). */
   write(post: Post, kind: 'opportunity' | 'risk', signals: readonly Signal[], lang: string): Analysis {
     const facts = factsOf(post.text, post.author);
