@@ -11,7 +11,6 @@ import { z } from 'zod';
 import { FIELD_NAMES, LIMITS } from '../src/discord/card';
 import type { SlashCommand } from '../src/discord/context';
 import { clip, neutralise, oneLine } from '../src/discord/text';
-import { findPostByUrl } from '../src/store/stats';
 
 const SHARE = 'draft:share';
 
@@ -47,7 +46,7 @@ export const draft: SlashCommand = {
   async execute(i, ctx) {
     // The language defaults to the linked post's, then to the brand's first.
     const raw = i.options.getString('post', true).trim();
-    const linked = /^https?:\/\/\S+$/i.test(raw) ? findPostByUrl(ctx.store, raw) : null;
+    const linked = /^https?:\/\/\S+$/i.test(raw) ? await ctx.store.findPostByUrl(raw) : null;
     const checked = Options.safeParse({
       post: raw,
       kind: i.options.getString('kind') ?? 'reply',

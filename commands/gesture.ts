@@ -16,7 +16,7 @@ export const gesture: SlashCommand = {
     .toJSON(),
 
   async execute(i, ctx) {
-    const usage = ctx.store.gestureUsageThisMonth();
+    const usage = await ctx.store.gestureUsageThisMonth();
     const id = i.options.getString('id');
     const list = id ? ctx.catalogue.filter((g) => g.id === id) : ctx.catalogue;
     if (id && list.length === 0) return void (await i.reply({ content: 'No gesture with that id; pick one from the list.', flags: MessageFlags.Ephemeral }));

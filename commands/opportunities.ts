@@ -18,8 +18,8 @@ function statuses(filter: z.infer<typeof StatusFilter>): Status[] | undefined {
 }
 
 /** One page of cards, newest first, with Previous/Next buttons that carry the filter in their custom ids. */
-export function opportunitiesPage(ctx: BotContext, page: number, status: z.infer<typeof StatusFilter>, kind: z.infer<typeof KindFilter>) {
-  const rows = ctx.store.listOpportunities({
+export async function opportunitiesPage(ctx: BotContext, page: number, status: z.infer<typeof StatusFilter>, kind: z.infer<typeof KindFilter>) {
+  const rows = await ctx.store.listCards({
     status: statuses(status),
     kind: kind === 'any' ? undefined : kind,
     limit: PAGE_SIZE + 1,
@@ -27,8 +27,8 @@ export function opportunitiesPage(ctx: BotContext, page: number, status: z.infer
   });
   const shown = rows.slice(0, PAGE_SIZE);
   const { guildId } = ctx.config.discord;
-  const lines = shown.map((o) => {
-    const out = ctx.store.outboxFor(o.id, DISCORD_SINK);
+  const lines = shown.map(({ opportunity: o, deliveries }) => {
+    const out = deliveries.find((d) => d.sink === DISCORD_SINK);
     const card = out?.messageId && out.channelId ? ` · [card](https://discord.com/channels/${guildId}/${out.channelId}/${out.messageId})` : '';
     const link = safeLink(o.post.url);
     const post = link ? ` · [post](${link})` : '';
@@ -66,7 +66,7 @@ export const opportunities: SlashCommand = {
     const status = StatusFilter.safeParse(i.options.getString('status') ?? 'open');
     const kind = KindFilter.safeParse(i.options.getString('kind') ?? 'any');
     if (!status.success || !kind.success) return void (await i.reply({ content: 'Unknown status or kind.', flags: MessageFlags.Ephemeral }));
-    await i.reply({ ...opportunitiesPage(ctx, 0, status.data, kind.data), flags: MessageFlags.Ephemeral });
+    await i.reply({ ...(await opportunitiesPage(ctx, 0, status.data, kind.data)), flags: MessageFlags.Ephemeral });
   },
 
   componentPrefix: 'opps',
@@ -74,6 +74,6 @@ export const opportunities: SlashCommand = {
     const [, page, status, kind] = i.customId.split(':');
     const parsed = PageId.safeParse({ page, status, kind });
     if (!parsed.success) return void (await i.reply({ content: 'That page is not valid.', flags: MessageFlags.Ephemeral }));
-    await i.update(opportunitiesPage(ctx, parsed.data.page, parsed.data.status, parsed.data.kind));
+    await i.update(await opportunitiesPage(ctx, parsed.data.page, parsed.data.status, parsed.data.kind));
   },
 };

@@ -1,8 +1,7 @@
 import { MessageFlags, SlashCommandBuilder, type APIEmbed } from 'discord.js';
 import { z } from 'zod';
 import type { SlashCommand } from '../src/discord/context';
-import { llmUsageTotals } from '../src/store/llm-usage';
-import { cardsByKindAndStatus, decisions, postsRead, type Range } from '../src/store/stats';
+import type { Range } from '../src/domain/ports';
 
 export const PERIODS = { today: 1, '7d': 7, '30d': 30, all: 0 } as const;
 const Period = z.enum(['today', '7d', '30d', 'all']);
@@ -29,8 +28,8 @@ export const stats: SlashCommand = {
     const period = Period.safeParse(i.options.getString('period') ?? '7d');
     if (!period.success) return void (await i.reply({ content: 'Unknown period.', flags: MessageFlags.Ephemeral }));
     const range = periodRange(period.data, ctx.clock());
-    const cards = cardsByKindAndStatus(ctx.store, range);
-    const d = decisions(ctx.store, range);
+    const cards = await ctx.store.cardsByKindAndStatus(range);
+    const d = await ctx.store.decisions(range);
     const row = (k: 'opportunity' | 'risk') =>
       Object.entries(cards[k])
         .map(([s, n]) => `${s} ${n}`)
@@ -39,7 +38,7 @@ export const stats: SlashCommand = {
       title: `Kairos stats · ${period.data}`,
       color: 0x9b59b6,
       fields: [
-        { name: 'Posts read', value: String(postsRead(ctx.store, range)) },
+        { name: 'Posts read', value: String(await ctx.store.postsRead(range)) },
         { name: 'Opportunities', value: row('opportunity') },
         { name: 'Risks', value: row('risk') },
         { name: 'Approvals', value: String(d.approved) },
@@ -51,7 +50,7 @@ export const stats: SlashCommand = {
       ],
     };
     // Model usage and its estimated cost, when a model has been used in the period.
-    const llm = llmUsageTotals(ctx.store.db, range.from, range.to);
+    const llm = await ctx.store.llmUsageTotals(range);
     if (llm.calls > 0) {
       embed.fields?.push({
         name: 'Model usage',

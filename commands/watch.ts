@@ -36,7 +36,7 @@ export const watch: SlashCommand = {
   async execute(i, ctx) {
     const sub = i.options.getSubcommand(true);
     if (sub === 'list') {
-      const terms = ctx.store.listWatch();
+      const terms = await ctx.store.listWatch();
       const text = terms.length
         ? terms.map((t) => `• ${neutralise(t.term)} (${t.kind}, by ${neutralise(t.addedBy)})`).join('\n')
         : 'Nothing is watched yet. Add a term with /watch add.';
@@ -49,10 +49,10 @@ export const watch: SlashCommand = {
     let answer: string;
     if (sub === 'add') {
       const kind = z.enum(['term', 'event']).parse(i.options.getString('kind') ?? 'term');
-      changed = ctx.store.addWatch(term.data, kind, actorOf(i));
+      changed = await ctx.store.addWatch(term.data, kind, actorOf(i));
       answer = changed ? `Watching "${shown}" (${kind}).` : `"${shown}" was already watched.`;
     } else {
-      changed = ctx.store.removeWatch(term.data);
+      changed = await ctx.store.removeWatch(term.data);
       answer = changed ? `No longer watching "${shown}".` : `"${shown}" was not watched.`;
     }
     if (changed) ctx.onWatchChanged?.();
@@ -62,8 +62,7 @@ export const watch: SlashCommand = {
   async autocomplete(i, ctx) {
     const typed = i.options.getFocused().toLowerCase();
     await i.respond(
-      ctx.store
-        .listWatch()
+      (await ctx.store.listWatch())
         .filter((t) => t.term.toLowerCase().includes(typed))
         .slice(0, 25)
         .map((t) => ({ name: t.term.slice(0, 100), value: t.term.slice(0, 100) })),

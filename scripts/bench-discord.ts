@@ -14,6 +14,8 @@ import { loadConfig } from '../src/config';
 import { startDiscord } from '../src/discord/start';
 import { parsePostLine, type Post } from '../src/domain/post';
 import { createLogger } from '../src/log';
+import { openStore } from '../src/store/open';
+import { commands } from '../commands/index';
 import { FakeDiscord } from '../test/fakes/discord';
 
 const CARDS = Math.max(1000, Number(process.argv[2] ?? 1000));
@@ -34,10 +36,9 @@ async function run(label: string, gapMs: number | null | 'wait'): Promise<void> 
     DISCORD_CHANNEL_ID: fake.channelId,
     DISCORD_API_URL: fake.apiUrl,
   });
-  let kick = () => {};
-  const k = buildKairos(config, { log, sinks: [], queueFor: ['discord'], onCard: () => kick() });
-  const runtime = await startDiscord({ config, store: k.store, analyst: k.analyst, catalogue: k.catalogue, log });
-  kick = runtime.kick;
+  const k = await buildKairos(config, await openStore(config), { log, sinks: [], queueFor: ['discord'] });
+  const runtime = await startDiscord({ config, store: k.store, analyst: k.analyst, catalogue: k.catalogue, log, commands });
+  k.deliverVia(runtime.courier);
 
   // Posts that triage makes cards of, from the demo stream, cloned with fresh ids until there are enough.
   const demo = readFileSync(fileURLToPath(new URL('../src/sources/demo-stream.jsonl', import.meta.url)), 'utf8')

@@ -7,7 +7,8 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { TrendDetector, type Moment, type TrendOptions } from '../src/detect/trends';
+import type { Moment } from '../src/domain/moment';
+import { TrendDetector, type TrendOptions } from '../src/detect/trends';
 import { syntheticStream } from '../test/support/trend-stream';
 
 const MIN = 60_000;

@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config';
 import { parsePostLine, type Post } from '../src/domain/post';
 import { DiscordSink } from '../src/discord/sink';
 import { startX, type XHandle } from '../src/sources/x/start';
+import { openStore } from '../src/store/open';
 import { FakeDiscord } from '../test/fakes/discord';
 import { FakeX, type FakeUser } from '../test/fakes/x';
 
@@ -45,7 +46,7 @@ const config = loadConfig({
   BRAND_TERMS: 'Oranje Air,OranjeAir',
 });
 const sink = new DiscordSink({ token: discord.token, channelId: discord.channelId, apiUrl: discord.apiUrl, botUserId: discord.botUserId, log });
-const k = buildKairos(config, { sinks: [sink], log });
+const k = await buildKairos(config, await openStore(config), { sinks: [sink], log });
 
 // Per post id: how often it reached the pipeline, and when it was written to the stream.
 const emitted = new Map<string, number>();
@@ -122,7 +123,9 @@ for (let i = 0; i < GAP_POSTS; i++) {
 }
 await until(() => published.every((id) => emitted.has(id)), 30_000, 'every post processed').catch((e: Error) => console.log(`   ${e.message}`));
 await sleep(300);
-const missed = published.filter((id) => !emitted.has(id) || !k.store.hasPost({ platform: 'x', id })).length;
+const hasPost = new Set<string>();
+for (const id of published) if (await k.store.hasPost({ platform: 'x', id })) hasPost.add(id);
+const missed = published.filter((id) => !emitted.has(id) || !hasPost.has(id)).length;
 const duplicated = [...emitted.values()].filter((n) => n > 1).length;
 console.log(`2. ${GAP_POSTS} posts streamed with 2 dropped connections and 1 restart of the source`);
 console.log(`   processed ${emitted.size - before} · missed ${missed} · duplicated ${duplicated}`);

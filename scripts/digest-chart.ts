@@ -8,32 +8,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildKairos, runSource } from '../src/app';
 import { loadConfig } from '../src/config';
-import { createTrends } from '../src/detect/trends-service';
 import { printDigest } from '../src/digest/print';
 import { createLogger } from '../src/log';
 import { DEMO_STREAM } from '../src/main';
 import { JsonlSource } from '../src/sources/jsonl';
+import { openStore } from '../src/store/open';
 
 const out = process.argv[2] ?? 'docs/digest-chart.png';
 const dir = mkdtempSync(join(tmpdir(), 'kairos-digest-'));
 const config = loadConfig({ KAIROS_DB: join(dir, 'kairos.db'), LOG_LEVEL: 'silent' });
 const log = createLogger('silent');
-let trends: ReturnType<typeof createTrends> | undefined;
-const k = buildKairos(config, {
-  log,
-  sinks: [],
-  context: { risingTerms: () => trends?.risingTerms() ?? [] },
-  onVerdict: (post, triage) => trends?.observe(post, triage),
-});
-trends = createTrends({ store: k.store, config, log });
+const k = await buildKairos(config, await openStore(config), { log, sinks: [] });
 await runSource(k, new JsonlSource('demo', DEMO_STREAM));
+await k.trends.settled();
 // The busiest local day of the stream makes the most telling chart.
-const day = (
-  k.store.db
-    .prepare(`SELECT substr(created_at, 1, 10) AS d, COUNT(*) AS n FROM posts GROUP BY d ORDER BY n DESC LIMIT 1`)
-    .get() as { d: string }
-).d;
-const { text, chartPath } = printDigest(k.store, {
+const span = await k.store.postSpan();
+if (!span) throw new Error('the demo stream stored no post');
+const perDay = new Map<string, number>();
+for (const v of await k.store.verdictTimes({ from: span.first, to: `${span.last}~` })) perDay.set(v.at.slice(0, 10), (perDay.get(v.at.slice(0, 10)) ?? 0) + 1);
+const day = [...perDay].sort((a, b) => b[1] - a[1])[0]![0];
+const { text, chartPath } = await printDigest(k.store, {
   timeZone: config.timeZone,
   at: new Date(`${day}T23:00:00Z`),
   chartPath: out,

@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import type { Analyst } from './analyse/analyst';
 import { loadBrandPack, type BrandPack } from './analyse/brand-pack';
 import type { Gesture } from './analyse/catalogue';
+import { LlmAnalyst } from './analyse/llm';
 import { offlineAnalystFor, type OfflineAnalyst } from './analyse/offline';
+import type { GestureUsage } from './analyse/policy';
 import type { Config } from './config';
 import { staticContext, type TriageContext } from './detect/context';
+import { createTrends, type Trends } from './detect/trends-service';
 import { createTriager } from './detect/triage';
+import type { StoredMoment } from './domain/moment';
+import type { Clock } from './domain/opportunity';
+import type { Store } from './domain/ports';
 import type { Post } from './domain/post';
 import { KINDS, type Kind, type Triage } from './domain/verdict';
 import { createLogger, type Logger } from './log';
@@ -12,23 +19,27 @@ import { Courier, type CardSink } from './outbox/courier';
 import { Pipeline } from './pipeline';
 import { isDatabaseLost } from './service/boundary';
 import type { Source } from './sources/source';
-import { Store, type Clock } from './store/store';
 
-/** Everything a running Kairos is made of, built once by the composition root. */
+/** Everything a running Kairos is made of, built once by the composition root around the store it opened. */
 export interface Kairos {
   config: Config;
   log: Logger;
   store: Store;
+  /** This process's name in the store's claims and leases. */
+  worker: string;
   /** The brand pack: voice, catalogue, templates, settings. */
   pack: BrandPack;
   catalogue: Gesture[];
+  trends: Trends;
   triage: (post: Post) => Triage;
   offline: OfflineAnalyst;
   analyst: Analyst;
   pipeline: Pipeline;
   couriers: Courier[];
+  /** Adds a courier started later (Discord's, after login): it is kicked for every new card too. */
+  deliverVia(courier: Courier): void;
   /** Re-reads the watch terms after /watch changed them. */
-  refreshWatch(): void;
+  refreshWatch(): Promise<void>;
   /** Lets each courier finish the delivery in flight, then closes the store (its WAL checkpointed). */
   close(): Promise<void>;
 }
@@ -38,75 +49,128 @@ export { offlineAnalystFor };
 export interface BuildOptions {
   log?: Logger;
   clock?: Clock;
+  worker?: string;
   /** Where cards go; each gets a courier draining its outbox. */
   sinks: CardSink[];
   /** Sinks whose couriers run elsewhere (Discord's starts after login): cards are queued for them too. */
   queueFor?: string[];
-  /** Called after a card was stored and queued. */
-  onCard?: (opportunityId: number) => void;
-  /** Triage context beyond the brand: watch terms and rising moments. */
-  context?: Partial<Pick<TriageContext, 'watchTerms' | 'risingTerms'>>;
-  /** Wraps the offline analyst (e.g. the LLM analyst falling back on it). */
-  analyst?: (offline: OfflineAnalyst, store: Store, catalogue: Gesture[]) => Analyst;
-  onVerdict?: (post: Post, triage: Triage) => void;
-  onDuplicate?: (post: Post, kind: Kind) => void;
+  /** The couriers' claims and polling (several workers on one store). */
+  courier?: { leaseMs?: number; pollMs?: number };
+  /**
+   * Called with each rising moment once it is stored (post its card). isNew is false for a moment an earlier run
+   * already found (a resumed replay finds it again): its card may already be out.
+   */
+  onMoment?: (moment: StoredMoment, isNew: boolean) => void;
+  /** Tells the team something it must know (the model budget ran out): its channel, or the terminal. */
+  notify?: (text: string) => void;
   /** A brand pack already loaded (tests); by default the one config.brand.dir names. */
   pack?: BrandPack;
+  /** The analyst, when not the configured one (tests: a model double). */
+  analyst?: (offline: OfflineAnalyst, catalogue: Gesture[]) => Analyst;
 }
 
-export function buildKairos(config: Config, opts: BuildOptions): Kairos {
+/**
+ * Builds the core around an open store, in dependency order and with nothing reaching forward: trends first
+ * (triage reads what is rising), then triage, the analysts, the couriers and the pipeline.
+ */
+export async function buildKairos(config: Config, store: Store, opts: BuildOptions): Promise<Kairos> {
   const log = opts.log ?? createLogger(config.logLevel, undefined, config.logFormat);
   const clock = opts.clock ?? (() => new Date());
-  const store = new Store(config.dbPath, clock);
+  const worker = opts.worker ?? randomUUID();
   const pack = opts.pack ?? loadBrandPack(config.brand.dir);
   const catalogue = pack.catalogue;
-  // Watch terms are read per post: keep a cached lower-case list, refreshed when /watch changes the store.
-  const watchCache = { terms: store.listWatch().map((w) => w.term.toLowerCase()) };
-  const context: TriageContext = {
-    ...staticContext(config.brand),
-    watchTerms: opts.context?.watchTerms ?? (() => watchCache.terms),
-    risingTerms: opts.context?.risingTerms ?? (() => []),
-  };
+  const trends = await createTrends({ store, config, log, onMoment: opts.onMoment });
+  const gestures = await gestureUsage(store, log);
+  const context: TriageContext = { ...staticContext(config.brand), watchTerms: trends.watchTerms, risingTerms: trends.risingTerms };
   const triage = createTriager(context);
-  const offline = offlineAnalystFor(config, pack, {
-    usage: () => store.gestureUsageThisMonth(),
-    triage,
-    now: clock,
-  });
-  const analyst = opts.analyst ? opts.analyst(offline, store, catalogue) : offline;
-  const couriers = opts.sinks.map((sink) => new Courier(store, sink, log, clock));
+  const offline = offlineAnalystFor(config, pack, { usage: gestures.current, triage, now: clock });
+  const analyst = opts.analyst ? opts.analyst(offline, catalogue) : await configuredAnalyst(config, pack, store, log, offline, gestures.current, opts.notify);
+  const couriers = opts.sinks.map((sink) => new Courier(store, sink, log, clock, { worker, ...opts.courier }));
   const pipeline = new Pipeline({
     store,
     triage,
     analyst,
     sinks: [...opts.sinks.map((s) => s.name), ...(opts.queueFor ?? [])],
     log,
-    onCard: (id) => {
-      for (const c of couriers) void c.kick();
-      opts.onCard?.(id);
+    onCard: () => {
+      void gestures.refresh();
+      for (const c of couriers) void c.kick().catch((err: unknown) => log.error({ err }, 'courier failed'));
     },
-    onVerdict: opts.onVerdict,
-    onDuplicate: opts.onDuplicate,
+    onVerdict: (post, verdict) => trends.observe(post, verdict),
+    onDuplicate: (post, kind) => trends.observe(post, { kind }),
   });
   return {
     config,
     log,
     store,
+    worker,
     pack,
     catalogue,
+    trends,
     triage,
     offline,
     analyst,
     pipeline,
     couriers,
-    refreshWatch() {
-      watchCache.terms = store.listWatch().map((w) => w.term.toLowerCase());
+    deliverVia(courier) {
+      couriers.push(courier);
     },
+    refreshWatch: () => trends.refreshWatch(),
     async close() {
       await Promise.all(couriers.map((c) => c.stop()));
-      store.close();
+      gestures.stop();
+      await store.close();
     },
   };
+}
+
+/** The model analyst when one is configured, falling back on the offline one; the offline one otherwise. */
+async function configuredAnalyst(
+  config: Config,
+  pack: BrandPack,
+  store: Store,
+  log: Logger,
+  offline: OfflineAnalyst,
+  usage: () => GestureUsage,
+  notify: (text: string) => void = () => undefined,
+): Promise<Analyst> {
+  const llm = config.llm;
+  if (!llm) return offline;
+  return new LlmAnalyst({
+    config: llm,
+    brand: { ...config.brand, voice: pack.voice },
+    fallback: offline,
+    catalogue: pack.catalogue,
+    usage,
+    log,
+    recordUsage: (r) => void store.recordLlmUsage(r).catch((err: unknown) => log.error({ err }, 'could not record model usage')),
+    spent: await store.llmCallTimesSince(new Date(Date.now() - 24 * 3600_000)),
+    onBudgetExhausted: (status) => {
+      log.warn({ status }, 'model call cap reached: the offline analyst writes cards until it frees up');
+      notify('Kairos reached its cap on model calls: the offline analyst writes the cards until the cap frees up.');
+    },
+    onBudgetRestored: (status) => log.info({ status }, 'model calls allowed again'),
+  });
+}
+
+const GESTURE_REFRESH_MS = 60_000;
+
+/**
+ * The month's gesture counts for the catalogue's caps, read per card by the analysts: kept in memory, read again
+ * after each card and every minute (other workers make cards too).
+ */
+async function gestureUsage(store: Store, log: Logger): Promise<{ current: () => GestureUsage; refresh(): Promise<void>; stop(): void }> {
+  let current = await store.gestureUsageThisMonth();
+  const refresh = async () => {
+    try {
+      current = await store.gestureUsageThisMonth();
+    } catch (err) {
+      log.warn({ err }, 'could not read the gesture counts; keeping the last ones');
+    }
+  };
+  const timer = setInterval(() => void refresh(), GESTURE_REFRESH_MS);
+  timer.unref();
+  return { current: () => current, refresh, stop: () => clearInterval(timer) };
 }
 
 export interface RunSummary {
@@ -124,7 +188,7 @@ export function emptySummary(): RunSummary {
 const PROGRESS_EVERY = 5_000;
 
 /** Feeds a source through the pipeline, counting what happened; one bad post never stops the run. */
-export async function runSource(k: Kairos, source: Source, summary = emptySummary()): Promise<RunSummary> {
+export async function runSource(k: Pick<Kairos, 'pipeline' | 'log'>, source: Source, summary = emptySummary()): Promise<RunSummary> {
   await source.start(async (post) => {
     summary.read++;
     try {

@@ -45,6 +45,17 @@ const EnvSchema = z.object({
     const problem = dbPathProblem(p);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }),
+  DATABASE_URL: z
+    .string()
+    .refine((u) => {
+      try {
+        const url = new URL(u);
+        return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, 'a PostgreSQL URL such as postgres://user:password@host:5432/kairos')
+    .optional(),
   KAIROS_REPLAY_FILE: z.string().refine((p) => p === '-' || existsSync(p), 'a path to an existing JSON-lines file, or - for stdin').optional(),
   KAIROS_EVENTS_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing events file').optional(),
 
@@ -96,7 +107,10 @@ const EnvSchema = z.object({
 export type Config = Readonly<{
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   logFormat: z.infer<typeof EnvSchema>['LOG_FORMAT'];
+  /** The SQLite file (the embedded default), used when no databaseUrl is set. */
   dbPath: string;
+  /** A shared PostgreSQL for several workers (DATABASE_URL); see maskUrl before showing it. */
+  databaseUrl?: string;
   replayFile?: string;
   eventsFile?: string;
   brand: {
@@ -275,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     dbPath: e.KAIROS_DB,
+    databaseUrl: e.DATABASE_URL,
     replayFile: e.KAIROS_REPLAY_FILE,
     eventsFile: e.KAIROS_EVENTS_FILE ?? (brandDir && existsSync(`${brandDir}/events.yaml`) ? `${brandDir}/events.yaml` : undefined),
     brand,

@@ -2,51 +2,28 @@ import 'dotenv/config';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBrandPack } from './analyse/brand-pack';
-import { LlmAnalyst } from './analyse/llm';
-import { buildKairos, emptySummary, formatSummary, runSource, type Kairos } from './app';
+import { commands } from '../commands/index';
+import { buildKairos, emptySummary, formatSummary, runSource } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { buildMomentCard, momentCardText } from './detect/moment-card';
-import { createTrends, type Trends } from './detect/trends-service';
 import { DigestScheduler } from './digest/scheduler';
 import { printDigest, storedSpanHours } from './digest/print';
+import type { StoredMoment } from './domain/moment';
+import type { NewMessage } from './domain/outbox';
+import type { Store } from './domain/ports';
 import { momentMessage, noticeMessage, outboxDigestSender } from './discord/messages';
 import { DISCORD_SINK } from './discord/sink';
 import { startDiscord, type DiscordRuntime } from './discord/start';
-import { createLogger, secretValues, type Logger } from './log';
+import { createLogger, secretValues } from './log';
 import type { CardSink } from './outbox/courier';
 import { ConsoleSink } from './sinks/console';
 import { JsonlSource } from './sources/jsonl';
 import type { Source } from './sources/source';
 import { registerStop, runAsProgram, signalExitCode } from './service/program';
 import { startX, type XHandle } from './sources/x/start';
-import { llmCallTimesSince, recordLlmUsage } from './store/llm-usage';
-import { queueMessage, type NewMessage } from './store/messages';
-import { unpostedMoments, type StoredMoment } from './store/moments';
+import { openStore } from './store/open';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
-
-/** The model analyst when one is configured, falling back on the offline one; the offline one otherwise. */
-function analystFor(config: Config, log: Logger, voice: () => string, notify: (text: string) => void) {
-  const llm = config.llm;
-  if (!llm) return undefined;
-  return (offline: Kairos['offline'], store: Kairos['store'], catalogue: Kairos['catalogue']) =>
-    new LlmAnalyst({
-      config: llm,
-      brand: { ...config.brand, voice: voice() },
-      fallback: offline,
-      catalogue,
-      usage: () => store.gestureUsageThisMonth(),
-      log,
-      recordUsage: (r) => recordLlmUsage(store.db, r),
-      spent: llmCallTimesSince(store.db, new Date(Date.now() - 24 * 3600_000)),
-      onBudgetExhausted: (status) => {
-        log.warn({ status }, 'model call cap reached: the offline analyst writes cards until it frees up');
-        notify('Kairos reached its cap on model calls: the offline analyst writes the cards until the cap frees up.');
-      },
-      onBudgetRestored: (status) => log.info({ status }, 'model calls allowed again'),
-    });
-}
 
 /**
  * The composition root: reads the configuration once, builds every part, picks the sources and the sinks, and
@@ -65,74 +42,74 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     throw err;
   }
   const log = createLogger(config.logLevel, undefined, config.logFormat, secretValues(env));
-  const summary = emptySummary();
-  const sinks: CardSink[] = config.discord ? [] : [new ConsoleSink(out)];
-  let discord: DiscordRuntime | undefined;
-  // Every message to Discord is queued in the outbox first (delivered once Discord is up, once, in order).
-  const send = (m: NewMessage) => (discord ? discord.messages.send(m) : queueMessage(k.store.db, m));
-  // Trends need the store, which buildKairos opens: triage reaches them through these lazy closures.
-  let trends: Trends | undefined;
-  const pack = loadBrandPack(config.brand.dir);
+  // The store first: everything else is handed it.
   // A database that is not there yet is made, and said: a typo in KAIROS_DB would otherwise send every card again.
-  const fresh = config.dbPath !== ':memory:' && !existsSync(config.dbPath);
-  let k: Kairos;
+  const sqlite = !config.databaseUrl;
+  const fresh = sqlite && config.dbPath !== ':memory:' && !existsSync(config.dbPath);
+  let store: Store;
   try {
-    k = buildKairos(config, {
-      pack,
-      log,
-      sinks,
-      queueFor: config.discord ? [DISCORD_SINK] : [],
-      onCard: () => discord?.kick(),
-      context: { risingTerms: () => trends?.risingTerms() ?? [], watchTerms: () => trends?.watchTerms() ?? [] },
-      onVerdict: (post, triage) => trends?.observe(post, triage),
-      onDuplicate: (post, kind) => trends?.observe(post, { kind }),
-      // The team hears once when the model budget runs out: in its channel, or in the terminal.
-      analyst: analystFor(config, log, () => pack.voice, (text) => {
-        if (!config.discord) return void out.write(`\n${text}\n`);
-        send(noticeMessage('model-budget', text));
-      }),
-    });
+    store = await openStore(config);
   } catch (err) {
-    process.stderr.write(`KAIROS_DB: cannot open the database at ${resolve(config.dbPath)}: ${(err as Error).message}\n`);
+    const message = (err as Error).message;
+    process.stderr.write(sqlite ? `KAIROS_DB: cannot open the database at ${resolve(config.dbPath)}: ${message}\n` : `${message}\n`);
     return 2;
   }
   if (fresh) log.warn({ db: resolve(config.dbPath) }, `created a new database at ${resolve(config.dbPath)}: every post is new to it`);
-
+  const summary = emptySummary();
+  const sinks: CardSink[] = config.discord ? [] : [new ConsoleSink(out)];
+  // Every message to Discord besides a card is queued in the store's outbox first, so it needs nothing built
+  // later: Discord's message courier delivers it once Discord is up, once, in order.
+  const send = (m: NewMessage) =>
+    void store.queueMessage(m).then(
+      () => discord?.messages.kick(),
+      (err: unknown) => log.error({ err, message: m.key }, 'could not queue a message'),
+    );
+  let discord: DiscordRuntime | undefined;
   const moments: StoredMoment[] = [];
-  trends = createTrends({
-    store: k.store,
-    config,
+  const multiWorker = store.kind === 'postgres';
+  const k = await buildKairos(config, store, {
     log,
+    sinks,
+    queueFor: config.discord ? [DISCORD_SINK] : [],
+    // Several workers on one store: each courier also looks for cards the others queued or gave back.
+    courier: multiWorker ? { pollMs: 2_000 } : undefined,
     onMoment: (m, isNew) => {
       // Found again by a resumed replay: listed in its summary, its card (if out already) not sent again.
       moments.push(m);
       if (!isNew && (m.messageId || !config.discord)) return;
-      // A moment that crosses the line gets its own card: in the channel (queued once under the moment's key, sent
-      // once Discord is up), or in the terminal.
+      // A moment that crosses the line gets its own card: in the channel (queued once under the moment's key), or
+      // in the terminal.
       if (!config.discord) return void out.write(`\n${momentCardText(buildMomentCard(m))}\n\n`);
       send(momentMessage(m));
+    },
+    // The team hears once when the model budget runs out: in its channel, or in the terminal.
+    notify: (text) => {
+      if (!config.discord) return void out.write(`\n${text}\n`);
+      send(noticeMessage('model-budget', text));
     },
   });
 
   let x: XHandle | undefined;
   if (config.x.mode !== 'off') {
-    x = startX({ config, store: k.store, log, emit: (post) => k.pipeline.ingest(post) });
+    x = startX({ config, store, log, emit: (post) => k.pipeline.ingest(post) });
   }
   if (config.discord) {
     try {
       discord = await startDiscord({
         config,
-        store: k.store,
+        store,
         analyst: k.analyst,
         catalogue: k.catalogue,
         log,
+        commands,
         replySender: x?.replySender,
+        courier: { worker: k.worker, ...(multiWorker ? { pollMs: 2_000 } : {}) },
         onWatchChanged: () => {
-          k.refreshWatch();
-          trends?.refreshWatch();
+          void k.refreshWatch().catch((err: unknown) => log.error({ err }, 'could not re-read the watch terms'));
           x?.onWatchChanged();
         },
       });
+      k.deliverVia(discord.courier);
     } catch (err) {
       log.fatal({ err: (err as Error).message }, 'Discord did not connect');
       await x?.stop();
@@ -143,9 +120,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   let scheduler: DigestScheduler | undefined;
   if (discord && config.discord) {
     // Moments of the last day stored but never queued (a crash in between) are queued now; the key keeps it once.
-    for (const m of unpostedMoments(k.store.db, new Date(Date.now() - 24 * 3_600_000))) send(momentMessage(m));
+    for (const m of await store.unpostedMoments(new Date(Date.now() - 24 * 3_600_000))) send(momentMessage(m));
     scheduler = new DigestScheduler({
-      store: k.store,
+      store,
+      worker: k.worker,
       sender: outboxDigestSender(send, config.discord.digestChannelId),
       digestTime: config.digestTime,
       timeZone: config.timeZone,
@@ -153,7 +131,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       llm: Boolean(config.llm),
       brandName: config.brand.name,
       log,
-      since: k.store.createdAt(),
+      since: await store.createdAt(),
     });
     void scheduler.start().catch((err: unknown) => log.error({ err }, 'digest scheduler failed to start'));
   }
@@ -193,6 +171,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   let exitCode = 0;
   if (source) {
     await runSource(k, source, summary);
+    await k.trends.settled();
     // An interrupted replay ends non-zero (128 + the signal, as a shell reports it): it did not finish.
     const cut = interruptedBy !== undefined;
     if (cut) exitCode = interruptedBy === 'database-lost' ? 1 : signalExitCode(interruptedBy as NodeJS.Signals);
@@ -207,11 +186,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     }
     // Without Discord, a run that read the whole stream ends with the digest of its last 24 hours and its chart.
     if (!discord && !cut && summary.read > summary.duplicates) {
-      const { text } = printDigest(k.store, {
+      const { text } = await printDigest(store, {
         timeZone: config.timeZone,
         brandName: config.brand.name,
         llm: Boolean(config.llm),
-        hours: storedSpanHours(k.store),
+        hours: await storedSpanHours(store),
         chartDir: config.dbPath === ':memory:' ? 'data' : dirname(config.dbPath),
       });
       out.write(`\n${text}\n`);

@@ -2,7 +2,7 @@ import type { Analyst } from './analyse/analyst';
 import type { Post } from './domain/post';
 import { isCardKind, policyKeepsCard, type Kind, type Triage } from './domain/verdict';
 import type { Logger } from './log';
-import type { Store } from './store/store';
+import type { PostStore } from './domain/ports';
 
 export type Triager = (post: Post) => Triage;
 
@@ -11,7 +11,7 @@ export type IngestResult =
   | { status: 'processed'; triage: Triage; opportunityId: number | null };
 
 export interface PipelineDeps {
-  store: Store;
+  store: Pick<PostStore, 'seenKind' | 'recordPost'>;
   triage: Triager;
   analyst: Analyst;
   /** Names of the sinks each card is queued for (outbox rows). */
@@ -35,7 +35,7 @@ export class Pipeline {
 
   async ingest(post: Post): Promise<IngestResult> {
     const { store, triage, analyst, sinks, log } = this.deps;
-    const seen = store.seenKind(post);
+    const seen = await store.seenKind(post);
     if (seen) {
       this.deps.onDuplicate?.(post, seen);
       return { status: 'duplicate' };
@@ -63,7 +63,7 @@ export class Pipeline {
         log.error({ err, post: post.id }, 'analysis failed; post stored without a card');
       }
     }
-    const recorded = store.recordPost(post, verdict, card);
+    const recorded = await store.recordPost(post, verdict, card);
     if (!recorded) return { status: 'duplicate' };
     this.deps.onVerdict?.(post, verdict);
     if (recorded.opportunityId !== null) this.deps.onCard?.(recorded.opportunityId);

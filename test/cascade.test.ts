@@ -7,7 +7,8 @@ import type { Post } from '../src/domain/post';
 import type { Triage } from '../src/domain/verdict';
 import { createLogger } from '../src/log';
 import { Pipeline } from '../src/pipeline';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeOpenAI } from './fakes/openai';
 
 // The model cascade with the real SDK against a fake OpenAI-compatible server on 127.0.0.1: the uncertain band
@@ -23,12 +24,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake.close();
 });
-beforeEach(() => {
-  store = new Store(':memory:');
+beforeEach(async () => {
+  store = openSqlite(':memory:');
 });
-afterEach(() => {
+afterEach(async () => {
   fake.reset();
-  store.close();
+  await store.close();
 });
 
 function config(over: Partial<NonNullable<Config['llm']>> = {}): NonNullable<Config['llm']> {
@@ -143,7 +144,7 @@ describe('the pipeline sends the uncertain band to a model that screens', () => 
     const r = await pipeline.ingest(HONEYMOON);
     expect(r.status === 'processed' && r.opportunityId).toBeNull();
     expect(cards).toEqual([]);
-    const row = store.db.prepare('SELECT kind, review FROM verdicts').get() as { kind: string; review: string };
+    const row = (await store.db.selectFrom('verdicts').select(['kind', 'review']).executeTakeFirstOrThrow()) as { kind: string; review: string };
     expect(row.kind).toBe('service');
     expect(JSON.parse(row.review)).toEqual({ card: false, why: NONE.why });
   });

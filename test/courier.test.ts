@@ -7,7 +7,9 @@ import type { Opportunity } from '../src/domain/opportunity';
 import type { Post } from '../src/domain/post';
 import { createLogger } from '../src/log';
 import { backoffMs, Courier, DeliveryError, type CardSink } from '../src/outbox/courier';
-import { Store, type OutboxItem } from '../src/store/store';
+import type { OutboxItem } from '../src/domain/outbox';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 
 const log = createLogger('silent');
 
@@ -51,13 +53,13 @@ let store: Store;
 let couriers: Courier[] = [];
 let dir: string | null = null;
 
-beforeEach(() => {
-  store = new Store(':memory:');
+beforeEach(async () => {
+  store = openSqlite(':memory:');
   couriers = [];
 });
-afterEach(() => {
+afterEach(async () => {
   for (const c of couriers) c.stop();
-  store.close();
+  await store.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = null;
 });
@@ -69,37 +71,37 @@ function courier(sink: CardSink, on = store): Courier {
 }
 
 let seq = 0;
-function addCard(sinks = ['test'], on = store): number {
+async function addCard(sinks = ['test'], on = store): Promise<number> {
   seq++;
   const post: Post = { id: `p${seq}`, platform: 'x', author: { handle: 'fan', followers: 1 }, text: `card ${seq}`, createdAt: '2026-02-02T10:00:00Z' };
-  const r = on.recordPost(post, { kind: 'opportunity', score: 0.9, signals: ['dilemma'], lang: 'en' }, { analysis: ANALYSIS, sinks });
+  const r = await on.recordPost(post, { kind: 'opportunity', score: 0.9, signals: ['dilemma'], lang: 'en' }, { analysis: ANALYSIS, sinks });
   if (!r?.opportunityId) throw new Error('no card');
   return r.opportunityId;
 }
 
 describe('Courier', () => {
   it('delivers pending cards oldest first and marks each sent and flagged', async () => {
-    const ids = [addCard(), addCard(), addCard()];
+    const ids = [await addCard(), await addCard(), await addCard()];
     const sink = new ScriptedSink('test');
     await courier(sink).kick();
     expect(sink.delivered).toEqual(ids);
     for (const id of ids) {
-      expect(store.outboxFor(id, 'test')).toMatchObject({ status: 'sent', attempts: 1, messageId: expect.stringMatching(/^test-/) });
-      expect(store.getOpportunity(id)?.status).toBe('flagged');
+      expect(await store.outboxFor(id, 'test')).toMatchObject({ status: 'sent', attempts: 1, messageId: expect.stringMatching(/^test-/) });
+      expect((await store.getOpportunity(id))?.status).toBe('flagged');
     }
-    expect(store.pendingCount('test')).toBe(0);
+    expect(await store.pendingCount('test')).toBe(0);
   });
 
   it('delivers only its own sink’s items', async () => {
-    const a = addCard(['test', 'other']);
+    const a = await addCard(['test', 'other']);
     const sink = new ScriptedSink('test');
     await courier(sink).kick();
     expect(sink.delivered).toEqual([a]);
-    expect(store.outboxFor(a, 'other')?.status).toBe('pending');
+    expect((await store.outboxFor(a, 'other'))?.status).toBe('pending');
   });
 
   it('retries a rate-limited card after the wait it was given, and later cards wait behind it', async () => {
-    const ids = [addCard(), addCard(), addCard()];
+    const ids = [await addCard(), await addCard(), await addCard()];
     const sink = new ScriptedSink('test', [new DeliveryError('429 Too Many Requests', 40)]);
     const started = Date.now();
     await courier(sink).kick();
@@ -108,25 +110,25 @@ describe('Courier', () => {
     // The retry came after the wait, not straight away.
     expect(sink.attempts[1]!.at - sink.attempts[0]!.at).toBeGreaterThanOrEqual(35);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(store.outboxFor(ids[0]!, 'test')).toMatchObject({ status: 'sent', attempts: 2, lastError: '429 Too Many Requests' });
+    expect(await store.outboxFor(ids[0]!, 'test')).toMatchObject({ status: 'sent', attempts: 2, lastError: '429 Too Many Requests' });
   });
 
   it('keeps the order through several transient failures in a row', async () => {
-    const ids = [addCard(), addCard()];
+    const ids = [await addCard(), await addCard()];
     const sink = new ScriptedSink('test', ['ok', new DeliveryError('503', 5), new DeliveryError('503', 5)]);
     await courier(sink).kick();
     expect(sink.attempts.map((a) => a.opportunityId)).toEqual([ids[0], ids[1], ids[1], ids[1]]);
     expect(sink.delivered).toEqual(ids);
-    expect(store.outboxFor(ids[1]!, 'test')?.attempts).toBe(3);
+    expect((await store.outboxFor(ids[1]!, 'test'))?.attempts).toBe(3);
   });
 
   it('marks a card failed on a permanent error and goes on with the next', async () => {
-    const ids = [addCard(), addCard()];
+    const ids = [await addCard(), await addCard()];
     const sink = new ScriptedSink('test', [new DeliveryError('Missing Access', null)]);
     const c = courier(sink);
     await c.kick();
-    expect(store.outboxFor(ids[0]!, 'test')).toMatchObject({ status: 'failed', lastError: 'Missing Access', attempts: 1 });
-    expect(store.getOpportunity(ids[0]!)?.status).toBe('new');
+    expect(await store.outboxFor(ids[0]!, 'test')).toMatchObject({ status: 'failed', lastError: 'Missing Access', attempts: 1 });
+    expect((await store.getOpportunity(ids[0]!))?.status).toBe('new');
     expect(sink.delivered).toEqual([ids[1]]);
     await c.idle();
     await c.kick();
@@ -134,7 +136,7 @@ describe('Courier', () => {
   });
 
   it('schedules an unexpected error with backoff instead of retrying at once', async () => {
-    const id = addCard();
+    const id = await addCard();
     const sink = new ScriptedSink('test', [new Error('socket hang up')]);
     const c = courier(sink);
     const before = Date.now();
@@ -143,18 +145,18 @@ describe('Courier', () => {
     await new Promise((r) => setTimeout(r, 50));
     c.stop();
     await run;
-    const item = store.outboxFor(id, 'test');
+    const item = await store.outboxFor(id, 'test');
     expect(item).toMatchObject({ status: 'pending', attempts: 1, lastError: 'socket hang up' });
     expect(Date.parse(item!.nextAttemptAt) - before).toBeGreaterThanOrEqual(900);
     expect(sink.attempts).toHaveLength(1);
   });
 
   it('coalesces concurrent kicks: every card is delivered once', async () => {
-    const ids = [addCard(), addCard(), addCard()];
+    const ids = [await addCard(), await addCard(), await addCard()];
     const sink = new ScriptedSink('test');
     const c = courier(sink);
     await Promise.all([c.kick(), c.kick(), c.kick(), c.idle()]);
-    const late = addCard();
+    const late = await addCard();
     await Promise.all([c.kick(), c.kick()]);
     expect(sink.delivered).toEqual([...ids, late]);
   });
@@ -162,9 +164,9 @@ describe('Courier', () => {
   it('after a restart (new Courier, same store file) delivers what was pending, once', async () => {
     dir = mkdtempSync(join(tmpdir(), 'kairos-courier-'));
     const file = join(dir, 'kairos.db');
-    store.close();
-    store = new Store(file);
-    const ids = [addCard(), addCard(), addCard()];
+    await store.close();
+    store = openSqlite(file);
+    const ids = [await addCard(), await addCard(), await addCard()];
 
     // First run: the first card goes out, then the process dies while the second is being delivered.
     const sink1 = new ScriptedSink('test', ['ok', 'hang']);
@@ -173,20 +175,20 @@ describe('Courier', () => {
     await vi.waitFor(() => expect(sink1.attempts).toHaveLength(2));
     first.stop();
     expect(sink1.delivered).toEqual([ids[0]]);
-    store.close();
+    await store.close();
 
     // Second run: a new store on the same file and a new courier.
-    store = new Store(file);
+    store = openSqlite(file);
     const sink2 = new ScriptedSink('test');
     const second = courier(sink2);
     await Promise.all([second.kick(), second.kick()]);
     await second.idle();
     expect(sink2.delivered).toEqual([ids[1], ids[2]]);
-    for (const id of ids) expect(store.outboxFor(id, 'test')?.status).toBe('sent');
+    for (const id of ids) expect((await store.outboxFor(id, 'test'))?.status).toBe('sent');
   });
 
   it('does nothing once stopped', async () => {
-    addCard();
+    await addCard();
     const sink = new ScriptedSink('test');
     const c = courier(sink);
     c.stop();
@@ -197,7 +199,7 @@ describe('Courier', () => {
 });
 
 describe('backoffMs', () => {
-  it('doubles from one second and is capped at five minutes', () => {
+  it('doubles from one second and is capped at five minutes', async () => {
     expect([0, 1, 2, 3].map(backoffMs)).toEqual([1000, 2000, 4000, 8000]);
     expect(backoffMs(20)).toBe(300_000);
     expect(backoffMs(1000)).toBe(300_000);

@@ -3,9 +3,8 @@ import { DiscordMessageSink, messageFingerprint } from '../src/discord/message-s
 import { buildMomentMessage, momentMessage, noticeMessage, outboxDigestSender, recordDelivery } from '../src/discord/messages';
 import { createLogger } from '../src/log';
 import { MessageCourier } from '../src/outbox/messages';
-import { markMessageAttempt, messageByKey, queueMessage } from '../src/store/messages';
-import { getMoment, recordMoment } from '../src/store/moments';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeDiscord } from './fakes/discord';
 
 /**
@@ -23,13 +22,13 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 afterEach(async () => {
   for (const c of couriers.splice(0)) await c.stop();
-  store?.close();
+  await store?.close();
 });
 
 /** A message courier as startDiscord builds one: a fresh sink, as after a (re)start of the process. */
 function courier(): MessageCourier {
   const sink = new DiscordMessageSink({ token: fake.token, channelId: fake.channelId, apiUrl: fake.apiUrl, botUserId: fake.botUserId, log, backoff: () => 30 });
-  const c = new MessageCourier(store.db, sink, log, recordDelivery(store.db));
+  const c = new MessageCourier(store, sink, log, recordDelivery(store));
   couriers.push(c);
   return c;
 }
@@ -43,22 +42,23 @@ const MOMENT = {
   ],
 };
 
-const withRef = (key: string) => {
-  const m = messageByKey(store.db, key)!;
+const withRef = async (key: string) => {
+  const m = (await store.messageByKey(key))!;
   const ref = `ref ${messageFingerprint(m)}`;
   return fake.channelMessages().filter((x) => x.content.includes(ref) || x.embeds.some((e) => String(e.footer?.text).includes(ref)));
 };
 
 describe('the message outbox', () => {
   it('posts the digest with its chart attached, once per day however often it is queued, and records its message', async () => {
-    store = new Store(':memory:');
+    store = openSqlite(':memory:');
     const c = courier();
-    const sender = outboxDigestSender((m) => c.send(m));
+    const sender = outboxDigestSender((m) => void c.send(m));
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
     const payload = { content: 'Daily digest', embeds: [{ title: 'Digest', image: { url: 'attachment://digest-2026-03-02.png' } }], allowed_mentions: { parse: [] as [] }, chartName: 'digest-2026-03-02.png' };
-    store.db.prepare("INSERT INTO digests (day, sent_at, late) VALUES ('2026-03-02', '2026-03-02T08:00:00Z', 0)").run();
+    await store.recordDigest({ day: '2026-03-02', sentAt: '2026-03-02T08:00:00Z', late: false, messageId: null });
     expect(await sender.sendDigest(payload, png, '2026-03-02')).toEqual({ messageId: null });
     await sender.sendDigest(payload, png, '2026-03-02'); // a retried tick
+    await new Promise((r) => setTimeout(r, 20)); // the queue writes run in the background
     await c.idle();
 
     const posts = fake.messagePosts().filter((r) => r.files?.some((f) => f.name === 'digest-2026-03-02.png'));
@@ -70,8 +70,8 @@ describe('the message outbox', () => {
     expect(req!.body.enforce_nonce).toBe(true);
     expect(req!.body.nonce).toMatch(/^m[0-9a-f]{12}$/);
     expect(req!.files![0]!.data.equals(png)).toBe(true);
-    const row = store.db.prepare("SELECT message_id FROM digests WHERE day = '2026-03-02'").get() as { message_id: string };
-    expect(row.message_id).toBe(withRef('digest:2026-03-02')[0]!.id);
+    const [row] = await store.listDigests();
+    expect(row!.messageId).toBe((await withRef('digest:2026-03-02'))[0]!.id);
   });
 
   it('posts a moment card that shows the stories apart, cannot ping and links no unchecked address', async () => {
@@ -87,37 +87,39 @@ describe('the message outbox', () => {
   });
 
   it('a moment is posted once and marked posted, though it is queued again (a resumed replay)', async () => {
-    store = new Store(':memory:');
-    const { moment } = recordMoment(store.db, MOMENT);
+    store = openSqlite(':memory:');
+    const { moment } = await store.recordMoment(MOMENT);
     const c = courier();
-    expect(c.send(momentMessage(moment))).toBe(true);
-    expect(c.send(momentMessage(moment))).toBe(false);
+    expect(await c.send(momentMessage(moment))).toBe(true);
+    expect(await c.send(momentMessage(moment))).toBe(false);
     await c.idle();
-    expect(withRef(`moment:${moment.id}`)).toHaveLength(1);
-    expect(getMoment(store.db, moment.id)!.messageId).toBe(withRef(`moment:${moment.id}`)[0]!.id);
+    expect(await withRef(`moment:${moment.id}`)).toHaveLength(1);
+    expect((await store.getMoment(moment.id))!.messageId).toBe((await withRef(`moment:${moment.id}`))[0]!.id);
   });
 
   it('never posts twice when the answer to a post is lost', async () => {
-    store = new Store(':memory:');
+    store = openSqlite(':memory:');
     const c = courier();
     fake.dropNextPostAnswer = true;
-    c.send(noticeMessage('model-budget', 'Kairos reached its cap on model calls.'));
+    const notice = noticeMessage('model-budget', 'Kairos reached its cap on model calls.');
+    await c.send(notice);
     await c.idle();
-    const row = store.db.prepare("SELECT key, status, message_id FROM messages WHERE key LIKE 'notice:model-budget:%'").get() as { key: string; status: string; message_id: string };
+    const row = (await store.messageByKey(notice.key))!;
     expect(row.status).toBe('sent');
-    expect(withRef(row.key)).toHaveLength(1);
-    expect(withRef(row.key)[0]!.id).toBe(row.message_id);
+    expect(await withRef(row.key)).toHaveLength(1);
+    expect((await withRef(row.key))[0]!.id).toBe(row.messageId);
   });
 
   it('after a crash between the post and writing it down, a restart finds the message behind 250 others and posts nothing', async () => {
-    store = new Store(':memory:');
-    const { moment } = recordMoment(store.db, { ...MOMENT, term: 'storm' });
-    queueMessage(store.db, momentMessage(moment));
+    store = openSqlite(':memory:');
+    const { moment } = await store.recordMoment({ ...MOMENT, term: 'storm' });
+    await store.queueMessage(momentMessage(moment));
     // The crashed process: it wrote the attempt down, posted, and died before the answer was recorded.
-    const queued = messageByKey(store.db, `moment:${moment.id}`)!;
-    markMessageAttempt(store.db, queued.id, new Date());
+    const queued = (await store.messageByKey(`moment:${moment.id}`))!;
+    await store.markMessageAttempt(queued.id);
+    const attempted = (await store.messageByKey(queued.key))!;
     const before = new DiscordMessageSink({ token: fake.token, channelId: fake.channelId, apiUrl: fake.apiUrl });
-    await before.deliver(queued);
+    await before.deliver(attempted);
     fake.chatter(250); // a busy channel between the crash and the restart
     const postsBefore = fake.messagePosts().length;
 
@@ -125,8 +127,8 @@ describe('the message outbox', () => {
     await c.kick();
     await c.idle();
     expect(fake.messagePosts().length).toBe(postsBefore);
-    expect(withRef(`moment:${moment.id}`)).toHaveLength(1);
-    expect(getMoment(store.db, moment.id)!.messageId).toBe(withRef(`moment:${moment.id}`)[0]!.id);
+    expect(await withRef(`moment:${moment.id}`)).toHaveLength(1);
+    expect((await store.getMoment(moment.id))!.messageId).toBe((await withRef(`moment:${moment.id}`))[0]!.id);
     // It read the channel forward from the attempt, not the last 100 messages.
     const reads = fake.requests.filter((r) => r.method === 'GET' && r.path === `/v10/channels/${fake.channelId}/messages`);
     expect(reads.at(-1)!.query.get('after')).toMatch(/^\d+$/);

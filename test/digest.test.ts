@@ -8,13 +8,12 @@ import { CHART_HEIGHT, CHART_WIDTH, renderChartPng } from '../src/digest/chart';
 import { readDigestData } from '../src/digest/data';
 import { DigestScheduler } from '../src/digest/scheduler';
 import { digestWindow, zonedTime } from '../src/digest/time';
-import { recordMoment } from '../src/store/moments';
-import { recordLlmUsage } from '../src/store/llm-usage';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 
 const TZ = 'Europe/Amsterdam';
 const stores: Store[] = [];
-afterEach(() => {
+afterEach(async () => {
   while (stores.length) stores.pop()!.close();
 });
 
@@ -29,29 +28,29 @@ function post(at: string, text = 'a post', handle = 'fan'): Post {
 }
 
 /** A fixed store: a day of posts with cards, decisions, a delivered card, a moment and model usage. */
-function fixture(now: Date) {
-  const store = new Store(':memory:', () => now);
+async function fixture(now: Date) {
+  const store = openSqlite(':memory:', () => now);
   stores.push(store);
-  const add = (at: string, kind: Kind, score = 0.5, summary?: string) =>
-    store.recordPost(post(at, summary ?? 'text'), { kind, score, signals: [], lang: 'en' }, summary ? { analysis: analysis(summary), sinks: ['discord'] } : undefined)!
+  const add = async (at: string, kind: Kind, score = 0.5, summary?: string) =>
+    (await store.recordPost(post(at, summary ?? 'text'), { kind, score, signals: [], lang: 'en' }, summary ? { analysis: analysis(summary), sinks: ['discord'] } : undefined))!
       .opportunityId;
-  for (let h = 0; h < 24; h++) for (let i = 0; i < (h % 3) + 1; i++) add(`2026-03-02T${String(h).padStart(2, '0')}:10:00Z`, 'noise');
-  add('2026-03-02T10:00:00Z', 'service');
-  const low = add('2026-03-02T09:00:00Z', 'opportunity', 0.61, 'Milestone: a first flight');
-  const high = add('2026-03-02T12:00:00Z', 'opportunity', 0.93, 'Dilemma: honeymoon or the @everyone Elfstedentocht');
-  const done = add('2026-03-02T13:00:00Z', 'opportunity', 0.8, 'Fan creation: a drawing');
-  const risk = add('2026-03-02T14:00:00Z', 'risk', 0.9, 'Accusation with reach');
-  const dismissed = add('2026-03-02T15:00:00Z', 'opportunity', 0.7, 'Not special after all');
-  const item = store.outboxFor(high!, 'discord')!;
-  store.markSent(item, { messageId: '1400000000000000001', channelId: '1300000000000000001' });
-  store.transition(done!, 'approved', { id: 'u1', name: 'Anouk' });
-  store.transition(dismissed!, 'dismissed', { id: 'u2', name: 'Bram' }, 'not-special', 'seen this before');
-  store.transition(risk!, 'claimed', { id: 'u3', name: 'Chris' });
-  recordMoment(store.db, {
+  for (let h = 0; h < 24; h++) for (let i = 0; i < (h % 3) + 1; i++) await add(`2026-03-02T${String(h).padStart(2, '0')}:10:00Z`, 'noise');
+  await add('2026-03-02T10:00:00Z', 'service');
+  const low = await add('2026-03-02T09:00:00Z', 'opportunity', 0.61, 'Milestone: a first flight');
+  const high = await add('2026-03-02T12:00:00Z', 'opportunity', 0.93, 'Dilemma: honeymoon or the @everyone Elfstedentocht');
+  const done = await add('2026-03-02T13:00:00Z', 'opportunity', 0.8, 'Fan creation: a drawing');
+  const risk = await add('2026-03-02T14:00:00Z', 'risk', 0.9, 'Accusation with reach');
+  const dismissed = await add('2026-03-02T15:00:00Z', 'opportunity', 0.7, 'Not special after all');
+  const item = (await store.outboxFor(high!, 'discord'))!;
+  await store.markSent(item, { messageId: '1400000000000000001', channelId: '1300000000000000001' });
+  await store.transition(done!, 'approved', { id: 'u1', name: 'Anouk' });
+  await store.transition(dismissed!, 'dismissed', { id: 'u2', name: 'Bram' }, 'not-special', 'seen this before');
+  await store.transition(risk!, 'claimed', { id: 'u3', name: 'Chris' });
+  await store.recordMoment({
     term: 'elfstedentocht', source: 'event', event: 'Elfstedentocht', at: '2026-03-02T11:30:00.000Z', nowPerHour: 42,
     baselinePerHour: 2.5, ratio: 12, authors: 9, windowMinutes: 10, samples: [],
   });
-  recordLlmUsage(store.db, { at: now, model: 'gpt-4o-mini', purpose: 'analyse', promptTokens: 1000, completionTokens: 200, costUsd: 0.0042, outcome: 'ok' });
+  await store.recordLlmUsage({ at: now, model: 'gpt-4o-mini', purpose: 'analyse', promptTokens: 1000, completionTokens: 200, costUsd: 0.0042, outcome: 'ok' });
   return { store, ids: { low, high, done, risk, dismissed } };
 }
 
@@ -66,9 +65,9 @@ describe('digest builder', () => {
       guildId: '1200000000000000001',
     });
 
-  it('counts volume by hour and kind, ranks open opportunities, and links the posted card', () => {
-    const { store, ids } = fixture(now);
-    const data = read(store);
+  it('counts volume by hour and kind, ranks open opportunities, and links the posted card', async () => {
+    const { store, ids } = await fixture(now);
+    const data = (await read(store));
     expect(data.hours).toHaveLength(24);
     expect(data.hours[12]!.counts).toEqual({ opportunity: 1, risk: 0, service: 0, noise: 1 });
     expect(data.hours[2]!.counts.noise).toBe(3);
@@ -85,9 +84,9 @@ describe('digest builder', () => {
     expect(data.llm?.calls).toBe(1);
   });
 
-  it('builds a message within Discord limits that pings nobody, and a plain-text twin', () => {
-    const { store, ids } = fixture(now);
-    const { payload, text } = buildDigest(read(store), { brandName: 'Oranje Air' });
+  it('builds a message within Discord limits that pings nobody, and a plain-text twin', async () => {
+    const { store, ids } = await fixture(now);
+    const { payload, text } = buildDigest((await read(store)), { brandName: 'Oranje Air' });
     expect(payload.allowed_mentions).toEqual({ parse: [] });
     const embed = payload.embeds[0]!;
     expect(embed.title).toBe('Oranje Air · Daily digest · 2026-03-02');
@@ -111,16 +110,16 @@ describe('digest builder', () => {
     expect(text).not.toContain('**');
   });
 
-  it('stays within limits and says what did not fit when a day is overfull', () => {
-    const store = new Store(':memory:', () => now);
+  it('stays within limits and says what did not fit when a day is overfull', async () => {
+    const store = openSqlite(':memory:', () => now);
     stores.push(store);
     for (let i = 0; i < 60; i++) {
-      store.recordPost(post(`2026-03-02T10:${String(i).padStart(2, '0')}:00Z`), { kind: 'opportunity', score: 0.5, signals: [], lang: 'en' }, {
+      await store.recordPost(post(`2026-03-02T10:${String(i).padStart(2, '0')}:00Z`), { kind: 'opportunity', score: 0.5, signals: [], lang: 'en' }, {
         analysis: analysis(`Story ${i} ${'x'.repeat(300)}`),
         sinks: [],
       });
     }
-    const data = readDigestData(store, { day: '2026-03-02', from: new Date('2026-03-02T00:00:00Z'), to: new Date('2026-03-03T00:00:00Z'), timeZone: 'UTC', limit: 60 });
+    const data = await readDigestData(store, { day: '2026-03-02', from: new Date('2026-03-02T00:00:00Z'), to: new Date('2026-03-03T00:00:00Z'), timeZone: 'UTC', limit: 60 });
     const { payload } = buildDigest(data, { maxLines: 60 });
     for (const f of payload.embeds[0]!.fields!) expect(f.value.length).toBeLessThanOrEqual(1024);
     expect(payload.embeds[0]!.fields![0]!.value).toMatch(/…and \d+ more$/);
@@ -134,9 +133,9 @@ function size(p: DigestPayload): number {
 }
 
 describe('digest chart', () => {
-  it('renders a PNG of the expected size with real content', () => {
-    const { store } = fixture(new Date('2026-03-02T20:00:00Z'));
-    const data = readDigestData(store, { day: '2026-03-02', from: new Date('2026-03-02T00:00:00Z'), to: new Date('2026-03-03T00:00:00Z'), timeZone: 'UTC' });
+  it('renders a PNG of the expected size with real content', async () => {
+    const { store } = await fixture(new Date('2026-03-02T20:00:00Z'));
+    const data = await readDigestData(store, { day: '2026-03-02', from: new Date('2026-03-02T00:00:00Z'), to: new Date('2026-03-03T00:00:00Z'), timeZone: 'UTC' });
     const png = renderChartPng(data);
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(png.readUInt32BE(16)).toBe(CHART_WIDTH);
@@ -157,7 +156,7 @@ describe('digest chart', () => {
 describe('digest scheduler', () => {
   function harness(start: string, opts: { digestTime?: string; store?: Store; since?: Date } = {}) {
     let now = new Date(start);
-    const store = opts.store ?? new Store(':memory:', () => now);
+    const store = opts.store ?? openSqlite(':memory:', () => now);
     if (!opts.store) stores.push(store);
     const sent: { payload: DigestPayload; png: Buffer }[] = [];
     let fail = false;
@@ -182,11 +181,11 @@ describe('digest scheduler', () => {
       scheduler,
       set: (iso: string) => (now = new Date(iso)),
       failing: (f: boolean) => (fail = f),
-      rows: () => store.db.prepare('SELECT day, late, message_id FROM digests ORDER BY day').all() as { day: string; late: number; message_id: string }[],
+      rows: async () => (await store.listDigests()).map((d) => ({ day: d.day, late: d.late ? 1 : 0, message_id: d.messageId })),
     };
   }
 
-  it('keeps 09:00 local across the March and October DST changes', () => {
+  it('keeps 09:00 local across the March and October DST changes', async () => {
     const h = harness('2026-03-27T12:00:00Z');
     expect(h.scheduler.nextRun(new Date('2026-03-28T12:00:00Z'))!.toISOString()).toBe('2026-03-29T07:00:00.000Z'); // CEST
     expect(h.scheduler.nextRun(new Date('2026-03-27T12:00:00Z'))!.toISOString()).toBe('2026-03-28T08:00:00.000Z'); // CET
@@ -207,10 +206,10 @@ describe('digest scheduler', () => {
       h.set(new Date(t).toISOString());
       if ((await h.scheduler.tick()) === 'sent') days.push(new Date(t).toISOString());
     }
-    expect(h.rows().map((r) => r.day)).toEqual(['2026-03-27', '2026-03-28', '2026-03-29', '2026-03-30']);
+    expect((await h.rows()).map((r) => r.day)).toEqual(['2026-03-27', '2026-03-28', '2026-03-29', '2026-03-30']);
     // 02:30 does not exist on 29 March in Amsterdam: that digest goes at 03:00 CEST (01:00Z), once.
     expect(days).toContain('2026-03-29T01:00:00.000Z');
-    expect(h.rows().filter((r) => r.day !== '2026-03-27').every((r) => r.late === 0)).toBe(true);
+    expect((await h.rows()).filter((r) => r.day !== '2026-03-27').every((r) => r.late === 0)).toBe(true);
   });
 
   it('sends exactly one digest on the autumn night when 02:30 happens twice', async () => {
@@ -220,14 +219,14 @@ describe('digest scheduler', () => {
       h.set(new Date(t).toISOString());
       if ((await h.scheduler.tick()) === 'sent') sends++;
     }
-    expect(h.rows().map((r) => r.day)).toEqual(['2026-10-24', '2026-10-25']);
+    expect((await h.rows()).map((r) => r.day)).toEqual(['2026-10-24', '2026-10-25']);
     expect(sends).toBe(2);
   });
 
   it('sends a missed digest once, marked late, when the bot comes back', async () => {
     const h = harness('2026-03-02T11:40:00Z'); // 12:40 in Amsterdam: 09:00 was missed
     expect(await h.scheduler.start()).toBe('sent');
-    expect(h.rows()).toEqual([{ day: '2026-03-02', late: 1, message_id: '1001' }]);
+    expect((await h.rows())).toEqual([{ day: '2026-03-02', late: 1, message_id: '1001' }]);
     expect(h.sent[0]!.payload.embeds[0]!.title).toContain('(late)');
     expect(h.sent[0]!.payload.content).toContain('sent late');
     expect(await h.scheduler.tick()).toBe('already-sent');
@@ -240,7 +239,7 @@ describe('digest scheduler', () => {
     expect(h.sent).toHaveLength(0);
     h.set('2026-03-03T08:00:30Z');
     expect(await h.scheduler.tick()).toBe('sent');
-    expect(h.rows()).toEqual([{ day: '2026-03-03', late: 0, message_id: '1001' }]);
+    expect((await h.rows())).toEqual([{ day: '2026-03-03', late: 0, message_id: '1001' }]);
     h.scheduler.stop();
   });
 
@@ -248,14 +247,14 @@ describe('digest scheduler', () => {
     const first = harness('2026-03-02T08:00:30Z'); // 09:00:30 local
     expect(await first.scheduler.start()).toBe('sent');
     first.scheduler.stop();
-    expect(first.rows()[0]!.late).toBe(0);
+    expect((await first.rows())[0]!.late).toBe(0);
     // A restart an hour later on the same database.
     const again = harness('2026-03-02T09:00:00Z', { store: first.store });
     expect(await again.scheduler.start()).toBe('already-sent');
     expect(again.sent).toHaveLength(0);
     again.set('2026-03-03T08:00:00Z');
     expect(await again.scheduler.tick()).toBe('sent');
-    expect(first.rows().map((r) => [r.day, r.late])).toEqual([['2026-03-02', 0], ['2026-03-03', 0]]);
+    expect((await first.rows()).map((r) => [r.day, r.late])).toEqual([['2026-03-02', 0], ['2026-03-03', 0]]);
     again.scheduler.stop();
   });
 
@@ -263,15 +262,15 @@ describe('digest scheduler', () => {
     const h = harness('2026-03-02T08:01:00Z');
     h.failing(true);
     expect(await h.scheduler.tick()).toBe('failed');
-    expect(h.rows()).toEqual([]);
+    expect((await h.rows())).toEqual([]);
     h.failing(false);
     h.set('2026-03-02T08:06:00Z');
     expect(await h.scheduler.tick()).toBe('sent');
-    expect(h.rows()).toHaveLength(1);
+    expect((await h.rows())).toHaveLength(1);
     expect(h.sent[0]!.png.subarray(1, 4).toString()).toBe('PNG');
   });
 
-  it('puts a local wall-clock time at the right instant', () => {
+  it('puts a local wall-clock time at the right instant', async () => {
     expect(zonedTime('2026-07-01', '09:00', TZ).toISOString()).toBe('2026-07-01T07:00:00.000Z');
     expect(zonedTime('2026-01-01', '09:00', TZ).toISOString()).toBe('2026-01-01T08:00:00.000Z');
   });

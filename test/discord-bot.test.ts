@@ -1,13 +1,14 @@
+import { commands } from '../commands/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config';
 import { startDiscord, type DiscordRuntime } from '../src/discord/start';
 import { DEMO_GESTURES } from '../src/analyse/brand-pack';
 import { loadCatalogue } from '../src/analyse/catalogue';
 import { createLogger } from '../src/log';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeDiscord, type FakeMessage, type FakeUser } from './fakes/discord';
 import { analystDouble, seedCard } from './support/discord';
-import { recordLlmUsage } from '../src/store/llm-usage';
 
 let fake: FakeDiscord;
 let store: Store;
@@ -19,7 +20,7 @@ const log = createLogger('silent');
 
 beforeAll(async () => {
   fake = await FakeDiscord.start();
-  store = new Store(':memory:');
+  store = openSqlite(':memory:');
   config = loadConfig({
     DISCORD_TOKEN: fake.token,
     DISCORD_APPLICATION_ID: fake.appId,
@@ -30,6 +31,7 @@ beforeAll(async () => {
     TZ: 'Europe/Amsterdam',
   });
   runtime = await startDiscord({
+    commands,
     config,
     store,
     analyst,
@@ -48,10 +50,10 @@ afterAll(async () => {
 
 /** Queues a card and waits until the fake Discord holds its message. */
 async function deliver(opts: Parameters<typeof seedCard>[1] = {}): Promise<{ id: number; message: FakeMessage }> {
-  const id = seedCard(store, opts);
+  const id = await seedCard(store, opts);
   runtime.kick();
-  await fake.waitFor(() => store.outboxFor(id, 'discord')?.status === 'sent');
-  const messageId = store.outboxFor(id, 'discord')!.messageId!;
+  await fake.waitFor(async () => (await store.outboxFor(id, 'discord'))?.status === 'sent');
+  const messageId = (await store.outboxFor(id, 'discord'))!.messageId!;
   return { id, message: fake.channelMessages().find((m) => m.id === messageId)! };
 }
 
@@ -80,7 +82,7 @@ describe('cards', () => {
     expect(embed.url).toMatch(/^https:\/\/x\.com\/fan\d+\/status\/\d+$/);
     expect(message.components[0].components.map((c: any) => c.label)).toEqual(['Approve', 'Edit', 'Regenerate', 'Dismiss', 'Claim']);
     expect(message.components[0].components.every((c: any) => c.custom_id.endsWith(`:${id}`))).toBe(true);
-    expect(store.getOpportunity(id)!.status).toBe('flagged');
+    expect((await store.getOpportunity(id))!.status).toBe('flagged');
   });
 
   it('pings nobody when the fan writes @everyone, @here or a role mention', async () => {
@@ -97,8 +99,8 @@ describe('buttons', () => {
     expect(body.type).toBe(7);
     expect(fieldOf(body.data, 'Status')).toContain('Claimed by anna');
     expect(body.data.allowed_mentions).toEqual({ parse: [] });
-    expect(store.actionsFor(id).map((a) => a.action)).toEqual(['claimed']);
-    await fake.waitFor(() => store.outboxFor(id, 'discord')?.threadId != null);
+    expect((await store.actionsFor(id)).map((a) => a.action)).toEqual(['claimed']);
+    await fake.waitFor(async () => (await store.outboxFor(id, 'discord'))?.threadId != null);
     const thread = fake.threads.find((t) => t.messageId === message.id)!;
     const text = () => fake.channelMessages(thread.id).map((m) => m.content).join('');
     // The intro is long: it arrives as several messages.
@@ -114,15 +116,15 @@ describe('buttons', () => {
     expect(body.type).toBe(4);
     expect(body.data.flags & 64).toBe(64);
     expect(body.data.content).toMatch(/^Not allowed/);
-    expect(store.getOpportunity(id)!.status).toBe('flagged');
-    expect(store.actionsFor(id)).toEqual([]);
+    expect((await store.getOpportunity(id))!.status).toBe('flagged');
+    expect(await store.actionsFor(id)).toEqual([]);
   });
 
   it('lets Manage Messages act without the team role', async () => {
     const { id, message } = await deliver();
     const { body } = await click(fake.users.manager, message, `card:claim:${id}`);
     expect(body.type).toBe(7);
-    expect(store.getOpportunity(id)!.claimedBy).toBe('mo');
+    expect((await store.getOpportunity(id))!.claimedBy).toBe('mo');
   });
 
   it('Approve double-clicked: one approval, the second click is told who approved and changes nothing', async () => {
@@ -137,7 +139,7 @@ describe('buttons', () => {
     expect(rb.type).toBe(4);
     expect(rb.data.flags & 64).toBe(64);
     expect(rb.data.content).toMatch(/already approved by anna/);
-    expect(store.actionsFor(id).filter((x) => x.action === 'approved')).toHaveLength(1);
+    expect((await store.actionsFor(id)).filter((x) => x.action === 'approved')).toHaveLength(1);
     // Acting on the closed card afterwards changes nothing either.
     const late = await click(fake.users.member, message, `card:edit:${id}`);
     expect(late.body.type).toBe(4);
@@ -149,14 +151,14 @@ describe('buttons', () => {
     const { body } = await click(fake.users.member, message, `card:edit:${id}`);
     expect(body.type).toBe(9);
     const inputs = body.data.components.map((r: any) => r.components[0]);
-    expect(inputs[0]).toMatchObject({ custom_id: 'reply', value: store.getOpportunity(id)!.analysis.reply });
+    expect(inputs[0]).toMatchObject({ custom_id: 'reply', value: (await store.getOpportunity(id))!.analysis.reply });
     const submit = fake.modalSubmit(fake.users.member, body.data.custom_id, { reply: 'Edited reply <@&1> for you', public: '' }, message);
     const done = await callback(submit);
     expect(done.type).toBe(7);
     expect(fieldOf(done.data, 'Reply draft')).toContain('Edited reply');
-    expect(store.getOpportunity(id)!.analysis.reply).toBe('Edited reply <@&1> for you');
-    expect(store.getOpportunity(id)!.analysis.publicPost).toBeNull();
-    expect(store.actionsFor(id).at(-1)!.action).toBe('edited');
+    expect((await store.getOpportunity(id))!.analysis.reply).toBe('Edited reply <@&1> for you');
+    expect((await store.getOpportunity(id))!.analysis.publicPost).toBeNull();
+    expect((await store.actionsFor(id)).at(-1)!.action).toBe('edited');
   });
 
   it('Edit with an empty reply is refused with a reason', async () => {
@@ -165,18 +167,18 @@ describe('buttons', () => {
     const done = await callback(submit);
     expect(done.type).toBe(4);
     expect(done.data.content).toMatch(/Not saved: the reply cannot be empty/);
-    expect(store.actionsFor(id)).toEqual([]);
+    expect(await store.actionsFor(id)).toEqual([]);
   });
 
   it('Regenerate: defers, asks the analyst with the previous draft, then edits the card', async () => {
     const { id, message } = await deliver();
-    const before = store.getOpportunity(id)!.analysis.reply;
+    const before = (await store.getOpportunity(id))!.analysis.reply;
     const i = fake.click(fake.users.member, message, `card:regenerate:${id}`);
     expect((await callback(i)).type).toBe(6);
     const edit = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/webhooks/${fake.appId}/${i.token}/messages/@original`);
     expect(fieldOf(edit.body, 'Reply draft')).toContain('replacing the previous one');
     expect(analyst.requests.at(-1)!.previous).toBe(before);
-    expect(store.actionsFor(id).at(-1)!.action).toBe('regenerated');
+    expect((await store.actionsFor(id)).at(-1)!.action).toBe('regenerated');
   });
 
   it('Dismiss asks why, stores the reason and closes the card in place', async () => {
@@ -188,8 +190,8 @@ describe('buttons', () => {
     const ephemeral = fake.replyMessage(ask.token)!;
     const chosen = await click(fake.users.member, ephemeral, menu.custom_id, ['too-risky']);
     expect(chosen.body.type).toBe(7);
-    expect(store.getOpportunity(id)!.status).toBe('dismissed');
-    expect(store.actionsFor(id).at(-1)).toMatchObject({ action: 'dismissed', reason: 'too-risky' });
+    expect((await store.getOpportunity(id))!.status).toBe('dismissed');
+    expect((await store.actionsFor(id)).at(-1)).toMatchObject({ action: 'dismissed', reason: 'too-risky' });
     const patch = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/channels/${fake.channelId}/messages/${message.id}`);
     expect(patch.body.components).toEqual([]);
     expect(fieldOf(patch.body, 'Status')).toMatch(/Dismissed[\s\S]*too-risky/);
@@ -236,7 +238,7 @@ describe('slash commands', () => {
   });
 
   it('/opportunities lists cards newest first and pages with buttons', async () => {
-    for (let k = 0; k < 6; k++) seedCard(store, { kind: 'risk', sinks: [] });
+    for (let k = 0; k < 6; k++) await seedCard(store, { kind: 'risk', sinks: [] });
     const i = fake.command(fake.users.member, 'opportunities', [{ type: 3, name: 'status', value: 'any' }, { type: 3, name: 'kind', value: 'risk' }]);
     const body = await callback(i);
     expect(body.type).toBe(4);
@@ -270,7 +272,7 @@ describe('slash commands', () => {
     const embed = day.body.embeds[0];
     expect(embed.title).toBe('Oranje Air · Daily digest · 2024-03-01');
     // Every seeded post was written on 2024-03-01; the decisions were made today, so not in that day's digest.
-    const posts = (store.db.prepare('SELECT COUNT(*) AS n FROM posts').get() as { n: number }).n;
+    const posts = (await store.postsRead());
     expect(embed.description).toContain(`${posts} posts:`);
     expect(embed.fields.find((f: any) => f.name.startsWith('Decisions')).name).toBe('Decisions: 0 approved, 0 dismissed');
     expect(embed.image.url).toBe('attachment://digest-2024-03-01.png');
@@ -292,7 +294,7 @@ describe('slash commands', () => {
     const before = watchChanges;
     const add = await callback(fake.command(fake.users.member, 'watch', [{ type: 1, name: 'add', options: [{ type: 3, name: 'term', value: 'Elfstedentocht' }, { type: 3, name: 'kind', value: 'event' }] }]));
     expect(add.data.content).toBe('Watching "Elfstedentocht" (event).');
-    expect(store.listWatch().map((w) => w.term)).toContain('Elfstedentocht');
+    expect((await store.listWatch()).map((w) => w.term)).toContain('Elfstedentocht');
     expect(watchChanges).toBe(before + 1);
     const ac = await callback(fake.autocomplete(fake.users.member, 'watch', [{ type: 1, name: 'remove', options: [{ type: 3, name: 'term', value: 'elf', focused: true }] }]));
     expect(ac.type).toBe(8);
@@ -301,7 +303,7 @@ describe('slash commands', () => {
     expect(list.data.content).toContain('Elfstedentocht (event, by anna)');
     const rm = await callback(fake.command(fake.users.member, 'watch', [{ type: 1, name: 'remove', options: [{ type: 3, name: 'term', value: 'Elfstedentocht' }] }]));
     expect(rm.data.content).toContain('No longer watching');
-    expect(store.listWatch()).toEqual([]);
+    expect(await store.listWatch()).toEqual([]);
     expect(watchChanges).toBe(before + 2);
     const outsider = await callback(fake.autocomplete(fake.users.outsider, 'watch', [{ type: 1, name: 'remove', options: [{ type: 3, name: 'term', value: '', focused: true }] }]));
     expect(outsider.data.choices).toEqual([]);
@@ -319,7 +321,7 @@ describe('slash commands', () => {
   it('/stats counts posts read, cards by kind and status, approvals and dismissals by reason', async () => {
     const body = await callback(fake.command(fake.users.member, 'stats', [{ type: 3, name: 'period', value: 'all' }]));
     const f = Object.fromEntries(body.data.embeds[0].fields.map((x: any) => [x.name, x.value]));
-    expect(Number(f['Posts read'])).toBe((store.db.prepare('SELECT COUNT(*) AS n FROM posts').get() as { n: number }).n);
+    expect(Number(f['Posts read'])).toBe((await store.postsRead()));
     expect(f['Approvals']).toBe('1');
     expect(f['Dismissals']).toBe('1 (too-risky 1)');
     expect(f['Risks']).toMatch(/flagged 0 · claimed 0 · approved 0 · dismissed 0/);
@@ -328,8 +330,8 @@ describe('slash commands', () => {
 
   it('/stats shows model calls, tokens and cost once a model was used', async () => {
     const at = new Date();
-    recordLlmUsage(store.db, { at, model: 'gpt-4o-mini', purpose: 'analyse', promptTokens: 1200, completionTokens: 300, costUsd: 0.0004, outcome: 'ok' });
-    recordLlmUsage(store.db, { at, model: 'gpt-4o-mini', purpose: 'analyse', promptTokens: 0, completionTokens: 0, costUsd: 0, outcome: 'invalid' });
+    await store.recordLlmUsage({ at, model: 'gpt-4o-mini', purpose: 'analyse', promptTokens: 1200, completionTokens: 300, costUsd: 0.0004, outcome: 'ok' });
+    await store.recordLlmUsage({ at, model: 'gpt-4o-mini', purpose: 'analyse', promptTokens: 0, completionTokens: 0, costUsd: 0, outcome: 'invalid' });
     const body = await callback(fake.command(fake.users.member, 'stats', [{ type: 3, name: 'period', value: 'all' }]));
     const f = Object.fromEntries(body.data.embeds[0].fields.map((x: any) => [x.name, x.value]));
     expect(f['Model usage']).toBe('2 calls (1 without a usable answer) · 1,500 tokens · ≈ $0.00');
@@ -341,6 +343,6 @@ describe('slash commands', () => {
   it('refuses slash commands from an outsider', async () => {
     const body = await callback(fake.command(fake.users.outsider, 'watch', [{ type: 1, name: 'add', options: [{ type: 3, name: 'term', value: 'nope' }] }]));
     expect(body.data.content).toMatch(/^Not allowed/);
-    expect(store.listWatch()).toEqual([]);
+    expect(await store.listWatch()).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCard, embedLength, FIELD_NAMES, LIMITS, parseCardCustomId } from '../src/discord/card';
 import { clip, neutralise } from '../src/discord/text';
 import type { Opportunity } from '../src/domain/opportunity';
-import type { ActionRecord } from '../src/store/store';
+import type { ActionRecord } from '../src/domain/opportunity';
 import { makeAnalysis, makePost } from './support/discord';
 
 function opp(over: Partial<Opportunity> = {}): Opportunity {

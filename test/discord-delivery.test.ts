@@ -1,3 +1,4 @@
+import { commands } from '../commands/index';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../src/analyse/catalogue';
 import { loadConfig } from '../src/config';
@@ -6,7 +7,8 @@ import { cardNonce, DiscordSink } from '../src/discord/sink';
 import { startDiscord, type DiscordRuntime } from '../src/discord/start';
 import { createLogger } from '../src/log';
 import { Courier } from '../src/outbox/courier';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeDiscord } from './fakes/discord';
 import { analystDouble, seedCard } from './support/discord';
 
@@ -31,19 +33,19 @@ afterEach(async () => {
 });
 
 function sinkCourier(): Courier {
-  store = new Store(':memory:');
+  store = openSqlite(':memory:');
   const sink = new DiscordSink({ token: fake.token, channelId: fake.channelId, apiUrl: fake.apiUrl, botUserId: fake.botUserId, log, backoff: () => 40 });
   courier = new Courier(store, sink, log);
   return courier;
 }
 
 // Card numbers restart with each in-memory store; the marker's fingerprint tells cards of different stores apart.
-const postsFor = (id: number) => {
-  const marker = cardMarker(store.getOpportunity(id)!);
+const postsFor = async (id: number) => {
+  const marker = cardMarker((await store.getOpportunity(id))!);
   return fake.messagePosts().filter((r) => r.body?.embeds?.[0]?.footer?.text.startsWith(marker));
 };
-const messagesFor = (id: number, s: Store) => {
-  const opp = s.getOpportunity(id)!;
+const messagesFor = async (id: number, s: Store) => {
+  const opp = (await s.getOpportunity(id))!;
   return fake.channelMessages().filter((m) => m.nonce === cardNonce(opp));
 };
 
@@ -51,28 +53,29 @@ describe('delivery through the outbox', () => {
   it('waits what a 429 asks, then delivers once', async () => {
     const c = sinkCourier();
     fake.failures.push({ status: 429, retryAfter: 300 });
-    const id = seedCard(store);
+    const id = await seedCard(store);
     await c.kick();
     await c.idle();
-    const posts = postsFor(id);
+    const posts = await postsFor(id);
     expect(posts).toHaveLength(2);
     expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(290);
-    expect(messagesFor(id, store)).toHaveLength(1);
-    expect(store.outboxFor(id, 'discord')).toMatchObject({ status: 'sent', attempts: 2 });
-    expect(store.outboxFor(id, 'discord')!.lastError).toMatch(/rate limit/);
+    expect(await messagesFor(id, store)).toHaveLength(1);
+    expect(await store.outboxFor(id, 'discord')).toMatchObject({ status: 'sent', attempts: 2 });
+    expect((await store.outboxFor(id, 'discord'))!.lastError).toMatch(/rate limit/);
   });
 
   it('retries 503s with backoff; an outage ends with every card delivered once, in order', async () => {
     const c = sinkCourier();
     fake.failures.push({ status: 503 }, { status: 503 }, { status: 503 });
-    const ids = [seedCard(store), seedCard(store), seedCard(store)];
+    const ids = [await seedCard(store), await seedCard(store), await seedCard(store)];
     await c.kick();
     await c.idle();
-    expect(postsFor(ids[0]!)).toHaveLength(4);
-    for (const id of ids) expect(messagesFor(id, store)).toHaveLength(1);
+    expect(await postsFor(ids[0]!)).toHaveLength(4);
+    for (const id of ids) expect(await messagesFor(id, store)).toHaveLength(1);
+    const firsts = await Promise.all(ids.map(async (id) => (await messagesFor(id, store))[0]!.id));
     const order = fake
       .channelMessages()
-      .filter((m) => ids.some((id) => messagesFor(id, store)[0]!.id === m.id))
+      .filter((m) => firsts.includes(m.id))
       .map((m) => Number(/#(\d+)/.exec(m.embeds[0].footer.text)![1]));
     expect(order).toEqual(ids);
   });
@@ -80,42 +83,42 @@ describe('delivery through the outbox', () => {
   it('gives up on a card Discord refuses (400) and goes on with the next', async () => {
     const c = sinkCourier();
     fake.failures.push({ status: 400 });
-    const bad = seedCard(store);
-    const good = seedCard(store);
+    const bad = await seedCard(store);
+    const good = await seedCard(store);
     await c.kick();
     await c.idle();
-    expect(store.outboxFor(bad, 'discord')!.status).toBe('failed');
-    expect(store.outboxFor(good, 'discord')!.status).toBe('sent');
+    expect((await store.outboxFor(bad, 'discord'))!.status).toBe('failed');
+    expect((await store.outboxFor(good, 'discord'))!.status).toBe('sent');
   });
 
   it('never posts twice when the answer to a post is lost (the card is found by its marker)', async () => {
     const c = sinkCourier();
     fake.dropNextPostAnswer = true;
-    const id = seedCard(store);
+    const id = await seedCard(store);
     await c.kick();
     await c.idle();
-    expect(postsFor(id)).toHaveLength(1);
-    expect(messagesFor(id, store)).toHaveLength(1);
-    expect(store.outboxFor(id, 'discord')!.messageId).toBe(messagesFor(id, store)[0]!.id);
+    expect(await postsFor(id)).toHaveLength(1);
+    expect(await messagesFor(id, store)).toHaveLength(1);
+    expect((await store.outboxFor(id, 'discord'))!.messageId).toBe((await messagesFor(id, store))[0]!.id);
   });
 });
 
 describe('restart', () => {
   it('a card whose first attempt began before a crash is looked for from that attempt on, and posted if not found', async () => {
     const c = sinkCourier();
-    const id = seedCard(store);
-    store.markAttempt(store.outboxFor(id, 'discord')!); // the crashed process began, Discord never got it
+    const id = await seedCard(store);
+    await store.markAttempt((await store.outboxFor(id, 'discord'))!); // the crashed process began, Discord never got it
     fake.chatter(150);
     await c.kick();
     await c.idle();
-    expect(postsFor(id)).toHaveLength(1);
+    expect(await postsFor(id)).toHaveLength(1);
     const reads = fake.requests.filter((r) => r.method === 'GET' && r.path === `/v10/channels/${fake.channelId}/messages`);
     expect(reads.at(-1)!.query.get('after')).toMatch(/^\d+$/);
-    expect(store.outboxFor(id, 'discord')!.status).toBe('sent');
+    expect((await store.outboxFor(id, 'discord'))!.status).toBe('sent');
   });
 
   it('delivers what was pending after a crash, and never re-posts a card that made it out before the crash, however busy the channel', async () => {
-    store = new Store(':memory:');
+    store = openSqlite(':memory:');
     const config = loadConfig({
       DISCORD_TOKEN: fake.token,
       DISCORD_APPLICATION_ID: fake.appId,
@@ -124,10 +127,10 @@ describe('restart', () => {
       DISCORD_API_URL: fake.apiUrl,
     });
     // The previous process posted card A, then died before writing that down; B and C never left.
-    const a = seedCard(store);
-    const b = seedCard(store);
-    const c = seedCard(store);
-    const oppA = store.getOpportunity(a)!;
+    const a = await seedCard(store);
+    const b = await seedCard(store);
+    const c = await seedCard(store);
+    const oppA = (await store.getOpportunity(a))!;
     const res = await fetch(`${fake.apiUrl}/v10/channels/${fake.channelId}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bot ${fake.token}` },
@@ -136,21 +139,21 @@ describe('restart', () => {
     const posted = (await res.json()) as { id: string };
     // A busy channel: 250 messages by others between the crash and the restart.
     fake.chatter(250);
-    expect(store.pendingCount('discord')).toBe(3);
+    expect(await store.pendingCount('discord')).toBe(3);
 
-    runtime = await startDiscord({ config, store, analyst: analystDouble(), catalogue: loadCatalogue(), log, backoff: () => 40 });
+    runtime = await startDiscord({ commands, config, store, analyst: analystDouble(), catalogue: loadCatalogue(), log, backoff: () => 40 });
     await runtime.courier.idle();
 
-    expect(store.outboxFor(a, 'discord')).toMatchObject({ status: 'sent', messageId: posted.id });
-    expect(postsFor(a)).toHaveLength(1); // only the crashed process's post
-    expect(postsFor(b)).toHaveLength(1);
-    expect(postsFor(c)).toHaveLength(1);
-    expect(store.getOpportunity(b)!.status).toBe('flagged');
+    expect(await store.outboxFor(a, 'discord')).toMatchObject({ status: 'sent', messageId: posted.id });
+    expect(await postsFor(a)).toHaveLength(1); // only the crashed process's post
+    expect(await postsFor(b)).toHaveLength(1);
+    expect(await postsFor(c)).toHaveLength(1);
+    expect((await store.getOpportunity(b))!.status).toBe('flagged');
 
     // A new card after the restart goes out when the pipeline kicks the courier.
-    const d = seedCard(store);
+    const d = await seedCard(store);
     runtime.kick();
-    await fake.waitFor(() => store.outboxFor(d, 'discord')?.status === 'sent');
-    expect(postsFor(d)).toHaveLength(1);
+    await fake.waitFor(async () => (await store.outboxFor(d, 'discord'))?.status === 'sent');
+    expect(await postsFor(d)).toHaveLength(1);
   });
 });

@@ -1,9 +1,11 @@
+import { commands } from '../commands/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { openStore } from '../src/store/open';
 import { buildKairos, type Kairos } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
-import { deployCommands } from '../src/discord/deploy-commands';
+import { deployCommands } from '../commands/deploy';
 import { startDiscord, type DiscordRuntime } from '../src/discord/start';
 import { parsePostLine } from '../src/domain/post';
 import { createLogger } from '../src/log';
@@ -28,9 +30,9 @@ beforeAll(async () => {
     DISCORD_TEAM_ROLE_ID: fake.teamRoleId,
     DISCORD_API_URL: fake.apiUrl,
   });
-  let kick = () => {};
-  k = buildKairos(config, { log, sinks: [], queueFor: ['discord'], onCard: () => kick() });
+  k = await buildKairos(config, await openStore(config), { log, sinks: [], queueFor: ['discord'] });
   runtime = await startDiscord({
+    commands,
     config,
     store: k.store,
     analyst: k.analyst,
@@ -40,17 +42,17 @@ beforeAll(async () => {
       async send(id, actor) {
         sent.push({ id, actor });
         const url = `https://x.com/OranjeAir/status/99${id}`;
-        if (actor) k.store.audit(id, actor, 'x-reply-sent', null, url);
+        if (actor) await k.store.audit(id, actor, 'x-reply-sent', null, url);
         return { url, alreadySent: false };
       },
     },
   });
-  kick = runtime.kick;
+  k.deliverVia(runtime.courier);
 });
 
 afterAll(async () => {
   await runtime?.stop();
-  k?.close();
+  await k?.close();
   await fake?.close();
 });
 
@@ -62,8 +64,9 @@ describe('a replayed post through the real pipeline', () => {
     const res = await k.pipeline.ingest(post);
     expect(res.status).toBe('processed');
     const id = (res as { opportunityId: number }).opportunityId;
-    await fake.waitFor(() => k.store.outboxFor(id, 'discord')?.status === 'sent');
-    const message = fake.channelMessages().find((m) => m.id === k.store.outboxFor(id, 'discord')!.messageId)!;
+    await fake.waitFor(async () => (await k.store.outboxFor(id, 'discord'))?.status === 'sent');
+    const messageId = (await k.store.outboxFor(id, 'discord'))!.messageId;
+    const message = fake.channelMessages().find((m) => m.id === messageId)!;
     expect(message.embeds[0].fields.map((f: any) => f.name)).toEqual(['Why', 'Gesture', 'Reply draft', 'Public post', 'Verify first', 'Risks', 'Status']);
     expect(message.embeds[0].url).toBe(post.url);
     expect(message.allowed_mentions).toEqual({ parse: [] });

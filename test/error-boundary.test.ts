@@ -4,7 +4,9 @@ import { loadCatalogue } from '../src/analyse/catalogue';
 import { loadConfig } from '../src/config';
 import { startDiscord, type DiscordRuntime } from '../src/discord/start';
 import { createLogger } from '../src/log';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
+import { commands } from '../commands/index';
 import { FakeDiscord } from './fakes/discord';
 import { runTsx } from './support/cli';
 import { analystDouble, seedCard } from './support/discord';
@@ -25,21 +27,21 @@ let runtime: DiscordRuntime;
 
 beforeAll(async () => {
   fake = await FakeDiscord.start();
-  store = new Store(':memory:');
+  store = openSqlite(':memory:');
   const config = loadConfig(fake.env());
-  runtime = await startDiscord({ config, store, analyst: analystDouble(), catalogue: loadCatalogue(), log: createLogger('info', sink, 'json', []) });
+  runtime = await startDiscord({ commands, config, store, analyst: analystDouble(), catalogue: loadCatalogue(), log: createLogger('info', sink, 'json', []) });
 });
 afterAll(async () => {
   await runtime?.stop();
   await fake?.close();
-  store?.close();
+  await store?.close();
 });
 
 describe('the gateway boundary', () => {
   it('a button interaction without its message is logged and dropped; the next card and click are handled', async () => {
-    const first = seedCard(store);
+    const first = await seedCard(store);
     runtime.kick();
-    await fake.waitFor(() => store.outboxFor(first, 'discord')?.status === 'sent');
+    await fake.waitFor(async () => (await store.outboxFor(first, 'discord'))?.status === 'sent');
 
     const bad = fake.clickWithoutMessage(fake.users.member, `card:approve:${first}`);
     await fake.waitFor(() => lines.some((l) => l.msg === 'a gateway event could not be handled; dropped it'));
@@ -48,13 +50,14 @@ describe('the gateway boundary', () => {
     expect(fake.callbacks(bad.id)).toHaveLength(0);
 
     // Still up: the next card goes out, and a well-formed click on it is answered.
-    const next = seedCard(store);
+    const next = await seedCard(store);
     runtime.kick();
-    await fake.waitFor(() => store.outboxFor(next, 'discord')?.status === 'sent');
-    const message = fake.channelMessages().find((m) => m.id === store.outboxFor(next, 'discord')!.messageId)!;
+    await fake.waitFor(async () => (await store.outboxFor(next, 'discord'))?.status === 'sent');
+    const nextId = (await store.outboxFor(next, 'discord'))!.messageId;
+    const message = fake.channelMessages().find((m) => m.id === nextId)!;
     const click = fake.click(fake.users.member, message, `card:claim:${next}`);
     await fake.waitForRequest((r) => r.path.startsWith(`/v10/interactions/${click.id}/`));
-    expect(store.getOpportunity(next)!.status).toBe('claimed');
+    expect((await store.getOpportunity(next))!.status).toBe('claimed');
   });
 });
 

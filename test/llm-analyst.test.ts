@@ -2,18 +2,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyseInput, Analyst } from '../src/analyse/analyst';
 import { DEMO_GESTURES } from '../src/analyse/brand-pack';
 import { loadCatalogue } from '../src/analyse/catalogue';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 import { LlmAnalyst, type AnalysisAnswer, type LlmAnalystOptions } from '../src/analyse/llm';
 import type { Config } from '../src/config';
 import { X_MAX_CHARS, type Analysis, type DraftRequest } from '../src/domain/analysis';
 import { PostSchema } from '../src/domain/post';
 import type { BudgetStatus } from '../src/analyse/budget';
-import { recordLlmUsage, llmUsageTotals } from '../src/store/llm-usage';
-import { openDb, type Db } from '../src/store/db';
 import { FakeOpenAI } from './fakes/openai';
 
 const catalogue = loadCatalogue(DEMO_GESTURES);
 const fake = new FakeOpenAI();
-let db: Db;
+let store: Store;
 
 beforeAll(async () => {
   await fake.start();
@@ -21,9 +21,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake.close();
 });
-afterEach(() => {
+afterEach(async () => {
   fake.reset();
-  db?.close();
+  await store?.close();
 });
 
 const OFFLINE_CARD: Analysis = {
@@ -71,7 +71,7 @@ function llmConfig(over: Partial<NonNullable<Config['llm']>> = {}): NonNullable<
 }
 
 function make(over: Partial<NonNullable<Config['llm']>> = {}, extra: Partial<LlmAnalystOptions> = {}) {
-  db = openDb(':memory:');
+  store = openSqlite(':memory:');
   const offline = offlineDouble();
   const analyst = new LlmAnalyst({
     config: llmConfig(over),
@@ -79,7 +79,7 @@ function make(over: Partial<NonNullable<Config['llm']>> = {}, extra: Partial<Llm
     fallback: offline.analyst,
     catalogue,
     usage: () => () => 0,
-    recordUsage: (r) => recordLlmUsage(db, r),
+    recordUsage: (r) => void store.recordLlmUsage(r),
     ...extra,
   });
   return { analyst, offline };
@@ -141,7 +141,7 @@ describe('LlmAnalyst against a fake OpenAI-compatible server (real SDK)', () => 
     expect(system).not.toContain('personal-callback');
     expect(system).toContain('We never promise money');
 
-    const totals = llmUsageTotals(db);
+    const totals = (await store.llmUsageTotals());
     expect(totals).toMatchObject({ calls: 1, okCalls: 1, promptTokens: 1000, completionTokens: 500 });
     // gpt-4o-mini: $0.15 / $0.60 per million tokens.
     expect(totals.costUsd).toBeCloseTo(0.00045, 8);
@@ -166,7 +166,7 @@ describe('LlmAnalyst against a fake OpenAI-compatible server (real SDK)', () => 
     expect(card.summary).toBe('Offline summary');
     expect(card.notes.join(' ')).toMatch(/model was unavailable \(timeout\)/);
     expect(offline.calls.analyse).toBe(1);
-    expect(llmUsageTotals(db)).toMatchObject({ calls: 1, okCalls: 0, failedCalls: 1 });
+    expect((await store.llmUsageTotals())).toMatchObject({ calls: 1, okCalls: 0, failedCalls: 1 });
   });
 
   it('retries a non-JSON answer once, then writes the card offline', async () => {
@@ -193,13 +193,13 @@ describe('LlmAnalyst against a fake OpenAI-compatible server (real SDK)', () => 
     expect(fake.calls).toBe(2);
 
     fake.reset();
-    db.close();
+    await store.close();
     fake.otherwise({ type: 'refusal', refusal: "I can't help with that." });
     const second = make();
     const card = await second.analyst.analyse(input());
     expect(card.analyst).toBe('offline');
     expect(card.notes.join(' ')).toMatch(/refusal/);
-    expect(db.prepare('SELECT outcome FROM llm_usage ORDER BY id').pluck().all()).toEqual(['refusal', 'refusal']);
+    expect((await store.db.selectFrom('llm_usage').select('outcome').orderBy('id').execute()).map((r) => r.outcome)).toEqual(['refusal', 'refusal']);
   });
 
   it('treats a cut-off answer (finish_reason length) as incomplete and retries', async () => {
@@ -207,7 +207,7 @@ describe('LlmAnalyst against a fake OpenAI-compatible server (real SDK)', () => 
     const { analyst } = make();
     expect((await analyst.analyse(input())).analyst).toBe('llm');
     expect(fake.calls).toBe(2);
-    expect(db.prepare('SELECT outcome FROM llm_usage ORDER BY id').pluck().all()).toEqual(['incomplete', 'ok']);
+    expect((await store.db.selectFrom('llm_usage').select('outcome').orderBy('id').execute()).map((r) => r.outcome)).toEqual(['incomplete', 'ok']);
   });
 
   it('replaces a gesture that is not in the catalogue with the policy choice, and marks it', async () => {
@@ -231,7 +231,7 @@ describe('LlmAnalyst against a fake OpenAI-compatible server (real SDK)', () => 
     expect(card.notes.join(' ')).toMatch(/does not fit this case or is over its monthly cap/);
 
     fake.reset();
-    db.close();
+    await store.close();
     fake.script({ type: 'json', value: GOOD });
     const capped = make({}, { usage: () => (id) => (id === 'flexible-rebooking' ? 40 : 0) });
     const card2 = await capped.analyst.analyse(input({ signals: ['dilemma'] }));
@@ -404,7 +404,7 @@ describe('LlmAnalyst.draft (/draft and Regenerate)', () => {
     const { analyst } = make();
     const drafts = await analyst.draft(request);
     expect(drafts).toEqual({ reply: 'So glad your bag found its way back to you!', publicPost: null, analyst: 'llm', notes: [] });
-    expect(llmUsageTotals(db).byPurpose).toEqual({ draft: 1 });
+    expect((await store.llmUsageTotals()).byPurpose).toEqual({ draft: 1 });
   });
 
   it('regenerates with the team feedback in the instructions and the earlier draft as data', async () => {
@@ -415,7 +415,7 @@ describe('LlmAnalyst.draft (/draft and Regenerate)', () => {
     const [system, user] = fake.requests[0]!.body.messages!;
     expect(system!.content).toContain('Make it shorter and warmer');
     expect(user!.content).toMatch(/<<<BEGIN PREVIOUS-[0-9a-f]{8}\nOld draft/);
-    expect(llmUsageTotals(db).byPurpose).toEqual({ regenerate: 1 });
+    expect((await store.llmUsageTotals()).byPurpose).toEqual({ regenerate: 1 });
   });
 
   it('replaces a promising draft with the offline one and strips mass mentions', async () => {
@@ -440,7 +440,7 @@ describe('LlmAnalyst.draft (/draft and Regenerate)', () => {
     expect(fake.calls).toBe(2);
 
     fake.reset();
-    db.close();
+    await store.close();
     const spent = make({ maxCallsPerHour: 0 });
     const d2 = await spent.analyst.draft(request);
     expect(d2.analyst).toBe('offline');

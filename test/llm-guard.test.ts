@@ -6,8 +6,7 @@ import { estimateCostUsd } from '../src/analyse/pricing';
 import { redact } from '../src/analyse/redact';
 import { loadTemplate, render, TemplateError, variablesOf } from '../src/analyse/template';
 import { PostSchema } from '../src/domain/post';
-import { llmCallTimesSince, llmUsageTotals, recordLlmUsage } from '../src/store/llm-usage';
-import { openDb } from '../src/store/db';
+import { openSqlite } from '../src/store/sqlite';
 
 describe('redact', () => {
   it('removes e-mail addresses, phone numbers and booking references', () => {
@@ -121,22 +120,22 @@ describe('usage and cost', () => {
     expect(estimateCostUsd('llama3.1:8b', 1_000_000, 1_000_000)).toBe(0);
   });
 
-  it('sums calls, tokens and cost per model over a period', () => {
-    const db = openDb(':memory:');
+  it('sums calls, tokens and cost per model over a period', async () => {
+    const store = openSqlite(':memory:');
     const rec = (at: string, model: string, outcome: 'ok' | 'error', cost: number) =>
-      recordLlmUsage(db, { at: new Date(at), model, purpose: 'analyse', promptTokens: 100, completionTokens: 50, costUsd: cost, outcome });
-    rec('2026-02-02T23:00:00Z', 'gpt-4o-mini', 'ok', 0.001);
-    rec('2026-02-03T08:00:00Z', 'gpt-4o-mini', 'ok', 0.002);
-    rec('2026-02-03T09:00:00Z', 'gpt-4o-mini', 'error', 0);
-    rec('2026-02-03T10:00:00Z', 'llama3.1', 'ok', 0);
-    const day = llmUsageTotals(db, '2026-02-03T00:00:00Z', new Date('2026-02-04T00:00:00Z'));
+      store.recordLlmUsage({ at: new Date(at), model, purpose: 'analyse', promptTokens: 100, completionTokens: 50, costUsd: cost, outcome });
+    await rec('2026-02-02T23:00:00Z', 'gpt-4o-mini', 'ok', 0.001);
+    await rec('2026-02-03T08:00:00Z', 'gpt-4o-mini', 'ok', 0.002);
+    await rec('2026-02-03T09:00:00Z', 'gpt-4o-mini', 'error', 0);
+    await rec('2026-02-03T10:00:00Z', 'llama3.1', 'ok', 0);
+    const day = await store.llmUsageTotals({ from: '2026-02-03T00:00:00Z', to: new Date('2026-02-04T00:00:00Z').toISOString() });
     expect(day).toMatchObject({ calls: 3, okCalls: 2, failedCalls: 1, promptTokens: 300, completionTokens: 150, costUsd: 0.002 });
     expect(day.byModel.map((m) => [m.model, m.calls])).toEqual([
       ['gpt-4o-mini', 2],
       ['llama3.1', 1],
     ]);
-    expect(llmUsageTotals(db).calls).toBe(4);
-    expect(llmCallTimesSince(db, new Date('2026-02-03T09:00:00Z'))).toHaveLength(2);
-    db.close();
+    expect((await store.llmUsageTotals()).calls).toBe(4);
+    expect(await store.llmCallTimesSince(new Date('2026-02-03T09:00:00Z'))).toHaveLength(2);
+    await store.close();
   });
 });

@@ -5,8 +5,8 @@ import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_STREAM, main } from '../src/main';
-import { recordMoment } from '../src/store/moments';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeDiscord, type RecordedRequest } from './fakes/discord';
 
 /**
@@ -21,9 +21,9 @@ beforeAll(async () => {
   fake = await FakeDiscord.start();
   dir = mkdtempSync(join(tmpdir(), 'kairos-main-discord-'));
   // An install from last week that was down at today's digest time: the digest it missed is owed.
-  const store = new Store(join(dir, 'kairos.db'));
-  store.db.prepare('UPDATE schema_migrations SET applied_at = ?').run(new Date(Date.now() - 7 * 86_400_000).toISOString());
-  store.close();
+  const store = openSqlite(join(dir, 'kairos.db'));
+  await store.db.updateTable('schema_migrations').set({ applied_at: new Date(Date.now() - 7 * 86_400_000).toISOString() }).execute();
+  await store.close();
 });
 afterAll(async () => {
   await fake?.close();
@@ -109,9 +109,9 @@ describe('Kairos with Discord configured (main)', () => {
 
   it('a moment stored while Discord was not yet connected is posted once it is', async () => {
     // As if X had brought a surge in before the bot logged in: stored, never posted.
-    const db = new Database(join(dir, 'kairos.db'));
+    const store = openSqlite(join(dir, 'kairos.db'));
     try {
-      recordMoment(db, {
+      await store.recordMoment({
         term: 'storm',
         source: 'surge',
         at: new Date().toISOString(),
@@ -123,7 +123,7 @@ describe('Kairos with Discord configured (main)', () => {
         samples: [{ text: 'Storm over Schiphol, everything delayed', createdAt: new Date().toISOString() }],
       });
     } finally {
-      db.close();
+      await store.close();
     }
     const storms = () => moments().filter((r) => r.body.embeds[0].title === 'Rising: storm');
     const code = await runUntil(() => storms().length >= 1, 'the stored moment to be posted');

@@ -8,18 +8,19 @@ import type { Post } from '../src/domain/post';
 import type { Triage } from '../src/domain/verdict';
 import { createLogger } from '../src/log';
 import { Pipeline } from '../src/pipeline';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 
 const log = createLogger('silent');
 const triage = createTriager(staticContext({ name: 'Oranje Air', handles: ['OranjeAir'], terms: ['Oranje Air', 'OranjeAir'] }));
 const catalogue = loadCatalogue();
 
 let store: Store;
-beforeEach(() => {
-  store = new Store(':memory:');
+beforeEach(async () => {
+  store = openSqlite(':memory:');
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
 });
 
 function post(id: string, text: string): Post {
@@ -33,7 +34,7 @@ const DILEMMA = post(
 const QUESTION = post('2', '@OranjeAir how many bags can I take on a flight to Oslo?');
 
 function offline(): OfflineAnalyst {
-  return new OfflineAnalyst({ catalogue, brand: { name: 'Oranje Air' }, usage: () => store.gestureUsageThisMonth() });
+  return new OfflineAnalyst({ catalogue, brand: { name: 'Oranje Air' }, usage: () => () => 0 });
 }
 
 /** Wraps an analyst to count its calls. */
@@ -71,8 +72,8 @@ describe('Pipeline', () => {
     expect(analyst.calls).toBe(1);
     expect(cards).toHaveLength(1);
     expect(verdicts).toEqual(['1']);
-    expect(store.listOpportunities()).toHaveLength(1);
-    expect(store.pendingCount()).toBe(1);
+    expect((await store.listCards())).toHaveLength(1);
+    expect(await store.pendingCount()).toBe(1);
   });
 
   it('processes a post once even when the same post arrives twice at the same time', async () => {
@@ -80,17 +81,17 @@ describe('Pipeline', () => {
     const pipeline = new Pipeline({ store, triage, analyst, sinks: ['console'], log });
     const results = await Promise.all([pipeline.ingest(DILEMMA), pipeline.ingest({ ...DILEMMA })]);
     expect(results.filter((r) => r.status === 'processed')).toHaveLength(1);
-    expect(store.listOpportunities()).toHaveLength(1);
-    expect(store.pendingCount()).toBe(1);
+    expect((await store.listCards())).toHaveLength(1);
+    expect(await store.pendingCount()).toBe(1);
   });
 
   it('queues a card for each sink, written by the offline analyst with a catalogue gesture', async () => {
     const pipeline = new Pipeline({ store, triage, analyst: offline(), sinks: ['console', 'discord'], log });
     const r = await pipeline.ingest(DILEMMA);
     if (r.status !== 'processed' || r.opportunityId === null) throw new Error('expected a card');
-    expect(store.outboxFor(r.opportunityId, 'console')?.status).toBe('pending');
-    expect(store.outboxFor(r.opportunityId, 'discord')?.status).toBe('pending');
-    const o = store.getOpportunity(r.opportunityId);
+    expect((await store.outboxFor(r.opportunityId, 'console'))?.status).toBe('pending');
+    expect((await store.outboxFor(r.opportunityId, 'discord'))?.status).toBe('pending');
+    const o = await store.getOpportunity(r.opportunityId);
     expect(o?.analysis.analyst).toBe('offline');
     expect(o?.analysis.gesture?.id).toBe('flexible-rebooking');
     expect(o?.signals).toEqual(expect.arrayContaining(['dilemma', 'cultural-event']));
@@ -104,8 +105,8 @@ describe('Pipeline', () => {
     expect(r).toMatchObject({ status: 'processed', opportunityId: null, triage: { kind: 'service' } });
     expect(analyst.calls).toBe(0);
     expect(cards).toEqual([]);
-    expect(store.hasPost(QUESTION)).toBe(true);
-    expect(store.pendingCount()).toBe(0);
+    expect(await store.hasPost(QUESTION)).toBe(true);
+    expect(await store.pendingCount()).toBe(0);
   });
 
   it('still records the post (without a card) when the analyst throws, and does not analyse it again', async () => {
@@ -124,9 +125,9 @@ describe('Pipeline', () => {
     const pipeline = new Pipeline({ store, triage, analyst: broken, sinks: ['console'], log, onVerdict: (_p, t) => verdicts.push(t) });
     const r = await pipeline.ingest(DILEMMA);
     expect(r).toMatchObject({ status: 'processed', opportunityId: null, triage: { kind: 'opportunity' } });
-    expect(store.hasPost(DILEMMA)).toBe(true);
-    expect(store.countByKind().opportunity).toBe(1);
-    expect(store.listOpportunities()).toEqual([]);
+    expect(await store.hasPost(DILEMMA)).toBe(true);
+    expect((await store.countByKind()).opportunity).toBe(1);
+    expect((await store.listCards())).toEqual([]);
     expect(verdicts).toHaveLength(1);
     expect(await pipeline.ingest(DILEMMA)).toEqual({ status: 'duplicate' });
     expect(calls).toBe(1);

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { activeEventTerms, CalendarError, loadCalendar, watchEntries } from '../src/detect/events';
 import { buildMomentCard } from '../src/detect/moment-card';
 import { extractTerms } from '../src/detect/terms';
-import { poissonTail, TrendDetector, type Moment, type TrendPost } from '../src/detect/trends';
+import type { Moment } from '../src/domain/moment';
+import { poissonTail, TrendDetector, type TrendPost } from '../src/detect/trends';
 import { syntheticStream } from './support/trend-stream';
 
 const MIN = 60_000;

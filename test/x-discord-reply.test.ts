@@ -1,11 +1,12 @@
+import { commands } from '../commands/index';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../src/analyse/catalogue';
 import { loadConfig } from '../src/config';
 import type { Post } from '../src/domain/post';
 import { startDiscord, type DiscordRuntime } from '../src/discord/start';
 import { startX } from '../src/sources/x/start';
-import { Store } from '../src/store/store';
-import { getXReply } from '../src/store/x-replies';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeDiscord } from './fakes/discord';
 import { FakeX } from './fakes/x';
 import { analysis, analyst, captureLogger, until } from './support/x';
@@ -20,14 +21,14 @@ describe('Send reply on X from a Discord card', () => {
   beforeEach(async () => {
     fx = await new FakeX().start();
     fd = await FakeDiscord.start();
-    store = new Store(':memory:');
+    store = openSqlite(':memory:');
   });
 
   afterEach(async () => {
     await rt?.stop();
     await fd.close();
     await fx.close();
-    store.close();
+    await store.close();
   });
 
   it('posts the approved reply once when the button is clicked twice, audited once', async () => {
@@ -56,12 +57,12 @@ describe('Send reply on X from a Discord card', () => {
       text: tweet.text,
       createdAt: tweet.created_at,
     };
-    const id = store.recordPost(post, { kind: 'opportunity', score: 0.9, signals: ['dilemma'], lang: 'en' }, { analysis, sinks: ['discord'] })!
+    const id = (await store.recordPost(post, { kind: 'opportunity', score: 0.9, signals: ['dilemma'], lang: 'en' }, { analysis, sinks: ['discord'] }))!
       .opportunityId!;
-    store.transition(id, 'approved', { id: fd.users.member.id, name: 'anna' });
+    await store.transition(id, 'approved', { id: fd.users.member.id, name: 'anna' });
 
     const x = startX({ config, store, log, emit: async () => {} });
-    rt = await startDiscord({ config, store, analyst, catalogue: loadCatalogue(), log, replySender: x.replySender, onWatchChanged: x.onWatchChanged });
+    rt = await startDiscord({ commands, config, store, analyst, catalogue: loadCatalogue(), log, replySender: x.replySender, onWatchChanged: x.onWatchChanged });
     await fd.waitFor(() => fd.channelMessages().length === 1);
     const card = fd.channelMessages()[0]!;
     const buttons = card.components.flatMap((row: any) => row.components);
@@ -69,11 +70,11 @@ describe('Send reply on X from a Discord card', () => {
 
     fd.click(fd.users.member, card, `x-reply:${id}`);
     fd.click(fd.users.member, card, `x-reply:${id}`);
-    await until(() => getXReply(store, id)?.status === 'sent', 5000, 'reply sent');
+    await until(async () => (await store.getReply(id))?.status === 'sent', 5000, 'reply sent');
     await new Promise((r) => setTimeout(r, 300));
     expect(fx.calls('tweets')).toHaveLength(1);
     expect(fx.calls('tweets')[0]!.body).toEqual({ text: analysis.reply, reply: { in_reply_to_tweet_id: tweet.id } });
-    expect(store.actionsFor(id).filter((a) => a.action === 'x-reply-sent')).toHaveLength(1);
+    expect((await store.actionsFor(id)).filter((a) => a.action === 'x-reply-sent')).toHaveLength(1);
     expect(text()).not.toContain('test-access-token-0001');
   });
 });

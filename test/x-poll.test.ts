@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startX, type XHandle } from '../src/sources/x/start';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeX, type FakeUser } from './fakes/x';
 import { captureLogger, pipeline, TEST_BACKOFF, until, xConfig } from './support/x';
 
@@ -18,7 +19,7 @@ describe('X mentions polling against a fake X', () => {
   afterEach(async () => {
     for (const h of handles.splice(0)) await h.stop();
     await fake.close();
-    for (const s of stores.splice(0)) s.close();
+    for (const s of stores.splice(0)) await s.close();
   });
 
   function start(store: Store, emit: (p: any) => Promise<unknown>, env: Record<string, string> = {}, log = captureLogger().log, pollIntervalMs = 50) {
@@ -46,7 +47,7 @@ describe('X mentions polling against a fake X', () => {
     const paged = fake.calls('mentions').filter((c) => c.query.get('pagination_token'));
     expect(paged.length).toBeGreaterThanOrEqual(2);
     expect(paged.every((c) => c.query.get('since_id') === first.id)).toBe(true);
-    expect(p.store.getCursor('x:mentions')).toBe(ids.at(-1));
+    expect(await p.store.getCursor('x:mentions')).toBe(ids.at(-1));
   });
 
   it('uses X_BRAND_USER_ID without a lookup and resumes from the stored cursor after a restart', async () => {
@@ -68,7 +69,7 @@ describe('X mentions polling against a fake X', () => {
 
   it('waits for x-rate-limit-reset after a 429, and backs off on a 503', async () => {
     const cap = captureLogger();
-    const store = new Store(':memory:');
+    const store = openSqlite(':memory:');
     stores.push(store);
     fake.failNext('mentions', { status: 503 });
     fake.failNext('mentions', { status: 429, resetInSeconds: 1 });
@@ -81,7 +82,7 @@ describe('X mentions polling against a fake X', () => {
   });
 
   it('stretches the interval when the window is nearly used up', async () => {
-    const store = new Store(':memory:');
+    const store = openSqlite(':memory:');
     stores.push(store);
     fake.setLimit('mentions', 3, 1500);
     start(store, async () => {}, { X_BRAND_USER_ID: fake.meId });
@@ -94,7 +95,7 @@ describe('X mentions polling against a fake X', () => {
 
   it('stops on a revoked token with a clear message; the token never reaches the log', async () => {
     const cap = captureLogger();
-    const store = new Store(':memory:');
+    const store = openSqlite(':memory:');
     stores.push(store);
     fake.revoke('test-bearer-token-0001');
     const h = start(store, async () => {}, { X_BRAND_USER_ID: fake.meId }, cap.log);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { startX, type XHandle } from '../src/sources/x/start';
-import { Store } from '../src/store/store';
+import { openSqlite } from '../src/store/sqlite';
+import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeX, type FakeUser } from './fakes/x';
 import { captureLogger, pipeline, TEST_BACKOFF, until, xConfig } from './support/x';
 
@@ -22,7 +23,7 @@ describe('X filtered stream against a fake X', () => {
   afterEach(async () => {
     for (const h of handles.splice(0)) await h.stop();
     await fake.close();
-    for (const s of stores.splice(0)) s.close();
+    for (const s of stores.splice(0)) await s.close();
   });
 
   function start(store: Store, emit: (p: any) => Promise<unknown>, log = captureLogger().log, keepAliveTimeoutMs = 5000) {
@@ -50,7 +51,7 @@ describe('X filtered stream against a fake X', () => {
       metrics: { likes: 35, reposts: 12, replies: 9, quotes: 2 },
       url: `https://x.com/sanne_vl/status/${seen[0].id}`,
     });
-    expect(p.store.getOpportunityByPost(seen[0])?.post.author.followers).toBe(12_400);
+    expect((await p.store.getOpportunityByPost(seen[0]))?.post.author.followers).toBe(12_400);
     const q = fake.calls('stream')[0]!.query;
     expect(q.get('expansions')).toContain('author_id');
     expect(q.get('user.fields')).toContain('public_metrics');
@@ -63,7 +64,7 @@ describe('X filtered stream against a fake X', () => {
   });
 
   it('syncs rules on start and after a /watch term is added or removed, dry-running additions first', async () => {
-    const store = new Store(':memory:');
+    const store = openSqlite(':memory:');
     stores.push(store);
     fake.rules = [
       { id: '1', value: 'stale rule', tag: 'kairos:watch:gone' },
@@ -76,7 +77,7 @@ describe('X filtered stream against a fake X', () => {
       '(@OranjeAir OR "Oranje Air") (lang:en OR lang:nl) -is:retweet -from:OranjeAir',
     ]);
 
-    store.addWatch('Elfstedentocht', 'term', actor);
+    await store.addWatch('Elfstedentocht', 'term', actor);
     const added = await h.syncRules!();
     expect(added.added).toEqual(['"Elfstedentocht" (lang:en OR lang:nl) -is:retweet -from:OranjeAir']);
     expect(fake.rules.map((r) => r.tag)).toContain('kairos:watch:elfstedentocht');
@@ -85,11 +86,11 @@ describe('X filtered stream against a fake X', () => {
     expect(posts.at(-1)!.query.get('dry_run')).toBeNull();
 
     // The Discord bot's hook: fire and forget.
-    store.addWatch('Koningsdag', 'term', actor);
+    await store.addWatch('Koningsdag', 'term', actor);
     h.onWatchChanged();
     await until(() => fake.rules.some((r) => r.tag === 'kairos:watch:koningsdag'), 3000, 'sync after onWatchChanged');
 
-    store.removeWatch('Elfstedentocht');
+    await store.removeWatch('Elfstedentocht');
     const removed = await h.syncRules!();
     expect(removed.deleted).toEqual(['"Elfstedentocht" (lang:en OR lang:nl) -is:retweet -from:OranjeAir']);
     expect(fake.rules.some((r) => r.tag === 'kairos:watch:elfstedentocht')).toBe(false);
@@ -97,11 +98,11 @@ describe('X filtered stream against a fake X', () => {
   });
 
   it('reports and logs a rule X rejects, and still adds the valid ones', async () => {
-    const store = new Store(':memory:');
+    const store = openSqlite(':memory:');
     stores.push(store);
     const cap = captureLogger();
-    store.addWatch('REJECTME please', 'term', actor);
-    store.addWatch('Koningsdag', 'term', actor);
+    await store.addWatch('REJECTME please', 'term', actor);
+    await store.addWatch('Koningsdag', 'term', actor);
     const h = start(store, async () => {}, cap.log);
     await until(() => fake.openStreams === 1);
     const report = await h.syncRules!();
@@ -111,7 +112,7 @@ describe('X filtered stream against a fake X', () => {
     expect(cap.text()).toContain('X rejected a stream rule');
     expect(cap.text()).toContain('REJECTME please');
 
-    store.addWatch('REJECTME again', 'term', actor);
+    await store.addWatch('REJECTME again', 'term', actor);
     const again = await h.syncRules!();
     expect(again.rejected).toEqual([
       expect.objectContaining({ value: expect.stringContaining('REJECTME again'), reason: expect.stringContaining('UnprocessableEntity') }),
@@ -151,7 +152,7 @@ describe('X filtered stream against a fake X', () => {
     expect(p.counts.duplicate).toBe(0);
     expect([...p.counts.ids].sort()).toEqual([...published].sort());
     expect(new Set(p.counts.ids).size).toBe(20);
-    expect(p.store.getCursor('x:stream')).toBe(published.at(-1));
+    expect(await p.store.getCursor('x:stream')).toBe(published.at(-1));
     expect(second.source?.status.state).toBe('running');
   });
 
@@ -170,7 +171,7 @@ describe('X filtered stream against a fake X', () => {
   });
 
   it('waits until the reset X gives when the stream connection is rate limited', async () => {
-    const store = new Store(':memory:');
+    const store = openSqlite(':memory:');
     stores.push(store);
     fake.failNext('stream', { status: 429, resetInSeconds: 1 });
     const cap = captureLogger();
@@ -183,7 +184,7 @@ describe('X filtered stream against a fake X', () => {
   });
 
   it('reconnects when the keep-alives stop', async () => {
-    const store = new Store(':memory:');
+    const store = openSqlite(':memory:');
     stores.push(store);
     fake.keepAliveMs = 0;
     start(store, async () => {}, captureLogger().log, 300);

@@ -3,7 +3,7 @@ import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import type { Logger } from '../log';
-import type { LlmOutcome, LlmPurpose, LlmUsageRecord } from '../store/llm-usage';
+import type { LlmOutcome, LlmPurpose, LlmUsageRecord } from '../domain/usage';
 import type { Messages } from './llm-prompts';
 import { estimateCostUsd } from './pricing';
 

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { X_MAX_CHARS, type Analysis, type DraftRequest, type Drafts } from '../domain/analysis';
 import { policyKeepsCard, SIGNALS, type Signal } from '../domain/verdict';
 import type { Logger } from '../log';
-import type { LlmUsageRecord } from '../store/llm-usage';
+import type { LlmUsageRecord } from '../domain/usage';
 import type { AnalyseInput, Analyst, Screening } from './analyst';
 import { CallBudget, type BudgetStatus } from './budget';
 import type { Gesture } from './catalogue';

@@ -1,4 +1,4 @@
-import type { Moment, MomentSample } from './trends';
+import type { Moment, MomentSample } from '../domain/moment';
 
 /**
  * The content of a rising moment's card, as plain data (Discord and the console render it): what is rising,

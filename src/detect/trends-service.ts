@@ -1,10 +1,10 @@
 import type { Config } from '../config';
+import type { StoredMoment } from '../domain/moment';
+import type { MomentStore, WatchStore } from '../domain/ports';
 import type { Post } from '../domain/post';
 import { dateFormat } from '../domain/date-format';
 import type { Triage } from '../domain/verdict';
 import type { Logger } from '../log';
-import { recordMoment, type StoredMoment } from '../store/moments';
-import type { Store } from '../store/store';
 import { activeEventTerms, loadCalendar, watchEntries, type CalendarEvent } from './events';
 import { TrendDetector, type TrendOptions } from './trends';
 
@@ -21,12 +21,14 @@ export interface Trends {
   risingTerms(): readonly string[];
   /** TriageContext.watchTerms: /watch terms and the calendar events active on the stream's day. */
   watchTerms(): readonly string[];
-  /** Call after /watch changed (BotContext.onWatchChanged). */
-  refreshWatch(): void;
+  /** Call after /watch changed (BotContext.onWatchChanged): re-reads the team's terms from the store. */
+  refreshWatch(): Promise<void>;
+  /** Resolves once every moment announced so far is stored and handed to onMoment. */
+  settled(): Promise<void>;
 }
 
 export interface TrendsOptions {
-  store: Store;
+  store: Pick<WatchStore, 'listWatch'> & Pick<MomentStore, 'recordMoment'>;
   config: Pick<Config, 'brand' | 'timeZone' | 'eventsFile'>;
   log?: Logger;
   calendar?: CalendarEvent[];
@@ -38,7 +40,7 @@ export interface TrendsOptions {
   onMoment?: (moment: StoredMoment, isNew: boolean) => void;
 }
 
-export function createTrends(opts: TrendsOptions): Trends {
+export async function createTrends(opts: TrendsOptions): Promise<Trends> {
   const { store, config, log } = opts;
   const calendar = opts.calendar ?? loadCalendar(config.eventsFile);
   const detector = new TrendDetector({
@@ -47,28 +49,38 @@ export function createTrends(opts: TrendsOptions): Trends {
   });
   let day = '';
   let watch: readonly string[] = [];
+  let teamTerms: string[] = [];
+  let pending: Promise<void> = Promise.resolve();
 
   // One formatter for the stream's time zone, not one a post.
   const dayFormat = dateFormat('en-CA', { timeZone: config.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   const localDay = (at: Date) => dayFormat.format(at);
 
-  const refreshWatch = () => {
-    const teamTerms = store.listWatch().map((w) => w.term.toLowerCase());
+  // The team's terms are read from the store when they change; the day's events are worked out from them here.
+  const applyWatch = () => {
     detector.setWatch(watchEntries(calendar, day, teamTerms));
     watch = Object.freeze([...new Set([...teamTerms, ...activeEventTerms(calendar, day)])]);
   };
 
+  const refreshWatch = async () => {
+    teamTerms = (await store.listWatch()).map((w) => w.term.toLowerCase());
+    applyWatch();
+  };
+
+  // Stored before anyone is told, one after another, in the order announced.
   detector.onMoment((m) => {
-    try {
-      const { moment, isNew } = recordMoment(store.db, m);
-      if (isNew) log?.info({ term: m.term, nowPerHour: m.nowPerHour, baselinePerHour: m.baselinePerHour, authors: m.authors }, 'rising moment');
-      opts.onMoment?.({ ...m, id: moment.id, messageId: moment.messageId, channelId: moment.channelId }, isNew);
-    } catch (err) {
-      log?.error({ err, term: m.term }, 'could not store a rising moment');
-    }
+    pending = pending.then(async () => {
+      try {
+        const { moment, isNew } = await store.recordMoment(m);
+        if (isNew) log?.info({ term: m.term, nowPerHour: m.nowPerHour, baselinePerHour: m.baselinePerHour, authors: m.authors }, 'rising moment');
+        opts.onMoment?.({ ...m, id: moment.id, messageId: moment.messageId, channelId: moment.channelId }, isNew);
+      } catch (err) {
+        log?.error({ err, term: m.term }, 'could not store a rising moment');
+      }
+    });
   });
 
-  refreshWatch(); // /watch terms and undated events, before the first post sets the day
+  await refreshWatch(); // /watch terms and undated events, before the first post sets the day
 
   return {
     detector,
@@ -77,7 +89,7 @@ export function createTrends(opts: TrendsOptions): Trends {
       const d = localDay(at > (detector.streamTime() ?? at) ? at : (detector.streamTime() ?? at));
       if (d !== day) {
         day = d;
-        refreshWatch();
+        applyWatch();
       }
       detector.observe({
         id: post.id,
@@ -92,5 +104,6 @@ export function createTrends(opts: TrendsOptions): Trends {
     risingTerms: () => detector.rising(),
     watchTerms: () => watch,
     refreshWatch,
+    settled: () => pending,
   };
 }

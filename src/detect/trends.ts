@@ -1,4 +1,7 @@
+import type { Moment } from '../domain/moment';
 import type { Kind } from '../domain/verdict';
+
+import type { MomentSample } from '../domain/moment';
 import { brandIgnoreSet, extractTerms, normaliseText, textFingerprint } from './terms';
 
 /**
@@ -24,34 +27,6 @@ export interface TrendPost {
   url?: string;
   /** Triage's kind for the post, when known: opportunities among the samples carry a brand story. */
   kind?: Kind;
-}
-
-export interface MomentSample {
-  id?: string;
-  text: string;
-  author?: string;
-  url?: string;
-  createdAt: string;
-  kind?: Kind;
-}
-
-export interface Moment {
-  term: string;
-  /** surge: found in the stream; watch: a /watch term; event: a calendar event active now. */
-  source: 'surge' | 'watch' | 'event';
-  /** The calendar event's name, for source 'event'. */
-  event?: string;
-  /** Stream time at which the term crossed the line. */
-  at: string;
-  /** Mentions per hour in the recent window, and the term's own baseline per hour. */
-  nowPerHour: number;
-  baselinePerHour: number;
-  ratio: number;
-  /** Distinct authors in the recent window. */
-  authors: number;
-  windowMinutes: number;
-  /** Newest first; the opportunities seen among the term's posts are kept even when older. */
-  samples: MomentSample[];
 }
 
 export interface WatchEntry {

@@ -1,9 +1,9 @@
 import { Cron } from 'croner';
 import type { Logger } from '../log';
-import type { Store } from '../store/store';
+import type { DigestStore, LeaseStore } from '../domain/ports';
 import { buildDigest, type DigestPayload } from './build';
 import { renderChartPng } from './chart';
-import { readDigestData } from './data';
+import { readDigestData, type DigestReader } from './data';
 import { digestWindow, localDay } from './time';
 
 /**
@@ -15,8 +15,10 @@ export interface DigestSender {
 }
 
 export interface SchedulerOptions {
-  store: Store;
+  store: DigestReader & DigestStore & LeaseStore;
   sender: DigestSender;
+  /** This worker's name for the day's lease: with several workers on one store, one of them sends the digest. */
+  worker?: string;
   /** HH:MM in timeZone (DIGEST_TIME, TZ). */
   digestTime: string;
   timeZone: string;
@@ -38,6 +40,9 @@ export interface SchedulerOptions {
    */
   since?: Date;
 }
+
+/** Longer than rendering and sending a digest ever takes. */
+const DIGEST_LEASE_MS = 10 * 60_000;
 
 export type TickResult = 'sent' | 'already-sent' | 'not-due' | 'busy' | 'failed';
 
@@ -99,18 +104,23 @@ export class DigestScheduler {
     const due = this.lastDue(now);
     if (!due || (this.o.since && due.getTime() < this.o.since.getTime())) return 'not-due';
     const day = this.dayOf(due);
-    if (this.o.store.db.prepare('SELECT 1 FROM digests WHERE day = ?').get(day)) return 'already-sent';
+    const { store } = this.o;
+    if (await store.digestSent(day)) return 'already-sent';
+    // One worker sends a day's digest: the others see the lease and leave it. A worker that dies while sending
+    // gives the day back when the lease runs out.
+    const lease = `digest:${day}`;
+    const worker = this.o.worker ?? 'kairos';
+    if (!(await store.acquireLease(lease, worker, DIGEST_LEASE_MS))) return 'busy';
     this.busy = true;
     try {
+      if (await store.digestSent(day)) return 'already-sent';
       const late = now.getTime() - due.getTime() > (this.o.graceMs ?? 10 * 60_000);
       const { from, to } = digestWindow(day, this.o.digestTime, this.o.timeZone);
-      const data = readDigestData(this.o.store, { day, from, to, timeZone: this.o.timeZone, guildId: this.o.guildId, llm: this.o.llm });
+      const data = await readDigestData(store, { day, from, to, timeZone: this.o.timeZone, guildId: this.o.guildId, llm: this.o.llm });
       const digest = buildDigest(data, { brandName: this.o.brandName, late });
       const png = renderChartPng(data);
       const { messageId } = await this.o.sender.sendDigest(digest.payload, png, day);
-      this.o.store.db
-        .prepare('INSERT OR IGNORE INTO digests (day, sent_at, late, message_id) VALUES (?, ?, ?, ?)')
-        .run(day, this.clock().toISOString(), late ? 1 : 0, messageId);
+      await store.recordDigest({ day, sentAt: this.clock().toISOString(), late, messageId });
       this.o.log?.info({ day, late, messageId }, 'digest sent');
       return 'sent';
     } catch (err) {
@@ -120,6 +130,7 @@ export class DigestScheduler {
         this.retry = setTimeout(() => void this.tick(), this.o.retryMs ?? 5 * 60_000);
         this.retry.unref();
       }
+      await store.releaseLease(lease, worker).catch(() => undefined);
       return 'failed';
     } finally {
       this.busy = false;

@@ -13,8 +13,8 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { X_MAX_CHARS } from '../domain/analysis';
-import { DISMISS_REASONS, type DismissReason, type Opportunity } from '../domain/opportunity';
-import type { TransitionResult } from '../store/store';
+import { DISMISS_REASONS, isClosed, type ActionRecord, type DismissReason, type Opportunity, type TransitionResult } from '../domain/opportunity';
+import type { CardView } from '../domain/ports';
 import { buildCard, describeAction, threadIntro, threadName, type CardAction, type DiscordMessage } from './card';
 import { actorOf, type BotContext } from './context';
 import { messageKeys } from './messages';
@@ -38,14 +38,19 @@ export function asOptions(m: DiscordMessage) {
   return { content: m.content ?? '', embeds: m.embeds, components: m.components, allowedMentions: { parse: [] as [] } };
 }
 
-export function cardFor(ctx: BotContext, opp: Opportunity): DiscordMessage {
-  return buildCard(opp, ctx.store.actionsFor(opp.id), { canSendReply: Boolean(ctx.replySender) });
+export function cardFor(ctx: BotContext, view: Pick<CardView, 'opportunity' | 'history'>): DiscordMessage {
+  return buildCard(view.opportunity, view.history, { canSendReply: Boolean(ctx.replySender) });
+}
+
+/** The card as it is now, read once: after a change, for the message and the thread. */
+async function current(ctx: BotContext, id: number): Promise<CardView | null> {
+  return ctx.store.card(id);
 }
 
 /** What to tell someone whose action changed nothing. */
-export function explainRefusal(ctx: BotContext, r: Extract<TransitionResult, { ok: false }>, what: string): string {
+export async function explainRefusal(ctx: BotContext, r: Extract<TransitionResult, { ok: false }>, what: string, history?: readonly ActionRecord[]): Promise<string> {
   if (r.reason === 'not-found') return 'This card is no longer in the store.';
-  const closing = [...ctx.store.actionsFor(r.opportunity.id)].reverse().find((a) => a.action === r.opportunity.status);
+  const closing = [...(history ?? (await ctx.store.actionsFor(r.opportunity.id)))].reverse().find((a) => a.action === r.opportunity.status);
   if (r.reason === 'closed') {
     return `Nothing changed: this card was already ${r.opportunity.status}${closing ? ` by ${describeAction(closing)}` : ''}.`;
   }
@@ -84,10 +89,10 @@ function post(ctx: BotContext, opportunityId: number, what: string, channelId: s
 }
 
 async function openOrAppend(ctx: BotContext, opportunityId: number, fallback?: { id: string; channelId: string }): Promise<void> {
-  const opp = ctx.store.getOpportunity(opportunityId);
-  if (!opp) return;
-  const history = ctx.store.actionsFor(opportunityId);
-  const outbox = ctx.store.outboxFor(opportunityId, DISCORD_SINK);
+  const view = await current(ctx, opportunityId);
+  if (!view) return;
+  const { opportunity: opp, history } = view;
+  const outbox = discordDelivery(view);
   if (outbox?.threadId) {
     const last = history[history.length - 1];
     if (last) post(ctx, opportunityId, `action:${last.id}`, outbox.threadId, `• ${describeAction(last)}${last.detail ? `: ${clip(last.detail, 1500)}` : ''}`);
@@ -97,7 +102,7 @@ async function openOrAppend(ctx: BotContext, opportunityId: number, fallback?: {
   const channelId = outbox?.channelId ?? fallback?.channelId ?? ctx.config.discord.channelId;
   if (!messageId) return;
   const threadId = await openThread(ctx, channelId, messageId, threadName(opp));
-  if (outbox) ctx.store.setThread(outbox.id, threadId);
+  if (outbox) await ctx.store.setThread(outbox.id, threadId);
   post(ctx, opportunityId, 'intro', threadId, threadIntro(opp, history));
 }
 
@@ -120,12 +125,17 @@ async function openThread(ctx: BotContext, channelId: string, messageId: string,
   }
 }
 
+function discordDelivery(view: CardView) {
+  return view.deliveries.find((d) => d.sink === DISCORD_SINK) ?? null;
+}
+
 /** Rewrites the card message itself (used when the interaction came from elsewhere, e.g. the dismiss menu). */
-async function refreshCardMessage(ctx: BotContext, opp: Opportunity): Promise<void> {
-  const outbox = ctx.store.outboxFor(opp.id, DISCORD_SINK);
-  if (!outbox?.messageId) return;
+async function refreshCardMessage(ctx: BotContext, id: number): Promise<void> {
+  const view = await current(ctx, id);
+  const outbox = view && discordDelivery(view);
+  if (!view || !outbox?.messageId) return;
   await ctx.client.rest.patch(Routes.channelMessage(outbox.channelId ?? ctx.config.discord.channelId, outbox.messageId), {
-    body: cardFor(ctx, opp),
+    body: cardFor(ctx, view),
   });
 }
 
@@ -134,13 +144,14 @@ function cardMessageRef(i: ButtonInteraction | ModalSubmitInteraction): { id: st
   return m && !m.flags.has(MessageFlags.Ephemeral) ? { id: m.id, channelId: m.channelId } : undefined;
 }
 
-async function refuseIfClosed(ctx: BotContext, i: ButtonInteraction, opp: Opportunity | null, what: string): Promise<boolean> {
-  if (!opp) {
+async function refuseIfClosed(ctx: BotContext, i: ButtonInteraction, view: CardView | null, what: string): Promise<boolean> {
+  if (!view) {
     await i.reply({ content: 'This card is no longer in the store.', flags: EPHEMERAL });
     return true;
   }
-  if (opp.status === 'approved' || opp.status === 'dismissed') {
-    await i.reply({ content: explainRefusal(ctx, { ok: false, opportunity: opp, reason: 'closed' }, what), flags: EPHEMERAL });
+  if (isClosed(view.opportunity.status)) {
+    const content = await explainRefusal(ctx, { ok: false, opportunity: view.opportunity, reason: 'closed' }, what, view.history);
+    await i.reply({ content, flags: EPHEMERAL });
     return true;
   }
   return false;
@@ -149,53 +160,54 @@ async function refuseIfClosed(ctx: BotContext, i: ButtonInteraction, opp: Opport
 /** Approve, Edit, Regenerate, Dismiss and Claim buttons on a card. */
 export async function handleCardButton(ctx: BotContext, i: ButtonInteraction, action: CardAction, id: number): Promise<void> {
   const actor = actorOf(i);
-  const opp = ctx.store.getOpportunity(id);
   switch (action) {
     case 'approve':
     case 'claim': {
-      const r = ctx.store.transition(id, action === 'approve' ? 'approved' : 'claimed', actor);
+      const r = await ctx.store.transition(id, action === 'approve' ? 'approved' : 'claimed', actor);
       if (!r.ok) {
-        await i.reply({ content: explainRefusal(ctx, r, action === 'approve' ? 'approved' : 'claimed'), flags: EPHEMERAL });
+        await i.reply({ content: await explainRefusal(ctx, r, action === 'approve' ? 'approved' : 'claimed'), flags: EPHEMERAL });
         return;
       }
-      await i.update(asOptions(cardFor(ctx, r.opportunity)));
+      await i.update(asOptions(cardFor(ctx, { opportunity: r.opportunity, history: await ctx.store.actionsFor(id) })));
       void recordInThread(ctx, id, cardMessageRef(i));
       return;
     }
     case 'edit': {
-      if (await refuseIfClosed(ctx, i, opp, 'edited')) return;
-      await i.showModal(editModal(opp as Opportunity));
+      const view = await current(ctx, id);
+      if (await refuseIfClosed(ctx, i, view, 'edited')) return;
+      await i.showModal(editModal(view!.opportunity));
       return;
     }
     case 'regenerate': {
-      if (await refuseIfClosed(ctx, i, opp, 'regenerated')) return;
-      const current = opp as Opportunity;
+      const view = await current(ctx, id);
+      if (await refuseIfClosed(ctx, i, view, 'regenerated')) return;
+      const opp = view!.opportunity;
       // A model can take longer than Discord's 3 seconds: acknowledge first, then edit the card.
       await i.deferUpdate();
       const drafts = await ctx.analyst.draft({
-        text: current.post.text,
+        text: opp.post.text,
         kind: 'reply',
-        lang: current.post.lang ?? ctx.config.brand.languages[0] ?? 'en',
-        previous: current.analysis.reply,
+        lang: opp.post.lang ?? ctx.config.brand.languages[0] ?? 'en',
+        previous: opp.analysis.reply,
         feedback: 'The team asked for a different draft.',
       });
-      const r = ctx.store.updateAnalysis(
+      const r = await ctx.store.updateAnalysis(
         id,
-        { ...current.analysis, reply: drafts.reply, publicPost: drafts.publicPost ?? current.analysis.publicPost },
+        { ...opp.analysis, reply: drafts.reply, publicPost: drafts.publicPost ?? opp.analysis.publicPost },
         actor,
         'regenerated',
-        `previous reply: ${current.analysis.reply}`,
+        `previous reply: ${opp.analysis.reply}`,
       );
       if (!r.ok) {
-        await i.followUp({ content: explainRefusal(ctx, r, 'regenerated'), flags: EPHEMERAL });
+        await i.followUp({ content: await explainRefusal(ctx, r, 'regenerated'), flags: EPHEMERAL });
         return;
       }
-      await i.editReply(asOptions(cardFor(ctx, r.opportunity)));
+      await i.editReply(asOptions(cardFor(ctx, { opportunity: r.opportunity, history: await ctx.store.actionsFor(id) })));
       void recordInThread(ctx, id, cardMessageRef(i));
       return;
     }
     case 'dismiss': {
-      if (await refuseIfClosed(ctx, i, opp, 'dismissed')) return;
+      if (await refuseIfClosed(ctx, i, await current(ctx, id), 'dismissed')) return;
       const menu = new StringSelectMenuBuilder()
         .setCustomId(`${DISMISS_SELECT}:${id}`)
         .setPlaceholder('Why dismiss this card?')
@@ -248,12 +260,12 @@ export async function handleEditSubmit(ctx: BotContext, i: ModalSubmitInteractio
     await i.reply({ content: `Not saved: ${parsed.error.issues[0]?.message ?? 'invalid edit'}.`, flags: EPHEMERAL });
     return;
   }
-  const opp = ctx.store.getOpportunity(id);
+  const opp = await ctx.store.getOpportunity(id);
   if (!opp) {
     await i.reply({ content: 'This card is no longer in the store.', flags: EPHEMERAL });
     return;
   }
-  const r = ctx.store.updateAnalysis(
+  const r = await ctx.store.updateAnalysis(
     id,
     { ...opp.analysis, reply: parsed.data.reply, publicPost: parsed.data.public || null },
     actorOf(i),
@@ -261,14 +273,14 @@ export async function handleEditSubmit(ctx: BotContext, i: ModalSubmitInteractio
     `reply: ${parsed.data.reply}`,
   );
   if (!r.ok) {
-    await i.reply({ content: explainRefusal(ctx, r, 'edited'), flags: EPHEMERAL });
+    await i.reply({ content: await explainRefusal(ctx, r, 'edited'), flags: EPHEMERAL });
     return;
   }
   if (i.isFromMessage()) {
-    await i.update(asOptions(cardFor(ctx, r.opportunity)));
+    await i.update(asOptions(cardFor(ctx, { opportunity: r.opportunity, history: await ctx.store.actionsFor(id) })));
   } else {
     await i.reply({ content: `Saved the edit to card #${id}.`, flags: EPHEMERAL });
-    await refreshCardMessage(ctx, r.opportunity);
+    await refreshCardMessage(ctx, id);
   }
   void recordInThread(ctx, id, cardMessageRef(i));
 }
@@ -279,13 +291,13 @@ export async function handleDismissReason(ctx: BotContext, i: StringSelectMenuIn
     await i.reply({ content: 'Pick one of the listed reasons.', flags: EPHEMERAL });
     return;
   }
-  const r = ctx.store.transition(id, 'dismissed', actorOf(i), reason.data);
+  const r = await ctx.store.transition(id, 'dismissed', actorOf(i), reason.data);
   if (!r.ok) {
-    await i.update({ content: explainRefusal(ctx, r, 'dismissed'), components: [] });
+    await i.update({ content: await explainRefusal(ctx, r, 'dismissed'), components: [] });
     return;
   }
   await i.update({ content: `Dismissed card #${id} (${DISMISS_LABELS[reason.data]}).`, components: [] });
-  await refreshCardMessage(ctx, r.opportunity);
+  await refreshCardMessage(ctx, id);
   void recordInThread(ctx, id);
 }
 
@@ -293,8 +305,9 @@ const sending = new Set<number>();
 
 /** "Send reply on X": only when the X engineer wired a sender, only on approved cards, once. */
 export async function handleXReply(ctx: BotContext, i: ButtonInteraction, id: number): Promise<void> {
-  const opp = ctx.store.getOpportunity(id);
-  const sent = ctx.store.actionsFor(id).find((a) => a.action === 'x-reply-sent');
+  const view = await current(ctx, id);
+  const opp = view?.opportunity;
+  const sent = view?.history.find((a) => a.action === 'x-reply-sent');
   if (!ctx.replySender || !opp || opp.status !== 'approved') {
     await i.reply({ content: 'Only an approved card can send its reply, and only when X replies are configured.', flags: EPHEMERAL });
     return;
@@ -318,7 +331,7 @@ export async function handleXReply(ctx: BotContext, i: ButtonInteraction, id: nu
       throw err;
     }
     await i.editReply({ content: `${sent.alreadySent ? 'Already sent on X' : 'Sent on X'}: ${sent.url}` });
-    await refreshCardMessage(ctx, opp);
+    await refreshCardMessage(ctx, id);
     void recordInThread(ctx, id, cardMessageRef(i));
   } finally {
     sending.delete(id);

@@ -1,11 +1,11 @@
 import { Client, Events, GatewayIntentBits } from 'discord.js';
-import { commands as allCommands } from '../../commands/index';
 import type { Analyst } from '../analyse/analyst';
 import type { Gesture } from '../analyse/catalogue';
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import { queueMessage, type NewMessage } from '../store/messages';
-import type { Clock, Store } from '../store/store';
+import type { Clock } from '../domain/opportunity';
+import type { NewMessage } from '../domain/outbox';
+import type { Store } from '../domain/ports';
 import type { BotContext, ReplySender, SlashCommand } from './context';
 import { createInteractionHandler } from './interactions';
 
@@ -18,7 +18,8 @@ export interface BotDeps {
   clock?: Clock;
   replySender?: ReplySender;
   onWatchChanged?: () => void;
-  commands?: readonly SlashCommand[];
+  /** The slash commands to answer (commands/index.ts, handed in by the composition root). */
+  commands: readonly SlashCommand[];
   /** Where the bot's own messages go (default: queued in the store for the message courier). */
   send?: (message: NewMessage) => void;
 }
@@ -45,9 +46,9 @@ export function createBot(deps: BotDeps): { client: Client; ctx: BotContext } {
     clock: deps.clock ?? (() => new Date()),
     replySender: deps.replySender,
     onWatchChanged: deps.onWatchChanged,
-    send: deps.send ?? ((m) => void queueMessage(deps.store.db, m)),
+    send: deps.send ?? ((m) => void deps.store.queueMessage(m).catch((err: unknown) => deps.log.error({ err, message: m.key }, 'could not queue a message'))),
   };
-  const handle = createInteractionHandler(ctx, deps.commands ?? allCommands);
+  const handle = createInteractionHandler(ctx, deps.commands);
   client.on(Events.InteractionCreate, (i) => void handle(i));
   guardGateway(client, deps.log);
   client.on(Events.Error, (err) => deps.log.error({ err }, 'discord client error'));

@@ -9,7 +9,7 @@ import {
 } from 'discord.js';
 import type { Opportunity, Status } from '../domain/opportunity';
 import { isClosed } from '../domain/opportunity';
-import type { ActionRecord } from '../store/store';
+import type { ActionRecord } from '../domain/opportunity';
 import { clip, codeBlock, neutralise, oneLine, safeLink } from './text';
 
 /** Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */

@@ -9,8 +9,9 @@ import type { Analyst } from '../analyse/analyst';
 import type { Gesture } from '../analyse/catalogue';
 import type { Config } from '../config';
 import type { Logger } from '../log';
-import type { NewMessage } from '../store/messages';
-import type { Clock, Store } from '../store/store';
+import type { Actor, Clock } from '../domain/opportunity';
+import type { NewMessage } from '../domain/outbox';
+import type { Store } from '../domain/ports';
 
 /**
  * The X side's extension point: sends an approved card's reply on X. Given the actor, the sender records the
@@ -47,10 +48,7 @@ export interface SlashCommand {
 }
 
 /** A person, as the store records them. */
-export function actorOf(interaction: { user: { id: string; username: string; globalName?: string | null }; member?: unknown }): {
-  id: string;
-  name: string;
-} {
+export function actorOf(interaction: { user: { id: string; username: string; globalName?: string | null }; member?: unknown }): Actor {
   const member = interaction.member as { displayName?: string; nick?: string | null } | null | undefined;
   const name = member?.displayName ?? member?.nick ?? interaction.user.globalName ?? interaction.user.username;
   return { id: interaction.user.id, name: name.slice(0, 64) };

@@ -3,7 +3,7 @@ import { Routes, type APIEmbed, type APIMessage, type REST } from 'discord.js';
 import type { Logger } from '../log';
 import { backoffMs } from '../outbox/courier';
 import type { MessageSink } from '../outbox/messages';
-import type { QueuedMessage } from '../store/messages';
+import type { QueuedMessage } from '../domain/outbox';
 import { findPosted } from './recovery';
 import { DISCORD_SINK, outboxRest, toDeliveryError } from './sink';
 

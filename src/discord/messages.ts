@@ -1,12 +1,11 @@
 import type { APIEmbed } from 'discord.js';
 import { buildMomentCard } from '../detect/moment-card';
-import type { Moment } from '../detect/trends';
+import type { Moment, StoredMoment } from '../domain/moment';
 import type { DigestPayload } from '../digest/build';
 import type { DigestSender } from '../digest/scheduler';
 import type { OnMessageSent } from '../outbox/messages';
-import type { Db } from '../store/db';
-import type { NewMessage } from '../store/messages';
-import { markMomentPosted, type StoredMoment } from '../store/moments';
+import type { NewMessage } from '../domain/outbox';
+import type { DigestStore, MomentStore } from '../domain/ports';
 import { DISCORD_SINK } from './sink';
 import { clip, neutralise, oneLine, safeLink } from './text';
 
@@ -67,10 +66,10 @@ export function outboxDigestSender(queue: (m: NewMessage) => void, channelId?: s
 }
 
 /** What a delivered message means to the rest of the store: a moment's card is out, a day's digest has its message. */
-export function recordDelivery(db: Db): OnMessageSent {
-  return (m, ref) => {
+export function recordDelivery(store: Pick<MomentStore, 'markMomentPosted'> & Pick<DigestStore, 'setDigestMessage'>): OnMessageSent {
+  return async (m, ref) => {
     const [kind, rest] = [m.key.slice(0, m.key.indexOf(':')), m.key.slice(m.key.indexOf(':') + 1)];
-    if (kind === 'moment') markMomentPosted(db, Number(rest), ref);
-    if (kind === 'digest') db.prepare('UPDATE digests SET message_id = ? WHERE day = ?').run(ref.messageId, rest);
+    if (kind === 'moment') await store.markMomentPosted(Number(rest), ref);
+    if (kind === 'digest') await store.setDigestMessage(rest, ref.messageId);
   };
 }

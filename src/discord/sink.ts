@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { DiscordAPIError, HTTPError, RateLimitError, REST, Routes, type APIMessage } from 'discord.js';
-import type { Opportunity } from '../domain/opportunity';
+import type { ActionRecord, Opportunity } from '../domain/opportunity';
+import type { DeliveryRef, OutboxItem } from '../domain/outbox';
 import type { Logger } from '../log';
 import { backoffMs, DeliveryError, type CardSink } from '../outbox/courier';
-import type { ActionRecord, OutboxItem } from '../store/store';
 import { buildCard, cardMarker, type CardOptions } from './card';
 import { findPosted } from './recovery';
 
@@ -16,7 +16,7 @@ export interface DiscordSinkOptions {
   apiUrl?: string;
   /** The bot's own user id, to recognise its messages when checking for a card posted before a crash. */
   botUserId?: string;
-  history?: (opportunityId: number) => ActionRecord[];
+  history?: (opportunityId: number) => Promise<ActionRecord[]>;
   cardOptions?: CardOptions;
   log?: Logger;
   /** Per-request timeout. */
@@ -51,7 +51,7 @@ export class DiscordSink implements CardSink {
     this.rest = outboxRest(opts.token, opts.apiUrl, opts.timeoutMs ?? 15_000);
   }
 
-  async deliver(opportunity: Opportunity, item: OutboxItem): Promise<{ messageId: string; channelId?: string }> {
+  async deliver(opportunity: Opportunity, item: OutboxItem): Promise<DeliveryRef> {
     const channelId = this.opts.channelId;
     try {
       // An attempt began before (this process's, or one that crashed): the card may be out already.
@@ -71,7 +71,7 @@ export class DiscordSink implements CardSink {
         }
       }
       const body = {
-        ...buildCard(opportunity, this.opts.history?.(opportunity.id) ?? [], this.opts.cardOptions),
+        ...buildCard(opportunity, (await this.opts.history?.(opportunity.id)) ?? [], this.opts.cardOptions),
         nonce: cardNonce(opportunity),
         enforce_nonce: true,
       };

@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import { Events, type Client } from 'discord.js';
-import { Courier } from '../outbox/courier';
+import { Courier, type CourierOptions } from '../outbox/courier';
 import { MessageCourier } from '../outbox/messages';
-import { queueMessage } from '../store/messages';
 import { DiscordMessageSink } from './message-sink';
 import { recordDelivery } from './messages';
 import { DiscordSink, DISCORD_SINK } from './sink';
@@ -24,6 +23,8 @@ export interface DiscordRuntime {
 export interface StartDiscordOptions extends BotDeps {
   /** Test hook: the sink's retry delay after a 5xx or network failure. */
   backoff?: (attempts: number) => number;
+  /** The courier's claims and polling (several workers on one store). */
+  courier?: CourierOptions;
   /** How long to wait for the gateway before giving up (ms). */
   readyTimeoutMs?: number;
 }
@@ -38,7 +39,9 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
   if (!discord) throw new Error('Discord is not configured (DISCORD_TOKEN and friends)');
   // The bot may queue thread lines before the message courier exists (it needs the bot's user id from login).
   let messages: MessageCourier | undefined;
-  const { client } = createBot({ ...opts, send: (m) => (messages ? messages.send(m) : queueMessage(store.db, m)) });
+  const queue = (m: Parameters<MessageCourier['send']>[0]) =>
+    void (messages ? messages.send(m) : store.queueMessage(m)).catch((err: unknown) => log.error({ err, message: m.key }, 'could not queue a message'));
+  const { client } = createBot({ ...opts, send: queue });
   const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(opts.readyTimeoutMs ?? 60_000) });
   try {
     await client.login(discord.token);
@@ -59,7 +62,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
     log,
     backoff: opts.backoff,
   });
-  const courier = new Courier(store, sink, log, opts.clock);
+  const courier = new Courier(store, sink, log, opts.clock, opts.courier);
   const kick = () => void courier.kick().catch((err) => log.error({ err }, 'discord courier failed'));
   kick();
   const messageSink = new DiscordMessageSink({
@@ -70,7 +73,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
     log,
     backoff: opts.backoff,
   });
-  messages = new MessageCourier(store.db, messageSink, log, recordDelivery(store.db), opts.clock);
+  messages = new MessageCourier(store, messageSink, log, recordDelivery(store), opts.clock, opts.courier);
   const courierOfMessages = messages;
   void courierOfMessages.kick().catch((err: unknown) => log.error({ err }, 'message courier failed'));
 

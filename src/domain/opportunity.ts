@@ -39,3 +39,28 @@ export function canTransition(from: Status, to: Status): boolean {
 export function isClosed(status: Status): boolean {
   return status === 'approved' || status === 'dismissed';
 }
+
+export type Clock = () => Date;
+
+/** A person, as the store records them. */
+export interface Actor {
+  id: string;
+  name: string;
+}
+
+/** One entry of a card's history: who did what, and why. */
+export interface ActionRecord {
+  id: number;
+  opportunityId: number;
+  actorId: string;
+  actorName: string;
+  action: string;
+  reason: string | null;
+  detail: string | null;
+  at: string;
+}
+
+/** The result of asking for a status change: what the card is now, and whether this call changed it. */
+export type TransitionResult =
+  | { ok: true; opportunity: Opportunity }
+  | { ok: false; opportunity: Opportunity; reason: 'closed' | 'not-found' | 'not-allowed' };

@@ -1,6 +1,8 @@
-import type { Opportunity } from '../domain/opportunity';
+import { randomUUID } from 'node:crypto';
+import type { Clock, Opportunity } from '../domain/opportunity';
+import type { DeliveryRef, OutboxItem } from '../domain/outbox';
+import type { CardStore, OutboxStore } from '../domain/ports';
 import type { Logger } from '../log';
-import type { Clock, OutboxItem, Store } from '../store/store';
 
 /** Where cards go: the console, Discord. Delivery goes through the outbox, never straight from the pipeline. */
 export interface CardSink {
@@ -9,7 +11,7 @@ export interface CardSink {
    * Delivers one card. Must be idempotent for an item that was already delivered but not marked (a crash between
    * the post and the store write): a sink that can look up what it sent should do so before sending again.
    */
-  deliver(opportunity: Opportunity, item: OutboxItem): Promise<{ messageId: string; channelId?: string }>;
+  deliver(opportunity: Opportunity, item: OutboxItem): Promise<DeliveryRef>;
 }
 
 /** A delivery failure. retryAfterMs null means it will never succeed (the card is marked failed and logged). */
@@ -33,14 +35,29 @@ export function backoffMs(attempts: number): number {
 /** One queue of an outbox, as a courier drains it: the card outbox, the message outbox. */
 export interface Queue<I extends { attempts: number; nextAttemptAt: string }> {
   readonly name: string;
-  /** The oldest pending item: it blocks the rest, so items leave in the order they were queued. */
-  next(): I | null;
-  pending(): number;
+  /**
+   * Claims the oldest pending item not held by another worker, for `leaseMs`: it blocks the rest, so items leave
+   * in the order they were queued, and an item held by a worker that died is handed out again once its lease ran out.
+   */
+  next(worker: string, leaseMs: number): Promise<I | null>;
+  pending(): Promise<number>;
   /** Delivers one item and writes down where it went; throws (a DeliveryError says whether to retry). */
   deliver(item: I): Promise<void>;
-  failed(item: I, error: string, retryAt: Date | null): void;
+  failed(item: I, error: string, retryAt: Date | null): Promise<void>;
   /** What a log line says about an item. */
   describe(item: I): Record<string, unknown>;
+}
+
+export interface CourierOptions {
+  /** This worker's name in the outbox claims (default: a random id per courier). */
+  worker?: string;
+  /** How long a claim holds an item: a worker that dies gives it back after this (default 60 s). */
+  leaseMs?: number;
+  /**
+   * Look for work every this many ms besides kick(): with several workers on one store, items another worker
+   * queued or gave back (its lease ran out) are delivered without anyone kicking this courier. 0: never.
+   */
+  pollMs?: number;
 }
 
 /** How long a stop waits for the delivery in flight; after that its outcome is left to recovery at the next start. */
@@ -48,18 +65,30 @@ const STOP_WAIT_MS = 10_000;
 
 /**
  * Drains one queue, oldest first. The head of the queue blocks the rest, so items arrive in the order they were
- * made even across an outage; an item is marked sent only after the sink confirmed it.
+ * made even across an outage; an item is marked sent only after the sink confirmed it. Each item is claimed for a
+ * lease first, so two workers on one store never deliver the same item at once.
  */
 export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  private poller: NodeJS.Timeout | null = null;
+  readonly worker: string;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly queue: Queue<I>,
     protected readonly log: Logger,
     private readonly now: Clock = () => new Date(),
-  ) {}
+    opts: CourierOptions = {},
+  ) {
+    this.worker = opts.worker ?? randomUUID();
+    this.leaseMs = opts.leaseMs ?? 60_000;
+    if (opts.pollMs) {
+      this.poller = setInterval(() => void this.kick().catch((err: unknown) => this.log.error({ err }, 'courier poll failed')), opts.pollMs);
+      this.poller.unref();
+    }
+  }
 
   /** Asks for a drain; concurrent asks coalesce into one running drain plus at most one more. */
   kick(): Promise<void> {
@@ -83,22 +112,23 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
 
   /** Resolves when nothing is pending (or the courier was stopped). */
   async idle(): Promise<void> {
-    while (!this.stopped && (this.running || this.queue.pending() > 0)) {
+    while (!this.stopped && (this.running || (await this.queue.pending()) > 0)) {
       await (this.running ?? this.kick());
-      if (this.queue.pending() > 0 && !this.running) await sleep(50);
+      if ((await this.queue.pending()) > 0 && !this.running) await sleep(50);
     }
   }
 
   /** Takes no new item; resolves once the delivery in flight (if any) finished and was written down. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
     if (this.running) await Promise.race([this.running.catch(() => undefined), sleep(STOP_WAIT_MS)]);
   }
 
   private async drain(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const item = this.queue.next();
+      const item = await this.queue.next(this.worker, this.leaseMs);
       if (!item) return;
       const wait = Date.parse(item.nextAttemptAt) - this.now().getTime();
       if (wait > 0) {
@@ -113,7 +143,7 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
         const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : backoffMs(item.attempts);
         const message = err instanceof Error ? err.message : String(err);
         const retryAt = retryAfter === null ? null : new Date(this.now().getTime() + retryAfter);
-        this.queue.failed(item, message, retryAt);
+        await this.queue.failed(item, message, retryAt);
         if (retryAt) this.log.warn({ ...what, retryInMs: retryAfter, err: message }, 'delivery failed; will retry');
         else this.log.error({ ...what, err: message }, 'delivery failed permanently');
       }
@@ -121,30 +151,33 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
   }
 }
 
+type CardQueueStore = Pick<OutboxStore, 'claimNext' | 'pendingCount' | 'markAttempt' | 'markSent' | 'markAttemptFailed'> &
+  Pick<CardStore, 'getOpportunity'>;
+
 /** The card outbox of one sink: each card is read from the store when its turn comes, and marked flagged once out. */
-export function cardQueue(store: Store, sink: CardSink): Queue<OutboxItem> {
+export function cardQueue(store: CardQueueStore, sink: CardSink): Queue<OutboxItem> {
   return {
     name: sink.name,
-    next: () => store.nextPending(sink.name),
+    next: (worker, leaseMs) => store.claimNext(sink.name, worker, leaseMs),
     pending: () => store.pendingCount(sink.name),
     describe: (item) => ({ opportunity: item.opportunityId }),
     failed: (item, error, retryAt) => store.markAttemptFailed(item, error, retryAt),
     async deliver(item) {
-      const opportunity = store.getOpportunity(item.opportunityId);
+      const opportunity = await store.getOpportunity(item.opportunityId);
       if (!opportunity) throw new DeliveryError('card not found in the store', null);
       // From now on a copy may exist: a later attempt looks for one from this time on. The sink gets the item as
       // it was, so it knows whether an earlier attempt (perhaps of a process that crashed) began.
-      store.markAttempt(item);
+      await store.markAttempt(item);
       const ref = await sink.deliver(opportunity, item);
-      store.markSent(item, ref);
+      await store.markSent(item, ref);
     },
   };
 }
 
 /** Drains the card outbox of one sink (see Drain). */
 export class Courier extends Drain<OutboxItem> {
-  constructor(store: Store, sink: CardSink, log: Logger, now: Clock = () => new Date()) {
-    super(cardQueue(store, sink), log, now);
+  constructor(store: CardQueueStore, sink: CardSink, log: Logger, now: Clock = () => new Date(), opts: CourierOptions = {}) {
+    super(cardQueue(store, sink), log, now, opts);
   }
 }
 

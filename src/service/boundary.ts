@@ -9,6 +9,9 @@ export function isDatabaseLost(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^SQLITE_(IOERR|CORRUPT|NOTADB|FULL|CANTOPEN|READONLY)/.test(code)) return true;
+  // PostgreSQL: the connection failed or the server is shutting down (classes 08 and 57P), or it cannot be reached.
+  if (typeof code === 'string' && /^(08\w{3}|57P0[1-3]|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH)$/.test(code)) return true;
+  if (/Cannot use a pool after calling end on the pool/.test(err.message)) return true;
   // better-sqlite3 on a closed connection.
   return err instanceof TypeError && /database connection is not open/i.test(err.message);
 }

@@ -2,7 +2,7 @@ import { createColors } from 'picocolors';
 import type { Opportunity } from '../domain/opportunity';
 import { whyWithFacts } from '../discord/card';
 import type { CardSink } from '../outbox/courier';
-import type { OutboxItem } from '../store/store';
+import type { OutboxItem } from '../domain/outbox';
 
 type Colors = ReturnType<typeof createColors>;
 

@@ -1,5 +1,5 @@
 /**
- * The schema, as an append-only list: never edit a migration that has shipped, add a new one.
+ * The SQLite schema (postgres-migrations.ts is PostgreSQL's), as an append-only list: never edit a migration that has shipped, add a new one.
  * Times are ISO-8601 UTC strings; JSON columns hold validated domain objects.
  */
 export interface Migration {
@@ -194,6 +194,27 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX messages_pending ON messages (sink, status, id);
       -- Cards too: when their first post began, so recovery reads the channel from there, however busy it is.
       ALTER TABLE outbox ADD COLUMN first_attempt_at TEXT;
+    `,
+  },
+  {
+    version: 7,
+    name: 'post urls, outbox claims, leases',
+    sql: `
+      -- /draft finds a post by its link without reading every post's JSON.
+      ALTER TABLE posts ADD COLUMN url TEXT;
+      UPDATE posts SET url = json_extract(json, '$.url');
+      CREATE INDEX posts_url ON posts (url);
+      -- A worker holds an outbox row while it delivers it; a worker that dies lets the claim run out.
+      ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+      ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+      ALTER TABLE messages ADD COLUMN claimed_by TEXT;
+      ALTER TABLE messages ADD COLUMN claimed_until TEXT;
+      -- Named leases: which worker holds a live source connection, which one sends a day's digest.
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        until TEXT NOT NULL
+      );
     `,
   },
 ];

@@ -169,9 +169,10 @@ export class FakeDiscord {
     });
   }
 
-  async waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  /** Waits until check() holds (it may ask the store, which answers asynchronously). */
+  async waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
     const end = Date.now() + timeoutMs;
-    while (!check()) {
+    while (!(await check())) {
       if (Date.now() > end) throw new Error('fake Discord: timed out waiting');
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -1,7 +1,7 @@
 import type { Analyst } from '../../src/analyse/analyst';
 import type { Analysis, DraftRequest } from '../../src/domain/analysis';
 import type { Post } from '../../src/domain/post';
-import type { Store } from '../../src/store/store';
+import type { Store } from '../../src/domain/ports';
 
 let n = 0;
 
@@ -39,12 +39,12 @@ export function makeAnalysis(over: Partial<Analysis> = {}): Analysis {
 }
 
 /** Stores a post with its card, queued for the given sinks; returns the opportunity id. */
-export function seedCard(
+export async function seedCard(
   store: Store,
   opts: { post?: Partial<Post>; analysis?: Partial<Analysis>; kind?: 'opportunity' | 'risk'; sinks?: string[] } = {},
-): number {
+): Promise<number> {
   const post = makePost(opts.post);
-  const r = store.recordPost(
+  const r = await store.recordPost(
     post,
     { kind: opts.kind ?? 'opportunity', score: 0.91, signals: ['dilemma', 'cultural-event'], lang: post.lang ?? 'en' },
     { analysis: makeAnalysis(opts.analysis), sinks: opts.sinks ?? ['discord'] },

@@ -5,7 +5,8 @@ import type { Analysis } from '../../src/domain/analysis';
 import type { Triage } from '../../src/domain/verdict';
 import { REDACT_PATHS, type Logger } from '../../src/log';
 import { Pipeline } from '../../src/pipeline';
-import { Store } from '../../src/store/store';
+import { openSqlite } from '../../src/store/sqlite';
+import type { SqlStore as Store } from '../../src/store/sql-store';
 import type { FakeX } from '../fakes/x';
 
 /** A logger whose lines the test can read (to check what was said, and that no token was). */
@@ -54,7 +55,7 @@ export const analyst: Analyst = {
 };
 
 /** A real Pipeline over an in-memory Store, counting what it processed and what it saw twice. */
-export function pipeline(log: Logger, store = new Store(':memory:'), onCard?: (id: number) => void) {
+export function pipeline(log: Logger, store = openSqlite(':memory:'), onCard?: (id: number) => void) {
   const counts = { processed: 0, duplicate: 0, ids: [] as string[] };
   const p = new Pipeline({ store, triage, analyst, sinks: ['test'], log, onCard });
   const emit = async (post: Parameters<Pipeline['ingest']>[0]) => {
@@ -68,9 +69,9 @@ export function pipeline(log: Logger, store = new Store(':memory:'), onCard?: (i
   return { store, pipeline: p, counts, emit };
 }
 
-export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -1,6 +1,6 @@
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
-import type { Store } from '../../store/store';
+import type { CursorStore, PostStore } from '../../domain/ports';
 import { newerId } from './client';
 
 /**
@@ -14,20 +14,20 @@ export class PostDelivery {
   skipped = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<PostStore, 'hasPost'> & CursorStore,
     readonly cursorKey: string,
     private readonly emit: (post: Post) => Promise<void>,
     private readonly log: Logger,
     private readonly recentLimit = 20_000,
   ) {}
 
-  cursor(): string | null {
+  cursor(): Promise<string | null> {
     return this.store.getCursor(this.cursorKey);
   }
 
   /** Emits the post unless it was seen already (here or in the store). Returns whether it was emitted. */
   async deliver(post: Post): Promise<boolean> {
-    if (this.recent.has(post.id) || this.store.hasPost(post)) {
+    if (this.recent.has(post.id) || (await this.store.hasPost(post))) {
       this.skipped++;
       return false;
     }
@@ -39,7 +39,7 @@ export class PostDelivery {
     }
     this.remember(post.id);
     this.emitted++;
-    if (newerId(post.id, this.cursor())) this.store.setCursor(this.cursorKey, post.id);
+    if (newerId(post.id, await this.cursor())) await this.store.setCursor(this.cursorKey, post.id);
     return true;
   }
 

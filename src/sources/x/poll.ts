@@ -2,7 +2,7 @@ import type { TwitterApi, TwitterRateLimit } from 'twitter-api-v2';
 import type { Config } from '../../config';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
-import type { Store } from '../../store/store';
+import type { CursorStore, PostStore } from '../../domain/ports';
 import type { Source } from '../source';
 import { DEFAULT_BACKOFF, describeXError, retryDelayMs, sleep, TWEET_QUERY_PARAMS, type BackoffOptions, type XFailure } from './client';
 import { PostDelivery } from './delivery';
@@ -11,7 +11,7 @@ import type { SourceState } from './stream';
 
 export interface XMentionsOptions {
   client: TwitterApi;
-  store: Store;
+  store: Pick<PostStore, 'hasPost'> & CursorStore;
   log: Logger;
   brand: Config['brand'];
   /** X_BRAND_USER_ID; when absent the first brand handle is looked up. */
@@ -101,7 +101,7 @@ export class XMentionsSource implements Source {
   async pollOnce(): Promise<TwitterRateLimit | undefined> {
     const { client, log } = this.opts;
     const userId = await this.brandUserId();
-    const since = this.delivery!.cursor();
+    const since = await this.delivery!.cursor();
     const found = new Map<string, Post>();
     let token: string | undefined;
     let rateLimit: TwitterRateLimit | undefined;

@@ -1,8 +1,8 @@
 import type { TwitterApi, TweetV2 } from 'twitter-api-v2';
 import { X_MAX_CHARS } from '../../domain/analysis';
+import type { Actor } from '../../domain/opportunity';
+import type { CardStore, ReplyStore } from '../../domain/ports';
 import type { Logger } from '../../log';
-import type { Actor, Store } from '../../store/store';
-import { claimXReply, getXReply, markXReplySent, releaseXReply } from '../../store/x-replies';
 import { describeXError } from './client';
 
 /** Sends a card's approved reply to the fan on X. The Discord bot's "Send reply on X" button calls it. */
@@ -37,7 +37,7 @@ export class ReplyFailed extends Error {
 export interface XReplySenderOptions {
   /** A user-context client (OAuth 1.0a: X_APP_KEY, X_APP_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET). */
   client: TwitterApi;
-  store: Store;
+  store: Pick<CardStore, 'getOpportunity'> & ReplyStore;
   log: Logger;
   now?: () => Date;
   /**
@@ -72,10 +72,10 @@ export class XReplySender implements ReplySender {
 
   private async sendOnce(opportunityId: number, actor: Actor | undefined): Promise<{ url: string; alreadySent: boolean }> {
     const { store, log, client } = this.opts;
-    const done = getXReply(store, opportunityId);
+    const done = await store.getReply(opportunityId);
     if (done?.status === 'sent' && done.url) return { url: done.url, alreadySent: true };
 
-    const opp = store.getOpportunity(opportunityId);
+    const opp = await store.getOpportunity(opportunityId);
     if (!opp) throw new ReplyRefused(`card #${opportunityId} does not exist`);
     if (opp.status !== 'approved') throw new ReplyRefused(`card #${opportunityId} is not approved (it is ${opp.status}); approve it first`);
     if (opp.post.platform !== 'x') throw new ReplyRefused(`card #${opportunityId} is about a ${opp.post.platform} post, not an X post`);
@@ -83,8 +83,8 @@ export class XReplySender implements ReplySender {
     if (!text.trim()) throw new ReplyRefused(`card #${opportunityId} has no reply text`);
     if ([...text].length > X_MAX_CHARS) throw new ReplyRefused(`the reply is longer than ${X_MAX_CHARS} characters; edit it first`);
 
-    if (!claimXReply(store, { opportunityId, inReplyTo: opp.post.id, text, actorId: actor?.id ?? 'unknown', at: this.now() })) {
-      const row = getXReply(store, opportunityId);
+    if (!(await store.claimReply({ opportunityId, inReplyTo: opp.post.id, text, actorId: actor?.id ?? 'unknown', at: this.now() }))) {
+      const row = await store.getReply(opportunityId);
       if (row?.status === 'sent' && row.url) return { url: row.url, alreadySent: true };
       if (row && Date.parse(this.now()) - Date.parse(row.at) < (this.opts.claimStaleMs ?? 60_000)) {
         throw new ReplyFailed('this reply is being sent right now; look again in a minute', true);
@@ -106,10 +106,10 @@ export class XReplySender implements ReplySender {
         throw new ReplyFailed(`no answer from X (${f.message}); try again: Kairos checks X before sending twice`, true);
       }
       if (f.status === 403 && /duplicate/i.test(f.message)) {
-        const found = await this.findOnX(opp.post.id, getXReply(store, opportunityId)?.at ?? this.now());
+        const found = await this.findOnX(opp.post.id, (await store.getReply(opportunityId))?.at ?? this.now());
         if (found) return this.recordSent(opportunityId, found, text, actor, 'X reported a duplicate');
       }
-      releaseXReply(store, opportunityId);
+      await store.releaseReply(opportunityId);
       log.error({ opportunity: opportunityId, status: f.status, error: f.message }, 'X refused the reply; nothing was posted');
       const hint = f.status === 401 || f.status === 403 ? ' (check the X_APP_KEY/X_APP_SECRET/X_ACCESS_TOKEN/X_ACCESS_SECRET and the app\'s write permission)' : '';
       throw new ReplyFailed(`${f.message}${hint}`, false);
@@ -127,10 +127,7 @@ export class XReplySender implements ReplySender {
     const { store, log } = this.opts;
     const me = await this.account().catch(() => null);
     const url = me ? `https://x.com/${me.username}/status/${tweet.id}` : `https://x.com/i/web/status/${tweet.id}`;
-    store.db.transaction(() => {
-      markXReplySent(store, opportunityId, tweet.id, url, this.now());
-      if (actor) store.audit(opportunityId, actor, 'x-reply-sent', null, url);
-    })();
+    await store.markReplySent(opportunityId, { tweetId: tweet.id, url, at: this.now() }, actor);
     log.info({ opportunity: opportunityId, tweet: tweet.id, note, chars: [...text].length }, 'reply sent on X');
     return { url, alreadySent: false };
   }

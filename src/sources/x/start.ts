@@ -1,7 +1,7 @@
 import { maskUrl, type Config } from '../../config';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
-import type { Store } from '../../store/store';
+import type { Store } from '../../domain/ports';
 import type { Source } from '../source';
 import { createXClient, describeXError, type BackoffOptions } from './client';
 import { XMentionsSource } from './poll';

@@ -2,7 +2,7 @@ import { ETwitterStreamEvent, type TweetStream, type TweetV2SingleStreamResult, 
 import type { Config } from '../../config';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
-import type { Store } from '../../store/store';
+import type { CursorStore, PostStore, WatchStore } from '../../domain/ports';
 import type { Source } from '../source';
 import {
   DEFAULT_BACKOFF,
@@ -20,7 +20,7 @@ import { desiredRules, gapQueries, syncStreamRules, type RulesReport } from './r
 
 export interface XStreamOptions {
   client: TwitterApi;
-  store: Store;
+  store: Pick<PostStore, 'hasPost'> & CursorStore & Pick<WatchStore, 'listWatch'>;
   log: Logger;
   brand: Config['brand'];
   /** No byte from X for this long (X sends a keep-alive every ~20 s) means the connection is dead: reconnect. */
@@ -142,7 +142,7 @@ export class XStreamSource implements Source {
    */
   syncRules(): Promise<RulesReport> {
     const run = async () => {
-      const terms = this.opts.store.listWatch().map((w) => w.term);
+      const terms = (await this.opts.store.listWatch()).map((w) => w.term);
       const report = await syncStreamRules(this.opts.client, desiredRules(this.opts.brand, terms), this.opts.log);
       this.activeRules = report.active;
       return report;
@@ -212,7 +212,7 @@ export class XStreamSource implements Source {
   /** Recent search since the cursor, oldest first, for every active rule. Waits out rate limits. */
   private async fillGap(): Promise<void> {
     if (this.stopped) return;
-    const cursor = this.delivery!.cursor();
+    const cursor = await this.delivery!.cursor();
     // No post seen yet: after a drop, the gap starts when this source first connected.
     const since: GapStart | null = cursor
       ? { since_id: cursor }

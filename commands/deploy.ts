@@ -1,8 +1,8 @@
 import 'dotenv/config';
 import { pathToFileURL } from 'node:url';
 import { REST, Routes } from 'discord.js';
-import { commands } from '../../commands/index';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { commands } from './index';
+import { ConfigError, loadConfig, type Config } from '../src/config';
 
 /** Registers the slash commands: to the team's guild (instant), or globally with --global (slow to appear). */
 export async function deployCommands(config: Config, global = false): Promise<{ count: number; scope: string }> {

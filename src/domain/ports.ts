@@ -1,0 +1,230 @@
+import type { Analysis } from './analysis';
+import type { Moment, StoredMoment } from './moment';
+import type { ActionRecord, Actor, DismissReason, Opportunity, Status, TransitionResult } from './opportunity';
+import type { DeliveryRef, NewMessage, OutboxItem, QueuedMessage } from './outbox';
+import type { Post } from './post';
+import type { ReplyClaim, ReplyRecord } from './reply';
+import type { LlmUsageRecord, LlmUsageTotals } from './usage';
+import type { Kind, Triage } from './verdict';
+
+/**
+ * What Kairos keeps, as the core needs it. Every adapter (SQLite, PostgreSQL) implements these ports and passes
+ * the same contract suite (test/store-contract.ts); nothing outside the adapters writes SQL. Each part is its own
+ * port so a module asks only for what it uses. Ranges are [from, to) ISO instants; an omitted end is open.
+ */
+
+export interface Range {
+  from?: string;
+  to?: string;
+}
+
+export type PostRef = Pick<Post, 'platform' | 'id'>;
+export type CardKind = 'opportunity' | 'risk';
+
+/** A card with everything a person's click needs, read at once: its history and where each sink put it. */
+export interface CardView {
+  opportunity: Opportunity;
+  history: ActionRecord[];
+  deliveries: OutboxItem[];
+}
+
+export interface PostStore {
+  hasPost(post: PostRef): Promise<boolean>;
+  /** The kind a post seen before was given, or null for a new post. */
+  seenKind(post: PostRef): Promise<Kind | null>;
+  /**
+   * Records a post and its verdict, and for an opportunity or a risk its card and an outbox entry per sink, all
+   * at once. Returns null when the post was already seen (it is then not processed again).
+   */
+  recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }): Promise<{ opportunityId: number | null } | null>;
+  /** Kinds counted by post creation time. */
+  countByKind(range?: Range): Promise<Record<Kind, number>>;
+  /** Posts Kairos read (received) in the range. */
+  postsRead(range?: Range): Promise<number>;
+  /** Each verdict's post time and kind, for posts written in the range (the digest's hourly chart). */
+  verdictTimes(range: Required<Range>): Promise<{ at: string; kind: Kind }[]>;
+  /** The oldest and newest post times, or null for an empty store. */
+  postSpan(): Promise<{ first: string; last: string } | null>;
+  /** A post the store has seen, by its URL (or, for X links, its status id). */
+  findPostByUrl(url: string): Promise<{ text: string; lang?: string } | null>;
+}
+
+export type CardCounts = Record<CardKind, Record<Status, number>>;
+
+export interface Decisions {
+  approved: number;
+  claimed: number;
+  edited: number;
+  regenerated: number;
+  dismissed: number;
+  dismissedBy: Partial<Record<DismissReason | 'unknown', number>>;
+}
+
+export interface CardFilter {
+  status?: Status[];
+  kind?: CardKind;
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface CardStore {
+  getOpportunity(id: number): Promise<Opportunity | null>;
+  getOpportunityByPost(post: PostRef): Promise<Opportunity | null>;
+  /** The card read model: the card, its history and its deliveries in one call. */
+  card(id: number): Promise<CardView | null>;
+  /** Newest first, each with its history and deliveries. */
+  listCards(filter?: CardFilter): Promise<CardView[]>;
+  /** Open cards of a kind whose post was written before `before`, and (for risks) closed ones posted in the range. */
+  digestCards(range: Required<Range>): Promise<{ opportunities: CardView[]; risks: CardView[] }>;
+  /** Replaces a card's content (an edit, a regenerated draft) and records who did it. */
+  updateAnalysis(id: number, analysis: Analysis, actor: Actor, action: string, detail?: string): Promise<TransitionResult>;
+  /**
+   * Moves a card along its lifecycle, atomically: two people clicking at once (on one worker or two) get one
+   * change and one "already done". 'flagged' is the delivery step and is not audited as a person's action.
+   */
+  transition(id: number, to: Status, actor: Actor, reason?: DismissReason | string, detail?: string): Promise<TransitionResult>;
+  audit(opportunityId: number, actor: Actor, action: string, reason: string | null, detail: string | null): Promise<void>;
+  actionsFor(opportunityId: number): Promise<ActionRecord[]>;
+  /** Approvals and dismissals in the range, oldest first, with the card's summary and deliveries. */
+  decisionsBetween(range: Required<Range>): Promise<(ActionRecord & { summary: string; deliveries: OutboxItem[] })[]>;
+  /** Gestures proposed on cards created in the current calendar month (UTC), for the catalogue's caps. */
+  gestureUsageThisMonth(): Promise<(gestureId: string) => number>;
+  /** Cards made in the range, by kind and current status. */
+  cardsByKindAndStatus(range?: Range): Promise<CardCounts>;
+  /** What people did in the range, from the audit trail. */
+  decisions(range?: Range): Promise<Decisions>;
+}
+
+export interface OutboxStore {
+  enqueue(opportunityId: number, sink: string): Promise<void>;
+  /**
+   * Claims the oldest pending item of a sink that is due and not held by another worker, for `leaseMs`: cards
+   * leave in the order they were made, and a worker that dies gives its items back when the lease runs out.
+   */
+  claimNext(sink: string, worker: string, leaseMs: number): Promise<OutboxItem | null>;
+  /** The oldest pending item of a sink, claimed or not, due or not (what blocks the queue). */
+  nextPending(sink: string): Promise<OutboxItem | null>;
+  pendingCount(sink?: string): Promise<number>;
+  outboxFor(opportunityId: number, sink: string): Promise<OutboxItem | null>;
+  findOutboxByMessage(messageId: string): Promise<OutboxItem | null>;
+  /** Written before a card's first post (and kept): from then on a copy of it may exist. */
+  markAttempt(item: OutboxItem): Promise<void>;
+  /** Delivered: remember where, so a restart never posts it again, and mark the card flagged. */
+  markSent(item: OutboxItem, ref: DeliveryRef): Promise<void>;
+  /** A failed attempt: try again at `retryAt`, or give up (status failed) when the failure is permanent. */
+  markAttemptFailed(item: OutboxItem, error: string, retryAt: Date | null): Promise<void>;
+  setThread(outboxId: number, threadId: string): Promise<void>;
+}
+
+/** The outbox of every message that is not a card. */
+export interface MessageStore {
+  /** Queues a message; a key already queued (a resumed replay, a retried tick) is kept as it is. True when new. */
+  queueMessage(m: NewMessage): Promise<boolean>;
+  messageByKey(key: string): Promise<QueuedMessage | null>;
+  /** As claimNext for cards: the oldest pending message of a sink not held by another worker, held for leaseMs. */
+  claimNextMessage(sink: string, worker: string, leaseMs: number): Promise<QueuedMessage | null>;
+  pendingMessages(sink?: string): Promise<number>;
+  /** Written before the first post: from then on a copy may exist. Returns the first attempt's time. */
+  markMessageAttempt(id: number): Promise<string>;
+  markMessageSent(id: number, messageId: string): Promise<void>;
+  markMessageFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
+}
+
+export interface CursorStore {
+  getCursor(source: string): Promise<string | null>;
+  setCursor(source: string, value: string): Promise<void>;
+}
+
+export interface WatchTerm {
+  term: string;
+  kind: 'term' | 'event';
+  addedBy: string;
+  addedAt: string;
+}
+
+export interface WatchStore {
+  /** False when the term (in any case) was already watched. */
+  addWatch(term: string, kind: 'term' | 'event', actor: Actor): Promise<boolean>;
+  removeWatch(term: string): Promise<boolean>;
+  listWatch(): Promise<WatchTerm[]>;
+}
+
+export interface MomentStore {
+  /**
+   * Records a moment; the same term at the same stream time (a replay, a resumed one) is recorded once. Returns its
+   * row, with whether this call made it.
+   */
+  recordMoment(m: Moment, at?: Date): Promise<{ moment: StoredMoment; isNew: boolean }>;
+  /** Moments detected in the range (stream time), oldest first. */
+  listMoments(range?: Range): Promise<StoredMoment[]>;
+  getMoment(id: number): Promise<StoredMoment | null>;
+  /** Moments recorded since `since` (wall-clock) that never reached the channel, oldest first. */
+  unpostedMoments(since: Date): Promise<StoredMoment[]>;
+  markMomentPosted(id: number, ref: DeliveryRef): Promise<void>;
+}
+
+export interface DigestRecord {
+  day: string;
+  sentAt: string;
+  late: boolean;
+  messageId: string | null;
+}
+
+export interface DigestStore {
+  digestSent(day: string): Promise<boolean>;
+  recordDigest(d: DigestRecord): Promise<void>;
+  /** The digest's message, once the courier delivered it. */
+  setDigestMessage(day: string, messageId: string): Promise<void>;
+  listDigests(): Promise<DigestRecord[]>;
+}
+
+export interface UsageStore {
+  recordLlmUsage(r: LlmUsageRecord): Promise<void>;
+  llmUsageTotals(range?: Range): Promise<LlmUsageTotals>;
+  /** Times of the calls made since `since`, to restore the call budget after a restart. */
+  llmCallTimesSince(since: Date): Promise<Date[]>;
+}
+
+export interface ReplyStore {
+  getReply(opportunityId: number): Promise<ReplyRecord | null>;
+  /**
+   * Claims the right to send a card's reply: true for exactly one caller, however many clicks, retries or workers
+   * race. The claim is written before the platform is called.
+   */
+  claimReply(claim: ReplyClaim): Promise<boolean>;
+  /** Marks the reply sent, and audits it as the actor's action in the same transaction. */
+  markReplySent(opportunityId: number, sent: { tweetId: string; url: string; at: string }, actor?: Actor): Promise<void>;
+  /** Gives a claim back when the platform answered that nothing was posted, so the team can try again. */
+  releaseReply(opportunityId: number): Promise<void>;
+}
+
+export interface LeaseStore {
+  /**
+   * Takes or renews a named lease (a live source connection, a scheduler) for `ttlMs`: true when `holder` has it
+   * now. Another holder gets it only once the lease has run out, so a worker that dies is replaced.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+}
+
+/** Everything Kairos stores, for one brand. */
+export interface Store
+  extends PostStore,
+    CardStore,
+    OutboxStore,
+    MessageStore,
+    CursorStore,
+    WatchStore,
+    MomentStore,
+    DigestStore,
+    UsageStore,
+    ReplyStore,
+    LeaseStore {
+  /** Which adapter this is, for logs: 'sqlite' or 'postgres'. */
+  readonly kind: string;
+  /** When this store was created: Kairos's first run on it. */
+  createdAt(): Promise<Date>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,927 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { z } from 'zod';
+import { AnalysisSchema, type Analysis } from '../domain/analysis';
+import type { Moment, StoredMoment } from '../domain/moment';
+import {
+  canTransition,
+  isClosed,
+  type ActionRecord,
+  type Actor,
+  type Clock,
+  type DismissReason,
+  type Opportunity,
+  type Status,
+  type TransitionResult,
+} from '../domain/opportunity';
+import type { DeliveryRef, NewMessage, OutboxItem, QueuedMessage } from '../domain/outbox';
+import type {
+  CardCounts,
+  CardFilter,
+  CardView,
+  Decisions,
+  DigestRecord,
+  PostRef,
+  Range,
+  Store,
+  WatchTerm,
+} from '../domain/ports';
+import { PostSchema, type Post } from '../domain/post';
+import type { ReplyClaim, ReplyRecord } from '../domain/reply';
+import type { LlmPurpose, LlmUsageRecord, LlmUsageTotals } from '../domain/usage';
+import type { Kind, Signal, Triage } from '../domain/verdict';
+import type { Schema } from './schema';
+
+/** A post's key in the store: ids are only unique within a platform. */
+export function postKey(post: PostRef): string {
+  return `${post.platform}:${post.id}`;
+}
+
+type Q = Kysely<Schema>;
+type OppRow = Selectable<Schema['opportunities']> & { post_json: string };
+
+const OPEN: Status[] = ['new', 'flagged', 'claimed'];
+
+const SampleSchema = z.object({
+  id: z.string().optional(),
+  text: z.string(),
+  author: z.string().optional(),
+  url: z.string().optional(),
+  createdAt: z.string(),
+  kind: z.enum(['opportunity', 'risk', 'service', 'noise']).optional(),
+});
+
+/**
+ * The store's one query layer (Kysely), serving SQLite and PostgreSQL alike; the adapters (sqlite.ts,
+ * postgres.ts) only open the connection and bring the schema up to date. Every write that must not be half done
+ * (a post, its verdict, its card and the card's outbox entries) happens in one transaction. Counts go through
+ * Number(): PostgreSQL returns them as strings.
+ */
+export class SqlStore implements Store {
+  constructor(
+    /** The query layer: for this adapter and its own tests; the application sees the Store port only. */
+    readonly db: Q,
+    readonly kind: 'sqlite' | 'postgres',
+    private readonly now: Clock = () => new Date(),
+    private readonly onClose: () => Promise<void> = () => db.destroy(),
+  ) {}
+
+  /** Closes after the queries already asked for (a usage record written in the background) have run. */
+  async close(): Promise<void> {
+    await sql`SELECT 1`.execute(this.db).catch(() => undefined);
+    await this.onClose();
+  }
+
+  async createdAt(): Promise<Date> {
+    const r = await this.db.selectFrom('schema_migrations').select('applied_at').orderBy('version').limit(1).executeTakeFirst();
+    return r ? new Date(r.applied_at) : new Date();
+  }
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+
+  // ── posts and verdicts ────────────────────────────────────────────────────────────────────────────────────
+
+  async hasPost(post: PostRef): Promise<boolean> {
+    return (await this.db.selectFrom('posts').select('id').where('id', '=', postKey(post)).executeTakeFirst()) !== undefined;
+  }
+
+  async seenKind(post: PostRef): Promise<Kind | null> {
+    const r = await this.db.selectFrom('verdicts').select('kind').where('post_id', '=', postKey(post)).executeTakeFirst();
+    return (r?.kind as Kind | undefined) ?? null;
+  }
+
+  recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }): Promise<{ opportunityId: number | null } | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const at = this.iso();
+      const key = postKey(post);
+      const inserted = await trx
+        .insertInto('posts')
+        .values({
+          id: key,
+          platform: post.platform,
+          author_handle: post.author.handle,
+          created_at: post.createdAt,
+          received_at: at,
+          json: JSON.stringify(post),
+          url: post.url ?? null,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) return null;
+      await trx
+        .insertInto('verdicts')
+        .values({
+          post_id: key,
+          kind: triage.kind,
+          score: triage.score,
+          signals: JSON.stringify(triage.signals),
+          lang: triage.lang,
+          at,
+          review: triage.review ? JSON.stringify(triage.review) : null,
+        })
+        .execute();
+      if (!card || (triage.kind !== 'opportunity' && triage.kind !== 'risk')) return { opportunityId: null };
+      const opp = await trx
+        .insertInto('opportunities')
+        .values({
+          post_id: key,
+          kind: triage.kind,
+          score: triage.score,
+          signals: JSON.stringify(triage.signals),
+          status: 'new',
+          analysis: JSON.stringify(card.analysis),
+          gesture_id: card.analysis.gesture?.id ?? null,
+          created_at: at,
+          updated_at: at,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      for (const sink of card.sinks) await this.enqueueIn(trx, opp.id, sink, at);
+      return { opportunityId: opp.id };
+    });
+  }
+
+  async countByKind(range: Range = {}): Promise<Record<Kind, number>> {
+    const rows = await this.db
+      .selectFrom('verdicts as v')
+      .innerJoin('posts as p', 'p.id', 'v.post_id')
+      .select(['v.kind', (eb) => eb.fn.countAll().as('n')])
+      .$if(range.from !== undefined, (q) => q.where('p.created_at', '>=', range.from!))
+      .$if(range.to !== undefined, (q) => q.where('p.created_at', '<', range.to!))
+      .groupBy('v.kind')
+      .execute();
+    const out: Record<Kind, number> = { opportunity: 0, risk: 0, service: 0, noise: 0 };
+    for (const r of rows) out[r.kind as Kind] = Number(r.n);
+    return out;
+  }
+
+  async postsRead(range: Range = {}): Promise<number> {
+    const r = await this.db
+      .selectFrom('posts')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .$if(range.from !== undefined, (q) => q.where('received_at', '>=', range.from!))
+      .$if(range.to !== undefined, (q) => q.where('received_at', '<', range.to!))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async verdictTimes(range: Required<Range>): Promise<{ at: string; kind: Kind }[]> {
+    const rows = await this.db
+      .selectFrom('posts as p')
+      .innerJoin('verdicts as v', 'v.post_id', 'p.id')
+      .select(['p.created_at as at', 'v.kind as kind'])
+      .where('p.created_at', '>=', range.from)
+      .where('p.created_at', '<', range.to)
+      .execute();
+    return rows as { at: string; kind: Kind }[];
+  }
+
+  async postSpan(): Promise<{ first: string; last: string } | null> {
+    const r = await this.db
+      .selectFrom('posts')
+      .select((eb) => [eb.fn.min('created_at').as('a'), eb.fn.max('created_at').as('b')])
+      .executeTakeFirst();
+    return r?.a && r.b ? { first: String(r.a), last: String(r.b) } : null;
+  }
+
+  async findPostByUrl(url: string): Promise<{ text: string; lang?: string } | null> {
+    const byUrl = await this.db.selectFrom('posts').select('json').where('url', '=', url).limit(1).executeTakeFirst();
+    const xId = /^https?:\/\/(?:www\.|mobile\.)?(?:x|twitter)\.com\/[^/]+\/status\/(\d+)/i.exec(url)?.[1];
+    const row = byUrl ?? (xId ? await this.db.selectFrom('posts').select('json').where('id', '=', `x:${xId}`).executeTakeFirst() : undefined);
+    if (!row) return null;
+    const post = JSON.parse(row.json) as { text: string; lang?: string };
+    return { text: post.text, lang: post.lang };
+  }
+
+  // ── cards ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private opps(q: Q = this.db) {
+    return q.selectFrom('opportunities as o').innerJoin('posts as p', 'p.id', 'o.post_id').selectAll('o').select('p.json as post_json');
+  }
+
+  async getOpportunity(id: number, q: Q = this.db): Promise<Opportunity | null> {
+    const r = await this.opps(q).where('o.id', '=', id).executeTakeFirst();
+    return r ? toOpportunity(r) : null;
+  }
+
+  async getOpportunityByPost(post: PostRef): Promise<Opportunity | null> {
+    const r = await this.opps().where('o.post_id', '=', postKey(post)).executeTakeFirst();
+    return r ? toOpportunity(r) : null;
+  }
+
+  async card(id: number): Promise<CardView | null> {
+    const [view] = await this.views(await this.opps().where('o.id', '=', id).execute());
+    return view ?? null;
+  }
+
+  async listCards(filter: CardFilter = {}): Promise<CardView[]> {
+    const rows = await this.opps()
+      .$if(Boolean(filter.status?.length), (q) => q.where('o.status', 'in', filter.status!))
+      .$if(filter.kind !== undefined, (q) => q.where('o.kind', '=', filter.kind!))
+      .$if(filter.from !== undefined, (q) => q.where('o.created_at', '>=', filter.from!))
+      .$if(filter.to !== undefined, (q) => q.where('o.created_at', '<', filter.to!))
+      .orderBy('o.created_at', 'desc')
+      .orderBy('o.id', 'desc')
+      .limit(filter.limit ?? 50)
+      .offset(filter.offset ?? 0)
+      .execute();
+    return this.views(rows);
+  }
+
+  async digestCards(range: Required<Range>): Promise<{ opportunities: CardView[]; risks: CardView[] }> {
+    // Cards are placed in time by their post (stream time), so a replay of old posts gets the right day.
+    const open = await this.opps()
+      .where('o.kind', '=', 'opportunity')
+      .where('o.status', 'in', OPEN)
+      .where('p.created_at', '<', range.to)
+      .execute();
+    const risks = await this.opps()
+      .where('o.kind', '=', 'risk')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('p.created_at', '>=', range.from), eb('p.created_at', '<', range.to)]),
+          eb.and([eb('o.status', 'in', OPEN), eb('p.created_at', '<', range.from)]),
+        ]),
+      )
+      .execute();
+    return { opportunities: await this.views(open), risks: await this.views(risks) };
+  }
+
+  /** Cards with their histories and deliveries: three queries however many cards. */
+  private async views(rows: OppRow[], q: Q = this.db): Promise<CardView[]> {
+    if (!rows.length) return [];
+    const ids = rows.map((r) => r.id);
+    const actions = await q.selectFrom('actions').selectAll().where('opportunity_id', 'in', ids).orderBy('id').execute();
+    const outbox = await q.selectFrom('outbox').selectAll().where('opportunity_id', 'in', ids).orderBy('id').execute();
+    return rows.map((r) => ({
+      opportunity: toOpportunity(r),
+      history: actions.filter((a) => a.opportunity_id === r.id).map(toAction),
+      deliveries: outbox.filter((o) => o.opportunity_id === r.id).map(toOutbox),
+    }));
+  }
+
+  updateAnalysis(id: number, analysis: Analysis, actor: Actor, action: string, detail?: string): Promise<TransitionResult> {
+    return this.db.transaction().execute(async (trx): Promise<TransitionResult> => {
+      const current = await this.getOpportunity(id, trx);
+      if (!current) return { ok: false, opportunity: undefined as never, reason: 'not-found' };
+      if (isClosed(current.status)) return { ok: false, opportunity: current, reason: 'closed' };
+      const changed = await trx
+        .updateTable('opportunities')
+        .set({ analysis: JSON.stringify(analysis), gesture_id: analysis.gesture?.id ?? null, updated_at: this.iso() })
+        .where('id', '=', id)
+        .where('status', 'not in', ['approved', 'dismissed'])
+        .executeTakeFirst();
+      // Closed by someone else (another worker) between the read and the write.
+      if (Number(changed.numUpdatedRows) === 0) {
+        return { ok: false, opportunity: (await this.getOpportunity(id, trx)) ?? current, reason: 'closed' };
+      }
+      await this.auditIn(trx, id, actor, action, null, detail ?? null);
+      return { ok: true, opportunity: (await this.getOpportunity(id, trx))! };
+    });
+  }
+
+  transition(id: number, to: Status, actor: Actor, reason?: DismissReason | string, detail?: string): Promise<TransitionResult> {
+    return this.db.transaction().execute(async (trx): Promise<TransitionResult> => {
+      const refuse = (o: Opportunity): TransitionResult => ({ ok: false, opportunity: o, reason: isClosed(o.status) ? 'closed' : 'not-allowed' });
+      const current = await this.getOpportunity(id, trx);
+      if (!current) return { ok: false, opportunity: undefined as never, reason: 'not-found' };
+      if (!canTransition(current.status, to)) return refuse(current);
+      const claimedBy = to === 'claimed' ? actor.name : current.claimedBy;
+      // Conditional on the status read: of two clicks racing (on one worker or two), one changes the card.
+      const changed = await trx
+        .updateTable('opportunities')
+        .set({ status: to, claimed_by: claimedBy, updated_at: this.iso() })
+        .where('id', '=', id)
+        .where('status', '=', current.status)
+        .executeTakeFirst();
+      if (Number(changed.numUpdatedRows) === 0) return refuse((await this.getOpportunity(id, trx)) ?? current);
+      if (to !== 'flagged') await this.auditIn(trx, id, actor, to, reason ?? null, detail ?? null);
+      return { ok: true, opportunity: (await this.getOpportunity(id, trx))! };
+    });
+  }
+
+  audit(opportunityId: number, actor: Actor, action: string, reason: string | null, detail: string | null): Promise<void> {
+    return this.auditIn(this.db, opportunityId, actor, action, reason, detail);
+  }
+
+  private async auditIn(q: Q, opportunityId: number, actor: Actor, action: string, reason: string | null, detail: string | null): Promise<void> {
+    await q
+      .insertInto('actions')
+      .values({ opportunity_id: opportunityId, actor_id: actor.id, actor_name: actor.name, action, reason, detail, at: this.iso() })
+      .execute();
+  }
+
+  async actionsFor(opportunityId: number): Promise<ActionRecord[]> {
+    const rows = await this.db.selectFrom('actions').selectAll().where('opportunity_id', '=', opportunityId).orderBy('id').execute();
+    return rows.map(toAction);
+  }
+
+  async decisionsBetween(range: Required<Range>): Promise<(ActionRecord & { summary: string; deliveries: OutboxItem[] })[]> {
+    const rows = await this.db
+      .selectFrom('actions as a')
+      .innerJoin('opportunities as o', 'o.id', 'a.opportunity_id')
+      .selectAll('a')
+      .select('o.analysis')
+      .where('a.action', 'in', ['approved', 'dismissed'])
+      .where('a.at', '>=', range.from)
+      .where('a.at', '<', range.to)
+      .orderBy('a.at')
+      .orderBy('a.id')
+      .execute();
+    const ids = [...new Set(rows.map((r) => r.opportunity_id))];
+    const outbox = ids.length ? await this.db.selectFrom('outbox').selectAll().where('opportunity_id', 'in', ids).orderBy('id').execute() : [];
+    return rows.map((r) => ({
+      ...toAction(r),
+      summary: summaryOf(r.analysis),
+      deliveries: outbox.filter((o) => o.opportunity_id === r.opportunity_id).map(toOutbox),
+    }));
+  }
+
+  async gestureUsageThisMonth(): Promise<(gestureId: string) => number> {
+    const now = this.now();
+    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+    const rows = await this.db
+      .selectFrom('opportunities')
+      .select(['gesture_id', (eb) => eb.fn.countAll().as('n')])
+      .where('gesture_id', 'is not', null)
+      .where('created_at', '>=', start)
+      .where('status', '!=', 'dismissed')
+      .groupBy('gesture_id')
+      .execute();
+    const counts = new Map(rows.map((r) => [r.gesture_id, Number(r.n)]));
+    return (id) => counts.get(id) ?? 0;
+  }
+
+  async cardsByKindAndStatus(range: Range = {}): Promise<CardCounts> {
+    const zero = (): Record<Status, number> => ({ new: 0, flagged: 0, claimed: 0, approved: 0, dismissed: 0 });
+    const out: CardCounts = { opportunity: zero(), risk: zero() };
+    const rows = await this.db
+      .selectFrom('opportunities')
+      .select(['kind', 'status', (eb) => eb.fn.countAll().as('n')])
+      .$if(range.from !== undefined, (q) => q.where('created_at', '>=', range.from!))
+      .$if(range.to !== undefined, (q) => q.where('created_at', '<', range.to!))
+      .groupBy(['kind', 'status'])
+      .execute();
+    for (const r of rows) out[r.kind][r.status as Status] = Number(r.n);
+    return out;
+  }
+
+  async decisions(range: Range = {}): Promise<Decisions> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select(['action', 'reason', (eb) => eb.fn.countAll().as('n')])
+      .$if(range.from !== undefined, (q) => q.where('at', '>=', range.from!))
+      .$if(range.to !== undefined, (q) => q.where('at', '<', range.to!))
+      .groupBy(['action', 'reason'])
+      .execute();
+    const out: Decisions = { approved: 0, claimed: 0, edited: 0, regenerated: 0, dismissed: 0, dismissedBy: {} };
+    for (const row of rows) {
+      const n = Number(row.n);
+      if (row.action === 'dismissed') {
+        out.dismissed += n;
+        const key = (row.reason ?? 'unknown') as DismissReason | 'unknown';
+        out.dismissedBy[key] = (out.dismissedBy[key] ?? 0) + n;
+      } else if (row.action === 'approved' || row.action === 'claimed' || row.action === 'edited' || row.action === 'regenerated') {
+        out[row.action] += n;
+      }
+    }
+    return out;
+  }
+
+  // ── outbox ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  enqueue(opportunityId: number, sink: string): Promise<void> {
+    return this.enqueueIn(this.db, opportunityId, sink, this.iso());
+  }
+
+  private async enqueueIn(q: Q, opportunityId: number, sink: string, at: string): Promise<void> {
+    await q
+      .insertInto('outbox')
+      .values({ opportunity_id: opportunityId, sink, status: 'pending', next_attempt_at: at, created_at: at })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async claimNext(sink: string, worker: string, leaseMs: number): Promise<OutboxItem | null> {
+    const now = this.now();
+    const at = now.toISOString();
+    // The head of the queue not held by another worker. On PostgreSQL, SKIP LOCKED lets two workers claim two
+    // different rows at once instead of waiting on each other; the claim itself is the row's lease.
+    const head = this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('sink', '=', sink)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at), eb('claimed_by', '=', worker)]))
+      .orderBy('id')
+      .limit(1);
+    const r = await this.db
+      .updateTable('outbox')
+      .set({ claimed_by: worker, claimed_until: new Date(now.getTime() + leaseMs).toISOString() })
+      .where('id', '=', (this.kind === 'postgres' ? head.forUpdate().skipLocked() : head) as typeof head)
+      .returningAll()
+      .executeTakeFirst();
+    return r ? toOutbox(r) : null;
+  }
+
+  async nextPending(sink: string): Promise<OutboxItem | null> {
+    const r = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('sink', '=', sink)
+      .where('status', '=', 'pending')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? toOutbox(r) : null;
+  }
+
+  async pendingCount(sink?: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', 'pending')
+      .$if(sink !== undefined, (q) => q.where('sink', '=', sink!))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async outboxFor(opportunityId: number, sink: string): Promise<OutboxItem | null> {
+    const r = await this.db.selectFrom('outbox').selectAll().where('opportunity_id', '=', opportunityId).where('sink', '=', sink).executeTakeFirst();
+    return r ? toOutbox(r) : null;
+  }
+
+  async findOutboxByMessage(messageId: string): Promise<OutboxItem | null> {
+    const r = await this.db.selectFrom('outbox').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+    return r ? toOutbox(r) : null;
+  }
+
+  async markAttempt(item: OutboxItem): Promise<void> {
+    if (item.firstAttemptAt) return;
+    await this.db
+      .updateTable('outbox')
+      .set((eb) => ({ first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(this.iso())) }))
+      .where('id', '=', item.id)
+      .execute();
+  }
+
+  markSent(item: OutboxItem, ref: DeliveryRef): Promise<void> {
+    return this.db.transaction().execute(async (trx) => {
+      const at = this.iso();
+      await trx
+        .updateTable('outbox')
+        .set((eb) => ({
+          status: 'sent',
+          message_id: ref.messageId,
+          channel_id: ref.channelId ?? null,
+          sent_at: at,
+          attempts: eb('attempts', '+', 1),
+          claimed_by: null,
+          claimed_until: null,
+        }))
+        .where('id', '=', item.id)
+        .execute();
+      await trx.updateTable('opportunities').set({ status: 'flagged', updated_at: at }).where('id', '=', item.opportunityId).where('status', '=', 'new').execute();
+    });
+  }
+
+  async markAttemptFailed(item: OutboxItem, error: string, retryAt: Date | null): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: error.slice(0, 500),
+        next_attempt_at: (retryAt ?? this.now()).toISOString(),
+        status: retryAt ? 'pending' : 'failed',
+        claimed_by: null,
+        claimed_until: null,
+      }))
+      .where('id', '=', item.id)
+      .execute();
+  }
+
+  async setThread(outboxId: number, threadId: string): Promise<void> {
+    await this.db.updateTable('outbox').set({ thread_id: threadId }).where('id', '=', outboxId).execute();
+  }
+
+  // ── messages (everything sent that is not a card) ─────────────────────────────────────────────────────────
+
+  async queueMessage(m: NewMessage): Promise<boolean> {
+    const at = this.iso();
+    const r = await this.db
+      .insertInto('messages')
+      .values({
+        key: m.key,
+        sink: m.sink,
+        channel_id: m.channelId ?? null,
+        body: JSON.stringify(m.body),
+        file_name: m.file?.name ?? null,
+        file_data: m.file?.data ?? null,
+        status: 'pending',
+        next_attempt_at: at,
+        created_at: at,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async messageByKey(key: string): Promise<QueuedMessage | null> {
+    const r = await this.db.selectFrom('messages').selectAll().where('key', '=', key).executeTakeFirst();
+    return r ? toMessage(r) : null;
+  }
+
+  async claimNextMessage(sink: string, worker: string, leaseMs: number): Promise<QueuedMessage | null> {
+    const now = this.now();
+    const at = now.toISOString();
+    const head = this.db
+      .selectFrom('messages')
+      .select('id')
+      .where('sink', '=', sink)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at), eb('claimed_by', '=', worker)]))
+      .orderBy('id')
+      .limit(1);
+    const r = await this.db
+      .updateTable('messages')
+      .set({ claimed_by: worker, claimed_until: new Date(now.getTime() + leaseMs).toISOString() })
+      .where('id', '=', (this.kind === 'postgres' ? head.forUpdate().skipLocked() : head) as typeof head)
+      .returningAll()
+      .executeTakeFirst();
+    return r ? toMessage(r) : null;
+  }
+
+  async pendingMessages(sink?: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', 'pending')
+      .$if(sink !== undefined, (q) => q.where('sink', '=', sink!))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async markMessageAttempt(id: number): Promise<string> {
+    const r = await this.db
+      .updateTable('messages')
+      .set((eb) => ({ first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(this.iso())) }))
+      .where('id', '=', id)
+      .returning('first_attempt_at')
+      .executeTakeFirstOrThrow();
+    return r.first_attempt_at!;
+  }
+
+  async markMessageSent(id: number, messageId: string): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set((eb) => ({ status: 'sent', message_id: messageId, sent_at: this.iso(), attempts: eb('attempts', '+', 1), claimed_by: null, claimed_until: null }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markMessageFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: error.slice(0, 500),
+        next_attempt_at: (retryAt ?? this.now()).toISOString(),
+        status: retryAt ? 'pending' : 'failed',
+        claimed_by: null,
+        claimed_until: null,
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  // ── cursors, watch terms ──────────────────────────────────────────────────────────────────────────────────
+
+  async getCursor(source: string): Promise<string | null> {
+    const r = await this.db.selectFrom('cursors').select('value').where('source', '=', source).executeTakeFirst();
+    return r?.value ?? null;
+  }
+
+  async setCursor(source: string, value: string): Promise<void> {
+    await this.db
+      .insertInto('cursors')
+      .values({ source, value, updated_at: this.iso() })
+      .onConflict((oc) => oc.column('source').doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })))
+      .execute();
+  }
+
+  async addWatch(term: string, kind: 'term' | 'event', actor: Actor): Promise<boolean> {
+    // Terms are unique whatever their case (a NOCASE column on SQLite, a unique index on lower(term) on PostgreSQL).
+    const r = await this.db
+      .insertInto('watch_terms')
+      .values({ term, kind, added_by: actor.name, added_at: this.iso() })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async removeWatch(term: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('watch_terms').where(sql`lower(term)`, '=', term.toLowerCase()).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async listWatch(): Promise<WatchTerm[]> {
+    const rows = await this.db.selectFrom('watch_terms').selectAll().orderBy(sql`lower(term)`).execute();
+    return rows.map((r) => ({ term: r.term, kind: r.kind, addedBy: r.added_by, addedAt: r.added_at }));
+  }
+
+  // ── moments ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  async recordMoment(m: Moment, at: Date = this.now()): Promise<{ moment: StoredMoment; isNew: boolean }> {
+    const inserted = await this.db
+      .insertInto('moments')
+      .values({
+        term: m.term,
+        source: m.source,
+        event: m.event ?? null,
+        detected_at: m.at,
+        now_per_hour: m.nowPerHour,
+        baseline_per_hour: m.baselinePerHour,
+        ratio: m.ratio,
+        authors: m.authors,
+        samples: JSON.stringify(m.samples),
+        created_at: at.toISOString(),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    const row = await this.db.selectFrom('moments').selectAll().where('term', '=', m.term).where('detected_at', '=', m.at).executeTakeFirstOrThrow();
+    return { moment: { ...toMoment(row), windowMinutes: m.windowMinutes }, isNew: Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 };
+  }
+
+  async listMoments(range: Range = {}): Promise<StoredMoment[]> {
+    const rows = await this.db
+      .selectFrom('moments')
+      .selectAll()
+      .$if(range.from !== undefined, (q) => q.where('detected_at', '>=', range.from!))
+      .$if(range.to !== undefined, (q) => q.where('detected_at', '<', range.to!))
+      .orderBy('detected_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toMoment);
+  }
+
+  async getMoment(id: number): Promise<StoredMoment | null> {
+    const r = await this.db.selectFrom('moments').selectAll().where('id', '=', id).executeTakeFirst();
+    return r ? toMoment(r) : null;
+  }
+
+  async unpostedMoments(since: Date): Promise<StoredMoment[]> {
+    const rows = await this.db
+      .selectFrom('moments')
+      .selectAll()
+      .where('message_id', 'is', null)
+      .where('created_at', '>=', since.toISOString())
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toMoment);
+  }
+
+  async markMomentPosted(id: number, ref: DeliveryRef): Promise<void> {
+    await this.db.updateTable('moments').set({ message_id: ref.messageId, channel_id: ref.channelId ?? null }).where('id', '=', id).execute();
+  }
+
+  // ── digests ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  async digestSent(day: string): Promise<boolean> {
+    return (await this.db.selectFrom('digests').select('day').where('day', '=', day).executeTakeFirst()) !== undefined;
+  }
+
+  async recordDigest(d: DigestRecord): Promise<void> {
+    await this.db
+      .insertInto('digests')
+      .values({ day: d.day, sent_at: d.sentAt, late: d.late ? 1 : 0, message_id: d.messageId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async setDigestMessage(day: string, messageId: string): Promise<void> {
+    await this.db.updateTable('digests').set({ message_id: messageId }).where('day', '=', day).execute();
+  }
+
+  async listDigests(): Promise<DigestRecord[]> {
+    const rows = await this.db.selectFrom('digests').selectAll().orderBy('day').execute();
+    return rows.map((r) => ({ day: r.day, sentAt: r.sent_at, late: Number(r.late) === 1, messageId: r.message_id }));
+  }
+
+  // ── model usage ───────────────────────────────────────────────────────────────────────────────────────────
+
+  async recordLlmUsage(r: LlmUsageRecord): Promise<void> {
+    await this.db
+      .insertInto('llm_usage')
+      .values({
+        at: r.at.toISOString(),
+        model: r.model,
+        purpose: r.purpose,
+        prompt_tokens: r.promptTokens,
+        completion_tokens: r.completionTokens,
+        cost_usd: r.costUsd,
+        outcome: r.outcome,
+      })
+      .execute();
+  }
+
+  async llmUsageTotals(range: Range = {}): Promise<LlmUsageTotals> {
+    const base = this.db
+      .selectFrom('llm_usage')
+      .$if(range.from !== undefined, (q) => q.where('at', '>=', range.from!))
+      .$if(range.to !== undefined, (q) => q.where('at', '<', range.to!));
+    const models = await base
+      .select((eb) => [
+        'model',
+        eb.fn.countAll().as('calls'),
+        eb.fn.sum('prompt_tokens').as('pt'),
+        eb.fn.sum('completion_tokens').as('ct'),
+        eb.fn.sum('cost_usd').as('cost'),
+      ])
+      .groupBy('model')
+      .orderBy('cost', 'desc')
+      .orderBy('calls', 'desc')
+      .execute();
+    const purposes = await base.select((eb) => ['purpose', eb.fn.countAll().as('n')]).groupBy('purpose').execute();
+    const ok = await base.select((eb) => eb.fn.countAll().as('n')).where('outcome', '=', 'ok').executeTakeFirstOrThrow();
+    const byModel = models.map((m) => ({
+      model: m.model,
+      calls: Number(m.calls),
+      promptTokens: Number(m.pt ?? 0),
+      completionTokens: Number(m.ct ?? 0),
+      costUsd: round6(Number(m.cost ?? 0)),
+    }));
+    const calls = byModel.reduce((n, m) => n + m.calls, 0);
+    return {
+      calls,
+      okCalls: Number(ok.n),
+      failedCalls: calls - Number(ok.n),
+      promptTokens: byModel.reduce((n, m) => n + m.promptTokens, 0),
+      completionTokens: byModel.reduce((n, m) => n + m.completionTokens, 0),
+      costUsd: round6(byModel.reduce((n, m) => n + m.costUsd, 0)),
+      byModel,
+      byPurpose: Object.fromEntries(purposes.map((p) => [p.purpose as LlmPurpose, Number(p.n)])),
+    };
+  }
+
+  async llmCallTimesSince(since: Date): Promise<Date[]> {
+    const rows = await this.db.selectFrom('llm_usage').select('at').where('at', '>=', since.toISOString()).orderBy('at').execute();
+    return rows.map((r) => new Date(r.at));
+  }
+
+  // ── replies sent on the fan's platform ───────────────────────────────────────────────────────────────────
+
+  async getReply(opportunityId: number): Promise<ReplyRecord | null> {
+    const r = await this.db.selectFrom('x_replies').selectAll().where('opportunity_id', '=', opportunityId).executeTakeFirst();
+    return r
+      ? { opportunityId: r.opportunity_id, status: r.status, inReplyTo: r.in_reply_to, tweetId: r.tweet_id, url: r.url, text: r.text, actorId: r.actor_id, at: r.at }
+      : null;
+  }
+
+  async claimReply(c: ReplyClaim): Promise<boolean> {
+    const r = await this.db
+      .insertInto('x_replies')
+      .values({ opportunity_id: c.opportunityId, status: 'sending', in_reply_to: c.inReplyTo, text: c.text, actor_id: c.actorId, at: c.at })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  markReplySent(opportunityId: number, sent: { tweetId: string; url: string; at: string }, actor?: Actor): Promise<void> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('x_replies')
+        .set({ status: 'sent', tweet_id: sent.tweetId, url: sent.url, at: sent.at })
+        .where('opportunity_id', '=', opportunityId)
+        .execute();
+      if (actor) await this.auditIn(trx, opportunityId, actor, 'x-reply-sent', null, sent.url);
+    });
+  }
+
+  async releaseReply(opportunityId: number): Promise<void> {
+    await this.db.deleteFrom('x_replies').where('opportunity_id', '=', opportunityId).where('status', '=', 'sending').execute();
+  }
+
+  // ── leases ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    const until = new Date(now.getTime() + ttlMs).toISOString();
+    // One statement, so two workers asking at once get one answer each: the row is taken over only when it is
+    // ours already or has run out.
+    const r = await this.db
+      .insertInto('leases')
+      .values({ name, holder, until })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ holder, until })
+          .where((eb) => eb.or([eb('leases.holder', '=', holder), eb('leases.until', '<', now.toISOString())])),
+      )
+      .returning('holder')
+      .executeTakeFirst();
+    return r?.holder === holder;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
+  }
+}
+
+function toOpportunity(r: OppRow): Opportunity {
+  return {
+    id: r.id,
+    postId: r.post_id,
+    kind: r.kind,
+    score: r.score,
+    signals: JSON.parse(r.signals) as Signal[],
+    status: r.status as Status,
+    analysis: AnalysisSchema.parse(JSON.parse(r.analysis)),
+    post: PostSchema.parse(JSON.parse(r.post_json)),
+    claimedBy: r.claimed_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toOutbox(r: Selectable<Schema['outbox']>): OutboxItem {
+  return {
+    id: r.id,
+    opportunityId: r.opportunity_id,
+    sink: r.sink,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error ?? null,
+    messageId: r.message_id ?? null,
+    channelId: r.channel_id ?? null,
+    threadId: r.thread_id ?? null,
+    firstAttemptAt: r.first_attempt_at ?? null,
+    createdAt: r.created_at,
+  };
+}
+
+function toMessage(r: Selectable<Schema['messages']>): QueuedMessage {
+  return {
+    id: r.id,
+    key: r.key,
+    sink: r.sink,
+    channelId: r.channel_id ?? null,
+    body: JSON.parse(r.body) as Record<string, unknown>,
+    file: r.file_name && r.file_data ? { name: r.file_name, data: Buffer.from(r.file_data) } : null,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error ?? null,
+    firstAttemptAt: r.first_attempt_at ?? null,
+    messageId: r.message_id ?? null,
+    createdAt: r.created_at,
+  };
+}
+
+function toAction(r: Selectable<Schema['actions']>): ActionRecord {
+  return {
+    id: r.id,
+    opportunityId: r.opportunity_id,
+    actorId: r.actor_id,
+    actorName: r.actor_name,
+    action: r.action,
+    reason: r.reason ?? null,
+    detail: r.detail ?? null,
+    at: r.at,
+  };
+}
+
+function toMoment(r: Selectable<Schema['moments']>): StoredMoment {
+  const samples = z.array(SampleSchema).safeParse(JSON.parse(r.samples));
+  return {
+    id: r.id,
+    term: r.term,
+    source: r.source as Moment['source'],
+    event: r.event ?? undefined,
+    at: r.detected_at,
+    nowPerHour: r.now_per_hour,
+    baselinePerHour: r.baseline_per_hour,
+    ratio: r.ratio,
+    authors: r.authors,
+    windowMinutes: 0,
+    samples: samples.success ? samples.data : [],
+    messageId: r.message_id ?? null,
+    channelId: r.channel_id ?? null,
+  };
+}
+
+function summaryOf(analysisJson: string): string {
+  try {
+    const a = JSON.parse(analysisJson) as { summary?: unknown };
+    return typeof a.summary === 'string' ? a.summary : '';
+  } catch {
+    return '';
+  }
+}
+
+function round6(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
