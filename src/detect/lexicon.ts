@@ -3,6 +3,8 @@
  * removed and hashtags unwrapped (#Elfstedentocht → elfstedentocht). Keep them general: they are measured on
  * posts nobody here has seen.
  */
+import { withPrefilter } from './prefilter';
+
 const w = (alternatives: string[]) => new RegExp(`(?:^|[^\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'u');
 const any = (alternatives: string[]) => new RegExp(`(?:${alternatives.join('|')})`, 'u');
 
@@ -14,7 +16,8 @@ export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|(?:her|him|me|us|
 /** "For the first time in two years" counts a gap, not a milestone. */
 export const FIRST_IN_A_WHILE = /(?:first|1st) time\b[^.!?]{0,40}?\b(?:in|since) (?:about |over |almost |nearly )?(?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)\b/u;
 
-export const LEX = {
+// Each pattern's regex runs only when the text holds a string every match of it needs (prefilter.ts).
+export const LEX = withPrefilter({
   /** Our own crew telling their day ("love this job", "#cabincrew"): a colleague's post, not a customer's moment. */
   staffVoice: w(['love (?:this|my) job', 'cabin ?crew life', 'crew ?life', 'my passengers', 'ik hou van mijn (?:werk|vak)', 'mijn passagiers']),
   /** Acclaim for how something was handled ("well done", "props to the crew", "handled very smoothly"). */
@@ -1297,4 +1300,4 @@ export const LEX = {
     'boeking',
     'reis',
   ]),
-};
+});

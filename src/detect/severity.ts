@@ -1,4 +1,5 @@
 import type { Signal } from '../domain/verdict';
+import { withPrefilter } from './prefilter';
 
 /**
  * Severity over reach: what makes a post a risk from any account, 0 followers included. Reach and velocity rank
@@ -9,7 +10,7 @@ import type { Signal } from '../domain/verdict';
  */
 const w = (alternatives: string[]) => new RegExp(`(?:^|[^\\p{L}\\p{N}])(?:${alternatives.join('|')})(?![\\p{L}\\p{N}])`, 'u');
 
-export const SEVERITY = {
+export const SEVERITY = withPrefilter({
   /** Assault, harassment and threats, by staff or passengers. */
   assault: w([
     'abus(?:e|ed|ive|ing) (?:me|us|my|passengers?|customers?)',
@@ -292,7 +293,7 @@ export const SEVERITY = {
     'deel dit',
     'rt aub',
   ]),
-} as const satisfies Record<string, RegExp>;
+} as const satisfies Record<string, RegExp>);
 
 const SIGNAL_OF: Record<keyof typeof SEVERITY, Signal> = {
   hazard: 'safety',

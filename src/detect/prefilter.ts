@@ -1,0 +1,247 @@
+import { type AST, parseRegExpLiteral } from '@eslint-community/regexpp';
+
+/**
+ * A cheap test before each lexicon pattern: the literal strings one of which every match of the pattern must
+ * contain ("first time fl", "honeymoon", "huwelijksreis"…), read off the pattern itself, and one pass over the
+ * text that finds all of them at once (Aho–Corasick over UTF-16 code units). A pattern none of whose strings
+ * occur cannot match, so its regex is not run; when some occur, the regex decides as before. What a pattern
+ * means never changes: the strings are a necessary condition derived from it, and a pattern they cannot be
+ * derived from (a case-insensitive one, one that can match without any literal) always runs.
+ */
+
+/** The strings a match of a node is exactly one of (null: too many, or not a finite set). */
+type Exact = Set<string> | null;
+/** Strings one of which every match of a node contains (null: nothing can be said). */
+type Needs = Set<string> | null;
+interface Literals {
+  exact: Exact;
+  needs: Needs;
+}
+
+const MAX_EXACT = 64;
+const NOTHING: Literals = { exact: null, needs: null };
+const EMPTY: Literals = { exact: new Set(['']), needs: null };
+
+/** How selective a set of needed strings is: its shortest string's length (0: useless, it always occurs). */
+function strength(needs: Needs): number {
+  if (!needs || needs.size === 0) return 0;
+  let shortest = Infinity;
+  for (const s of needs) shortest = Math.min(shortest, s.length);
+  return shortest;
+}
+
+function better(a: Needs, b: Needs): Needs {
+  const sa = strength(a);
+  const sb = strength(b);
+  if (sa === 0 && sb === 0) return null;
+  if (sa !== sb) return sa > sb ? a : b;
+  return (a as Set<string>).size <= (b as Set<string>).size ? a : b;
+}
+
+function product(a: Set<string>, b: Set<string>): Exact {
+  if (a.size * b.size > MAX_EXACT) return null;
+  const out = new Set<string>();
+  for (const x of a) for (const y of b) out.add(x + y);
+  return out;
+}
+
+function union(parts: Literals[]): Literals {
+  let exact: Exact = new Set();
+  let needs: Needs = new Set();
+  for (const p of parts) {
+    if (exact && p.exact && exact.size + p.exact.size <= MAX_EXACT) for (const s of p.exact) exact.add(s);
+    else exact = null;
+    const own = better(p.exact, p.needs);
+    if (needs && own) for (const s of own) needs.add(s);
+    else needs = null;
+  }
+  return { exact, needs: strength(needs) ? needs : null };
+}
+
+function sequence(elements: readonly AST.Element[]): Literals {
+  let needs: Needs = null;
+  let run: Set<string> | null = new Set(['']);
+  let whole: Exact = new Set(['']);
+  for (const element of elements) {
+    const l = literals(element);
+    needs = better(needs, l.needs);
+    whole = whole && l.exact ? product(whole, l.exact) : null;
+    const next: Exact = run && l.exact ? product(run, l.exact) : null;
+    if (next) run = next;
+    else {
+      // The run of exact parts ends here: what it spells is contiguous in every match.
+      needs = better(needs, run);
+      run = l.exact ? new Set(l.exact) : new Set(['']);
+    }
+  }
+  needs = better(needs, run);
+  return { exact: whole, needs };
+}
+
+function literals(node: AST.Node): Literals {
+  switch (node.type) {
+    case 'Character':
+      return { exact: new Set([String.fromCodePoint(node.value)]), needs: null };
+    case 'CharacterClass': {
+      if (node.negate) return NOTHING;
+      const chars = new Set<string>();
+      for (const e of node.elements) {
+        if (e.type !== 'Character' || chars.size >= 8) return NOTHING;
+        chars.add(String.fromCodePoint(e.value));
+      }
+      return { exact: chars, needs: null };
+    }
+    case 'Assertion':
+      return EMPTY; // zero width: it constrains a match, it adds nothing to it
+    case 'Alternative':
+      return sequence(node.elements);
+    case 'Group':
+    case 'CapturingGroup':
+    case 'Pattern':
+      return union(node.alternatives.map(literals));
+    case 'Quantifier': {
+      const inner = literals(node.element);
+      if (node.min === 0 && node.max === 1 && inner.exact) return { exact: new Set(['', ...inner.exact]), needs: null };
+      if (node.min === 0) return NOTHING;
+      // At least one copy: a match contains one of the element's strings; exact only for a fixed count.
+      const needs = better(inner.exact, inner.needs);
+      if (node.min === node.max && node.min <= 3 && inner.exact) {
+        let exact: Exact = new Set(['']);
+        for (let i = 0; i < node.min && exact; i++) exact = product(exact, inner.exact);
+        return { exact, needs };
+      }
+      return { exact: null, needs };
+    }
+    default:
+      return NOTHING; // character sets (\p{L}, \d, .), back-references
+  }
+}
+
+/** The strings one of which every match of the pattern contains; null when none can be said. */
+export function requiredLiterals(re: RegExp): string[] | null {
+  if (re.flags.includes('i') || re.flags.includes('v')) return null;
+  const { pattern } = parseRegExpLiteral(re);
+  const l = literals(pattern);
+  const needs = better(l.exact, l.needs);
+  return needs ? [...needs] : null;
+}
+
+/** How many recent texts keep their scan: evidence asks of the normalised text, its raw lower case and a variant. */
+const SLOTS = 4;
+
+/**
+ * All the needed strings of many patterns, found in one pass over a text: a trie of the strings with its fail
+ * links compiled into a table of transitions (one per state and character class), so each code unit of the text
+ * costs one lookup.
+ */
+class LiteralScanner {
+  private readonly classOf = new Uint8Array(65536);
+  private readonly classes: number;
+  private readonly delta: Uint32Array;
+  /** The patterns whose strings end at a state: outputs[outStart[state] .. outStart[state + 1]). */
+  private readonly outStart: Uint32Array;
+  private readonly outputs: Uint32Array;
+  private readonly slots: { text: string | undefined; marks: Uint8Array }[];
+  private nextSlot = 0;
+
+  constructor(patterns: number, needs: (readonly string[] | null)[]) {
+    // The trie, with a character class for each code unit any string holds (class 0: none does).
+    let classes = 1;
+    for (const strings of needs) {
+      for (const str of strings ?? []) {
+        for (let i = 0; i < str.length; i++) {
+          const c = str.charCodeAt(i);
+          if (this.classOf[c] === 0) this.classOf[c] = classes++;
+        }
+      }
+    }
+    if (classes > 255) throw new Error('prefilter: too many distinct characters in the lexicon');
+    this.classes = classes;
+    const children: Map<number, number>[] = [new Map()];
+    const out: Set<number>[] = [new Set()];
+    needs.forEach((strings, pattern) => {
+      for (const str of strings ?? []) {
+        let state = 0;
+        for (let i = 0; i < str.length; i++) {
+          const k = this.classOf[str.charCodeAt(i)]!;
+          let to = children[state]!.get(k);
+          if (to === undefined) {
+            to = children.length;
+            children.push(new Map());
+            out.push(new Set());
+            children[state]!.set(k, to);
+          }
+          state = to;
+        }
+        out[state]!.add(pattern);
+      }
+    });
+    // Breadth first, each state's transitions: its own child, else its fail state's transition.
+    const delta = new Uint32Array(children.length * classes);
+    const fail = new Uint32Array(children.length);
+    const queue: number[] = [];
+    for (const [k, to] of children[0]!) {
+      delta[k] = to;
+      queue.push(to);
+    }
+    for (let q = 0; q < queue.length; q++) {
+      const state = queue[q]!;
+      for (const p of out[fail[state]!]!) out[state]!.add(p);
+      for (let k = 1; k < classes; k++) {
+        const to = children[state]!.get(k);
+        if (to === undefined) delta[state * classes + k] = delta[fail[state]! * classes + k]!;
+        else {
+          delta[state * classes + k] = to;
+          fail[to] = delta[fail[state]! * classes + k]!;
+          queue.push(to);
+        }
+      }
+    }
+    this.delta = delta;
+    this.outStart = new Uint32Array(children.length + 1);
+    const flat: number[] = [];
+    out.forEach((set, state) => {
+      this.outStart[state] = flat.length;
+      flat.push(...set);
+    });
+    this.outStart[children.length] = flat.length;
+    this.outputs = Uint32Array.from(flat);
+    this.slots = Array.from({ length: SLOTS }, () => ({ text: undefined, marks: new Uint8Array(patterns) }));
+  }
+
+  /** Whether one of the pattern's strings occurs in the text (recent texts' scans are kept). */
+  mayMatch(text: string, pattern: number): boolean {
+    for (const slot of this.slots) if (slot.text === text) return slot.marks[pattern] === 1;
+    return this.scan(text)[pattern] === 1;
+  }
+
+  private scan(text: string): Uint8Array {
+    const slot = this.slots[this.nextSlot]!;
+    this.nextSlot = (this.nextSlot + 1) % SLOTS;
+    slot.text = text;
+    const marks = slot.marks.fill(0);
+    const { classOf, classes, delta, outStart, outputs } = this;
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      state = delta[state * classes + classOf[text.charCodeAt(i)]!]!;
+      for (let o = outStart[state]!, end = outStart[state + 1]!; o < end; o++) marks[outputs[o]!] = 1;
+    }
+    return marks;
+  }
+}
+
+/**
+ * The same table of patterns, each `test` preceded by the one-pass check of its needed strings. Patterns keep
+ * their source, flags and every other method; only `test` gains the shortcut.
+ */
+export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
+  const entries = Object.entries(table);
+  const needs = entries.map(([, re]) => (re.global || re.sticky ? null : requiredLiterals(re)));
+  const scanner = new LiteralScanner(entries.length, needs);
+  entries.forEach(([, re], i) => {
+    if (!needs[i]) return;
+    const test = RegExp.prototype.test;
+    Object.defineProperty(re, 'test', { value: (text: string) => scanner.mayMatch(text, i) && test.call(re, text) });
+  });
+  return table;
+}

@@ -1,0 +1,46 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LEX } from '../src/detect/lexicon';
+import { requiredLiterals, withPrefilter } from '../src/detect/prefilter';
+import { SEVERITY } from '../src/detect/severity';
+
+const plainTest = (re: RegExp, text: string) => RegExp.prototype.test.call(re, text);
+
+describe('the lexicon prefilter', () => {
+  it('reads the strings every match needs off a pattern', () => {
+    expect(requiredLiterals(/(?:^|\W)first[- ]time fl(?:yer|ier)\b/u)?.sort()).toEqual(
+      ['first time flier', 'first time flyer', 'first-time flier', 'first-time flyer'].sort(),
+    );
+    expect(requiredLiterals(/\d+(?:st|nd|rd|th) birthday/u)?.sort()).toEqual(['nd birthday', 'rd birthday', 'st birthday', 'th birthday']);
+    expect(requiredLiterals(/cancel+ed|delay/u)?.sort()).toEqual(['cance', 'delay']);
+    // Nothing to require: a pattern that can match without a literal, or one that ignores case, always runs.
+    expect(requiredLiterals(/\p{L}+|honeymoon/u)).toBeNull();
+    expect(requiredLiterals(/honeymoon/i)).toBeNull();
+  });
+
+  it('finds overlapping strings of several patterns in one pass', () => {
+    const table = withPrefilter({ she: /she/, he: /he/, hers: /hers/, his: /his/ });
+    expect(Object.values(table).map((re) => re.test('ushers'))).toEqual([true, true, true, false]);
+    expect(Object.values(table).map((re) => re.test('this'))).toEqual([false, false, false, true]);
+    // Texts asked about in turn keep their answers.
+    expect(table.she.test('ushers')).toBe(true);
+    expect(table.his.test('ushers')).toBe(false);
+  });
+
+  // The prefilter never changes what a pattern means: on texts built from the patterns' own strings, with
+  // random glue, every lexicon and severity pattern answers as its plain regex does.
+  const patterns = Object.entries({ ...LEX, ...SEVERITY }) as [string, RegExp][];
+  const pieces = patterns.flatMap(([, re]) => (requiredLiterals(re) ?? []).slice(0, 20));
+  const text = fc
+    .array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(' ', '  ', '!', "'", 'ë', '🙃', 'a', 'my ', 'the ', '2'), fc.string({ maxLength: 4 })), {
+      maxLength: 12,
+    })
+    .map((parts) => parts.join(''));
+
+  it.each(patterns)('%s answers as its plain regex does', (_name, re) => {
+    fc.assert(
+      fc.property(text, (t) => re.test(t) === plainTest(re, t)),
+      { numRuns: 300 },
+    );
+  });
+});
