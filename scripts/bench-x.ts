@@ -28,8 +28,9 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
     await sleep(5);
   }
 }
+/** The p-th percentile of sorted latencies in ms, to a tenth. */
 function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! * 10) / 10;
 }
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
@@ -79,7 +80,8 @@ async function latencyRun(posts: number, perSecond: number, label: string): Prom
   for (let i = 0; i < posts; i++) {
     const text = `${cardTexts[i % cardTexts.length]} (${label} ${i})`.slice(0, 4000);
     const t = fakeX.publish(fan, text, { lang: 'en' });
-    writtenAt.set(t.id, Date.now());
+    // The fake Discord stamps each request with performance.now(): the same clock on both ends.
+    writtenAt.set(t.id, performance.now());
     await sleep(1000 / perSecond);
   }
   await until(() => [...writtenAt.keys()].every((id) => emitted.has(id)), 30_000, 'every post processed');
@@ -97,7 +99,7 @@ async function latencyRun(posts: number, perSecond: number, label: string): Prom
     }
   }
   latencies.sort((a, b) => a - b);
-  console.log(`   ${perSecond} posts/s (${posts} posts, ${made} cards): p50 ${pct(latencies, 50)} ms · p95 ${pct(latencies, 95)} ms · p99 ${pct(latencies, 99)} ms · max ${latencies.at(-1)} ms`);
+  console.log(`   ${perSecond} posts/s (${posts} posts, ${made} cards): p50 ${pct(latencies, 50)} ms · p95 ${pct(latencies, 95)} ms · p99 ${pct(latencies, 99)} ms · max ${pct(latencies, 100)} ms`);
   return pct(latencies, 99) < 500;
 }
 
