@@ -186,15 +186,13 @@ class LiteralScanner {
     }
     for (let q = 0; q < queue.length; q++) {
       const state = queue[q]!;
-      for (const p of out[fail[state]!]!) out[state]!.add(p);
-      for (let k = 1; k < classes; k++) {
-        const to = children[state]!.get(k);
-        if (to === undefined) delta[state * classes + k] = delta[fail[state]! * classes + k]!;
-        else {
-          delta[state * classes + k] = to;
-          fail[to] = delta[fail[state]! * classes + k]!;
-          queue.push(to);
-        }
+      const f = fail[state]!;
+      for (const p of out[f]!) out[state]!.add(p);
+      delta.copyWithin(state * classes, f * classes, (f + 1) * classes);
+      for (const [k, to] of children[state]!) {
+        fail[to] = delta[f * classes + k]!;
+        delta[state * classes + k] = to;
+        queue.push(to);
       }
     }
     this.delta = delta;
