@@ -9,12 +9,40 @@ import type { Kind } from './domain/verdict';
 
 const HELP = `Kairos command line
 
-  npm run -s cli -- classify [--input FILE]     one Verdict JSON line per input Post line (stdin by default)
-  npm run -s cli -- replay --input FILE         the full pipeline on a file; cards to the configured sink
-  npm run -s cli -- eval [--input F --labels F] precision, recall, F1 per kind and the confusion matrix
-  npm run -s cli -- eval --real [--rates]       the same on real airline posts (../shared/corpora), each airline as its own brand
+  kairos classify [--input FILE]     one Verdict JSON line per input Post line (stdin by default)
+  kairos replay --input FILE         the full pipeline on a file (- for stdin); cards to the configured sink
+  kairos eval [--input F --labels F] precision, recall, F1 per kind and the confusion matrix
+  kairos eval --real [--rates]       the same on real airline posts (../shared/corpora), each airline as its own brand
+  kairos --version                   the version
 
+kairos is \`npm run -s cli --\` in a checkout, \`node dist/src/cli.js\` once built. \`kairos COMMAND --help\` says more.
 classify and eval need no network and no credentials.`;
+
+/** Each command's own --help. */
+const COMMAND_HELP: Record<string, string> = {
+  classify: `kairos classify [--input FILE]
+
+Reads Post JSON lines (stdin, or FILE) and writes one Verdict JSON line per input line, in order: kind, score,
+signals, language, and for opportunities and risks the gesture and the drafts. A line that is not a valid post
+gets {"id":null,"line":N,"error":"..."}. Offline: no network, no credentials, no database. Exit 0.`,
+  replay: `kairos replay --input FILE
+
+Runs the whole pipeline on a file of Post JSON lines (- reads stdin): triage, cards, the outbox, rising moments,
+to the sink the environment configures (the terminal, or Discord). Posts already in the database (KAIROS_DB)
+are skipped, so an interrupted replay goes on where it stopped when run again. Ctrl-C or SIGTERM stops it
+cleanly (exit 130 or 143), a second Ctrl-C at once. Exit 0 when the whole file was read, 2 on a wrong setting.`,
+  eval: `kairos eval [--input POSTS --labels LABELS] | kairos eval --real [--rates]
+
+Precision, recall and F1 per kind and the confusion matrix of triage against labelled posts (default: the
+project's own labelled set). --real reads the real airline corpora beside the repository (../shared/corpora,
+needs python3), --rates adds card rates per 1,000 posts. Offline. Exit 0, 2 on a missing file.`,
+};
+
+function version(): string {
+  // package.json sits at the root of a checkout and of a build (dist/), one level above src/.
+  const path = fileURLToPath(new URL('../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
 
 const DEFAULT_EVAL = fileURLToPath(new URL('../test/fixtures/eval/', import.meta.url));
 
@@ -81,6 +109,14 @@ function pick(env: NodeJS.ProcessEnv, names: string[]): NodeJS.ProcessEnv {
 
 export async function cli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`kairos ${version()}\n`);
+    return 0;
+  }
+  if (command && COMMAND_HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${COMMAND_HELP[command]}\n`);
+    return 0;
+  }
   const { values } = parseArgs({
     args: rest,
     options: {

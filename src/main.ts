@@ -18,6 +18,7 @@ import { createLogger, secretValues } from './log';
 import type { CardSink } from './outbox/courier';
 import { ConsoleSink } from './sinks/console';
 import { JsonlSource } from './sources/jsonl';
+import { OutOfOrderError } from './sources/time-order';
 import type { Source } from './sources/source';
 import { registerStop, runAsProgram, signalExitCode } from './service/program';
 import { startX, type XHandle } from './sources/x/start';
@@ -170,15 +171,23 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
 
   let exitCode = 0;
   if (source) {
-    await runSource(k, source, summary);
+    let refused: OutOfOrderError | undefined;
+    try {
+      await runSource(k, source, summary);
+    } catch (err) {
+      if (!(err instanceof OutOfOrderError)) throw err;
+      refused = err;
+    }
     await k.trends.settled();
     // An interrupted replay ends non-zero (128 + the signal, as a shell reports it): it did not finish.
-    const cut = interruptedBy !== undefined;
-    if (cut) exitCode = interruptedBy === 'database-lost' ? 1 : signalExitCode(interruptedBy as NodeJS.Signals);
+    const cut = interruptedBy !== undefined || refused !== undefined;
+    if (interruptedBy) exitCode = interruptedBy === 'database-lost' ? 1 : signalExitCode(interruptedBy as NodeJS.Signals);
+    if (refused) exitCode = 2;
     if (!discord) await Promise.all(k.couriers.map((c) => c.idle()));
     out.write(`\n${formatSummary(summary)}\n`);
     if (moments.length) out.write(`${formatMoments(moments)}\n`);
-    if (cut) {
+    if (refused) out.write(`Replay stopped: ${refused.message}\n`);
+    if (interruptedBy) {
       out.write(
         `Interrupted (${interruptedBy}) after ${summary.read.toLocaleString('en-US')} posts; everything read so far is stored. ` +
           'Run the same command again to go on: posts already stored are skipped, nothing is sent twice.\n',

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parsePostLine, type Post } from '../domain/post';
 import type { Source } from './source';
+import { timeOrderCheck } from './time-order';
 
 export type JsonlLine = { line: number; ok: true; post: Post } | { line: number; ok: false; error: string };
 
@@ -61,11 +62,14 @@ export class JsonlSource implements Source {
 
   async start(emit: (post: Post) => Promise<void>): Promise<void> {
     this.input = this.path === '-' ? process.stdin : createReadStream(this.path, 'utf8');
+    const inOrder = timeOrderCheck();
     try {
       for await (const item of readJsonl(this.input)) {
         if (this.stopped) return;
-        if (item.ok) await emit(item.post);
-        else this.onInvalid(item.line, item.error);
+        if (item.ok) {
+          inOrder(item.post, item.line);
+          await emit(item.post);
+        } else this.onInvalid(item.line, item.error);
       }
     } catch (err) {
       // Destroyed by stop(): the input ends early, as asked.

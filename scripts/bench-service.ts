@@ -1,0 +1,103 @@
+/**
+ * Kairos as a service, measured: peak memory of a replay of 100,000 and 1,000,000 posts (real airline posts from
+ * ../shared/corpora, repeated with new ids and times, 20 s apart, streamed on stdin), and the time from start to
+ * the first card and of the whole demo, for the compiled build (`npm run build`, plain node) against tsx.
+ *   npx tsx scripts/bench-service.ts [--posts 100000,1000000] [--skip-start]
+ * Target: flat memory, under 300 MB for both sizes.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Post } from '../src/domain/post';
+import { airlineFiles } from './lib/real-airline';
+
+const { values } = parseArgs({ options: { posts: { type: 'string', default: '100000,1000000' }, 'skip-start': { type: 'boolean' } } });
+const sizes = values.posts.split(',').map(Number);
+const ROOT = new URL('..', import.meta.url).pathname;
+
+const files = airlineFiles('all');
+const base: Post[] = files.flatMap((f) => f.posts).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+const handles = [...new Set(files.flatMap((f) => f.brand.handles))];
+const terms = [...new Set(files.flatMap((f) => f.brand.terms))];
+const brandEnv = { BRAND_NAME: 'Airlines', BRAND_HANDLES: handles.join(','), BRAND_TERMS: terms.join(',') };
+console.log(`${base.length.toLocaleString('en-US')} real airline posts, ${handles.length} brand handles; repeated with new ids and times`);
+
+const START = Date.parse('2026-01-01T00:00:00Z');
+/** The n-th post of the repeated stream: a real post's text and author, a new id, 20 s after the one before. */
+function nth(n: number): string {
+  const p = base[n % base.length]!;
+  const id = String(1_900_000_000_000_000_000n + BigInt(n));
+  return JSON.stringify({ ...p, id, url: undefined, createdAt: new Date(START + n * 20_000).toISOString() });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'kairos-bench-service-'));
+const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
+
+/** Replays `count` posts on stdin through the whole pipeline (console sink); returns peak RSS and the time. */
+async function replay(count: number): Promise<{ peakKb: number; seconds: number; summary: string }> {
+  const t0 = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', 'PEAK %M', process.execPath, '--import', 'tsx', 'src/cli.ts', 'replay', '--input', '-'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', KAIROS_DB: join(dir, `replay-${count}.db`), ...brandEnv },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (tail = (tail + d).slice(-4000)));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+  const closed = new Promise<number | null>((r) => child.on('close', r));
+  let batch = '';
+  for (let n = 0; n < count; n++) {
+    batch += `${nth(n)}\n`;
+    if (batch.length > 256_000 || n === count - 1) {
+      if (!child.stdin.write(batch)) await new Promise((r) => child.stdin.once('drain', r));
+      batch = '';
+    }
+    if (n > 0 && n % 100_000 === 0) process.stdout.write(`  … ${n.toLocaleString('en-US')} posts sent\n`);
+  }
+  child.stdin.end();
+  const code = await closed;
+  const peak = /PEAK (\d+)/.exec(stderr);
+  if (code !== 0 || !peak) throw new Error(`replay of ${count} posts failed (${code}): ${stderr.slice(-1500)}`);
+  const summary = /Posts read: .*\nCards: .*/.exec(tail)?.[0].replace('\n', '; ') ?? '';
+  return { peakKb: Number(peak[1]), seconds: (performance.now() - t0) / 1000, summary };
+}
+
+for (const n of sizes) {
+  const r = await replay(n);
+  console.log(
+    `replay of ${n.toLocaleString('en-US')} posts: peak ${mb(r.peakKb)} (target under 300 MB), ${r.seconds.toFixed(0)} s = ${Math.round(n / r.seconds).toLocaleString('en-US')} posts/s · ${r.summary}`,
+  );
+}
+
+/** Start to the first card and to the end of the demo, for a command line. */
+async function demo(label: string, args: string[]): Promise<void> {
+  const times: { first: number; all: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const child = spawn(args[0]!, args.slice(1), {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', KAIROS_DB: join(dir, `demo-${label}-${i}.db`) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let first = 0;
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (!first && /^ (OPPORTUNITY|RISK) /m.test(out)) first = performance.now() - t0;
+    });
+    await new Promise((r) => child.on('close', r));
+    times.push({ first, all: performance.now() - t0 });
+  }
+  const best = (k: 'first' | 'all') => Math.min(...times.map((t) => t[k]));
+  console.log(`${label}: first card ${Math.round(best('first'))} ms, whole demo ${Math.round(best('all'))} ms (best of 3)`);
+}
+
+if (!values['skip-start']) {
+  if (existsSync(join(ROOT, 'dist/src/main.js'))) await demo('compiled (node dist/src/main.js)', [process.execPath, 'dist/src/main.js']);
+  else console.log('compiled build: not built (run npm run build first)');
+  await demo('tsx (npm start)', ['node_modules/.bin/tsx', 'src/main.ts']);
+}
+rmSync(dir, { recursive: true, force: true });

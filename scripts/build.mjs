@@ -1,0 +1,44 @@
+// npm run build: compiles src/ and commands/ to JavaScript in dist/ (tsc), so production runs plain `node`
+// without transpiling at start. tsc keeps import paths as written ('./app'), which Node's ES modules do not
+// resolve; this adds the extension (or /index.js) to each relative import, then copies the files the code reads
+// at run time next to it, in the same layout (prompts/, the triage model, the demo stream, the eval set).
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+const files = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
+
+let rewritten = 0;
+for (const file of files(dist).filter((f) => f.endsWith('.js'))) {
+  const source = readFileSync(file, 'utf8');
+  const out = source.replace(/(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\2/g, (all, head, quote, spec) => {
+    if (/\.(js|mjs|cjs|json)$/.test(spec)) return all;
+    const target = resolve(dirname(file), spec);
+    const fixed = existsSync(`${target}.js`) ? `${spec}.js` : existsSync(join(target, 'index.js')) ? `${spec}/index.js` : null;
+    if (!fixed) throw new Error(`${file}: cannot resolve the import ${spec}`);
+    return `${head}${quote}${fixed}${quote}`;
+  });
+  if (out !== source) {
+    writeFileSync(file, out);
+    rewritten++;
+  }
+}
+
+// What the code reads from disk, relative to itself.
+const assets = [
+  'prompts',
+  'src/detect/triage-model.json',
+  'src/sources/demo-stream.jsonl',
+  'src/sources/demo-stream.labels.jsonl',
+  'test/fixtures/eval',
+];
+for (const a of assets) cpSync(join(root, a), join(dist, a), { recursive: true });
+// The version (kairos --version) and "type": "module" for the compiled files.
+cpSync(join(root, 'package.json'), join(dist, 'package.json'));
+console.log(`built dist/: ${rewritten} modules with their imports completed, ${assets.length} asset paths copied; run node dist/src/main.js`);

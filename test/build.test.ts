@@ -1,0 +1,36 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from './support/cli';
+
+/** The production build: compiled to JavaScript, run by plain node from anywhere, its data files found beside it. */
+const dir = mkdtempSync(join(tmpdir(), 'kairos-build-'));
+const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+beforeAll(() => {
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', ...env } });
+
+describe('npm run build', () => {
+  it('plays the demo with plain node from another folder: prompts, model and demo stream found at run time', () => {
+    const r = node([join(ROOT, 'dist/src/main.js')], { KAIROS_DB: join(dir, 'kairos.db') });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Cards: \d+ new/);
+    expect(r.stdout).toMatch(/^ OPPORTUNITY /m);
+    expect(r.stdout).toContain('Rising moments: elfstedentocht');
+  });
+
+  it('kairos --version and each command’s --help', () => {
+    expect(node([join(ROOT, 'dist/src/cli.js'), '--version']).stdout.trim()).toBe(`kairos ${version}`);
+    for (const command of ['classify', 'replay', 'eval']) {
+      const r = node([join(ROOT, 'dist/src/cli.js'), command, '--help']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^kairos ${command} `));
+    }
+  });
+});
