@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_STREAM, formatMoments, main } from '../src/main';
-import type { StoredMoment } from '../src/store/moments';
+import type { StoredMoment } from '../src/domain/moment';
 
 /** A replay must be read oldest first: a file that is not is refused with what to do, never replayed wrongly in silence. */
 const dir = mkdtempSync(join(tmpdir(), 'kairos-order-'));
