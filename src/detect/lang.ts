@@ -21,7 +21,8 @@ const FOREIGN: ReadonlySet<string> = (() => {
 })();
 /** A letter that neither English nor Dutch writes (ñ, ş, ł, ß, any non-Latin script). */
 const OTHER_LETTER = /[^\P{L}a-zéèëêïöüáàäóòôúç]/u;
-const WORD = /\w+/g;
+const LONGEST = Math.max(...[...NL, ...EN, ...FOREIGN].map((word) => word.length));
+const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
 
 /**
  * The post's language: the platform's own label when it has one, else detected. Dutch and English are told
@@ -39,10 +40,21 @@ export function detectLanguage(text: string, declared?: string): string {
   let nl = 0;
   let en = 0;
   let foreign = 0;
-  for (const [word] of clean.matchAll(WORD)) {
-    if (NL.has(word)) nl++;
-    if (EN.has(word)) en++;
-    if (FOREIGN.has(word)) foreign++;
+  // The text's runs of [A-Za-z0-9_] (what \b delimits), looked up only when short enough to be a function word.
+  for (let i = 0; i < clean.length; ) {
+    if (!isWordChar(clean.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (end < clean.length && isWordChar(clean.charCodeAt(end))) end++;
+    if (end - i <= LONGEST) {
+      const word = clean.slice(i, end);
+      if (NL.has(word)) nl++;
+      if (EN.has(word)) en++;
+      if (FOREIGN.has(word)) foreign++;
+    }
+    i = end;
   }
   const most = Math.max(nl, en);
   // Cheap evidence: a short post whose function words lean one way (the detector could not overrule it), or a

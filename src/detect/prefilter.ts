@@ -228,18 +228,28 @@ class LiteralScanner {
   }
 }
 
+// Every table shares one scanner, so a text is scanned once for the lexicon and severity patterns together. It
+// is built when a pattern is first tested, after the tables have all been registered (a table registered later
+// rebuilds it).
+const registered: (readonly string[] | null)[] = [];
+let shared: LiteralScanner | null = null;
+function scanner(): LiteralScanner {
+  shared ??= new LiteralScanner(registered.length, registered);
+  return shared;
+}
+
 /**
  * The same table of patterns, each `test` preceded by the one-pass check of its needed strings. Patterns keep
  * their source, flags and every other method; only `test` gains the shortcut.
  */
 export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
-  const entries = Object.entries(table);
-  const needs = entries.map(([, re]) => (re.global || re.sticky ? null : requiredLiterals(re)));
-  const scanner = new LiteralScanner(entries.length, needs);
-  entries.forEach(([, re], i) => {
-    if (!needs[i]) return;
-    const test = RegExp.prototype.test;
-    Object.defineProperty(re, 'test', { value: (text: string) => scanner.mayMatch(text, i) && test.call(re, text) });
-  });
+  const test = RegExp.prototype.test;
+  for (const re of Object.values(table)) {
+    const needs = re.global || re.sticky ? null : requiredLiterals(re);
+    if (!needs) continue;
+    const id = registered.push(needs) - 1;
+    shared = null;
+    Object.defineProperty(re, 'test', { value: (text: string) => scanner().mayMatch(text, id) && test.call(re, text) });
+  }
   return table;
 }
