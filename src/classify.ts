@@ -3,6 +3,7 @@ import { loadBrandPack } from './analyse/brand-pack';
 import { offlineAnalystFor } from './analyse/offline';
 import type { Config } from './config';
 import { staticContext } from './detect/context';
+import { languageDetectorLoaded, loadLanguageDetector, needsLanguageDetector } from './detect/lang';
 import { createTriager } from './detect/triage';
 import { isCardKind } from './domain/verdict';
 import { readJsonl } from './sources/jsonl';
@@ -70,6 +71,8 @@ export async function classify(
       if (!item.ok) {
         emit(JSON.stringify({ id: null, line: item.line, error: item.error }));
       } else {
+        // The n-gram language detector loads when a post first needs it (see detect/lang-mode.ts).
+        if (!languageDetectorLoaded() && needsLanguageDetector(item.post.text, item.post.lang)) await loadLanguageDetector();
         const t = triage(item.post);
         const verdict: Record<string, unknown> = { id: item.post.id, kind: t.kind, score: t.score, signals: t.signals, lang: t.lang };
         if (isCardKind(t.kind)) {

@@ -51,6 +51,8 @@ async function classify(input?: string): Promise<number> {
   const config = loadConfig({
     ...pick(process.env, ['BRAND_NAME', 'BRAND_HANDLES', 'BRAND_TERMS', 'BRAND_LANGUAGES', 'BRAND_BILINGUAL_POST', 'KAIROS_BRAND_DIR', 'KAIROS_EVENTS_FILE']),
   });
+  // Started once per batch of posts, often with a handful: the language detector loads only if a post needs it.
+  (await import('./detect/lang-mode')).languageDetection.deferred = true;
   const { classify: run } = await import('./classify');
   await run(input ? createReadStream(input, 'utf8') : process.stdin, process.stdout, config.brand, config.eventsFile);
   return 0;

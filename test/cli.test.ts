@@ -98,6 +98,17 @@ describe.concurrent('kairos cli', () => {
       expect(live.stderr()).toBe('');
     });
 
+    it('loads the language detector when a post needs it, and only then', async () => {
+      // Function words settle the first post; the second is Spanish with English function words in it.
+      const input = [
+        POST('l1', '@OranjeAir where is my bag?'),
+        POST('l2', '@OranjeAir vuelo a Boston con retraso de dos horas, no hay nadie en el mostrador para ayudar'),
+      ].join('\n');
+      const { code, stdout, stderr } = await runCli(['classify'], `${input}\n`);
+      expect(code, stderr).toBe(0);
+      expect(stdout.trim().split('\n').map((l) => (JSON.parse(l) as { lang: string }).lang)).toEqual(['en', 'es']);
+    });
+
     it('writes nothing for empty input', async () => {
       const { code, stdout } = await runCli(['classify'], '');
       expect(code).toBe(0);

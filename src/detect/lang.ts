@@ -1,7 +1,22 @@
 import { createRequire } from 'node:module';
-import { eld } from 'eld/small';
+import { languageDetection } from './lang-mode';
 
-eld.enableTextCleanup(true);
+interface Detector {
+  detect(text: string): { language: string; isReliable(): boolean };
+}
+let detector: Detector | null = null;
+
+/** Loads the n-gram detector (eld), once. */
+export async function loadLanguageDetector(): Promise<void> {
+  if (detector) return;
+  const { eld } = await import('eld/small');
+  eld.enableTextCleanup(true);
+  detector = eld;
+}
+
+export const languageDetectorLoaded = (): boolean => detector !== null;
+
+if (!languageDetection.deferred) await loadLanguageDetector();
 
 // Function words settle short posts that n-grams cannot ("koffer kwijt?" vs "bag lost?").
 const NL = new Set('ik je jij mijn het een niet wel naar met voor van dat die wat hoe waar zijn heb heeft ook nog maar geen deze bij jullie bedankt koffer vlucht'.split(' '));
@@ -33,6 +48,33 @@ const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) 
  */
 export function detectLanguage(text: string, declared?: string): string {
   if (declared && !UNDETERMINED.has(declared)) return declared.toLowerCase();
+  const { clean, nl, en, settled } = functionWords(text);
+  if (settled) return nl > en ? 'nl' : 'en';
+  let detected: ReturnType<Detector['detect']> | null = null;
+  if (clean.trim().length >= 12) {
+    if (!detector) throw new Error('language: the n-gram detector is not loaded yet (await loadLanguageDetector())');
+    detected = detector.detect(clean);
+  }
+  const lang = detected?.language ?? '';
+  if (lang && lang !== 'nl' && lang !== 'en' && detected?.isReliable() && clean.length > 30) return lang;
+  if (nl > en) return 'nl';
+  if (en > nl) return 'en';
+  if (lang === 'nl' || lang === 'en') return lang;
+  return lang || 'und';
+}
+
+/** Whether the post's language needs the n-gram detector: its function words do not settle it. */
+export function needsLanguageDetector(text: string, declared?: string): boolean {
+  if (declared && !UNDETERMINED.has(declared)) return false;
+  const { clean, settled } = functionWords(text);
+  return !settled && clean.trim().length >= 12;
+}
+
+let lastText: string | undefined;
+let lastWords: { clean: string; nl: number; en: number; settled: boolean } | undefined;
+/** What the post's function words say (the last post's answer is kept: classify asks, then triage does). */
+function functionWords(text: string): { clean: string; nl: number; en: number; settled: boolean } {
+  if (text === lastText && lastWords) return lastWords;
   const clean = text
     .replace(/https?:\/\/\S+/g, ' ')
     .replace(/[@#]\w+/g, ' ')
@@ -63,12 +105,7 @@ export function detectLanguage(text: string, declared?: string): string {
   const settled =
     nl !== en &&
     (clean.length <= 30 || (most >= 2 && most >= 2 * Math.min(nl, en) && foreign * 2 < most && !OTHER_LETTER.test(clean)));
-  if (settled) return nl > en ? 'nl' : 'en';
-  const detected = clean.trim().length >= 12 ? eld.detect(clean) : null;
-  const lang = detected?.language ?? '';
-  if (lang && lang !== 'nl' && lang !== 'en' && detected?.isReliable() && clean.length > 30) return lang;
-  if (nl > en) return 'nl';
-  if (en > nl) return 'en';
-  if (lang === 'nl' || lang === 'en') return lang;
-  return lang || 'und';
+  lastText = text;
+  lastWords = { clean, nl, en, settled };
+  return lastWords;
 }
