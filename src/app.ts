@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { staticContext, type TriageContext } from './detect/context';
 import { createTrends, type Trends } from './detect/trends-service';
 import { createTriager } from './detect/triage';
+import { brandTriageModel } from './learning';
 import type { StoredMoment } from './domain/moment';
 import type { Clock } from './domain/opportunity';
 import type { Store } from './domain/ports';
@@ -82,7 +83,11 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
   const trends = await createTrends({ store, config, log, onMoment: opts.onMoment });
   const gestures = await gestureUsage(store, log);
   const context: TriageContext = { ...staticContext(config.brand), watchTerms: trends.watchTerms, risingTerms: trends.risingTerms };
-  const triage = createTriager(context);
+  // The brand's own model when its team has taught one that measured better, else the shipped one.
+  const learned = brandTriageModel(config);
+  if (learned.problem) log.warn(learned.problem);
+  else log.info(`triage uses ${learned.source}`);
+  const triage = createTriager(context, learned.model);
   const offline = offlineAnalystFor(config, pack, { usage: gestures.current, triage, now: clock });
   const analyst = opts.analyst ? opts.analyst(offline, catalogue) : await configuredAnalyst(config, pack, store, log, offline, gestures.current, opts.notify);
   const couriers = opts.sinks.map((sink) => new Courier(store, sink, log, clock, { worker, ...opts.courier }));

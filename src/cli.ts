@@ -13,6 +13,8 @@ const HELP = `Kairos command line
   kairos replay --input FILE         the full pipeline on a file (- for stdin); cards to the configured sink
   kairos eval [--input F --labels F] precision, recall, F1 per kind and the confusion matrix
   kairos eval --real [--rates]       the same on real airline posts (../shared/corpora), each airline as its own brand
+  kairos label                       label stored posts, least sure first, for the brand's own triage
+  kairos learn                       train the brand's triage on the team's labels; kept only if better
   kairos --version                   the version
 
 kairos is \`npm run -s cli --\` in a checkout, \`node dist/src/cli.js\` once built. \`kairos COMMAND --help\` says more.
@@ -36,6 +38,19 @@ cleanly (exit 130 or 143), a second Ctrl-C at once. Exit 0 when the whole file w
 Precision, recall and F1 per kind and the confusion matrix of triage against labelled posts (default: the
 project's own labelled set). --real reads the real airline corpora beside the repository (../shared/corpora,
 needs python3), --rates adds card rates per 1,000 posts. Offline. Exit 0, 2 on a missing file.`,
+
+  label: `kairos label
+
+Shows stored posts (KAIROS_DB or DATABASE_URL) that have no label yet, the ones triage is least sure of first,
+and asks what each is: o (opportunity), r (risk), s (service), n (noise), k (skip), u (undo), q (quit). Answers
+are read line by line, so it also works from a pipe. The labels are the team's, like Approve and Dismiss on a
+card; \`kairos learn\` trains on them. Exit 0, 2 on a wrong setting.`,
+  learn: `kairos learn [--epochs N] [--weight N]
+
+Trains the brand's own triage model from the shipped training sets and the team's labels (card decisions,
+/label, /missed, \`kairos label\`), the brand's own weighted more (--weight, default 5), and measures it against
+the shipped model on a fifth of the labels held back. It is kept beside the database only when it is better,
+and used from the next start; it is never written into the repository. Exit 0, 2 on a wrong setting.`,
 };
 
 function version(): string {
@@ -126,6 +141,8 @@ export async function cli(argv: string[]): Promise<number> {
       labels: { type: 'string', short: 'l' },
       real: { type: 'boolean' },
       rates: { type: 'boolean' },
+      epochs: { type: 'string' },
+      weight: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -150,6 +167,24 @@ export async function cli(argv: string[]): Promise<number> {
         return realEval(values.rates ? ['--rates'] : []);
       }
       return runEval(values.input ?? `${DEFAULT_EVAL}posts.jsonl`, values.labels ?? `${DEFAULT_EVAL}labels.jsonl`);
+    case 'label':
+    case 'learn': {
+      const config = loadConfig(process.env);
+      const [{ openStore }, learning] = await Promise.all([import('./store/open'), import('./learning')]);
+      const store = await openStore(config);
+      try {
+        if (command === 'label') return await learning.runLabel(store, config, process.stdin, process.stdout);
+        const number = (name: string, v: string | undefined) => {
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1) throw new Error(`learn: --${name} expects a whole number above 0 (got ${JSON.stringify(v)})`);
+          return n;
+        };
+        return await learning.runLearn(store, config, process.stdout, { epochs: number('epochs', values.epochs), weight: number('weight', values.weight) });
+      } finally {
+        await store.close();
+      }
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -140,6 +140,10 @@ describe('buttons', () => {
     expect(rb.data.flags & 64).toBe(64);
     expect(rb.data.content).toMatch(/already approved by anna/);
     expect((await store.actionsFor(id)).filter((x) => x.action === 'approved')).toHaveLength(1);
+    // The approval teaches the brand's triage once: the card was right.
+    const card = (await store.getOpportunity(id))!;
+    const labelsOf = async () => (await store.activeLabels()).filter((l) => l.post.id === card.post.id).map((l) => [l.label.kind, l.label.source, l.label.by.name]);
+    await expect.poll(labelsOf).toEqual([[card.kind, 'approve', 'anna']]);
     // Acting on the closed card afterwards changes nothing either.
     const late = await click(fake.users.member, message, `card:edit:${id}`);
     expect(late.body.type).toBe(4);
@@ -192,6 +196,9 @@ describe('buttons', () => {
     expect(chosen.body.type).toBe(7);
     expect((await store.getOpportunity(id))!.status).toBe('dismissed');
     expect((await store.actionsFor(id)).at(-1)).toMatchObject({ action: 'dismissed', reason: 'too-risky' });
+    // "Too risky" says nothing about the post: no label.
+    const post = (await store.getOpportunity(id))!.post;
+    expect((await store.activeLabels()).filter((l) => l.post.id === post.id)).toEqual([]);
     const patch = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/channels/${fake.channelId}/messages/${message.id}`);
     expect(patch.body.components).toEqual([]);
     expect(fieldOf(patch.body, 'Status')).toMatch(/Dismissed[\s\S]*too-risky/);

@@ -92,3 +92,14 @@ describe("a brand's model file", () => {
     expect((loadBrandModel(path, 'Lumen') as { problem: string }).problem).toMatch(/not a triage model.*using the shipped model/);
   });
 });
+
+describe('what a card decision teaches', () => {
+  it('Approve: the card was right; "not special" and "wrong call": not a card; the other reasons nothing', async () => {
+    const { labelFromDecision } = await import('../src/domain/label');
+    expect(labelFromDecision('risk', 'approved')).toBe('risk');
+    expect(labelFromDecision('opportunity', 'dismissed', 'not-special')).toBe('not-a-card');
+    expect(labelFromDecision('opportunity', 'dismissed', 'wrong-call')).toBe('not-a-card');
+    expect(labelFromDecision('opportunity', 'dismissed', 'already-handled')).toBeNull();
+    expect(labelFromDecision('risk', 'dismissed', 'too-risky')).toBeNull();
+  });
+});

@@ -289,6 +289,37 @@ describe('cursors', () => {
   });
 });
 
+describe('team labels', () => {
+  it('keeps each post\'s latest label that was not undone, with who gave it', async () => {
+    await store.recordPost(post('1'), NOISE);
+    await store.recordPost(post('2'), NOISE);
+    await store.recordPost(post('3'), NOISE);
+    await store.addLabel(post('1'), 'not-a-card', 'dismiss', ANNA);
+    now = new Date('2026-02-10T12:05:00Z');
+    await store.addLabel(post('1'), 'opportunity', 'label', BOB);
+    const undone = await store.addLabel(post('2'), 'risk', 'missed', ANNA);
+    expect(await store.undoLabel(undone, BOB)).toBe(true);
+    expect(await store.undoLabel(undone, BOB)).toBe(false);
+    expect(await store.undoLabel(999, BOB)).toBe(false);
+    const active = await store.activeLabels();
+    expect(active.map((a) => [a.post.id, a.label.kind, a.label.by.name, a.label.source])).toEqual([['1', 'opportunity', 'bob', 'label']]);
+    expect(await store.labelSummary()).toEqual({ given: 2, last: '2026-02-10T12:05:00.000Z' });
+    expect((await store.labelSummary({ from: '2026-02-10T12:01:00Z' })).given).toBe(1);
+    // Undoing the latest brings back the one before it.
+    expect(await store.undoLabel(active[0]!.label.id, ANNA)).toBe(true);
+    expect((await store.activeLabels()).map((a) => a.label.kind)).toEqual(['not-a-card']);
+  });
+
+  it('lists stored posts without a label, newest first', async () => {
+    await store.recordPost({ ...post('1'), createdAt: '2026-02-10T09:00:00Z' }, NOISE);
+    await store.recordPost({ ...post('2'), createdAt: '2026-02-10T10:00:00Z' }, NOISE);
+    await store.recordPost({ ...post('3'), createdAt: '2026-02-10T11:00:00Z' }, NOISE);
+    await store.addLabel(post('2'), 'noise', 'label', ANNA);
+    expect((await store.unlabelledPosts(10)).map((p) => p.id)).toEqual(['3', '1']);
+    expect((await store.unlabelledPosts(1)).map((p) => p.id)).toEqual(['3']);
+  });
+});
+
 describe('watch terms', () => {
   it('are unique regardless of case, and removed regardless of case', async () => {
     expect(await store.addWatch('Elfstedentocht', 'event', ANNA)).toBe(true);

@@ -13,6 +13,7 @@ import {
 } from 'discord.js';
 import { z } from 'zod';
 import { X_MAX_CHARS } from '../domain/analysis';
+import { labelFromDecision } from '../domain/label';
 import { DISMISS_REASONS, isClosed, type ActionRecord, type DismissReason, type Opportunity, type TransitionResult } from '../domain/opportunity';
 import type { CardView } from '../domain/ports';
 import { buildCard, describeAction, threadIntro, threadName, type CardAction, type DiscordMessage } from './card';
@@ -157,6 +158,18 @@ async function refuseIfClosed(ctx: BotContext, i: ButtonInteraction, view: CardV
   return false;
 }
 
+/**
+ * A decision teaches the brand's triage (Approve: the card was right; "not special", "wrong call": it was not one).
+ * In the background: a failure to record the label is logged and never fails the click.
+ */
+function learnFromDecision(ctx: BotContext, opp: Opportunity, decision: 'approved' | 'dismissed', actor: { id: string; name: string }, reason?: DismissReason): void {
+  const kind = labelFromDecision(opp.kind, decision, reason);
+  if (!kind) return;
+  void ctx.store
+    .addLabel(opp.post, kind, decision === 'approved' ? 'approve' : 'dismiss', actor)
+    .catch((err: unknown) => ctx.log.warn({ err, opportunity: opp.id }, 'could not record the decision as a label'));
+}
+
 /** Approve, Edit, Regenerate, Dismiss and Claim buttons on a card. */
 export async function handleCardButton(ctx: BotContext, i: ButtonInteraction, action: CardAction, id: number): Promise<void> {
   const actor = actorOf(i);
@@ -168,6 +181,7 @@ export async function handleCardButton(ctx: BotContext, i: ButtonInteraction, ac
         await i.reply({ content: await explainRefusal(ctx, r, action === 'approve' ? 'approved' : 'claimed'), flags: EPHEMERAL });
         return;
       }
+      if (action === 'approve') learnFromDecision(ctx, r.opportunity, 'approved', actor);
       await i.update(asOptions(cardFor(ctx, { opportunity: r.opportunity, history: await ctx.store.actionsFor(id) })));
       void recordInThread(ctx, id, cardMessageRef(i));
       return;
@@ -296,6 +310,7 @@ export async function handleDismissReason(ctx: BotContext, i: StringSelectMenuIn
     await i.update({ content: await explainRefusal(ctx, r, 'dismissed'), components: [] });
     return;
   }
+  learnFromDecision(ctx, r.opportunity, 'dismissed', actorOf(i), reason.data);
   await i.update({ content: `Dismissed card #${id} (${DISMISS_LABELS[reason.data]}).`, components: [] });
   await refreshCardMessage(ctx, id);
   void recordInThread(ctx, id);

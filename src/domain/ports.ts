@@ -1,4 +1,5 @@
 import type { Analysis } from './analysis';
+import type { LabelKind, LabelSource, TeamLabel } from './label';
 import type { Moment, StoredMoment } from './moment';
 import type { ActionRecord, Actor, DismissReason, Opportunity, Status, TransitionResult } from './opportunity';
 import type { DeliveryRef, NewMessage, OutboxItem, QueuedMessage } from './outbox';
@@ -209,6 +210,19 @@ export interface LeaseStore {
   releaseLease(name: string, holder: string): Promise<void>;
 }
 
+export interface LabelStore {
+  /** Records what a person says a stored post is; returns the label's id. */
+  addLabel(post: PostRef, kind: LabelKind, source: LabelSource, actor: Actor): Promise<number>;
+  /** Takes a label back (it no longer teaches anything); false when there is no such label or it was undone. */
+  undoLabel(id: number, actor: Actor): Promise<boolean>;
+  /** Each labelled post's latest label that was not undone, with the post, oldest first. */
+  activeLabels(): Promise<{ label: TeamLabel; post: Post }[]>;
+  /** Labels given (and not undone) in the range, and when the last one was given. */
+  labelSummary(range?: Range): Promise<{ given: number; last: string | null }>;
+  /** Stored posts without a label, newest first: where the /label queue looks for the ones the model is least sure of. */
+  unlabelledPosts(limit: number): Promise<Post[]>;
+}
+
 /** Everything Kairos stores, for one brand. */
 export interface Store
   extends PostStore,
@@ -221,7 +235,8 @@ export interface Store
     DigestStore,
     UsageStore,
     ReplyStore,
-    LeaseStore {
+    LeaseStore,
+    LabelStore {
   /** Which adapter this is, for logs: 'sqlite' or 'postgres'. */
   readonly kind: string;
   /** When this store was created: Kairos's first run on it. */

@@ -217,4 +217,23 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'team labels',
+    sql: `
+      -- What the team says a post is (a card's decision, /missed, /label): what the brand's own triage learns from.
+      CREATE TABLE labels (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        post_id TEXT NOT NULL REFERENCES posts (id),
+        kind TEXT NOT NULL CHECK (kind IN ('opportunity', 'risk', 'service', 'noise', 'not-a-card')),
+        source TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        at TEXT NOT NULL,
+        undone_at TEXT,
+        undone_by TEXT
+      );
+      CREATE INDEX labels_post ON labels (post_id, id);
+    `,
+  },
 ];

@@ -7,6 +7,17 @@ import type { Generated } from 'kysely';
  */
 export interface Schema {
   schema_migrations: { version: number; name: string; applied_at: string };
+  labels: {
+    id: Generated<number>;
+    post_id: string;
+    kind: string;
+    source: string;
+    actor_id: string;
+    actor_name: string;
+    at: string;
+    undone_at: string | null;
+    undone_by: string | null;
+  };
   posts: {
     id: string; // platform:id
     platform: string;

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { z } from 'zod';
 import { AnalysisSchema, type Analysis } from '../domain/analysis';
+import type { LabelKind, LabelSource, TeamLabel } from '../domain/label';
 import type { Moment, StoredMoment } from '../domain/moment';
 import {
   canTransition,
@@ -594,6 +595,64 @@ export class SqlStore implements Store {
       }))
       .where('id', '=', id)
       .execute();
+  }
+
+  // ── team labels ───────────────────────────────────────────────────────────────────────────────────────────
+
+  async addLabel(post: PostRef, kind: LabelKind, source: LabelSource, actor: Actor): Promise<number> {
+    const r = await this.db
+      .insertInto('labels')
+      .values({ post_id: postKey(post), kind, source, actor_id: actor.id, actor_name: actor.name, at: this.iso(), undone_at: null, undone_by: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(r.id);
+  }
+
+  async undoLabel(id: number, actor: Actor): Promise<boolean> {
+    const r = await this.db
+      .updateTable('labels')
+      .set({ undone_at: this.iso(), undone_by: actor.name })
+      .where('id', '=', id)
+      .where('undone_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async activeLabels(): Promise<{ label: TeamLabel; post: Post }[]> {
+    // A post's latest label counts (a later /label answer corrects an earlier click); an undone one counts for none.
+    const rows = await this.db
+      .selectFrom('labels as l')
+      .innerJoin('posts as p', 'p.id', 'l.post_id')
+      .select(['l.id', 'l.post_id', 'l.kind', 'l.source', 'l.actor_id', 'l.actor_name', 'l.at', 'p.json'])
+      .where('l.undone_at', 'is', null)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('labels as n').select('n.id').whereRef('n.post_id', '=', 'l.post_id').whereRef('n.id', '>', 'l.id').where('n.undone_at', 'is', null))),
+      )
+      .orderBy('l.id')
+      .execute();
+    return rows.map((r) => ({
+      label: { id: Number(r.id), postId: r.post_id, kind: r.kind as LabelKind, source: r.source as LabelSource, by: { id: r.actor_id, name: r.actor_name }, at: r.at },
+      post: PostSchema.parse(JSON.parse(r.json)),
+    }));
+  }
+
+  async labelSummary(range: Range = {}): Promise<{ given: number; last: string | null }> {
+    let q = this.db.selectFrom('labels').select([(eb) => eb.fn.countAll().as('n'), (eb) => eb.fn.max('at').as('last')]).where('undone_at', 'is', null);
+    if (range.from) q = q.where('at', '>=', range.from);
+    if (range.to) q = q.where('at', '<', range.to);
+    const r = await q.executeTakeFirst();
+    return { given: Number(r?.n ?? 0), last: (r?.last as string | null | undefined) ?? null };
+  }
+
+  async unlabelledPosts(limit: number): Promise<Post[]> {
+    const rows = await this.db
+      .selectFrom('posts as p')
+      .select('p.json')
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('labels as l').select('l.id').whereRef('l.post_id', '=', 'p.id').where('l.undone_at', 'is', null))))
+      .orderBy('p.created_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => PostSchema.parse(JSON.parse(r.json)));
   }
 
   // ── cursors, watch terms ──────────────────────────────────────────────────────────────────────────────────
