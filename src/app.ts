@@ -17,8 +17,9 @@ import type { Post } from './domain/post';
 import { KINDS, type Kind, type Triage } from './domain/verdict';
 import { createLogger, type Logger } from './log';
 import { Courier, type CardSink } from './outbox/courier';
-import { Pipeline } from './pipeline';
+import { Pipeline, type IngestResult } from './pipeline';
 import { isDatabaseLost } from './service/boundary';
+import type { Metrics } from './service/metrics';
 import type { Source } from './sources/source';
 
 /** Everything a running Kairos is made of, built once by the composition root around the store it opened. */
@@ -37,6 +38,8 @@ export interface Kairos {
   analyst: Analyst;
   pipeline: Pipeline;
   couriers: Courier[];
+  /** The process's metrics, when /metrics is served. */
+  metrics?: Metrics;
   /** Adds a courier started later (Discord's, after login): it is kicked for every new card too. */
   deliverVia(courier: Courier): void;
   /** Re-reads the watch terms after /watch changed them. */
@@ -68,6 +71,8 @@ export interface BuildOptions {
   pack?: BrandPack;
   /** The analyst, when not the configured one (tests: a model double). */
   analyst?: (offline: OfflineAnalyst, catalogue: Gesture[]) => Analyst;
+  /** Counted into when given (KAIROS_HTTP_PORT serves them at /metrics). */
+  metrics?: Metrics;
 }
 
 /**
@@ -89,8 +94,9 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
   else log.info(`triage uses ${learned.source}`);
   const triage = createTriager(context, learned.model);
   const offline = offlineAnalystFor(config, pack, { usage: gestures.current, triage, now: clock });
-  const analyst = opts.analyst ? opts.analyst(offline, catalogue) : await configuredAnalyst(config, pack, store, log, offline, gestures.current, opts.notify);
-  const couriers = opts.sinks.map((sink) => new Courier(store, sink, log, clock, { worker, ...opts.courier }));
+  const analyst = opts.analyst ? opts.analyst(offline, catalogue) : await configuredAnalyst(config, pack, store, log, offline, gestures.current, opts.notify, opts.metrics);
+  const onFailed = opts.metrics && ((queue: string, permanent: boolean) => opts.metrics!.deliveriesFailed.inc({ queue, sink: 'console', permanent: String(permanent) }));
+  const couriers = opts.sinks.map((sink) => new Courier(store, sink, log, clock, { worker, onFailed, ...opts.courier }));
   const pipeline = new Pipeline({
     store,
     triage,
@@ -117,6 +123,7 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
     analyst,
     pipeline,
     couriers,
+    metrics: opts.metrics,
     deliverVia(courier) {
       couriers.push(courier);
     },
@@ -138,6 +145,7 @@ async function configuredAnalyst(
   offline: OfflineAnalyst,
   usage: () => GestureUsage,
   notify: (text: string) => void = () => undefined,
+  metrics?: Metrics,
 ): Promise<Analyst> {
   const llm = config.llm;
   if (!llm) return offline;
@@ -148,7 +156,10 @@ async function configuredAnalyst(
     catalogue: pack.catalogue,
     usage,
     log,
-    recordUsage: (r) => void store.recordLlmUsage(r).catch((err: unknown) => log.error({ err }, 'could not record model usage')),
+    recordUsage: (r) => {
+      metrics?.modelCalls.inc({ purpose: r.purpose, outcome: r.outcome });
+      void store.recordLlmUsage(r).catch((err: unknown) => log.error({ err }, 'could not record model usage'));
+    },
     spent: await store.llmCallTimesSince(new Date(Date.now() - 24 * 3600_000)),
     onBudgetExhausted: (status) => {
       log.warn({ status }, 'model call cap reached: the offline analyst writes cards until it frees up');
@@ -193,11 +204,11 @@ export function emptySummary(): RunSummary {
 const PROGRESS_EVERY = 5_000;
 
 /** Feeds a source through the pipeline, counting what happened; one bad post never stops the run. */
-export async function runSource(k: Pick<Kairos, 'pipeline' | 'log'>, source: Source, summary = emptySummary()): Promise<RunSummary> {
+export async function runSource(k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'>, source: Source, summary = emptySummary()): Promise<RunSummary> {
   await source.start(async (post) => {
     summary.read++;
     try {
-      const result = await k.pipeline.ingest(post);
+      const result = await ingestCounted(k, source.name, post);
       if (result.status === 'duplicate') summary.duplicates++;
       else {
         summary.byKind[result.triage.kind]++;
@@ -215,6 +226,16 @@ export async function runSource(k: Pick<Kairos, 'pipeline' | 'log'>, source: Sou
     }
   });
   return summary;
+}
+
+/** Runs one post through the pipeline, counting it by source and kind (and its card) when metrics are kept. */
+export async function ingestCounted(k: Pick<Kairos, 'pipeline' | 'metrics'>, source: string, post: Post): Promise<IngestResult> {
+  const result = await k.pipeline.ingest(post);
+  if (k.metrics) {
+    k.metrics.postsRead.inc({ source, kind: result.status === 'duplicate' ? 'duplicate' : result.triage.kind });
+    if (result.status === 'processed' && result.opportunityId !== null) k.metrics.cards.inc({ kind: result.triage.kind });
+  }
+  return result;
 }
 
 export function formatSummary(s: RunSummary): string {

@@ -58,6 +58,8 @@ const EnvSchema = z.object({
     .optional(),
   KAIROS_REPLAY_FILE: z.string().refine((p) => p === '-' || existsSync(p), 'a path to an existing JSON-lines file, or - for stdin').optional(),
   KAIROS_EVENTS_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing events file').optional(),
+  KAIROS_HTTP_PORT: int(0, 65_535).optional(),
+  KAIROS_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
 
   KAIROS_BRAND_DIR: z.string().min(1).optional(),
   BRAND_NAME: z.string().min(1).max(64).optional(),
@@ -111,6 +113,8 @@ export type Config = Readonly<{
   dbPath: string;
   /** A shared PostgreSQL for several workers (DATABASE_URL); see maskUrl before showing it. */
   databaseUrl?: string;
+  /** The HTTP server for /healthz and /metrics (KAIROS_HTTP_PORT; 0 picks a free port); off when unset. */
+  http?: { host: string; port: number };
   replayFile?: string;
   eventsFile?: string;
   brand: {
@@ -290,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT,
     dbPath: e.KAIROS_DB,
     databaseUrl: e.DATABASE_URL,
+    http: e.KAIROS_HTTP_PORT === undefined ? undefined : { host: e.KAIROS_HTTP_HOST, port: e.KAIROS_HTTP_PORT },
     replayFile: e.KAIROS_REPLAY_FILE,
     eventsFile: e.KAIROS_EVENTS_FILE ?? (brandDir && existsSync(`${brandDir}/events.yaml`) ? `${brandDir}/events.yaml` : undefined),
     brand,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commands } from '../commands/index';
-import { buildKairos, emptySummary, formatSummary, runSource } from './app';
+import { buildKairos, emptySummary, formatSummary, ingestCounted, runSource } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { buildMomentCard, momentCardText } from './detect/moment-card';
 import { DigestScheduler } from './digest/scheduler';
@@ -20,8 +20,12 @@ import { ConsoleSink } from './sinks/console';
 import { JsonlSource } from './sources/jsonl';
 import { OutOfOrderError } from './sources/time-order';
 import type { Source } from './sources/source';
+import { serveHealth } from './service/health';
+import { startHttp, type HttpService } from './service/http';
+import { createMetrics, serveMetrics } from './service/metrics';
 import { registerStop, runAsProgram, signalExitCode } from './service/program';
 import { startX, type XHandle } from './sources/x/start';
+import { XStreamSource } from './sources/x/stream';
 import { openStore } from './store/open';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
@@ -56,6 +60,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     return 2;
   }
   if (fresh) log.warn({ db: resolve(config.dbPath) }, `created a new database at ${resolve(config.dbPath)}: every post is new to it`);
+  // /healthz and /metrics, when KAIROS_HTTP_PORT asks for them: started early, so "not ready" is visible while
+  // Discord and the sources connect.
+  const metrics = config.http ? createMetrics() : undefined;
+  let http: HttpService | undefined;
+  if (config.http) {
+    try {
+      http = await startHttp({ ...config.http, log });
+    } catch (err) {
+      process.stderr.write(`KAIROS_HTTP_PORT: cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}\n`);
+      await store.close();
+      return 2;
+    }
+  }
   const summary = emptySummary();
   const sinks: CardSink[] = config.discord ? [] : [new ConsoleSink(out)];
   // Every message to Discord besides a card is queued in the store's outbox first, so it needs nothing built
@@ -66,10 +83,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       (err: unknown) => log.error({ err, message: m.key }, 'could not queue a message'),
     );
   let discord: DiscordRuntime | undefined;
+  let x: XHandle | undefined;
   const moments: StoredMoment[] = [];
   const multiWorker = store.kind === 'postgres';
   const k = await buildKairos(config, store, {
     log,
+    metrics,
     sinks,
     queueFor: config.discord ? [DISCORD_SINK] : [],
     // Several workers on one store: each courier also looks for cards the others queued or gave back.
@@ -90,9 +109,21 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     },
   });
 
-  let x: XHandle | undefined;
+  if (http && metrics) {
+    const xSource = `x-${config.x.mode}`;
+    serveMetrics(http, metrics, {
+      outbox: () => store.outboxStats(),
+      reconnects: (): Record<string, number> => (x?.source instanceof XStreamSource ? { [xSource]: x.source.reconnects } : {}),
+    });
+    serveHealth(http, {
+      store: async () => (await store.pendingCount(), null),
+      ...(config.discord ? { discord: () => (discord && discord.client.ws.shards.size > 0 && discord.client.ws.shards.every((s) => s.status === 0) ? null : 'not connected to the Discord gateway') } : {}),
+      ...(config.x.mode !== 'off' ? { [xSource]: () => xHealth(x) } : {}),
+    });
+  }
+
   if (config.x.mode !== 'off') {
-    x = startX({ config, store, log, emit: (post) => k.pipeline.ingest(post) });
+    x = startX({ config, store, log, emit: (post) => ingestCounted(k, `x-${config.x.mode}`, post) });
   }
   if (config.discord) {
     try {
@@ -104,7 +135,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         log,
         commands,
         replySender: x?.replySender,
-        courier: { worker: k.worker, ...(multiWorker ? { pollMs: 2_000 } : {}) },
+        courier: {
+          worker: k.worker,
+          ...(multiWorker ? { pollMs: 2_000 } : {}),
+          onFailed: metrics && ((queue, permanent) => metrics.deliveriesFailed.inc({ queue, sink: DISCORD_SINK, permanent: String(permanent) })),
+        },
         onWatchChanged: () => {
           void k.refreshWatch().catch((err: unknown) => log.error({ err }, 'could not re-read the watch terms'));
           x?.onWatchChanged();
@@ -115,6 +150,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       log.fatal({ err: (err as Error).message }, 'Discord did not connect');
       await x?.stop();
       await k.close();
+      await http?.close();
       return 1;
     }
   }
@@ -224,6 +260,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   process.removeListener('SIGTERM', onSignal);
   unregister();
   await k.close();
+  await http?.close();
   return exitCode;
 }
 
@@ -234,6 +271,16 @@ export function formatMoments(moments: readonly StoredMoment[], shown = 10): str
     .map((m) => `${m.term} (${m.nowPerHour.toFixed(0)}/h against ${m.baselinePerHour.toFixed(1)}/h)`)
     .join(', ');
   return `Rising moments: ${named}${moments.length > shown ? `, and ${moments.length - shown} more (see the digest)` : ''}`;
+}
+
+/** Whether the X source is reading: the stream connected, the poll running; null when fine. */
+function xHealth(x: XHandle | undefined): string | null {
+  const source = x?.source;
+  if (!source) return 'not started';
+  if (source.status.state === 'failed') return `stopped: ${source.status.reason}`;
+  if (source.status.state !== 'running') return source.status.state;
+  if (source instanceof XStreamSource && !source.connected) return 'not connected to the stream';
+  return null;
 }
 
 // Run only when started as a program, not when imported by a test.

@@ -98,6 +98,14 @@ export interface CardStore {
   decisions(range?: Range): Promise<Decisions>;
 }
 
+export interface OutboxStats {
+  queue: 'cards' | 'messages';
+  sink: string;
+  pending: number;
+  /** created_at of the oldest pending item, or null. */
+  oldest: string | null;
+}
+
 export interface OutboxStore {
   enqueue(opportunityId: number, sink: string): Promise<void>;
   /**
@@ -108,6 +116,8 @@ export interface OutboxStore {
   /** The oldest pending item of a sink, claimed or not, due or not (what blocks the queue). */
   nextPending(sink: string): Promise<OutboxItem | null>;
   pendingCount(sink?: string): Promise<number>;
+  /** Per queue (cards, messages) and sink: how many items wait, and since when the oldest (for /metrics). */
+  outboxStats(): Promise<OutboxStats[]>;
   outboxFor(opportunityId: number, sink: string): Promise<OutboxItem | null>;
   findOutboxByMessage(messageId: string): Promise<OutboxItem | null>;
   /** Written before a card's first post (and kept): from then on a copy of it may exist. */

@@ -35,6 +35,8 @@ export function backoffMs(attempts: number): number {
 /** One queue of an outbox, as a courier drains it: the card outbox, the message outbox. */
 export interface Queue<I extends { attempts: number; nextAttemptAt: string }> {
   readonly name: string;
+  /** Which outbox: 'cards' or 'messages'. */
+  readonly kind: 'cards' | 'messages';
   /**
    * Claims the oldest pending item not held by another worker, for `leaseMs`: it blocks the rest, so items leave
    * in the order they were queued, and an item held by a worker that died is handed out again once its lease ran out.
@@ -58,6 +60,8 @@ export interface CourierOptions {
    * queued or gave back (its lease ran out) are delivered without anyone kicking this courier. 0: never.
    */
   pollMs?: number;
+  /** Told of every failed attempt (metrics): permanent when the item was given up. */
+  onFailed?: (queue: string, permanent: boolean) => void;
 }
 
 /** How long a stop waits for the delivery in flight; after that its outcome is left to recovery at the next start. */
@@ -75,6 +79,7 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
   private poller: NodeJS.Timeout | null = null;
   readonly worker: string;
   private readonly leaseMs: number;
+  private readonly onFailed?: CourierOptions['onFailed'];
 
   constructor(
     private readonly queue: Queue<I>,
@@ -84,6 +89,7 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
   ) {
     this.worker = opts.worker ?? randomUUID();
     this.leaseMs = opts.leaseMs ?? 60_000;
+    this.onFailed = opts.onFailed;
     if (opts.pollMs) {
       this.poller = setInterval(() => void this.kick().catch((err: unknown) => this.log.error({ err }, 'courier poll failed')), opts.pollMs);
       this.poller.unref();
@@ -144,6 +150,7 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
         const message = err instanceof Error ? err.message : String(err);
         const retryAt = retryAfter === null ? null : new Date(this.now().getTime() + retryAfter);
         await this.queue.failed(item, message, retryAt);
+        this.onFailed?.(this.queue.kind, retryAt === null);
         if (retryAt) this.log.warn({ ...what, retryInMs: retryAfter, err: message }, 'delivery failed; will retry');
         else this.log.error({ ...what, err: message }, 'delivery failed permanently');
       }
@@ -158,6 +165,7 @@ type CardQueueStore = Pick<OutboxStore, 'claimNext' | 'pendingCount' | 'markAtte
 export function cardQueue(store: CardQueueStore, sink: CardSink): Queue<OutboxItem> {
   return {
     name: sink.name,
+    kind: 'cards',
     next: (worker, leaseMs) => store.claimNext(sink.name, worker, leaseMs),
     pending: () => store.pendingCount(sink.name),
     describe: (item) => ({ opportunity: item.opportunityId }),

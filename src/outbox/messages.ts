@@ -16,6 +16,7 @@ export type OnMessageSent = (message: QueuedMessage, ref: DeliveryRef) => Promis
 export function messageQueue(store: MessageStore, sink: MessageSink, onSent: OnMessageSent = async () => {}): Queue<QueuedMessage> {
   return {
     name: sink.name,
+    kind: 'messages',
     next: (worker, leaseMs) => store.claimNextMessage(sink.name, worker, leaseMs),
     pending: () => store.pendingMessages(sink.name),
     describe: (m) => ({ message: m.key }),

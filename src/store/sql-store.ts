@@ -16,6 +16,7 @@ import {
 } from '../domain/opportunity';
 import type { DeliveryRef, NewMessage, OutboxItem, QueuedMessage } from '../domain/outbox';
 import type {
+  OutboxStats,
   CardCounts,
   CardFilter,
   CardView,
@@ -437,6 +438,20 @@ export class SqlStore implements Store {
       .limit(1)
       .executeTakeFirst();
     return r ? toOutbox(r) : null;
+  }
+
+  async outboxStats(): Promise<OutboxStats[]> {
+    const out: OutboxStats[] = [];
+    for (const [queue, table] of [['cards', 'outbox'], ['messages', 'messages']] as const) {
+      const rows = await this.db
+        .selectFrom(table)
+        .select((eb) => ['sink', eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')])
+        .where('status', '=', 'pending')
+        .groupBy('sink')
+        .execute();
+      for (const r of rows) out.push({ queue, sink: String(r.sink), pending: Number(r.n), oldest: r.oldest ? String(r.oldest) : null });
+    }
+    return out;
   }
 
   async pendingCount(sink?: string): Promise<number> {

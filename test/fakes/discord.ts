@@ -295,7 +295,19 @@ export class FakeDiscord {
 
   // ── gateway ──────────────────────────────────────────────────────────────────────────────────────────────
 
+  /** While true the gateway drops every connection at once (Discord unreachable); REST still answers. */
+  gatewayDown = false;
+
+  /** Drops the bot's gateway connections; with gatewayDown, it cannot connect again until that is false. */
+  dropGateway(): void {
+    for (const s of this.sockets) s.terminate();
+  }
+
   private onSocket(ws: WebSocket): void {
+    if (this.gatewayDown) {
+      ws.terminate();
+      return;
+    }
     this.sockets.add(ws);
     ws.on('close', () => this.sockets.delete(ws));
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 } }));
@@ -303,6 +315,8 @@ export class FakeDiscord {
       const msg = JSON.parse(String(raw)) as { op: number; d: any };
       if (msg.op === 1) ws.send(JSON.stringify({ op: 11 }));
       if (msg.op === 2) this.identify(ws);
+      // RESUME after a dropped connection: the session goes on.
+      if (msg.op === 6) ws.send(JSON.stringify({ op: 0, t: 'RESUMED', s: ++this.sequence, d: {} }));
     });
   }
 

@@ -58,6 +58,9 @@ export class XStreamSource implements Source {
   status: SourceState = { state: 'idle' };
   /** Posts found by gap searches (for the logs and the benchmark). */
   gapFilled = 0;
+  /** Whether the stream is connected now (health), and how often it had to reconnect (metrics). */
+  connected = false;
+  reconnects = 0;
   private firstConnectedAt?: number;
 
   constructor(private readonly opts: XStreamOptions) {
@@ -88,17 +91,26 @@ export class XStreamSource implements Source {
 
     const stream = client.v2.searchStream({ autoConnect: false, ...TWEET_QUERY });
     this.stream = stream;
-    stream.on(ETwitterStreamEvent.Connected, () => this.onConnected('connected'));
-    stream.on(ETwitterStreamEvent.Reconnected, () => this.onConnected('reconnected'));
+    stream.on(ETwitterStreamEvent.Connected, () => {
+      this.connected = true;
+      this.onConnected('connected');
+    });
+    stream.on(ETwitterStreamEvent.Reconnected, () => {
+      this.connected = true;
+      this.reconnects++;
+      this.onConnected('reconnected');
+    });
     stream.on(ETwitterStreamEvent.Data, (payload) => this.onData(payload as TweetPage));
     stream.on(ETwitterStreamEvent.DataError, (payload: unknown) => {
       const e = (payload as { errors?: { title?: string; detail?: string }[] }).errors?.[0];
       log.warn({ title: e?.title, detail: e?.detail }, 'X sent an error on the stream');
     });
     stream.on(ETwitterStreamEvent.ConnectionLost, () => {
+      this.connected = false;
       log.warn({ keepAliveTimeoutMs: this.keepAliveMs }, 'no keep-alive from the X stream; reconnecting');
     });
     stream.on(ETwitterStreamEvent.ConnectionError, (err: Error) => {
+      this.connected = false;
       if (!this.stopped) log.warn({ error: err.message }, 'X stream connection lost; reconnecting');
     });
     stream.on(ETwitterStreamEvent.Error, ({ type, error }) => {
