@@ -1,6 +1,6 @@
 import { MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { z } from 'zod';
-import { buildDigest } from '../src/digest/build';
+import { buildDigest } from '../src/discord/digest';
 import { renderChartPng } from '../src/digest/chart';
 import { readDigestData } from '../src/digest/data';
 import { localDay, zonedTime } from '../src/digest/time';

@@ -79,7 +79,7 @@ const labels = realLabels();
 const dev = airlineFiles('dev');
 const seen = new Set<string>();
 const labelled = dev.flatMap((f) => f.posts.filter((p) => labels.has(p.id) && !seen.has(p.id) && seen.add(p.id)).map((post) => ({ f, post })));
-const reached = { card: [0, 0], other: [0, 0] };
+const reached: Record<'card' | 'other', [number, number]> = { card: [0, 0], other: [0, 0] };
 const perFile = new Map(dev.map((f) => [f.key, { triage: createTriager(staticContext(f.brand)), analyst: analystFor(f.brand) }]));
 for (const { f, post } of labelled) {
   const { triage, analyst } = perFile.get(f.key)!;

@@ -53,7 +53,7 @@ for (const perHour of [6, 12, 24, 60, 120]) {
   const median = latencies[Math.floor(latencies.length / 2)];
   const worst = latencies.at(-1);
   console.log(
-    `   baseline ${String(perHour).padStart(3)}/h → ${perHour * 5}/h: detected ${latencies.length}/10, ` +
+    `   baseline ${String(perHour).padStart(3)}/h → ${perHour * 5}/h: detected ${latencies.length}/10 (missed ${missed}), ` +
       `within 10 min ${latencies.filter((l) => l <= 10).length}/10, median ${median?.toFixed(1) ?? '-'} min, ` +
       `worst ${worst?.toFixed(1) ?? '-'} min (windows ${[...windows].sort((a, b) => a - b).join('/')} min); ` +
       `other moments raised: ${falseAlarms}`,

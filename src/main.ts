@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commands } from '../commands/index';
 import { buildKairos, emptySummary, formatSummary, ingestCounted, runSource } from './app';
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, maskUrl, type Config } from './config';
 import { buildMomentCard, momentCardText } from './detect/moment-card';
 import { DigestScheduler } from './digest/scheduler';
 import { printDigest, storedSpanHours } from './digest/print';
@@ -56,7 +56,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     store = await openStore(config);
   } catch (err) {
     const message = (err as Error).message;
-    process.stderr.write(sqlite ? `KAIROS_DB: cannot open the database at ${resolve(config.dbPath)}: ${message}\n` : `${message}\n`);
+    if (sqlite) process.stderr.write(`KAIROS_DB: cannot open the database at ${resolve(config.dbPath)}: ${message}\n`);
+    else {
+      // The driver's message may quote the URL: show it masked, never the password.
+      const url = config.databaseUrl as string;
+      process.stderr.write(`DATABASE_URL: cannot open ${maskUrl(url)}: ${message.split(url).join(maskUrl(url))}\n`);
+    }
     return 2;
   }
   if (fresh) log.warn({ db: resolve(config.dbPath) }, `created a new database at ${resolve(config.dbPath)}: every post is new to it`);
@@ -161,12 +166,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     scheduler = new DigestScheduler({
       store,
       worker: k.worker,
-      sender: outboxDigestSender(send, config.discord.digestChannelId),
+      sender: outboxDigestSender(send, config.discord.digestChannelId, config.brand.name),
       digestTime: config.digestTime,
       timeZone: config.timeZone,
       guildId: config.discord.guildId,
       llm: Boolean(config.llm),
-      brandName: config.brand.name,
       log,
       since: await store.createdAt(),
     });

@@ -68,14 +68,14 @@ describe('the demo (main with no credentials)', () => {
     // The Elfstedentocht surge is a rising moment with its own card, printed before the honeymoon dilemma that
     // rides it, and that dilemma carries the rising-moment signal.
     const moment = first.out.indexOf('▲ Rising: elfstedentocht');
-    const dilemma = first.out.search(/ OPPORTUNITY  Dilemma: .*Elfstedentocht/);
+    const dilemma = first.out.search(/ OPPORTUNITY {2}Dilemma: .*Elfstedentocht/);
     expect(moment).toBeGreaterThan(-1);
     expect(dilemma).toBeGreaterThan(moment);
     expect(first.out.slice(dilemma).split('\n').find((l) => l.startsWith('Signals'))).toContain('rising-moment');
 
     // The run ends with the digest of the stream and its chart written beside the database.
     expect(first.out).toMatch(/Daily digest/);
-    expect(first.out).toMatch(/Rising moments \(1\)\n  elfstedentocht/);
+    expect(first.out).toMatch(/Rising moments \(1\)\n {2}elfstedentocht/);
     const chart = /Chart: (.+\.png)/.exec(first.out)?.[1];
     expect(chart).toBeDefined();
     expect(chart!.startsWith(join(dir, 'data'))).toBe(true);

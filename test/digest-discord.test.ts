@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DiscordMessageSink, messageFingerprint } from '../src/discord/message-sink';
 import { buildMomentMessage, momentMessage, noticeMessage, outboxDigestSender, recordDelivery } from '../src/discord/messages';
+import { readDigestData } from '../src/digest/data';
 import { createLogger } from '../src/log';
 import { MessageCourier } from '../src/outbox/messages';
 import { openSqlite } from '../src/store/sqlite';
@@ -54,7 +55,10 @@ describe('the message outbox', () => {
     const c = courier();
     const sender = outboxDigestSender((m) => void c.send(m));
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
-    const payload = { content: 'Daily digest', embeds: [{ title: 'Digest', image: { url: 'attachment://digest-2026-03-02.png' } }], allowed_mentions: { parse: [] as [] }, chartName: 'digest-2026-03-02.png' };
+    const payload = {
+      data: await readDigestData(store, { day: '2026-03-02', from: new Date('2026-03-01T08:00:00Z'), to: new Date('2026-03-02T08:00:00Z'), timeZone: 'UTC' }),
+      late: false,
+    };
     await store.recordDigest({ day: '2026-03-02', sentAt: '2026-03-02T08:00:00Z', late: false, messageId: null });
     expect(await sender.sendDigest(payload, png, '2026-03-02')).toEqual({ messageId: null });
     await sender.sendDigest(payload, png, '2026-03-02'); // a retried tick

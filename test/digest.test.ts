@@ -3,7 +3,7 @@ import { decode } from 'fast-png';
 import type { Analysis } from '../src/domain/analysis';
 import type { Post } from '../src/domain/post';
 import type { Kind } from '../src/domain/verdict';
-import { buildDigest, type DigestPayload } from '../src/digest/build';
+import { buildDigest, type DigestPayload } from '../src/discord/digest';
 import { CHART_HEIGHT, CHART_WIDTH, renderChartPng } from '../src/digest/chart';
 import { readDigestData } from '../src/digest/data';
 import { DigestScheduler } from '../src/digest/scheduler';
@@ -163,9 +163,9 @@ describe('digest scheduler', () => {
     const scheduler = new DigestScheduler({
       store,
       sender: {
-        async sendDigest(payload, png) {
+        async sendDigest(digest, png) {
           if (fail) throw new Error('Discord is down');
-          sent.push({ payload, png });
+          sent.push({ payload: buildDigest(digest.data, { late: digest.late }).payload, png });
           return { messageId: String(1000 + sent.length) };
         },
       },

@@ -18,7 +18,7 @@ import { ConfigError, loadConfig } from '../src/config';
 import { staticContext } from '../src/detect/context';
 import { LEX } from '../src/detect/lexicon';
 import { createTriager, normalise } from '../src/detect/triage';
-import { buildDigest } from '../src/digest/build';
+import { buildDigest } from '../src/discord/digest';
 import type { DigestData } from '../src/digest/data';
 import { buildCard, embedLength, LIMITS, threadIntro } from '../src/discord/card';
 import { X_MAX_CHARS, type Analysis } from '../src/domain/analysis';

@@ -6,7 +6,6 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_STREAM, main } from '../src/main';
 import { openSqlite } from '../src/store/sqlite';
-import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeDiscord, type RecordedRequest } from './fakes/discord';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PostStore } from '../domain/ports';
-import { buildDigest } from './build';
+import { buildDigest } from '../discord/digest';
 import { renderChartPng } from './chart';
 import { readDigestData, type DigestReader } from './data';
 import { localDay } from './time';

@@ -1,9 +1,8 @@
 import { Cron } from 'croner';
 import type { Logger } from '../log';
 import type { DigestStore, LeaseStore } from '../domain/ports';
-import { buildDigest, type DigestPayload } from './build';
 import { renderChartPng } from './chart';
-import { readDigestData, type DigestReader } from './data';
+import { readDigestData, type DigestData, type DigestReader } from './data';
 import { digestWindow, localDay } from './time';
 
 /**
@@ -11,7 +10,7 @@ import { digestWindow, localDay } from './time';
  * without a message id (the courier records it once sent); a sender that posts at once answers with it.
  */
 export interface DigestSender {
-  sendDigest(payload: DigestPayload, png: Buffer, day: string): Promise<{ messageId: string | null }>;
+  sendDigest(digest: { data: DigestData; late: boolean }, png: Buffer, day: string): Promise<{ messageId: string | null }>;
 }
 
 export interface SchedulerOptions {
@@ -27,7 +26,6 @@ export interface SchedulerOptions {
   /** Card links and the model-usage section. */
   guildId?: string;
   llm?: boolean;
-  brandName?: string;
   /** A digest sent more than this after its time is marked late. */
   graceMs?: number;
   /** Wait before trying again after a failed send. */
@@ -117,9 +115,8 @@ export class DigestScheduler {
       const late = now.getTime() - due.getTime() > (this.o.graceMs ?? 10 * 60_000);
       const { from, to } = digestWindow(day, this.o.digestTime, this.o.timeZone);
       const data = await readDigestData(store, { day, from, to, timeZone: this.o.timeZone, guildId: this.o.guildId, llm: this.o.llm });
-      const digest = buildDigest(data, { brandName: this.o.brandName, late });
       const png = renderChartPng(data);
-      const { messageId } = await this.o.sender.sendDigest(digest.payload, png, day);
+      const { messageId } = await this.o.sender.sendDigest({ data, late }, png, day);
       await store.recordDigest({ day, sentAt: this.clock().toISOString(), late, messageId });
       this.o.log?.info({ day, late, messageId }, 'digest sent');
       return 'sent';

@@ -1,7 +1,7 @@
 import type { APIEmbed } from 'discord.js';
 import { buildMomentCard } from '../detect/moment-card';
 import type { Moment, StoredMoment } from '../domain/moment';
-import type { DigestPayload } from '../digest/build';
+import { buildDigest } from './digest';
 import type { DigestSender } from '../digest/scheduler';
 import type { OnMessageSent } from '../outbox/messages';
 import type { NewMessage } from '../domain/outbox';
@@ -55,10 +55,10 @@ export function noticeMessage(what: string, text: string, at: Date = new Date())
 }
 
 /** The daily digest through the outbox: queued under its day with the chart attached; sent by the courier. */
-export function outboxDigestSender(queue: (m: NewMessage) => void, channelId?: string): DigestSender {
+export function outboxDigestSender(queue: (m: NewMessage) => void, channelId?: string, brandName?: string): DigestSender {
   return {
-    async sendDigest(payload: DigestPayload, png: Buffer, day: string) {
-      const { chartName, ...body } = payload;
+    async sendDigest({ data, late }, png: Buffer, day: string) {
+      const { chartName, ...body } = buildDigest(data, { brandName, late }).payload;
       queue({ key: messageKeys.digest(day), sink: DISCORD_SINK, channelId, body, file: { name: chartName, data: png } });
       return { messageId: null };
     },

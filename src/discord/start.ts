@@ -38,6 +38,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
   const discord = config.discord;
   if (!discord) throw new Error('Discord is not configured (DISCORD_TOKEN and friends)');
   // The bot may queue thread lines before the message courier exists (it needs the bot's user id from login).
+  // eslint-disable-next-line prefer-const -- assigned once the login gave the bot's user id; read by the queue before
   let messages: MessageCourier | undefined;
   const queue = (m: Parameters<MessageCourier['send']>[0]) =>
     void (messages ? messages.send(m) : store.queueMessage(m)).catch((err: unknown) => log.error({ err, message: m.key }, 'could not queue a message'));

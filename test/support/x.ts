@@ -6,7 +6,6 @@ import type { Triage } from '../../src/domain/verdict';
 import { REDACT_PATHS, type Logger } from '../../src/log';
 import { Pipeline } from '../../src/pipeline';
 import { openSqlite } from '../../src/store/sqlite';
-import type { SqlStore as Store } from '../../src/store/sql-store';
 import type { FakeX } from '../fakes/x';
 
 /** A logger whose lines the test can read (to check what was said, and that no token was). */

@@ -1,8 +1,8 @@
 import type { APIEmbed, APIEmbedField } from 'discord.js';
-import { clip, neutralise, oneLine } from '../discord/text';
+import { clip, neutralise, oneLine } from './text';
 import { dateFormat } from '../domain/date-format';
 import type { Kind } from '../domain/verdict';
-import type { DigestData } from './data';
+import type { DigestData } from '../digest/data';
 
 /**
  * The daily digest as content: a Discord message (within Discord's limits, never pinging anyone) with the chart
