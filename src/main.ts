@@ -128,7 +128,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   }
 
   if (config.x.mode !== 'off') {
-    x = startX({ config, store, log, emit: (post) => ingestCounted(k, `x-${config.x.mode}`, post) });
+    // Several workers on one PostgreSQL: one of them holds the X connection (X counts each connection's reads).
+    x = startX({
+      config,
+      store,
+      log,
+      emit: (post) => ingestCounted(k, `x-${config.x.mode}`, post),
+      lease: multiWorker ? { leases: store, holder: k.worker } : undefined,
+    });
   }
   if (config.discord) {
     try {

@@ -2,6 +2,7 @@ import { maskUrl, type Config } from '../../config';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import type { Store } from '../../domain/ports';
+import { LeasedSource, type LeaseOptions } from '../leased';
 import type { Source } from '../source';
 import { createXClient, describeXError, type BackoffOptions } from './client';
 import { XMentionsSource } from './poll';
@@ -15,6 +16,8 @@ export interface StartXDeps {
   log: Logger;
   /** Where posts go: Pipeline.ingest (which dedupes by the store) or anything with its shape. */
   emit: (post: Post) => Promise<unknown>;
+  /** Several workers on one store: hold the X connection under this lease (see LeasedSource). */
+  lease?: Omit<LeaseOptions, 'name' | 'log'>;
   /** Test and benchmark knobs; production uses the defaults. */
   timing?: { backoff?: BackoffOptions; keepAliveTimeoutMs?: number; pollIntervalMs?: number };
 }
@@ -38,18 +41,18 @@ export interface XHandle {
  * once; the source runs in the background and never throws into the caller: an auth error stops it with a clear
  * log line and the rest of Kairos keeps running.
  */
-export function startX({ config, store, log, emit, timing }: StartXDeps): XHandle {
+export function startX({ config, store, log, emit, timing, lease }: StartXDeps): XHandle {
   const x = config.x;
   const xlog = log.child({ source: 'x' });
   const replySender = x.replies
     ? new XReplySender({ client: createXClient(x.replies, x.apiUrl), store, log: xlog })
     : undefined;
 
-  let source: XStreamSource | XMentionsSource | null = null;
+  let make: (() => XStreamSource | XMentionsSource) | null = null;
   if (x.mode !== 'off') {
     if (!x.bearerToken) throw new Error(`X_BEARER_TOKEN is required when X_MODE is ${x.mode}`);
     const client = createXClient({ bearerToken: x.bearerToken }, x.apiUrl);
-    source =
+    make = () =>
       x.mode === 'stream'
         ? new XStreamSource({ client, store, log: xlog, brand: config.brand, backoff: timing?.backoff, keepAliveTimeoutMs: timing?.keepAliveTimeoutMs })
         : new XMentionsSource({
@@ -62,9 +65,15 @@ export function startX({ config, store, log, emit, timing }: StartXDeps): XHandl
             backoff: timing?.backoff,
           });
   }
+  // With several workers on one store, one of them holds the connection to X (a lease) and another takes over
+  // when it dies; alone, the source just runs.
+  const leased = make && lease ? new LeasedSource(make, { ...lease, name: `source:x:${x.mode}`, log: xlog }) : null;
+  const direct = make && !leased ? make() : null;
+  const runner: Source | null = leased ?? direct;
+  const current = () => (leased ? (leased.active as XStreamSource | XMentionsSource | null) : direct);
 
-  const done = source
-    ? source
+  const done = runner
+    ? runner
         .start(async (post) => {
           await emit(post);
         })
@@ -72,22 +81,31 @@ export function startX({ config, store, log, emit, timing }: StartXDeps): XHandl
           xlog.error({ error: err instanceof Error ? err.message : String(err) }, 'X source ended with an error');
         })
     : Promise.resolve();
-  if (source) xlog.info({ mode: x.mode, replies: Boolean(replySender), apiUrl: maskUrl(x.apiUrl ?? 'https://api.x.com') }, 'X source started');
+  if (runner) xlog.info({ mode: x.mode, replies: Boolean(replySender), leased: Boolean(leased), apiUrl: maskUrl(x.apiUrl ?? 'https://api.x.com') }, 'X source started');
 
-  const stream = source instanceof XStreamSource ? source : null;
+  const stream = () => {
+    const s = current();
+    return s instanceof XStreamSource ? s : null;
+  };
   return {
-    source,
-    syncRules: stream ? () => stream.syncRules() : null,
+    get source() {
+      return current();
+    },
+    syncRules:
+      x.mode === 'stream'
+        ? () => stream()?.syncRules() ?? Promise.reject(new Error('another worker holds the X stream; it syncs the rules'))
+        : null,
     onWatchChanged: () => {
-      if (!stream || stream.status.state !== 'running') return;
-      stream.syncRules().catch((err: unknown) => {
+      const s = stream();
+      if (!s || s.status.state !== 'running') return;
+      s.syncRules().catch((err: unknown) => {
         xlog.error({ error: describeXError(err).message }, 'could not sync the X stream rules after a /watch change');
       });
     },
     replySender,
     done,
     async stop() {
-      await source?.stop();
+      await runner?.stop();
       await done;
     },
   };
