@@ -29,7 +29,7 @@ const layers = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'docs/**', 'test/fixtures/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'docs/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
