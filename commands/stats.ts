@@ -59,6 +59,18 @@ export const stats: SlashCommand = {
           `${(llm.promptTokens + llm.completionTokens).toLocaleString('en-US')} tokens · ≈ $${llm.costUsd.toFixed(2)}`,
       });
     }
+    // What the team taught triage, and which model it runs on.
+    const labels = await ctx.store.labelSummary(range);
+    const all = await ctx.store.labelSummary();
+    const m = ctx.teaching?.model;
+    const f = (n: number) => n.toFixed(2);
+    embed.fields?.push({
+      name: 'Team labels · triage',
+      value:
+        `${labels.given} labels in the period, ${all.given} in all${all.last ? ` (last ${all.last.slice(0, 10)})` : ''}` +
+        (m ? ` · triage uses ${m.source}` : '') +
+        (m?.figures ? ` · on held-back labels: opportunity F1 ${f(m.figures.shipped.opportunity)} → ${f(m.figures.brand.opportunity)}, risk F1 ${f(m.figures.shipped.risk)} → ${f(m.figures.brand.risk)}` : ''),
+    });
     await i.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
   },
 };

@@ -9,7 +9,8 @@ import type { Config } from './config';
 import { staticContext, type TriageContext } from './detect/context';
 import { createTrends, type Trends } from './detect/trends-service';
 import { createTriager } from './detect/triage';
-import { brandTriageModel } from './learning';
+import { brandTriageModel, leastSure } from './learning';
+import type { Teaching } from './domain/label';
 import type { StoredMoment } from './domain/moment';
 import type { Clock } from './domain/opportunity';
 import type { Store } from './domain/ports';
@@ -44,6 +45,8 @@ export interface Kairos {
   deliverVia(courier: Courier): void;
   /** Re-reads the watch terms after /watch changed them. */
   refreshWatch(): Promise<void>;
+  /** How the team teaches triage (/label, /stats). */
+  teaching: Teaching;
   /** Lets each courier finish the delivery in flight, then closes the store (its WAL checkpointed). */
   close(): Promise<void>;
 }
@@ -128,6 +131,11 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
       couriers.push(courier);
     },
     refreshWatch: () => trends.refreshWatch(),
+    teaching: {
+      model: { source: learned.source, ...(learned.meta ? { trainedAt: learned.meta.trainedAt, labels: learned.meta.labels, figures: learned.meta.figures } : {}) },
+      leastSure: (limit) => leastSure(store, config, limit),
+      triage,
+    },
     async close() {
       await Promise.all(couriers.map((c) => c.stop()));
       gestures.stop();

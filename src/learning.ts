@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Config } from './config';
-import { brandModelPath, loadBrandModel, saveBrandModel } from './detect/brand-model';
+import { brandModelPath, loadBrandModel, saveBrandModel, type BrandModelMeta } from './detect/brand-model';
 import { exampleOf, learnBrandModel, notACard, type Example } from './detect/learn';
 import { probabilities, type TriageModel } from './detect/model';
 import { shippedExamples } from './detect/training-sets';
@@ -17,11 +17,13 @@ import type { LabelKind } from './domain/label';
  * The brand's own triage: the model it learned from its team's labels when there is a valid one, else the
  * shipped model; `problem` says why a brand model on disk was not used.
  */
-export function brandTriageModel(config: Pick<Config, 'dbPath' | 'brand'>): { model: TriageModel | null; source: string; problem: string | null } {
+export function brandTriageModel(
+  config: Pick<Config, 'dbPath' | 'brand'>,
+): { model: TriageModel | null; source: string; problem: string | null; meta?: BrandModelMeta } {
   const loaded = loadBrandModel(brandModelPath(config.dbPath, config.brand.name), config.brand.name);
   if (loaded.model) {
     const { meta } = loaded;
-    return { model: loaded.model, source: `the brand's own model (trained ${meta.trainedAt} on ${meta.labels} labels)`, problem: null };
+    return { model: loaded.model, source: `the brand's own model (trained ${meta.trainedAt} on ${meta.labels} labels)`, problem: null, meta };
   }
   return { model: shippedModel(), source: 'the shipped model', problem: loaded.problem };
 }

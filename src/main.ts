@@ -147,6 +147,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         log,
         commands,
         replySender: x?.replySender,
+        teaching: k.teaching,
         courier: {
           worker: k.worker,
           ...(multiWorker ? { pollMs: 2_000 } : {}),

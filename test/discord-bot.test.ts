@@ -2,6 +2,9 @@ import { commands } from '../commands/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config';
 import { startDiscord, type DiscordRuntime } from '../src/discord/start';
+import { staticContext } from '../src/detect/context';
+import { createTriager } from '../src/detect/triage';
+import { leastSure } from '../src/learning';
 import { DEMO_GESTURES } from '../src/analyse/brand-pack';
 import { loadCatalogue } from '../src/analyse/catalogue';
 import { createLogger } from '../src/log';
@@ -39,6 +42,11 @@ beforeAll(async () => {
     log,
     backoff: () => 30,
     onWatchChanged: () => watchChanges++,
+    teaching: {
+      model: { source: 'the shipped model' },
+      leastSure: (n) => leastSure(store, { dbPath: ':memory:', brand: config.brand }, n),
+      triage: createTriager(staticContext(config.brand)),
+    },
   });
 });
 
@@ -333,6 +341,7 @@ describe('slash commands', () => {
     expect(f['Dismissals']).toBe('1 (too-risky 1)');
     expect(f['Risks']).toMatch(/flagged 0 · claimed 0 · approved 0 · dismissed 0/);
     expect(f['Model usage']).toBeUndefined();
+    expect(f['Team labels · triage']).toMatch(/^\d+ labels in the period, \d+ in all.* · triage uses the shipped model$/);
   });
 
   it('/stats shows model calls, tokens and cost once a model was used', async () => {
@@ -345,6 +354,45 @@ describe('slash commands', () => {
     const i = fake.command(fake.users.member, 'digest');
     const digest = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/webhooks/${fake.appId}/${i.token}/messages/@original`);
     expect(digest.body.embeds[0].fields.find((f: any) => f.name === 'Model usage').value).toMatch(/^2 calls \(1 unusable\) · 1500 tokens/);
+  });
+
+  it('/label shows the post triage is least sure of; an answer is stored and the next post shown, with Undo', async () => {
+    const cmd = fake.command(fake.users.member, 'label');
+    const first = await callback(cmd);
+    expect(first.data.flags & 64).toBe(64);
+    const buttons = first.data.components[0].components.map((b: any) => b.label);
+    expect(buttons).toEqual(['Opportunity', 'Risk', 'Service', 'Noise', 'Skip']);
+    const riskId: string = first.data.components[0].components[1].custom_id;
+    const [platform, ...id] = riskId.split(':').slice(3);
+    const before = (await store.activeLabels()).length;
+    const answered = await click(fake.users.member, fake.replyMessage(cmd.token)!, riskId);
+    expect(answered.body.type).toBe(7);
+    expect(answered.body.data.content).toMatch(/^Labelled risk\. Next:/);
+    const labels = await store.activeLabels();
+    expect(labels).toHaveLength(before + 1);
+    expect(labels.at(-1)).toMatchObject({ post: { platform, id: id.join(':') }, label: { kind: 'risk', source: 'label', by: { name: 'anna' } } });
+    const undo = answered.body.data.components.at(-1).components[0];
+    expect(undo.label).toBe('Undo the last');
+    const undone = await click(fake.users.member, fake.replyMessage(cmd.token)!, undo.custom_id);
+    expect(undone.body.data.content).toMatch(/^Undone\./);
+    expect(await store.activeLabels()).toHaveLength(before);
+  });
+
+  it('/missed records a stored post as a missed card, says when Kairos never read it, and can be undone', async () => {
+    const url = 'https://x.com/fan_missed/status/1760000000000009999';
+    await store.recordPost({ id: '1760000000000009999', platform: 'x', url, author: { handle: 'fan_missed', followers: 3 }, text: '@OranjeAir my grandma (92) flies for the first time tomorrow!!', createdAt: '2026-02-10T09:00:00Z' }, { kind: 'service', score: 0.2, signals: [], lang: 'en' });
+    const unknown = await callback(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'https://x.com/nobody/status/1' }]));
+    expect(unknown.data.content).toMatch(/Kairos has not read that post/);
+    const bad = await callback(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'not a link' }]));
+    expect(bad.data.content).toMatch(/expected the link to a post/);
+    const cmd = fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: url }]);
+    const ok = await callback(cmd);
+    expect(ok.data.content).toMatch(/fan\\_missed’s post should have been a opportunity card/);
+    expect((await store.activeLabels()).at(-1)).toMatchObject({ post: { id: '1760000000000009999' }, label: { kind: 'opportunity', source: 'missed' } });
+    const undo = ok.data.components[0].components[0];
+    const undone = await click(fake.users.member, fake.replyMessage(cmd.token)!, undo.custom_id);
+    expect(undone.body.data.content).toMatch(/Undone/);
+    expect((await store.activeLabels()).some((l) => l.post.id === '1760000000000009999')).toBe(false);
   });
 
   it('refuses slash commands from an outsider', async () => {

@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import type { Clock } from '../domain/opportunity';
 import type { NewMessage } from '../domain/outbox';
 import type { Store } from '../domain/ports';
-import type { BotContext, ReplySender, SlashCommand } from './context';
+import type { BotContext, ReplySender, SlashCommand, Teaching } from './context';
 import { createInteractionHandler } from './interactions';
 
 export interface BotDeps {
@@ -18,6 +18,7 @@ export interface BotDeps {
   clock?: Clock;
   replySender?: ReplySender;
   onWatchChanged?: () => void;
+  teaching?: Teaching;
   /** The slash commands to answer (commands/index.ts, handed in by the composition root). */
   commands: readonly SlashCommand[];
   /** Where the bot's own messages go (default: queued in the store for the message courier). */
@@ -46,6 +47,7 @@ export function createBot(deps: BotDeps): { client: Client; ctx: BotContext } {
     clock: deps.clock ?? (() => new Date()),
     replySender: deps.replySender,
     onWatchChanged: deps.onWatchChanged,
+    teaching: deps.teaching,
     send: deps.send ?? ((m) => void deps.store.queueMessage(m).catch((err: unknown) => deps.log.error({ err, message: m.key }, 'could not queue a message'))),
   };
   const handle = createInteractionHandler(ctx, deps.commands);

@@ -12,7 +12,9 @@ import type { Logger } from '../log';
 import type { Actor, Clock } from '../domain/opportunity';
 import type { NewMessage } from '../domain/outbox';
 import type { Store } from '../domain/ports';
+import type { Teaching } from '../domain/label';
 
+export type { Teaching };
 /**
  * The X side's extension point: sends an approved card's reply on X. Given the actor, the sender records the
  * 'x-reply-sent' audit itself (atomically with its own bookkeeping). Errors named ReplyRefused or ReplyFailed
@@ -33,6 +35,7 @@ export interface BotContext {
   clock: Clock;
   replySender?: ReplySender;
   onWatchChanged?: () => void;
+  teaching?: Teaching;
   /** Queues a message in the outbox (a line in a card's thread); the message courier delivers it once. */
   send(message: NewMessage): void;
 }

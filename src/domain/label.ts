@@ -1,5 +1,7 @@
 import type { Actor, DismissReason } from './opportunity';
 import type { CardKind } from './ports';
+import type { Post } from './post';
+import type { Triage } from './verdict';
 import type { Kind } from './verdict';
 
 /**
@@ -35,4 +37,19 @@ export function labelFromDecision(card: CardKind, decision: 'approved' | 'dismis
 /** The kind a label trains, or null when it is only "not a card" (the trainer picks service or noise). */
 export function trainedKind(label: LabelKind): Kind | null {
   return label === 'not-a-card' ? null : label;
+}
+
+/** How the team teaches triage from Discord (/label, /stats): built by the composition root. */
+export interface Teaching {
+  /** Which model triage runs on, and for the brand's own how it measured against the shipped one. */
+  model: {
+    source: string;
+    trainedAt?: string;
+    labels?: number;
+    figures?: { shipped: { opportunity: number; risk: number }; brand: { opportunity: number; risk: number } };
+  };
+  /** Stored posts without a label, the ones the model is least sure of first. */
+  leastSure(limit: number): Promise<Post[]>;
+  /** Triage's call on a post, as shown beside it. */
+  triage(post: Post): Triage;
 }

@@ -47,7 +47,7 @@ export interface PostStore {
   /** The oldest and newest post times, or null for an empty store. */
   postSpan(): Promise<{ first: string; last: string } | null>;
   /** A post the store has seen, by its URL (or, for X links, its status id). */
-  findPostByUrl(url: string): Promise<{ text: string; lang?: string } | null>;
+  findPostByUrl(url: string): Promise<Post | null>;
 }
 
 export type CardCounts = Record<CardKind, Record<Status, number>>;

@@ -188,13 +188,12 @@ export class SqlStore implements Store {
     return r?.a && r.b ? { first: String(r.a), last: String(r.b) } : null;
   }
 
-  async findPostByUrl(url: string): Promise<{ text: string; lang?: string } | null> {
+  async findPostByUrl(url: string): Promise<Post | null> {
     const byUrl = await this.db.selectFrom('posts').select('json').where('url', '=', url).limit(1).executeTakeFirst();
     const xId = /^https?:\/\/(?:www\.|mobile\.)?(?:x|twitter)\.com\/[^/]+\/status\/(\d+)/i.exec(url)?.[1];
     const row = byUrl ?? (xId ? await this.db.selectFrom('posts').select('json').where('id', '=', `x:${xId}`).executeTakeFirst() : undefined);
     if (!row) return null;
-    const post = JSON.parse(row.json) as { text: string; lang?: string };
-    return { text: post.text, lang: post.lang };
+    return PostSchema.parse(JSON.parse(row.json));
   }
 
   // ── cards ─────────────────────────────────────────────────────────────────────────────────────────────────
