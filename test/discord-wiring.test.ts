@@ -93,9 +93,9 @@ describe('a replayed post through the real pipeline', () => {
 describe('npm run deploy-commands', () => {
   it('registers every slash command to the guild, or globally', async () => {
     const r = await deployCommands(config);
-    expect(r).toEqual({ count: 6, scope: `guild ${fake.guildId}` });
+    expect(r).toEqual({ count: 8, scope: `guild ${fake.guildId}` });
     const put = fake.requests.find((q) => q.method === 'PUT' && q.path === `/v10/applications/${fake.appId}/guilds/${fake.guildId}/commands`)!;
-    expect(put.body.map((c: any) => c.name).sort()).toEqual(['digest', 'draft', 'gesture', 'opportunities', 'stats', 'watch']);
+    expect(put.body.map((c: any) => c.name).sort()).toEqual(['digest', 'draft', 'gesture', 'label', 'missed', 'opportunities', 'stats', 'watch']);
     const watch = put.body.find((c: any) => c.name === 'watch');
     expect(watch.options.map((o: any) => o.name)).toEqual(['add', 'remove', 'list']);
     await deployCommands(config, true);
