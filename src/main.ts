@@ -254,8 +254,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     }
     if (summary.read > 0 && summary.duplicates === summary.read) {
       out.write(
-        `Every post was already processed by an earlier run (stored in ${config.dbPath}); no card was repeated.\n` +
-          'Point KAIROS_DB at a new file to see the cards again.\n',
+        `Every post was already processed by an earlier run (stored in ${sqlite ? config.dbPath : maskUrl(config.databaseUrl ?? '')}); no card was repeated.\n` +
+          (sqlite ? 'Point KAIROS_DB at a new file to see the cards again.\n' : 'Point DATABASE_URL at a new database to see the cards again.\n'),
       );
     }
   }
