@@ -77,7 +77,7 @@ let pgUrl = process.env.DATABASE_URL || process.env.KAIROS_TEST_PG_URL;
 let started: string | undefined;
 if (!pgUrl) {
   try {
-    const out = execFileSync(join(root, 'scripts/test-postgres.sh'), ['start'], { encoding: 'utf8', env: { ...process.env, KAIROS_TEST_PG_PORT: '54339' } });
+    const out = execFileSync(join(root, 'scripts/test-postgres.sh'), ['start'], { encoding: 'utf8' });
     pgUrl = /KAIROS_TEST_PG_URL=(\S+)/.exec(out)?.[1];
     started = /KAIROS_TEST_PG_DIR=(\S+)/.exec(out)?.[1];
   } catch (err) {

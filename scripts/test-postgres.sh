@@ -15,7 +15,8 @@ if [ "$cmd" = stop ]; then
   rm -rf "$2"
   exit 0
 fi
-port="${KAIROS_TEST_PG_PORT:-54329}"
+# A free port unless one is asked for (a server left by an earlier run must not stop this one).
+port="${KAIROS_TEST_PG_PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}"
 dir="$(mktemp -d /tmp/kairos-pg.XXXXXX)"
 [ "$(id -u)" = 0 ] && chown postgres "$dir"
 as_postgres "$bin/initdb" -D "$dir/data" -U postgres --auth=trust --no-sync -E UTF8 >/dev/null
