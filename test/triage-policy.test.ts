@@ -184,3 +184,20 @@ describe('moments the way people tell them', () => {
     expect(triage(post(text)).kind).not.toBe('opportunity');
   });
 });
+
+describe('a trip with a loss is never congratulated', () => {
+  const analyst = new OfflineAnalyst({ catalogue: loadCatalogue(), brand: { ...ORANJE, languages: ['en', 'nl'] }, usage: () => () => 0 });
+  const triage = createTriager(staticContext(ORANJE));
+  it.each([
+    ['en', "@OranjeAir flying to lisbon friday with my dad's ashes, to scatter them where he proposed to mum. any tips for carrying the urn?", /sorry for your loss/],
+    ['nl', '@OranjeAir zaterdag vlieg ik naar Curaçao voor de uitvaart van mijn oma. Mag ik haar trouwjurk in de handbagage meenemen?', /gecondoleerd/i],
+  ])('%s: "%s"', (lang, text, condolence) => {
+    const p = post(text);
+    const t = triage(p);
+    const a = analyst.write(p, 'opportunity', t.signals, lang);
+    expect(a.reply).toMatch(condolence);
+    expect(a.reply).not.toMatch(/congratulat|gefeliciteerd|to remember|special/i);
+    expect(a.publicPost).toBeNull();
+    expect(a.summary).toMatch(/A journey with a loss/);
+  });
+});

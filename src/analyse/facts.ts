@@ -36,6 +36,8 @@ export interface Facts {
   speaksFor: boolean;
   /** Something went wrong and is not yet put right ("still hasn't shipped", "no answers", "geannuleerd"). */
   grievance: boolean;
+  /** A loss or a grave illness behind the trip (ashes, a funeral, chemo): never congratulated. */
+  grief: boolean;
 }
 
 const REL_EN: Record<string, Gender> = {
@@ -132,6 +134,9 @@ const THANKS = /\b(?:thank(?:s| you)|shout ?out|bedankt|dank(?:je|u| je| u)?(?: 
 const GRIEVANCE =
   /\b(?:still (?:hasn'?t|has not|haven'?t|not|no)|never (?:arrived|came|shipped)|hasn'?t (?:shipped|arrived|come)|no (?:answers?|reply|response|info|refund)|(?:was|got|been|is) (?:cancell?ed|lost|delayed|refused|denied)|cancell?ed (?:my|our|the)|ruin(?:ed|ing)|nobody (?:helps|answers|cares)|three calls|(?:nog steeds|nog altijd) (?:niet|geen)|niet (?:geleverd|aangekomen|bezorgd)|geen (?:antwoord|reactie|info)|(?:is|werd|wordt) (?:geannuleerd|vertraagd|geweigerd)|kwijt(?:geraakt)?)\b/i;
 
+const GRIEF =
+  /\b(?:ashes|urn|funeral|memorial service|passed away|died|his death|her death|in memory of|chemo(?:therapy)?|hospice|terminal(?:ly)? ill|overleden|uitvaart|begrafenis|crematie|as (?:te )?verstrooien|in memoriam)\b/i;
+
 export function factsOf(text: string, author: { handle: string } = { handle: '' }): Facts {
   const when = WHEN.exec(text)?.[0];
   const atStake = AT_STAKE.exec(text)?.[1];
@@ -149,6 +154,7 @@ export function factsOf(text: string, author: { handle: string } = { handle: '' 
     role,
     speaksFor,
     grievance: GRIEVANCE.test(text),
+    grief: GRIEF.test(text),
   };
 }
 

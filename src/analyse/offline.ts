@@ -27,9 +27,14 @@ export { loadOfflineTemplates, type OfflineTemplates } from './offline-templates
 const CELEBRATION: readonly Signal[] = ['milestone', 'life-event'];
 
 /** The situation a card is written for: its strongest signal for its kind. */
+/** Whether a situation is one of the post's signals (most situations are named after one; 'condolence' is not). */
+function isSignal(signals: readonly Signal[], situation: Situation): situation is Situation & Signal {
+  return (signals as readonly string[]).includes(situation);
+}
+
 export function situationOf(kind: 'opportunity' | 'risk', signals: readonly Signal[]): Situation {
   const order: readonly Situation[] = kind === 'risk' ? RISK_SITUATIONS : OPPORTUNITY_SITUATIONS;
-  return order.find((s) => signals.includes(s)) ?? (kind === 'risk' ? 'accusation' : 'life-event');
+  return order.find((s) => isSignal(signals, s)) ?? (kind === 'risk' ? 'accusation' : 'life-event');
 }
 
 // Words that point at an event without naming it: a named one ("Elfstedentocht") is preferred when both appear.
@@ -138,13 +143,15 @@ export class OfflineAnalyst implements Analyst {
     const facts = factsOf(post.text, post.author);
     let situation = situationOf(kind, signals);
     // Triage named no moment: the words pick the template (something made, thanks for help), never a congratulation by default.
-    if (kind === 'opportunity' && !OPPORTUNITY_SITUATIONS.some((s) => signals.includes(s)) && facts.cue) {
+    if (kind === 'opportunity' && !OPPORTUNITY_SITUATIONS.some((s) => isSignal(signals, s)) && facts.cue) {
       situation = facts.cue === 'creation' ? 'fan-creation' : 'gratitude-story';
     }
     // A complaint is never congratulated: a celebration inside one is written as a moment to rescue.
     if (kind === 'opportunity' && (signals.includes('complaint') || facts.grievance) && CELEBRATING_SITUATIONS.includes(situation)) {
       situation = 'at-stake';
     }
+    // A trip that comes with a loss is met with condolences, never a congratulation, and nothing in public.
+    if (kind === 'opportunity' && facts.grief && (CELEBRATING_SITUATIONS.includes(situation) || situation === 'at-stake')) situation = 'condolence';
     // A surprise being planned is the moment of the person it is for, not a thank-you story.
     if (kind === 'opportunity' && facts.surprise && situation === 'gratitude-story') {
       situation = signals.includes('milestone') ? 'milestone' : signals.includes('life-event') ? 'life-event' : situation;
@@ -169,9 +176,9 @@ export class OfflineAnalyst implements Analyst {
     // gesture matching a side signal such as the honeymoon); the other signals only when none fits the situation,
     // and for a moment at stake never the celebration ones (a wedding at stake gets no crew card or gift).
     const policy = { kind, usage: this.opts.usage() };
-    const others = situation === 'at-stake' ? signals.filter((s) => !CELEBRATION.includes(s)) : signals;
+    const others = situation === 'at-stake' || situation === 'condolence' ? signals.filter((s) => !CELEBRATION.includes(s)) : signals;
     const gesture =
-      (signals.includes(situation) ? chooseGesture(this.opts.catalogue, { ...policy, signals: [situation] }) : null) ??
+      (isSignal(signals, situation) ? chooseGesture(this.opts.catalogue, { ...policy, signals: [situation] }) : null) ??
       chooseGesture(this.opts.catalogue, { ...policy, signals: others });
 
     // The reply: to a journalist the press office's holding line, to someone speaking up for another's case a
@@ -189,7 +196,7 @@ export class OfflineAnalyst implements Analyst {
     // with its promise, a risk has none, and a surprise gets none before it has happened.
     // Nor has the story of someone who is not the teller's own (a journalist, a columnist speaking up for a case).
     const tells =
-      gesture?.publicStory && kind === 'opportunity' && gesture.signals.includes(situation) && !facts.surprise && facts.role === 'customer';
+      gesture?.publicStory && kind === 'opportunity' && isSignal(gesture.signals, situation) && !facts.surprise && facts.role === 'customer';
     const story = tells ? this.t.publicPost[situation] : undefined;
     let publicPost: string | null = null;
     if (story) {
