@@ -70,7 +70,9 @@ const rate = (ms: number, n = N) => `${Math.round(n / (ms / 1000)).toLocaleStrin
 // ── 1. SQLite ─────────────────────────────────────────────────────────────────────────────────────────────
 const sqlite = await replay({ KAIROS_DB: join(dir, 'kairos.db'), DATABASE_URL: '' });
 console.log(`1. replay on a fresh SQLite file: ${rate(sqlite.ms)} (${(sqlite.ms / 1000).toFixed(1)} s), peak memory ${Math.round(sqlite.maxRssMb)} MB`);
-console.log(`   (issue 10 asks ≥ 10,000 posts/s and < 300 MB for 100,000 real posts: ${sqlite.ms / 1000 <= N / 10_000 ? 'met' : 'not met'} / ${sqlite.maxRssMb < 300 ? 'met' : 'not met'})`);
+if (N >= 100_000) {
+  console.log(`   (issue 10 asks ≥ 10,000 posts/s and < 300 MB for 100,000 real posts: ${sqlite.ms / 1000 <= N / 10_000 ? 'met' : 'not met'} / ${sqlite.maxRssMb < 300 ? 'met' : 'not met'})`);
+}
 
 // ── PostgreSQL ──────────────────────────────────────────────────────────────────────────────────────────────
 let pgUrl = process.env.DATABASE_URL || process.env.KAIROS_TEST_PG_URL;
@@ -149,7 +151,6 @@ if (pgUrl) {
       return { messageId: `m${o.id}` };
     },
   };
-  const takeover = new Courier(store, sink, createLogger('silent'), undefined, { worker: 'takeover', leaseMs: LEASE_MS, pollMs: 50 });
   const times: number[] = [];
   const ids: number[] = [];
   for (let k = 0; k < KILLS; k++) {
@@ -172,12 +173,14 @@ if (pgUrl) {
     child.kill('SIGKILL');
     const killedAt = performance.now();
     await new Promise((r) => child.once('exit', r));
+    // The other worker, polling from the moment of the kill (before it, it would have taken the cards itself).
+    const takeover = new Courier(store, sink, createLogger('silent'), undefined, { worker: 'takeover', leaseMs: LEASE_MS, pollMs: 50 });
     void takeover.kick();
     while (!acked.has(heldId)) await new Promise((r) => setTimeout(r, 10));
     times.push(performance.now() - killedAt);
     await takeover.idle();
+    await takeover.stop();
   }
-  await takeover.stop();
   const lost = ids.filter((id) => !acked.has(id)).length;
   const doubled = [...acked.values()].filter((n) => n > 1).length;
   times.sort((a, b) => a - b);
