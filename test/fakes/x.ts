@@ -79,7 +79,7 @@ export class FakeX {
   streamed = 0;
 
   private server: Server;
-  private streams = new Set<{ res: ServerResponse; timer?: NodeJS.Timeout; dropAfter?: number; sent: number }>();
+  private streams = new Set<{ res: ServerResponse; timer?: NodeJS.Timeout; dropAfter?: number; sent: number; written?: Promise<void> }>();
   private failures = new Map<Route, ScriptedFailure[]>();
   private limits = new Map<Route, { limit: number; remaining: number; resetAt: number; windowMs: number }>();
   private nextDropAfter: number | undefined;
@@ -141,7 +141,8 @@ export class FakeX {
         matching_rules: [{ id: this.rules[0]!.id, tag: this.rules[0]!.tag }],
       })}\r\n`;
       for (const s of [...this.streams]) {
-        s.res.write(line);
+        // The write's callback says when the line is on the socket (a drop waits for it; see drop()).
+        s.written = new Promise((r) => s.res.write(line, () => r()));
         s.sent++;
         this.streamed++;
         if (s.dropAfter !== undefined && s.sent >= s.dropAfter) this.drop(s);
@@ -186,11 +187,13 @@ export class FakeX {
     return this.requests.filter((r) => routeOf(r.method, r.path) === route);
   }
 
-  private drop(s: { res: ServerResponse; timer?: NodeJS.Timeout }): void {
+  private drop(s: { res: ServerResponse; timer?: NodeJS.Timeout; written?: Promise<void> }): void {
     clearInterval(s.timer);
     this.streams.delete(s as never);
-    // What was written still reaches the client, then the connection is cut (no clean end of stream).
-    s.res.socket?.end(() => s.res.destroy());
+    // What was written still reaches the client, then the connection is cut (no clean end of stream). The cut
+    // waits until the last line is on the socket: Node 24 hands a response's writes to the socket later than
+    // Node 20 did, and ending the socket at once dropped lines the stream had already "sent".
+    void (s.written ?? Promise.resolve()).then(() => s.res.socket?.end(() => s.res.destroy()));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -297,7 +300,7 @@ export class FakeX {
   private openStream(res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'transfer-encoding': 'chunked', ...this.rateHeaders('stream') });
     res.flushHeaders();
-    const s: { res: ServerResponse; timer?: NodeJS.Timeout; dropAfter?: number; sent: number } = { res, sent: 0, dropAfter: this.nextDropAfter };
+    const s: { res: ServerResponse; timer?: NodeJS.Timeout; dropAfter?: number; sent: number; written?: Promise<void> } = { res, sent: 0, dropAfter: this.nextDropAfter };
     this.nextDropAfter = undefined;
     if (this.keepAliveMs > 0) s.timer = setInterval(() => res.write('\r\n'), this.keepAliveMs);
     res.on('close', () => {
