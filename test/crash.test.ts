@@ -85,7 +85,7 @@ async function recover(db: string): Promise<void> {
   expect(await bot.done).toBe(0);
 }
 
-describe('kill -9', () => {
+describe('kill -9', { timeout: 90_000 }, () => {
   it('killed as the rising moment reaches Discord: after the restart it is in the channel once', async () => {
     const db = join(dir, 'moment.db');
     await crashAt(db, isMoment);

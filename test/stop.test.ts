@@ -63,7 +63,7 @@ async function until(what: string, done: () => boolean, timeoutMs = 20_000): Pro
 }
 
 /** Feeds the first `n` demo posts on stdin, waits until all are stored, then sends `signal` to `target`. */
-async function interruptAfter(run: Run, db: string, n: number, signal: NodeJS.Signals, target = () => run.child.kill(signal)): Promise<void> {
+async function interruptAfter(run: Run, db: string, n: number, signal: NodeJS.Signals, target: () => unknown = () => run.child.kill(signal)): Promise<void> {
   run.child.stdin!.write(`${lines.slice(0, n).join('\n')}\n`);
   await until(`${n} posts stored`, () => count(db, 'SELECT COUNT(*) AS n FROM posts') === n);
   target();
@@ -82,7 +82,7 @@ function outcome(db: string) {
   }
 }
 
-describe('a clean stop', () => {
+describe('a clean stop', { timeout: 90_000 }, () => {
   const whole = join(dir, 'whole.db');
   const cut = join(dir, 'cut.db');
 
@@ -116,6 +116,18 @@ describe('a clean stop', () => {
     const r = await run.done;
     expect(r.code).toBe(143);
     expect(r.stdout).toMatch(/Interrupted \(SIGTERM\) after 12 posts/);
+  });
+
+  it('the same Ctrl-C arriving twice at once (the process group, then tsx relaying it) is still a clean stop', async () => {
+    const db = join(dir, 'twice.db');
+    const run = replay(db, '-');
+    await interruptAfter(run, db, 15, 'SIGINT', () => {
+      run.child.kill('SIGINT');
+      setTimeout(() => run.child.kill('SIGINT'), 20);
+    });
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/Interrupted \(SIGINT\) after 15 posts/);
   });
 
   it('Ctrl-C on npm start (SIGINT to the whole process group: npm, tsx and node) prints the summary', async () => {

@@ -29,9 +29,15 @@ export function runAsProgram(run: () => Promise<number>): void {
       for (const stop of stops) stop();
     },
   });
-  let signals = 0;
+  let first = 0;
   const force = (signal: NodeJS.Signals) => {
-    if (stops.size > 0 && ++signals < 2) return; // the command stops cleanly on its own listener
+    // The command stops cleanly on its own listener. The same Ctrl-C can arrive twice within moments (the whole
+    // process group gets it, and tsx relays it to its child again when the child is slow to say it got it):
+    // only a signal a second or more after the first one forces the stop.
+    if (stops.size > 0 && (first === 0 || Date.now() - first < 1000)) {
+      first ||= Date.now();
+      return;
+    }
     process.stderr.write(`\nKairos: ${signal}; stopping now, without finishing what is in flight.\n`);
     process.exit(signalExitCode(signal));
   };
