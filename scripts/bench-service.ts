@@ -2,7 +2,7 @@
  * Kairos as a service, measured: peak memory of a replay of 100,000 and 1,000,000 posts (real airline posts from
  * ../shared/corpora, repeated with new ids and times, 20 s apart, streamed on stdin), and the time from start to
  * the first card and of the whole demo, for the compiled build (`npm run build`, plain node) against tsx.
- *   npx tsx scripts/bench-service.ts [--posts 100000,1000000] [--skip-start]
+ *   npm run build && npx tsx scripts/bench-service.ts [--posts 100000,1000000] [--skip-start]   (--posts '' for start-up only)
  * Target: flat memory, under 300 MB for both sizes.
  */
 import { spawn } from 'node:child_process';
@@ -14,7 +14,7 @@ import type { Post } from '../src/domain/post';
 import { airlineFiles } from './lib/real-airline';
 
 const { values } = parseArgs({ options: { posts: { type: 'string', default: '100000,1000000' }, 'skip-start': { type: 'boolean' } } });
-const sizes = values.posts.split(',').map(Number);
+const sizes = values.posts.split(',').map(Number).filter((n) => n > 0);
 const ROOT = new URL('..', import.meta.url).pathname;
 
 const files = airlineFiles('all');
