@@ -79,7 +79,7 @@ async function demo(label: string, args: string[]): Promise<void> {
     const t0 = performance.now();
     const child = spawn(args[0]!, args.slice(1), {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', KAIROS_DB: join(dir, `demo-${label}-${i}.db`) },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', KAIROS_DB: join(dir, `demo-${label.replace(/\W+/g, '-')}-${i}.db`) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let first = 0;
