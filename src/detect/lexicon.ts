@@ -729,7 +729,7 @@ export const LEX = withPrefilter({
     'beste',
   ]),
   accusation: w([
-    'li(?:ed|ars?|ying)',
+    'l(?:ied|iars?|ying)',
     'scam(?:s|med|mers)?',
     'fraud',
     'stole',
