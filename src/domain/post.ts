@@ -28,6 +28,10 @@ export const PostSchema = z.object({
     })
     .optional(),
   inReplyTo: z.string().max(64).nullable().optional(),
+  /** The post this one quotes (X quote posts, Bluesky embeds). */
+  quoteOf: z.string().max(64).nullable().optional(),
+  /** The links in the post as their full addresses (X shortens them in the text), to see which posts it points at. */
+  links: z.array(z.string().max(2048)).max(20).optional(),
 });
 
 export type Post = z.infer<typeof PostSchema>;

@@ -64,6 +64,7 @@ export const TWEET_QUERY: {
     'in_reply_to_user_id',
     'conversation_id',
     'note_tweet',
+    'entities',
   ],
   'user.fields': ['username', 'name', 'public_metrics', 'verified', 'verified_type'],
 };

@@ -19,6 +19,12 @@ export function normaliseTweet(tweet: TweetV2, users: readonly UserV2[] = []): N
   const m = tweet.public_metrics;
   const lang = tweet.lang && tweet.lang !== 'und' && tweet.lang !== 'zxx' ? tweet.lang : undefined;
   const repliedTo = tweet.referenced_tweets?.find((r) => r.type === 'replied_to')?.id ?? null;
+  const quoted = tweet.referenced_tweets?.find((r) => r.type === 'quoted')?.id;
+  // X shortens every link to t.co in the text; the full address says which post a link points at.
+  const links = (tweet.note_tweet?.entities?.urls ?? tweet.entities?.urls ?? [])
+    .map((u) => u.unwound_url ?? u.expanded_url ?? u.url)
+    .filter((u): u is string => typeof u === 'string' && u.length <= 2048)
+    .slice(0, 20);
   const verified =
     author === undefined
       ? undefined
@@ -41,6 +47,8 @@ export function normaliseTweet(tweet: TweetV2, users: readonly UserV2[] = []): N
       ? { likes: m.like_count ?? 0, reposts: m.retweet_count ?? 0, replies: m.reply_count ?? 0, quotes: m.quote_count ?? 0 }
       : undefined,
     inReplyTo: repliedTo,
+    ...(quoted ? { quoteOf: quoted } : {}),
+    ...(links.length ? { links } : {}),
   };
   const parsed = PostSchema.safeParse(candidate);
   if (!parsed.success) return { ok: false, id: tweet.id, error: describeIssues(parsed.error) };
