@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Analyst } from './analyse/analyst';
 import { loadBrandPack, type BrandPack } from './analyse/brand-pack';
+import type { StoryPost } from './domain/analysis';
 import type { Gesture } from './analyse/catalogue';
 import { LlmAnalyst } from './analyse/llm';
 import { offlineAnalystFor, type OfflineAnalyst } from './analyse/offline';
@@ -72,6 +73,8 @@ export interface BuildOptions {
   notify?: (text: string) => void;
   /** A brand pack already loaded (tests); by default the one config.brand.dir names. */
   pack?: BrandPack;
+  /** Called when a post joined an existing card's story (its thread line goes out). */
+  onJoin?: (opportunityId: number, entry: StoryPost) => void;
   /** The analyst, when not the configured one (tests: a model double). */
   analyst?: (offline: OfflineAnalyst, catalogue: Gesture[]) => Analyst;
   /** Counted into when given (KAIROS_HTTP_PORT serves them at /metrics). */
@@ -111,6 +114,7 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
       for (const c of couriers) void c.kick().catch((err: unknown) => log.error({ err }, 'courier failed'));
     },
     onVerdict: (post, verdict) => trends.observe(post, verdict),
+    onJoin: opts.onJoin,
     onDuplicate: (post, kind) => trends.observe(post, { kind }),
   });
   return {
@@ -203,10 +207,12 @@ export interface RunSummary {
   invalid: number;
   byKind: Record<Kind, number>;
   cards: number;
+  /** Posts that joined an existing card's story instead of opening a card. */
+  joined: number;
 }
 
 export function emptySummary(): RunSummary {
-  return { read: 0, duplicates: 0, invalid: 0, byKind: { opportunity: 0, risk: 0, service: 0, noise: 0 }, cards: 0 };
+  return { read: 0, duplicates: 0, invalid: 0, byKind: { opportunity: 0, risk: 0, service: 0, noise: 0 }, cards: 0, joined: 0 };
 }
 
 const PROGRESS_EVERY = 5_000;
@@ -220,7 +226,8 @@ export async function runSource(k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'>,
       if (result.status === 'duplicate') summary.duplicates++;
       else {
         summary.byKind[result.triage.kind]++;
-        if (result.opportunityId !== null) summary.cards++;
+        if (result.joined) summary.joined++;
+        else if (result.opportunityId !== null) summary.cards++;
       }
     } catch (err) {
       // Without the database nothing can be recorded: stop the run rather than skip every post that follows.
@@ -249,6 +256,7 @@ export async function ingestCounted(k: Pick<Kairos, 'pipeline' | 'metrics'>, sou
 export function formatSummary(s: RunSummary): string {
   const kinds = KINDS.map((k) => `${s.byKind[k]} ${k}`).join(', ');
   const lines = [`Posts read: ${s.read} (${kinds})`, `Cards: ${s.cards} new`];
+  if (s.joined) lines.push(`Joined the story of an existing card: ${s.joined}`);
   if (s.duplicates) lines.push(`Already seen, skipped: ${s.duplicates}`);
   if (s.invalid) lines.push(`Invalid lines skipped: ${s.invalid}`);
   return lines.join('\n');

@@ -16,7 +16,8 @@ import { DISCORD_SINK } from './discord/sink';
 import { startDiscord, type DiscordRuntime } from './discord/start';
 import { createLogger, secretValues } from './log';
 import type { CardSink } from './outbox/courier';
-import { ConsoleSink } from './sinks/console';
+import { ConsoleSink, terminalSafe } from './sinks/console';
+import { storyLine } from './discord/card';
 import { JsonlSource } from './sources/jsonl';
 import { OutOfOrderError } from './sources/time-order';
 import type { Source } from './sources/source';
@@ -98,6 +99,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     queueFor: config.discord ? [DISCORD_SINK] : [],
     // Several workers on one store: each courier also looks for cards the others queued or gave back.
     courier: multiWorker ? { pollMs: 2_000 } : undefined,
+    // A post that joined a card's story: a line in the card's thread, or in the terminal.
+    onJoin: (opportunityId, entry) => {
+      if (!config.discord) return void out.write(`${terminalSafe(`  ${storyLine(entry, 'plain')} (joins card #${opportunityId})`)}\n`);
+      void discord?.story(opportunityId, entry);
+    },
     onMoment: (m, isNew) => {
       // Found again by a resumed replay: listed in its summary, its card (if out already) not sent again.
       moments.push(m);

@@ -2,16 +2,19 @@ import type { Analyst } from './analyse/analyst';
 import type { Post } from './domain/post';
 import { isCardKind, policyKeepsCard, type Kind, type Triage } from './domain/verdict';
 import type { Logger } from './log';
+import type { StoryPost } from './domain/analysis';
 import type { PostStore } from './domain/ports';
+import { engagement } from './domain/post';
+import { storyRefs, type StoryRefs } from './domain/story';
 
 export type Triager = (post: Post) => Triage;
 
 export type IngestResult =
   | { status: 'duplicate' }
-  | { status: 'processed'; triage: Triage; opportunityId: number | null };
+  | { status: 'processed'; triage: Triage; opportunityId: number | null; joined?: boolean };
 
 export interface PipelineDeps {
-  store: Pick<PostStore, 'seenKind' | 'recordPost'>;
+  store: Pick<PostStore, 'seenKind' | 'recordPost' | 'findStoryCard' | 'joinStory'>;
   triage: Triager;
   analyst: Analyst;
   /** Names of the sinks each card is queued for (outbox rows). */
@@ -21,6 +24,8 @@ export interface PipelineDeps {
   onCard?: (opportunityId: number) => void;
   /** Called for every new post with its verdict (trends, stats). */
   onVerdict?: (post: Post, triage: Triage) => void;
+  /** Called when a post joined the story of an existing card instead of opening its own. */
+  onJoin?: (opportunityId: number, entry: StoryPost) => void;
   /** Called for a post seen before, with the kind it was given (a resumed replay: trends see the stream again). */
   onDuplicate?: (post: Post, kind: Kind) => void;
 }
@@ -41,6 +46,20 @@ export class Pipeline {
       return { status: 'duplicate' };
     }
     let verdict = triage(post);
+    // One story, one card: a post that replies to, quotes or links a post with a card joins that card (its thread
+    // and score) instead of opening a new one. Noise (spam, chatter) does not join.
+    const refs = storyRefs(post);
+    if (verdict.kind !== 'noise' && (refs.ids.length || refs.urls.length)) {
+      const storyOf = await store.findStoryCard(post.platform, refs);
+      if (storyOf !== null) {
+        const entry = storyEntry(post, refs);
+        const joined = await store.joinStory(post, verdict, storyOf, entry);
+        if (!joined) return { status: 'duplicate' };
+        this.deps.onVerdict?.(post, verdict);
+        this.deps.onJoin?.(storyOf, entry);
+        return { status: 'processed', triage: verdict, opportunityId: storyOf, joined: true };
+      }
+    }
     let card: { analysis: Awaited<ReturnType<Analyst['analyse']>>; sinks: string[] } | undefined;
     const kind = isCardKind(verdict.kind) ? verdict.kind : analyst.screen ? verdict.uncertain : undefined;
     if (kind) {
@@ -69,4 +88,21 @@ export class Pipeline {
     if (recorded.opportunityId !== null) this.deps.onCard?.(recorded.opportunityId);
     return { status: 'processed', triage: verdict, opportunityId: recorded.opportunityId };
   }
+}
+
+/** How a joining post shows on the card it joins. */
+function storyEntry(post: Post, refs: StoryRefs): StoryPost {
+  const m = engagement(post);
+  const how = post.quoteOf && refs.ids.includes(post.quoteOf) ? 'quote' : post.inReplyTo ? 'reply' : 'link';
+  return {
+    postId: post.id,
+    platform: post.platform,
+    handle: post.author.handle,
+    followers: post.author.followers,
+    reposts: m.reposts + m.quotes,
+    ...(post.url ? { url: post.url } : {}),
+    how,
+    text: post.text.slice(0, 280),
+    at: post.createdAt,
+  };
 }

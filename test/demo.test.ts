@@ -61,8 +61,13 @@ describe('the demo (main with no credentials)', () => {
     const summary = /Posts read: (\d+) \((\d+) opportunity, (\d+) risk, (\d+) service, (\d+) noise\)/.exec(first.out);
     expect(summary).not.toBeNull();
     const [, read, opp, risk, service, noise] = summary!.map(Number);
+    // The columnist quoting Gonny and the journalist's update to her own thread join the cards of those posts:
+    // counted by their kind, but no card of their own.
+    const joined = Number(/Joined the story of an existing card: (\d+)/.exec(first.out)?.[1] ?? 0);
+    expect(joined).toBe(2);
+    expect(first.out).toMatch(/↳ @columnist_bas \(96,000 followers, 1,900 reposts\) quoted it: .* \(joins card #\d+\)/);
     expect(opp).toBe(stored.opportunity);
-    expect(risk).toBe(stored.risk);
+    expect(risk).toBe(stored.risk + joined);
     expect(opp! + risk! + service! + noise!).toBe(read);
 
     // The Elfstedentocht surge is a rising moment with its own card, printed before the honeymoon dilemma that

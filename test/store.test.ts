@@ -89,6 +89,29 @@ describe('posts', () => {
   });
 });
 
+describe('stories', () => {
+  const entry = (id: string) => ({ postId: id, platform: 'x', handle: `fan_${id}`, followers: 100, reposts: 0, how: 'quote' as const, text: `post ${id}`, at: '2026-02-10T11:00:00Z' });
+
+  it('finds the card of a post by id or address, and of a post that joined it; joins record the post once and raise the score', async () => {
+    const id = await card('1');
+    await store.recordPost({ ...post('9'), url: 'https://bsky.app/profile/a/post/9' }, NOISE);
+    expect(await store.findStoryCard('x', { ids: ['1'], urls: [] })).toBe(id);
+    expect(await store.findStoryCard('bluesky', { ids: ['1'], urls: [] })).toBeNull();
+    expect(await store.findStoryCard('x', { ids: ['404'], urls: ['https://bsky.app/profile/a/post/9'] })).toBeNull();
+
+    expect(await store.joinStory(post('2'), { ...OPP, score: 0.9 }, id, entry('2'))).toEqual({ opportunityId: id });
+    expect(await store.joinStory(post('2'), OPP, id, entry('2'))).toBeNull();
+    // A reply to the post that joined finds the same card.
+    expect(await store.findStoryCard('x', { ids: ['2'], urls: [] })).toBe(id);
+    const o = await store.getOpportunity(id);
+    expect(o?.analysis.story?.map((s) => s.postId)).toEqual(['2']);
+    expect(o?.score).toBeGreaterThan(0.9);
+    expect(await count('opportunities')).toBe(1);
+    expect(await count('posts')).toBe(3);
+    expect(await store.seenKind(post('2'))).toBe('opportunity');
+  });
+});
+
 describe('cards and the outbox', () => {
   it('writes the card and one outbox row per sink together', async () => {
     const id = await card('1', 'flexible-rebooking', ['console', 'discord']);

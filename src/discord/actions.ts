@@ -16,7 +16,8 @@ import { X_MAX_CHARS } from '../domain/analysis';
 import { labelFromDecision } from '../domain/label';
 import { DISMISS_REASONS, isClosed, type ActionRecord, type DismissReason, type Opportunity, type TransitionResult } from '../domain/opportunity';
 import type { CardView } from '../domain/ports';
-import { buildCard, describeAction, threadIntro, threadName, type CardAction, type DiscordMessage } from './card';
+import type { StoryPost } from '../domain/analysis';
+import { buildCard, describeAction, storyLine, threadIntro, threadName, type CardAction, type DiscordMessage } from './card';
 import { actorOf, type BotContext } from './context';
 import { messageKeys } from './messages';
 import { DISCORD_SINK } from './sink';
@@ -75,6 +76,42 @@ export function recordInThread(ctx: BotContext, opportunityId: number, fallbackM
     if (threadQueues.get(opportunityId) === next) threadQueues.delete(opportunityId);
   });
   return next;
+}
+
+/**
+ * A post joined the card's story: a line in the card's thread (opened, with the whole card, if there is none yet)
+ * and the card redrawn with the story's reach and score. A card not out yet goes out with its story. Serialised
+ * with the other thread updates of the card.
+ */
+export function recordStory(ctx: BotContext, opportunityId: number, entry?: StoryPost): Promise<void> {
+  const previous = threadQueues.get(opportunityId) ?? Promise.resolve();
+  const next = previous
+    .then(() => storyInThread(ctx, opportunityId, entry))
+    .catch((err) => ctx.log.warn({ err, opportunity: opportunityId }, 'could not add the story to the card thread'));
+  threadQueues.set(opportunityId, next);
+  void next.finally(() => {
+    if (threadQueues.get(opportunityId) === next) threadQueues.delete(opportunityId);
+  });
+  return next;
+}
+
+/** With no entry: the card just went out with a story that grew before it did, and its thread opens with it. */
+async function storyInThread(ctx: BotContext, opportunityId: number, entry?: StoryPost): Promise<void> {
+  const view = await current(ctx, opportunityId);
+  const outbox = view && discordDelivery(view);
+  if (!view || !outbox?.messageId || !view.opportunity.analysis.story?.length) return;
+  const channelId = outbox.channelId ?? ctx.config.discord.channelId;
+  if (outbox.threadId) {
+    if (entry) post(ctx, opportunityId, `story:${entry.platform}:${entry.postId}`, outbox.threadId, storyLine(entry));
+    else return;
+  } else {
+    // The thread opens with the whole card, whose story already holds this post.
+    const threadId = await openThread(ctx, channelId, outbox.messageId, threadName(view.opportunity));
+    await ctx.store.setThread(outbox.id, threadId);
+    post(ctx, opportunityId, 'intro', threadId, threadIntro(view.opportunity, view.history));
+  }
+  // The card itself shows the story's reach and score (it may have gone out while the story grew).
+  await ctx.client.rest.patch(Routes.channelMessage(channelId, outbox.messageId), { body: cardFor(ctx, view) });
 }
 
 /** Queues a thread message, in parts of Discord's size, each once under its own key. */

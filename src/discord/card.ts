@@ -7,6 +7,7 @@ import {
   type APIEmbed,
   type APIEmbedField,
 } from 'discord.js';
+import type { StoryPost } from '../domain/analysis';
 import type { Opportunity, Status } from '../domain/opportunity';
 import { isClosed } from '../domain/opportunity';
 import type { ActionRecord } from '../domain/opportunity';
@@ -128,11 +129,28 @@ function bullets(items: readonly string[]): string {
 /** Shown above every public post draft: it is the fan's story, told only once they agreed. */
 export const PUBLIC_POST_NOTE = '_Draft: post only after the fan agrees._';
 
-/** The route to other teams first (who must act), then why, then what the post itself says. */
+/** The route to other teams first (who must act), then the story's echo, why, and what the post itself says. */
 export function whyWithFacts(a: Opportunity['analysis']): string {
   const route = a.routes?.length ? `Route to: ${a.routes.join(', ')}.\n` : '';
+  const story = a.story?.length ? `${storySummary(a.story)}\n` : '';
   const facts = a.facts?.length ? `\nFrom the post: ${a.facts.join(' · ')}.` : '';
-  return `${route}${a.why}${facts}`;
+  return `${route}${story}${a.why}${facts}`;
+}
+
+const HOW: Record<StoryPost['how'], string> = { reply: 'replied', quote: 'quoted it', link: 'linked it' };
+
+/** "The story travels: 2 more posts, 96,000 more followers (@columnist_bas quoted it, …)". */
+export function storySummary(story: readonly StoryPost[]): string {
+  const reach = story.reduce((n, s) => n + s.followers, 0);
+  const who = story.slice(0, 3).map((s) => `@${s.handle} ${HOW[s.how]}`).join(', ');
+  return `The story travels: ${story.length} more post${story.length === 1 ? '' : 's'}, ${reach.toLocaleString('en-US')} more followers (${who}${story.length > 3 ? ', …' : ''}).`;
+}
+
+/** The line for a post that joined the card's story: Discord markdown escaped, or plain text for the terminal. */
+export function storyLine(s: StoryPost, format: 'discord' | 'plain' = 'discord'): string {
+  const link = safeLink(s.url);
+  const text = `↳ @${s.handle} (${s.followers.toLocaleString('en-US')} followers, ${s.reposts.toLocaleString('en-US')} reposts) ${HOW[s.how]}: “${oneLine(s.text).slice(0, 300)}”`;
+  return (format === 'discord' ? neutralise(text) : text) + (link ? ` ${link}` : '');
 }
 
 function field(name: string, value: string): APIEmbedField {
@@ -284,6 +302,7 @@ export function threadIntro(opp: Opportunity, history: readonly ActionRecord[]):
     `**Public post**\n${a.publicPost ? `${PUBLIC_POST_NOTE}\n${neutralise(a.publicPost)}` : 'None'}`,
     `**Verify first**\n${a.verifyFirst.length ? bullets(a.verifyFirst) : 'Nothing'}`,
     `**Risks**\n${a.risks.length ? bullets(a.risks) : 'None seen'}`,
+    ...(a.story?.length ? [`**The story since**\n${a.story.map((s) => storyLine(s)).join('\n')}`] : []),
     `**History**\n${history.length ? history.map((h) => `• ${describeAction(h)}${h.detail ? `: ${neutralise(oneLine(h.detail))}` : ''}`).join('\n') : 'No actions yet'}`,
   ];
   return parts.join('\n\n');

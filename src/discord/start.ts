@@ -1,4 +1,6 @@
 import { once } from 'node:events';
+import type { StoryPost } from '../domain/analysis';
+import { recordStory } from './actions';
 import { Events, type Client } from 'discord.js';
 import { Courier, type CourierOptions } from '../outbox/courier';
 import { MessageCourier } from '../outbox/messages';
@@ -17,6 +19,8 @@ export interface DiscordRuntime {
   client: Client;
   /** Call when the pipeline stored a card (Pipeline onCard). */
   kick(): void;
+  /** Call when a post joined a card's story (Pipeline onJoin): a thread line, the card redrawn. */
+  story(opportunityId: number, entry: StoryPost): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,7 +46,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
   let messages: MessageCourier | undefined;
   const queue = (m: Parameters<MessageCourier['send']>[0]) =>
     void (messages ? messages.send(m) : store.queueMessage(m)).catch((err: unknown) => log.error({ err, message: m.key }, 'could not queue a message'));
-  const { client } = createBot({ ...opts, send: queue });
+  const { client, ctx } = createBot({ ...opts, send: queue });
   const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(opts.readyTimeoutMs ?? 60_000) });
   try {
     await client.login(discord.token);
@@ -63,7 +67,12 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
     log,
     backoff: opts.backoff,
   });
-  const courier = new Courier(store, sink, log, opts.clock, opts.courier);
+  // A card whose story grew before it went out opens its thread with that story as soon as it is out.
+  const courier = new Courier(store, sink, log, opts.clock, {
+    ...opts.courier,
+    // Read afresh: posts may have joined while the card was on its way.
+    onSent: (opportunity) => recordStory(ctx, opportunity.id),
+  });
   const kick = () => void courier.kick().catch((err) => log.error({ err }, 'discord courier failed'));
   kick();
   const messageSink = new DiscordMessageSink({
@@ -84,6 +93,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
     courier,
     client,
     kick,
+    story: (opportunityId, entry) => recordStory(ctx, opportunityId, entry),
     messages: courierOfMessages,
     async stop() {
       await Promise.all([courier.stop(), courierOfMessages.stop()]);

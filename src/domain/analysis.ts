@@ -34,7 +34,24 @@ export const AnalysisSchema = z.object({
   routes: z.array(z.string()).optional(),
   /** The language the drafts are written in. */
   lang: z.string().optional(),
+  /** Posts that joined this card's story: they reply to, quote or link its post (or one that joined it). */
+  story: z.array(z.lazy(() => StoryPostSchema)).optional(),
 });
+
+/** A post that joined a card's story, as the card shows it. */
+export const StoryPostSchema = z.object({
+  postId: z.string(),
+  platform: z.string(),
+  handle: z.string(),
+  followers: z.number().int().nonnegative(),
+  reposts: z.number().int().nonnegative(),
+  url: z.string().optional(),
+  /** How it ties in: it replies to, quotes or links a post of the story. */
+  how: z.enum(['reply', 'quote', 'link']),
+  text: z.string(),
+  at: z.string(),
+});
+export type StoryPost = z.infer<typeof StoryPostSchema>;
 export type Analysis = z.infer<typeof AnalysisSchema>;
 
 /** Drafts asked for by a person (/draft, Regenerate). */

@@ -1,4 +1,4 @@
-import type { Analysis } from './analysis';
+import type { Analysis, StoryPost } from './analysis';
 import type { LabelKind, LabelSource, TeamLabel } from './label';
 import type { Moment, StoredMoment } from './moment';
 import type { ActionRecord, Actor, DismissReason, Opportunity, Status, TransitionResult } from './opportunity';
@@ -38,6 +38,16 @@ export interface PostStore {
    * at once. Returns null when the post was already seen (it is then not processed again).
    */
   recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }): Promise<{ opportunityId: number | null } | null>;
+  /**
+   * The card whose story a post builds on: the card of a post it replies to, quotes or links (by id on the same
+   * platform, or by address), or of a post that joined one. Null when none has a card.
+   */
+  findStoryCard(platform: string, refs: { ids: readonly string[]; urls: readonly string[] }): Promise<number | null>;
+  /**
+   * Records a post as part of a card's story, at once: the post and its verdict (marked as the card's), the story
+   * line on the card, and the card's score raised to the post's when higher. Null when the post was already seen.
+   */
+  joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost): Promise<{ opportunityId: number } | null>;
   /** Kinds counted by post creation time. */
   countByKind(range?: Range): Promise<Record<Kind, number>>;
   /** Posts Kairos read (received) in the range. */

@@ -162,7 +162,10 @@ type CardQueueStore = Pick<OutboxStore, 'claimNext' | 'pendingCount' | 'markAtte
   Pick<CardStore, 'getOpportunity'>;
 
 /** The card outbox of one sink: each card is read from the store when its turn comes, and marked flagged once out. */
-export function cardQueue(store: CardQueueStore, sink: CardSink): Queue<OutboxItem> {
+/** Told once a card is out and marked so (a card whose story grew before it went out opens its thread). */
+export type OnCardSent = (opportunity: Opportunity, item: OutboxItem, ref: DeliveryRef) => Promise<void>;
+
+export function cardQueue(store: CardQueueStore, sink: CardSink, onSent?: OnCardSent): Queue<OutboxItem> {
   return {
     name: sink.name,
     kind: 'cards',
@@ -178,14 +181,15 @@ export function cardQueue(store: CardQueueStore, sink: CardSink): Queue<OutboxIt
       await store.markAttempt(item);
       const ref = await sink.deliver(opportunity, item);
       await store.markSent(item, ref);
+      await onSent?.(opportunity, item, ref);
     },
   };
 }
 
 /** Drains the card outbox of one sink (see Drain). */
 export class Courier extends Drain<OutboxItem> {
-  constructor(store: CardQueueStore, sink: CardSink, log: Logger, now: Clock = () => new Date(), opts: CourierOptions = {}) {
-    super(cardQueue(store, sink), log, now, opts);
+  constructor(store: CardQueueStore, sink: CardSink, log: Logger, now: Clock = () => new Date(), opts: CourierOptions & { onSent?: OnCardSent } = {}) {
+    super(cardQueue(store, sink, opts.onSent), log, now, opts);
   }
 }
 

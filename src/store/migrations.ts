@@ -236,4 +236,13 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX labels_post ON labels (post_id, id);
     `,
   },
+  {
+    version: 9,
+    name: 'one story, one card',
+    sql: `
+      -- A post that replies to, quotes or links a post with a card joins that card's story instead of opening one.
+      ALTER TABLE verdicts ADD COLUMN story_of INTEGER;
+      CREATE INDEX verdicts_story_of ON verdicts (story_of);
+    `,
+  },
 ];

@@ -177,4 +177,12 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
       CREATE INDEX labels_post ON labels (post_id, id);
     `,
   },
+  {
+    version: 3,
+    name: 'one story, one card',
+    sql: `
+      ALTER TABLE verdicts ADD COLUMN story_of INTEGER;
+      CREATE INDEX verdicts_story_of ON verdicts (story_of);
+    `,
+  },
 ];

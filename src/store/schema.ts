@@ -35,6 +35,8 @@ export interface Schema {
     lang: string;
     at: string;
     review: string | null;
+    /** The card whose story this post joined (it replies to, quotes or links that card's post). */
+    story_of: number | null;
   };
   opportunities: {
     id: Generated<number>;

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { z } from 'zod';
-import { AnalysisSchema, type Analysis } from '../domain/analysis';
+import { AnalysisSchema, type Analysis, type StoryPost } from '../domain/analysis';
 import type { LabelKind, LabelSource, TeamLabel } from '../domain/label';
 import type { Moment, StoredMoment } from '../domain/moment';
 import {
@@ -93,11 +93,10 @@ export class SqlStore implements Store {
     return (r?.kind as Kind | undefined) ?? null;
   }
 
-  recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }): Promise<{ opportunityId: number | null } | null> {
-    return this.db.transaction().execute(async (trx) => {
-      const at = this.iso();
-      const key = postKey(post);
-      const inserted = await trx
+  /** The post and its verdict, once: false when the post was already stored. */
+  private async insertPost(trx: Q, post: Post, triage: Triage, at: string, storyOf: number | null): Promise<boolean> {
+    const key = postKey(post);
+    const inserted = await trx
         .insertInto('posts')
         .values({
           id: key,
@@ -111,19 +110,28 @@ export class SqlStore implements Store {
         .onConflict((oc) => oc.doNothing())
         .returning('id')
         .executeTakeFirst();
-      if (!inserted) return null;
-      await trx
-        .insertInto('verdicts')
-        .values({
-          post_id: key,
-          kind: triage.kind,
-          score: triage.score,
-          signals: JSON.stringify(triage.signals),
-          lang: triage.lang,
-          at,
-          review: triage.review ? JSON.stringify(triage.review) : null,
-        })
-        .execute();
+    if (!inserted) return false;
+    await trx
+      .insertInto('verdicts')
+      .values({
+        post_id: key,
+        kind: triage.kind,
+        score: triage.score,
+        signals: JSON.stringify(triage.signals),
+        lang: triage.lang,
+        at,
+        review: triage.review ? JSON.stringify(triage.review) : null,
+        story_of: storyOf,
+      })
+      .execute();
+    return true;
+  }
+
+  recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }): Promise<{ opportunityId: number | null } | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const at = this.iso();
+      const key = postKey(post);
+      if (!(await this.insertPost(trx, post, triage, at, null))) return null;
       if (!card || (triage.kind !== 'opportunity' && triage.kind !== 'risk')) return { opportunityId: null };
       const opp = await trx
         .insertInto('opportunities')
@@ -142,6 +150,47 @@ export class SqlStore implements Store {
         .executeTakeFirstOrThrow();
       for (const sink of card.sinks) await this.enqueueIn(trx, opp.id, sink, at);
       return { opportunityId: opp.id };
+    });
+  }
+
+  async findStoryCard(platform: string, refs: { ids: readonly string[]; urls: readonly string[] }): Promise<number | null> {
+    const keys = refs.ids.map((id) => postKey({ platform, id }));
+    if (!keys.length && !refs.urls.length) return null;
+    // The posts referred to, by id or address: a card of their own, or the card whose story they joined.
+    const posts = await this.db
+      .selectFrom('posts as p')
+      .leftJoin('opportunities as o', 'o.post_id', 'p.id')
+      .leftJoin('verdicts as v', 'v.post_id', 'p.id')
+      .select(['o.id as own', 'v.story_of as joined', 'p.created_at'])
+      .where((eb) =>
+        eb.or([
+          ...(keys.length ? [eb('p.id', 'in', keys)] : []),
+          ...(refs.urls.length ? [eb('p.url', 'in', [...refs.urls])] : []),
+        ]),
+      )
+      .orderBy('p.created_at', 'asc')
+      .execute();
+    for (const r of posts) {
+      const id = r.own ?? r.joined;
+      if (id !== null && id !== undefined) return Number(id);
+    }
+    return null;
+  }
+
+  joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost): Promise<{ opportunityId: number } | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const at = this.iso();
+      const row = await trx.selectFrom('opportunities').select(['analysis', 'score']).where('id', '=', opportunityId).executeTakeFirst();
+      if (!row) return null;
+      if (!(await this.insertPost(trx, post, triage, at, opportunityId))) return null;
+      const analysis = AnalysisSchema.parse(JSON.parse(row.analysis));
+      const story = [...(analysis.story ?? []), entry];
+      await trx
+        .updateTable('opportunities')
+        .set({ analysis: JSON.stringify({ ...analysis, story }), score: Math.max(row.score, storyScore(row.score, triage.score)), updated_at: at })
+        .where('id', '=', opportunityId)
+        .execute();
+      return { opportunityId };
     });
   }
 
@@ -901,6 +950,11 @@ export class SqlStore implements Store {
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
   }
+}
+
+/** A card's score once another post joined its story: the higher of the two, and a little more for the echo. */
+function storyScore(card: number, joined: number): number {
+  return Math.min(1, Math.round((Math.max(card, joined) + 0.05 * Math.min(card, joined)) * 1000) / 1000);
 }
 
 function toOpportunity(r: OppRow): Opportunity {
