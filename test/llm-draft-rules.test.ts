@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadBrandPack } from '../src/analyse/brand-pack';
@@ -10,8 +8,9 @@ import { loadConfig } from '../src/config';
 import { staticContext } from '../src/detect/context';
 import { detectLanguage } from '../src/detect/lang';
 import { createTriager } from '../src/detect/triage';
-import { parsePostLine, type Post } from '../src/domain/post';
+import type { Post } from '../src/domain/post';
 import { FakeOpenAI } from './fakes/openai';
+import { packPosts } from './support/brand-posts';
 
 /**
  * The rules the offline drafts keep hold for the model's too (a fake OpenAI-compatible server on loopback, the real
@@ -24,16 +23,7 @@ const config = loadConfig({ KAIROS_BRAND_DIR: PACK });
 const pack = loadBrandPack(config.brand.dir);
 const triage = createTriager(staticContext(config.brand));
 const offline = offlineAnalystFor(config, pack, { usage: () => () => 0, triage });
-const posts = new Map<string, Post>(
-  readFileSync(join(PACK, 'posts.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const p = parsePostLine(l);
-      if (!p.ok) throw new Error(p.error);
-      return [p.post.id.slice(-2), p.post] as const;
-    }),
-);
+const posts = packPosts(PACK);
 
 const fake = new FakeOpenAI();
 beforeAll(() => fake.start());

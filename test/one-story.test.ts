@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -10,13 +10,14 @@ import { loadConfig } from '../src/config';
 import { staticContext } from '../src/detect/context';
 import { createTriager } from '../src/detect/triage';
 import type { StoryPost } from '../src/domain/analysis';
-import { parsePostLine, type Post } from '../src/domain/post';
+import type { Post } from '../src/domain/post';
 import { createLogger } from '../src/log';
 import { main } from '../src/main';
 import { Pipeline } from '../src/pipeline';
 import { openSqlite } from '../src/store/sqlite';
 import type { SqlStore } from '../src/store/sql-store';
 import { FakeDiscord } from './fakes/discord';
+import { packPosts } from './support/brand-posts';
 
 /**
  * One story, one card: a columnist quoting a customer's post, and someone replying to the columnist, join the card
@@ -25,16 +26,7 @@ import { FakeDiscord } from './fakes/discord';
  */
 
 const PACK = fileURLToPath(new URL('./brand-packs/brightwell/', import.meta.url));
-const posts = new Map(
-  readFileSync(join(PACK, 'posts.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const p = parsePostLine(l);
-      if (!p.ok) throw new Error(p.error);
-      return [p.post.id.slice(-2), p.post] as const;
-    }),
-);
+const posts = packPosts(PACK);
 const brother = posts.get('05') as Post; // a discrimination claim with reach: a card
 const quote: Post = {
   id: '8200000000000000101',

@@ -67,10 +67,13 @@ const threadQueues = new Map<number, Promise<void>>();
  * Serialised per card so two quick actions never open two threads.
  */
 export function recordInThread(ctx: BotContext, opportunityId: number, fallbackMessage?: { id: string; channelId: string }): Promise<void> {
+  return inThreadQueue(ctx, opportunityId, 'could not update the card thread', () => openOrAppend(ctx, opportunityId, fallbackMessage));
+}
+
+/** Runs one update of a card's thread after the ones before it; a failure is logged, never thrown. */
+function inThreadQueue(ctx: BotContext, opportunityId: number, failure: string, update: () => Promise<void>): Promise<void> {
   const previous = threadQueues.get(opportunityId) ?? Promise.resolve();
-  const next = previous
-    .then(() => openOrAppend(ctx, opportunityId, fallbackMessage))
-    .catch((err) => ctx.log.warn({ err, opportunity: opportunityId }, 'could not update the card thread'));
+  const next = previous.then(update).catch((err) => ctx.log.warn({ err, opportunity: opportunityId }, failure));
   threadQueues.set(opportunityId, next);
   void next.finally(() => {
     if (threadQueues.get(opportunityId) === next) threadQueues.delete(opportunityId);
@@ -84,15 +87,7 @@ export function recordInThread(ctx: BotContext, opportunityId: number, fallbackM
  * with the other thread updates of the card.
  */
 export function recordStory(ctx: BotContext, opportunityId: number, entry?: StoryPost): Promise<void> {
-  const previous = threadQueues.get(opportunityId) ?? Promise.resolve();
-  const next = previous
-    .then(() => storyInThread(ctx, opportunityId, entry))
-    .catch((err) => ctx.log.warn({ err, opportunity: opportunityId }, 'could not add the story to the card thread'));
-  threadQueues.set(opportunityId, next);
-  void next.finally(() => {
-    if (threadQueues.get(opportunityId) === next) threadQueues.delete(opportunityId);
-  });
-  return next;
+  return inThreadQueue(ctx, opportunityId, 'could not add the story to the card thread', () => storyInThread(ctx, opportunityId, entry));
 }
 
 /** With no entry: the card just went out with a story that grew before it did, and its thread opens with it. */
