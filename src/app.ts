@@ -248,7 +248,7 @@ export async function ingestCounted(k: Pick<Kairos, 'pipeline' | 'metrics'>, sou
   const result = await k.pipeline.ingest(post);
   if (k.metrics) {
     k.metrics.postsRead.inc({ source, kind: result.status === 'duplicate' ? 'duplicate' : result.triage.kind });
-    if (result.status === 'processed' && result.opportunityId !== null) k.metrics.cards.inc({ kind: result.triage.kind });
+    if (result.status === 'processed' && result.opportunityId !== null && !result.joined) k.metrics.cards.inc({ kind: result.triage.kind });
   }
   return result;
 }

@@ -126,7 +126,7 @@ const JOURNALIST_HANDLE = /journalist|reporter|columnist|news|nieuws|redactie|pr
 
 // Speaking for someone else's case: "call that woman", "bel die vrouw", "help this family", "her case".
 const ADVOCATE =
-  /\b(?:call|help|contact|phone|fix this for) (?:that|this|the) (?:woman|man|lady|guy|family|passenger|customer|mother|father|girl|boy)\b|\b(?:bel|help|bellen|helpen) (?:die|deze|dat|die arme) (?:vrouw|man|meneer|mevrouw|familie|moeder|vader|passagier|klant|meid|jongen)\b|\b(?:her|his|their) (?:case|story)\b|\b(?:haar|zijn|hun) (?:verhaal|zaak)\b/i;
+  /\b(?:call|help|contact|phone|fix this for) (?:that|this|the) (?:woman|man|lady|guy|family|passenger|customer|mother|father|girl|boy)\b|\b(?:bel|help|bellen|helpen) (?:die|deze|dat|die arme) (?:vrouw|man|meneer|mevrouw|familie|moeder|vader|passagier|klant|meid|jongen)\b|\b(?:her|his|their) (?:case|story)\b|\b(?:haar|zijn|hun) (?:verhaal|zaak)\b|\b(?:that|this|the) (?:woman|man|mother|father|family|passenger|customer) (?:who|whose)\b|\b(?:die|deze) (?:vrouw|man|meneer|mevrouw|moeder|vader|familie|passagier|klant|reiziger) (?:die|wiens|wier)\b/i;
 
 const CREATION = /\b(?:made|built|drew|painted|knitted|sewed|baked|crafted|designed|gemaakt|gebouwd|getekend|geschilderd|gebreid|genaaid|gebakken|ontworpen)\b/i;
 const THANKS = /\b(?:thank(?:s| you)|shout ?out|bedankt|dank(?:je|u| je| u)?(?: wel)?)\b.{0,120}\b(?:helped|stayed|went out of|took the time|geholpen|bleef|nam de tijd)\b|\b(?:helped|stayed|geholpen)\b.{0,120}\b(?:thank(?:s| you)|bedankt)\b/i;

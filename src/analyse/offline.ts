@@ -91,7 +91,7 @@ export function routesOf(kind: 'opportunity' | 'risk', signals: readonly Signal[
 /** Signals of a celebration: never congratulated inside a complaint. */
 const CELEBRATING_SITUATIONS: readonly Situation[] = ['milestone', 'life-event'];
 /** The situations whose drafts speak of the person the moment is about, when the fan names one. */
-const ABOUT_A_PERSON: readonly Situation[] = ['fan-creation', 'milestone', 'life-event', 'compassion'];
+const ABOUT_A_PERSON: readonly Situation[] = ['fan-creation', 'milestone', 'life-event', 'compassion', 'health-emergency'];
 
 export interface OfflineAnalystOptions {
   catalogue: readonly Gesture[];
