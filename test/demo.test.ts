@@ -67,7 +67,7 @@ describe('the demo (main with no credentials)', () => {
     expect(joined).toBe(2);
     expect(first.out).toMatch(/↳ @columnist_bas \(96,000 followers, 1,900 reposts\) quoted it: .* \(joins card #\d+\)/);
     expect(opp).toBe(stored.opportunity);
-    expect(risk).toBe(stored.risk + joined);
+    expect(risk).toBe((stored.risk ?? 0) + joined);
     expect(opp! + risk! + service! + noise!).toBe(read);
 
     // The Elfstedentocht surge is a rising moment with its own card, printed before the honeymoon dilemma that
