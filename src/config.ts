@@ -16,6 +16,10 @@ const SECRET_NAMES = new Set([
   'X_ACCESS_TOKEN',
   'X_ACCESS_SECRET',
   'OPENAI_API_KEY',
+  'KAIROS_WEBHOOK_SECRET',
+  'META_APP_SECRET',
+  'META_VERIFY_TOKEN',
+  'META_PAGE_TOKEN',
 ]);
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'a Discord id (17 to 20 digits)');
@@ -33,6 +37,9 @@ const timeZone = z.string().refine((tz) => {
     return false;
   }
 }, 'an IANA time zone such as Europe/Amsterdam');
+
+/** Meta's Graph API, with the version Kairos is written against. */
+export const META_GRAPH_DEFAULT = 'https://graph.facebook.com/v23.0';
 
 /** The embedded demo's brand: with this name (or none) and no KAIROS_BRAND_DIR, its pack is used. */
 const DEMO_BRAND_NAME = 'Oranje Air';
@@ -60,6 +67,7 @@ const EnvSchema = z.object({
   KAIROS_EVENTS_FILE: z.string().refine((p) => existsSync(p), 'a path to an existing events file').optional(),
   KAIROS_HTTP_PORT: int(0, 65_535).optional(),
   KAIROS_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  KAIROS_WEBHOOK_SECRET: z.string().min(16, 'a shared secret of at least 16 characters').optional(),
 
   KAIROS_BRAND_DIR: z.string().min(1).optional(),
   BRAND_NAME: z.string().min(1).max(64).optional(),
@@ -89,6 +97,14 @@ const EnvSchema = z.object({
   X_ACCESS_TOKEN: z.string().min(1).optional(),
   X_ACCESS_SECRET: z.string().min(1).optional(),
 
+  META_APP_SECRET: z.string().min(8, "the Meta app's secret (App settings → Basic)").optional(),
+  META_VERIFY_TOKEN: z.string().min(8, 'a verify token of at least 8 characters, the one typed into the webhook settings').optional(),
+  META_PAGE_ID: z.string().regex(/^\d+$/, "the Page's numeric id").optional(),
+  META_PAGE_TOKEN: z.string().min(20, 'a Page access token').optional(),
+  META_IG_USER_ID: z.string().regex(/^\d+$/, 'the numeric id of the Instagram professional account').optional(),
+  META_GRAPH_URL: httpUrl.default(META_GRAPH_DEFAULT),
+  META_POST_REPLIES: bool.default(false),
+
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: httpUrl.optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -115,6 +131,19 @@ export type Config = Readonly<{
   databaseUrl?: string;
   /** The HTTP server for /healthz and /metrics (KAIROS_HTTP_PORT; 0 picks a free port); off when unset. */
   http?: { host: string; port: number };
+  /** POST /ingest, signed with this secret (KAIROS_WEBHOOK_SECRET); off when unset. */
+  ingest?: { secret: string };
+  /** Facebook Page and Instagram through Meta's webhooks (META_APP_SECRET and the rest); off when unset. */
+  meta?: {
+    appSecret: string;
+    verifyToken: string;
+    pageId: string;
+    pageToken: string;
+    igUserId?: string;
+    graphUrl: string;
+    /** Approved cards offer "Send reply on Facebook/Instagram" (META_POST_REPLIES). */
+    postReplies: boolean;
+  };
   replayFile?: string;
   eventsFile?: string;
   brand: {
@@ -281,6 +310,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accessSecret: e.X_ACCESS_SECRET ?? '',
     };
   }
+  let meta: Config['meta'];
+  if (e.META_APP_SECRET) {
+    for (const name of ['META_VERIFY_TOKEN', 'META_PAGE_ID', 'META_PAGE_TOKEN'] as const) {
+      if (!e[name]) problems.push(`${name}: required when META_APP_SECRET is set`);
+    }
+    meta = {
+      appSecret: e.META_APP_SECRET,
+      verifyToken: e.META_VERIFY_TOKEN ?? '',
+      pageId: e.META_PAGE_ID ?? '',
+      pageToken: e.META_PAGE_TOKEN ?? '',
+      igUserId: e.META_IG_USER_ID,
+      graphUrl: e.META_GRAPH_URL.replace(/\/+$/, ''),
+      postReplies: e.META_POST_REPLIES,
+    };
+  } else {
+    for (const name of ['META_VERIFY_TOKEN', 'META_PAGE_ID', 'META_PAGE_TOKEN', 'META_IG_USER_ID'] as const) {
+      if (e[name]) problems.push(`${name}: set, but META_APP_SECRET is not (Meta's webhooks stay off without it)`);
+    }
+  }
+  if ((e.KAIROS_WEBHOOK_SECRET || e.META_APP_SECRET) && e.KAIROS_HTTP_PORT === undefined) {
+    problems.push(`KAIROS_HTTP_PORT: required when ${e.KAIROS_WEBHOOK_SECRET ? 'KAIROS_WEBHOOK_SECRET' : 'META_APP_SECRET'} is set (the port webhooks are received on)`);
+  }
   if (e.LLM_MAX_CALLS_PER_HOUR > e.LLM_MAX_CALLS_PER_DAY) {
     problems.push('LLM_MAX_CALLS_PER_HOUR: must not exceed LLM_MAX_CALLS_PER_DAY');
   }
@@ -295,6 +346,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPath: e.KAIROS_DB,
     databaseUrl: e.DATABASE_URL,
     http: e.KAIROS_HTTP_PORT === undefined ? undefined : { host: e.KAIROS_HTTP_HOST, port: e.KAIROS_HTTP_PORT },
+    ingest: e.KAIROS_WEBHOOK_SECRET ? { secret: e.KAIROS_WEBHOOK_SECRET } : undefined,
+    meta,
     replayFile: e.KAIROS_REPLAY_FILE,
     eventsFile: e.KAIROS_EVENTS_FILE ?? (brandDir && existsSync(`${brandDir}/events.yaml`) ? `${brandDir}/events.yaml` : undefined),
     brand,

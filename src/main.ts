@@ -27,6 +27,7 @@ import { createMetrics, serveMetrics } from './service/metrics';
 import { registerStop, runAsProgram, signalExitCode } from './service/program';
 import { startX, type XHandle } from './sources/x/start';
 import { XStreamSource } from './sources/x/stream';
+import { mountIngress } from './ingress/mount';
 import { openStore } from './store/open';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
@@ -132,6 +133,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       ...(config.x.mode !== 'off' ? { [xSource]: () => xHealth(x) } : {}),
     });
   }
+  // Everything pushed in (the signed /ingest, Meta's webhooks) is received on the same server.
+  const pushed = http ? mountIngress(http, { config, store, log, emit: (post, source) => ingestCounted(k, source, post) }).routes : [];
 
   if (config.x.mode !== 'off') {
     // Several workers on one PostgreSQL: one of them holds the X connection (X counts each connection's reads).
@@ -168,8 +171,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     } catch (err) {
       log.fatal({ err: (err as Error).message }, 'Discord did not connect');
       await x?.stop();
-      await k.close();
       await http?.close();
+      await k.close();
       return 1;
     }
   }
@@ -190,18 +193,22 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     });
     void scheduler.start().catch((err: unknown) => log.error({ err }, 'digest scheduler failed to start'));
   }
-  const stayUp = Boolean(discord || x);
+  const stayUp = Boolean(discord || x || pushed.length);
 
   // The replay file, or with nothing else to read, the demo stream.
   let source: Source | undefined;
-  if (config.replayFile || !x) {
+  if (config.replayFile || (!x && !pushed.length)) {
     source = new JsonlSource(config.replayFile ? 'replay' : 'demo', config.replayFile ?? DEMO_STREAM, (line, error) => {
       summary.invalid++;
       log.warn({ line, error }, 'skipped a line that is not a valid post');
     });
   }
   const where = discord ? 'the Discord channel' : 'the terminal';
-  const what = [source && (config.replayFile ? `a replay of ${config.replayFile}` : 'the demo stream'), x && `X (${config.x.mode})`]
+  const what = [
+    source && (config.replayFile ? `a replay of ${config.replayFile}` : 'the demo stream'),
+    x && `X (${config.x.mode})`,
+    pushed.length && http && `webhooks at ${http.url} (${pushed.join(', ')})`,
+  ]
     .filter(Boolean)
     .join(' and ');
   out.write(`Kairos: reading ${what} for ${config.brand.name}; cards go to ${where}.\n\n`);
@@ -277,8 +284,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   unregister();
-  await k.close();
+  // After the sources stop and before the store closes: a request being answered finishes with the store open.
   await http?.close();
+  await k.close();
   return exitCode;
 }
 

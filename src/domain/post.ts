@@ -47,6 +47,11 @@ export function parsePostLine(line: string): ParsedLine {
   } catch (err) {
     return { ok: false, error: `not JSON: ${(err as Error).message}` };
   }
+  return parsePost(raw);
+}
+
+/** Parses one decoded JSON value into a Post (a line's, or an element of a pushed array); never throws. */
+export function parsePost(raw: unknown): ParsedLine {
   // Numeric ids are common in exports; accept them as strings rather than reject the post.
   if (raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'number') {
     (raw as { id: unknown }).id = String((raw as { id: number }).id);
