@@ -62,3 +62,14 @@ export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit:
   res.on('finish', () => req.socket.destroySoon?.());
   req.resume();
 }
+
+/** The raw body, or null once a body over the limit was answered 413. */
+export async function bodyOr413(req: IncomingMessage, res: ServerResponse, limit = MAX_BODY_BYTES): Promise<Buffer | null> {
+  try {
+    return await readRawBody(req, limit);
+  } catch (err) {
+    if (!(err instanceof BodyTooLarge)) throw err;
+    refuseTooLarge(req, res, limit);
+    return null;
+  }
+}

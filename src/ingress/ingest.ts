@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePost, type Post } from '../domain/post';
 import type { Logger } from '../log';
 import type { IngestResult } from '../pipeline';
-import { BodyTooLarge, MAX_BODY_BYTES, readRawBody, refuseTooLarge, sendJson } from './body';
+import { bodyOr413, MAX_BODY_BYTES, sendJson } from './body';
 import { verifyIngest } from './signature';
 
 /** The most posts one request may carry: a bigger batch is split by the sender. */
@@ -25,13 +25,8 @@ export interface IngestDeps {
 export function ingestHandler(deps: IngestDeps) {
   const maxBytes = deps.maxBytes ?? MAX_BODY_BYTES;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    let body: Buffer;
-    try {
-      body = await readRawBody(req, maxBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) return refuseTooLarge(req, res, maxBytes);
-      throw err;
-    }
+    const body = await bodyOr413(req, res, maxBytes);
+    if (!body) return;
     const header = (name: string) => {
       const v = req.headers[name];
       return Array.isArray(v) ? v[0] : v;

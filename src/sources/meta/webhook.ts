@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../../config';
 import type { CardStore, PostStore } from '../../domain/ports';
 import { describeIssues, parsePost, type Post } from '../../domain/post';
-import { BodyTooLarge, MAX_BODY_BYTES, readRawBody, refuseTooLarge, sendJson } from '../../ingress/body';
+import { bodyOr413, MAX_BODY_BYTES, sendJson } from '../../ingress/body';
 import { hmacMatches } from '../../ingress/signature';
 import type { Logger } from '../../log';
 import type { IngestResult } from '../../pipeline';
@@ -71,13 +71,8 @@ export function metaReceiver(deps: MetaWebhookDeps) {
   const accounts = { pageId: deps.meta.pageId, igUserId: deps.meta.igUserId };
   const ctx: Ctx = { ...deps, permalinks: new Map() };
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    let body: Buffer;
-    try {
-      body = await readRawBody(req, maxBytes);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) return refuseTooLarge(req, res, maxBytes);
-      throw err;
-    }
+    const body = await bodyOr413(req, res, maxBytes);
+    if (!body) return;
     const signature = req.headers['x-hub-signature-256'];
     if (!hmacMatches(deps.meta.appSecret, body, Array.isArray(signature) ? signature[0] : signature)) {
       deps.log.warn({ from: req.socket.remoteAddress, signed: Boolean(signature) }, 'Meta webhook refused: X-Hub-Signature-256 does not match');
