@@ -28,6 +28,8 @@ import { registerStop, runAsProgram, signalExitCode } from './service/program';
 import { startX, type XHandle } from './sources/x/start';
 import { XStreamSource } from './sources/x/stream';
 import { mountIngress } from './ingress/mount';
+import { MetaReplySender } from './sources/meta/replies';
+import { replyRouter } from './sources/replies';
 import { openStore } from './store/open';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
@@ -134,7 +136,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     });
   }
   // Everything pushed in (the signed /ingest, Meta's webhooks) is received on the same server.
-  const pushed = http ? mountIngress(http, { config, store, log, emit: (post, source) => ingestCounted(k, source, post) }).routes : [];
+  const ingress = http ? mountIngress(http, { config, store, log, emit: (post, source) => ingestCounted(k, source, post) }) : undefined;
+  const pushed = ingress?.routes ?? [];
+  // Approved replies go back where the post was made, each by its platform's sender (META_POST_REPLIES for Meta's).
+  const metaReplies =
+    config.meta?.postReplies && ingress?.graph
+      ? new MetaReplySender({ graph: ingress.graph, pageId: config.meta.pageId, igUserId: config.meta.igUserId, store, log: log.child({ source: 'meta' }) })
+      : undefined;
 
   if (config.x.mode !== 'off') {
     // Several workers on one PostgreSQL: one of them holds the X connection (X counts each connection's reads).
@@ -155,7 +163,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         catalogue: k.catalogue,
         log,
         commands,
-        replySender: x?.replySender,
+        replySender: replyRouter([x?.replySender, metaReplies], store),
         teaching: k.teaching,
         courier: {
           worker: k.worker,

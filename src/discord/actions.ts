@@ -17,7 +17,7 @@ import { labelFromDecision } from '../domain/label';
 import { DISMISS_REASONS, isClosed, type ActionRecord, type DismissReason, type Opportunity, type TransitionResult } from '../domain/opportunity';
 import type { CardView } from '../domain/ports';
 import type { StoryPost } from '../domain/analysis';
-import { buildCard, describeAction, storyLine, threadIntro, threadName, type CardAction, type DiscordMessage } from './card';
+import { buildCard, describeAction, isReplySent, platformLabel, sendsReply, storyLine, threadIntro, threadName, type CardAction, type CardOptions, type DiscordMessage } from './card';
 import { actorOf, type BotContext } from './context';
 import { messageKeys } from './messages';
 import { DISCORD_SINK } from './sink';
@@ -41,7 +41,12 @@ export function asOptions(m: DiscordMessage) {
 }
 
 export function cardFor(ctx: BotContext, view: Pick<CardView, 'opportunity' | 'history'>): DiscordMessage {
-  return buildCard(view.opportunity, view.history, { canSendReply: Boolean(ctx.replySender) });
+  return buildCard(view.opportunity, view.history, replyOptions(ctx.replySender));
+}
+
+/** What the cards may offer with this sender: the platforms it names, or every one. */
+export function replyOptions(sender: BotContext['replySender']): CardOptions {
+  return { canSendReply: sender?.platforms ?? Boolean(sender) };
 }
 
 /** The card as it is now, read once: after a change, for the message and the thread. */
@@ -350,13 +355,13 @@ export async function handleDismissReason(ctx: BotContext, i: StringSelectMenuIn
 
 const sending = new Set<number>();
 
-/** "Send reply on X": only when the X engineer wired a sender, only on approved cards, once. */
+/** "Send reply on X" (or Facebook, Instagram): only with a sender for the post's platform, only on approved cards, once. */
 export async function handleXReply(ctx: BotContext, i: ButtonInteraction, id: number): Promise<void> {
   const view = await current(ctx, id);
   const opp = view?.opportunity;
-  const sent = view?.history.find((a) => a.action === 'x-reply-sent');
-  if (!ctx.replySender || !opp || opp.status !== 'approved') {
-    await i.reply({ content: 'Only an approved card can send its reply, and only when X replies are configured.', flags: EPHEMERAL });
+  const sent = view?.history.find((a) => isReplySent(a.action));
+  if (!ctx.replySender || !opp || opp.status !== 'approved' || !sendsReply(replyOptions(ctx.replySender), opp.post.platform)) {
+    await i.reply({ content: "Only an approved card can send its reply, and only when replies on the post's platform are configured.", flags: EPHEMERAL });
     return;
   }
   if (sent || sending.has(id)) {
@@ -377,7 +382,8 @@ export async function handleXReply(ctx: BotContext, i: ButtonInteraction, id: nu
       }
       throw err;
     }
-    await i.editReply({ content: `${sent.alreadySent ? 'Already sent on X' : 'Sent on X'}: ${sent.url}` });
+    const where = platformLabel(opp.post.platform);
+    await i.editReply({ content: `${sent.alreadySent ? `Already sent on ${where}` : `Sent on ${where}`}: ${sent.url}` });
     await refreshCardMessage(ctx, id);
     void recordInThread(ctx, id, cardMessageRef(i));
   } finally {

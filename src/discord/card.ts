@@ -47,8 +47,27 @@ export interface DiscordMessage {
 }
 
 export interface CardOptions {
-  /** An X reply sender is configured: approved cards offer "Send reply on X". */
-  canSendReply?: boolean;
+  /**
+   * A reply sender is configured (for these post platforms only, when a list): approved cards on them offer "Send
+   * reply on X" (or Facebook, Instagram); others show the approved reply ready to copy.
+   */
+  canSendReply?: boolean | readonly string[];
+}
+
+/** How a post platform is named on a button. */
+export function platformLabel(platform: string): string {
+  return ({ x: 'X', facebook: 'Facebook', instagram: 'Instagram' } as Record<string, string>)[platform] ?? platform;
+}
+
+/** Whether an approved card on `platform` can send its reply from the card. */
+export function sendsReply(options: CardOptions, platform: string): boolean {
+  const c = options.canSendReply;
+  return Array.isArray(c) ? c.includes(platform) : Boolean(c);
+}
+
+/** The audit action of a reply sent from a card ('x-reply-sent', 'facebook-reply-sent'…). */
+export function isReplySent(action: string): boolean {
+  return /^[a-z]+-reply-sent$/.test(action);
 }
 
 export function cardCustomId(action: CardAction, opportunityId: number): string {
@@ -93,6 +112,10 @@ const ACTION_VERB: Record<string, string> = {
   edited: 'edited the drafts',
   regenerated: 'regenerated the drafts',
   'x-reply-sent': 'sent the reply on X',
+  'facebook-reply-sent': 'sent the reply on Facebook',
+  'instagram-reply-sent': 'sent the reply on Instagram',
+  'post-edited': 'edited the post',
+  'post-deleted': 'deleted the post',
 };
 
 export function describeAction(a: ActionRecord): string {
@@ -244,11 +267,11 @@ export function buildCard(opp: Opportunity, history: readonly ActionRecord[] = [
 
   const message: DiscordMessage = {
     embeds: [fitTotal(embed)],
-    components: buttons(opp, { ...options, replySent: history.some((h) => h.action === 'x-reply-sent') }),
+    components: buttons(opp, { ...options, replySent: history.some((h) => isReplySent(h.action)) }),
     allowed_mentions: { parse: [] },
   };
-  if (opp.status === 'approved' && !options.canSendReply) {
-    // Nobody wired an X sender: the approved reply is shown ready to copy.
+  if (opp.status === 'approved' && !sendsReply(options, p.platform)) {
+    // No sender for this platform (a post pushed in through /ingest, or none wired): the reply is ready to copy.
     message.content = clip(`Approved reply, ready to copy:\n${codeBlock(a.reply)}`, LIMITS.content);
     if (!message.content.endsWith('```')) message.content = `Approved reply, ready to copy:\n${codeBlock(a.reply.slice(0, 1900))}`;
   }
@@ -264,14 +287,14 @@ function button(custom_id: string, label: string, style: ButtonStyle.Primary | B
   return { type: ComponentType.Button, custom_id, label, style };
 }
 
-/** Open cards get the five actions; an approved card may offer the X reply; other closed cards none. */
+/** Open cards get the five actions; an approved card may offer to send its reply; other closed cards none. */
 export function buttons(
   opp: Opportunity,
   options: CardOptions & { replySent?: boolean } = {},
 ): APIActionRowComponent<APIButtonComponent>[] {
   if (opp.status === 'approved') {
-    return options.canSendReply && !options.replySent
-      ? [{ type: ComponentType.ActionRow, components: [button(xReplyCustomId(opp.id), 'Send reply on X', ButtonStyle.Primary)] }]
+    return sendsReply(options, opp.post.platform) && !options.replySent
+      ? [{ type: ComponentType.ActionRow, components: [button(xReplyCustomId(opp.id), `Send reply on ${platformLabel(opp.post.platform)}`, ButtonStyle.Primary)] }]
       : [];
   }
   if (isClosed(opp.status)) return [];

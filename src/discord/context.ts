@@ -16,11 +16,13 @@ import type { Teaching } from '../domain/label';
 
 export type { Teaching };
 /**
- * The X side's extension point: sends an approved card's reply on X. Given the actor, the sender records the
- * 'x-reply-sent' audit itself (atomically with its own bookkeeping). Errors named ReplyRefused or ReplyFailed
- * carry a message that is safe to show.
+ * The platforms' extension point: sends an approved card's reply where the post was made (X, Facebook,
+ * Instagram). Given the actor, the sender records the '<platform>-reply-sent' audit itself (atomically with its
+ * own bookkeeping). Errors named ReplyRefused or ReplyFailed carry a message that is safe to show.
  */
 export interface ReplySender {
+  /** The post platforms it replies on; a card on another gets its approved reply ready to copy. Unset: all. */
+  readonly platforms?: readonly string[];
   send(opportunityId: number, actor?: { id: string; name: string }): Promise<{ url: string; alreadySent?: boolean }>;
 }
 

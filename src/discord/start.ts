@@ -6,6 +6,7 @@ import { Courier, type CourierOptions } from '../outbox/courier';
 import { MessageCourier } from '../outbox/messages';
 import { DiscordMessageSink } from './message-sink';
 import { recordDelivery } from './messages';
+import { replyOptions } from './actions';
 import { DiscordSink, DISCORD_SINK } from './sink';
 import { createBot, type BotDeps } from './bot';
 
@@ -63,7 +64,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordRu
     apiUrl: discord.apiUrl,
     botUserId: client.user?.id,
     history: (id) => store.actionsFor(id),
-    cardOptions: { canSendReply: Boolean(opts.replySender) },
+    cardOptions: replyOptions(opts.replySender),
     log,
     backoff: opts.backoff,
   });

@@ -215,8 +215,11 @@ export interface ReplyStore {
    * race. The claim is written before the platform is called.
    */
   claimReply(claim: ReplyClaim): Promise<boolean>;
-  /** Marks the reply sent, and audits it as the actor's action in the same transaction. */
-  markReplySent(opportunityId: number, sent: { tweetId: string; url: string; at: string }, actor?: Actor): Promise<void>;
+  /**
+   * Marks the reply sent, and audits it as the actor's action in the same transaction, as `action` (the platform's:
+   * 'x-reply-sent', 'facebook-reply-sent'…). `tweetId` is the reply's id on whichever platform it went to.
+   */
+  markReplySent(opportunityId: number, sent: { tweetId: string; url: string; at: string }, actor?: Actor, action?: string): Promise<void>;
   /** Gives a claim back when the platform answered that nothing was posted, so the team can try again. */
   releaseReply(opportunityId: number): Promise<void>;
 }

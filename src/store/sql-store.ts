@@ -911,14 +911,14 @@ export class SqlStore implements Store {
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
-  markReplySent(opportunityId: number, sent: { tweetId: string; url: string; at: string }, actor?: Actor): Promise<void> {
+  markReplySent(opportunityId: number, sent: { tweetId: string; url: string; at: string }, actor?: Actor, action = 'x-reply-sent'): Promise<void> {
     return this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('x_replies')
         .set({ status: 'sent', tweet_id: sent.tweetId, url: sent.url, at: sent.at })
         .where('opportunity_id', '=', opportunityId)
         .execute();
-      if (actor) await this.auditIn(trx, opportunityId, actor, 'x-reply-sent', null, sent.url);
+      if (actor) await this.auditIn(trx, opportunityId, actor, action, null, sent.url);
     });
   }
 

@@ -4,6 +4,7 @@ import type { Actor } from '../../domain/opportunity';
 import type { CardStore, ReplyStore } from '../../domain/ports';
 import type { Logger } from '../../log';
 import { describeXError } from './client';
+import { ReplyFailed, ReplyRefused } from '../../domain/reply';
 
 /** Sends a card's approved reply to the fan on X. The Discord bot's "Send reply on X" button calls it. */
 export interface ReplySender {
@@ -14,25 +15,7 @@ export interface ReplySender {
   send(opportunityId: number, actor?: Actor): Promise<{ url: string; alreadySent: boolean }>;
 }
 
-/** The reply may not be sent (not approved, not an X post, empty or too long): nothing was sent. */
-export class ReplyRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ReplyRefused';
-  }
-}
-
-/** X did not take the reply, or its outcome is unknown; the message is safe to show (never the credentials). */
-export class ReplyFailed extends Error {
-  constructor(
-    message: string,
-    /** True when X may have posted it: the next attempt checks X before sending again. */
-    readonly uncertain: boolean,
-  ) {
-    super(message);
-    this.name = 'ReplyFailed';
-  }
-}
+export { ReplyFailed, ReplyRefused };
 
 export interface XReplySenderOptions {
   /** A user-context client (OAuth 1.0a: X_APP_KEY, X_APP_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET). */
@@ -53,6 +36,7 @@ export interface XReplySenderOptions {
  * (the brand's replies to that post since the claim) before anything is sent again.
  */
 export class XReplySender implements ReplySender {
+  readonly platforms = ['x'] as const;
   private readonly inFlight = new Map<number, Promise<{ url: string; alreadySent: boolean }>>();
   private me?: Promise<{ id: string; username: string }>;
 
