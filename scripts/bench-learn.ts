@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { exampleOf, figuresOf, learnBrandModel, notACard, type Example } from '../src/detect/learn';
-import { probabilities, type TriageModel } from '../src/detect/model';
+import type { TriageModel } from '../src/detect/model';
+import { margin } from '../src/learning';
 import { shippedExamples } from '../src/detect/training-sets';
 import { decide, shippedModel } from '../src/detect/triage';
 import { isCardKind, KINDS, type Kind } from '../src/domain/verdict';
@@ -63,11 +64,7 @@ while (given.length < 400) {
     const truth = KINDS[r.y] as Kind;
     given.push(isCardKind(truth) ? r : { ...r, y: KINDS.indexOf(notACard(model, r.x)) });
   }
-  const margin = (r: Example) => {
-    const p = [...probabilities(model, r.x)].sort((a, b) => b - a);
-    return (p[0] as number) - (p[1] as number);
-  };
-  const queue = pool.filter((r) => !used.has(r.post.id)).sort((a, b) => margin(a) - margin(b));
+  const queue = pool.filter((r) => !used.has(r.post.id)).sort((a, b) => margin(model, a.x) - margin(model, b.x));
   for (const r of queue.slice(0, 50 - cards.length)) {
     used.add(r.post.id);
     given.push(r);

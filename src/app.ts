@@ -137,7 +137,7 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
     refreshWatch: () => trends.refreshWatch(),
     teaching: {
       model: { source: learned.source, ...(learned.meta ? { trainedAt: learned.meta.trainedAt, labels: learned.meta.labels, figures: learned.meta.figures } : {}) },
-      leastSure: (limit) => leastSure(store, config, limit),
+      leastSure: (limit) => leastSure(store, config.brand, learned.model, limit),
       triage,
     },
     async close() {

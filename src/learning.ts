@@ -29,17 +29,19 @@ export function brandTriageModel(
 }
 
 /** How unsure a model is of a post: the gap between its two likeliest kinds (0 is a coin toss). */
-function margin(model: TriageModel, x: Example['x']): number {
+export function margin(model: TriageModel, x: Example['x']): number {
   const p = probabilities(model, x).sort((a, b) => b - a);
   return (p[0] as number) - (p[1] as number);
 }
 
-/** Stored posts without a label, the ones the model is least sure of first (the /label queue). */
-export async function leastSure(store: Store, config: Pick<Config, 'dbPath' | 'brand'>, limit = 20): Promise<Post[]> {
-  const { model } = brandTriageModel(config);
+/**
+ * Stored posts without a label, the ones the model is least sure of first (the /label queue). The model is the one
+ * triage runs on, handed in: the queue is read on every answer, the model file only once.
+ */
+export async function leastSure(store: Store, brand: Config['brand'], model: TriageModel | null, limit = 20): Promise<Post[]> {
   const posts = await store.unlabelledPosts(2000);
   if (!model) return posts.slice(0, limit);
-  const of = exampleOf(config.brand);
+  const of = exampleOf(brand);
   return posts
     .map((post) => ({ post, m: margin(model, of(post, 'noise').x) }))
     .sort((a, b) => a.m - b.m)
@@ -54,12 +56,13 @@ const KEYS: Record<string, LabelKind> = { o: 'opportunity', r: 'risk', s: 'servi
  * it works at a terminal and from a pipe.
  */
 export async function runLabel(store: Store, config: Pick<Config, 'dbPath' | 'brand'>, input: Readable, out: Writable): Promise<number> {
-  const queue = await leastSure(store, config, 50);
+  const { model } = brandTriageModel(config);
+  const queue = await leastSure(store, config.brand, model, 50);
   if (!queue.length) {
     out.write('Nothing to label: every stored post has a label (or none is stored yet; run Kairos or a replay first).\n');
     return 0;
   }
-  const triage = createTriager(staticContext(config.brand), brandTriageModel(config).model);
+  const triage = createTriager(staticContext(config.brand), model);
   const actor = { id: 'cli', name: safeUser() };
   const lines = createInterface({ input, terminal: false })[Symbol.asyncIterator]();
   let given = 0;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config';
 import { startDiscord, type DiscordRuntime } from '../src/discord/start';
 import { staticContext } from '../src/detect/context';
-import { createTriager } from '../src/detect/triage';
+import { createTriager, shippedModel } from '../src/detect/triage';
 import { leastSure } from '../src/learning';
 import { DEMO_GESTURES } from '../src/analyse/brand-pack';
 import { loadCatalogue } from '../src/analyse/catalogue';
@@ -44,7 +44,7 @@ beforeAll(async () => {
     onWatchChanged: () => watchChanges++,
     teaching: {
       model: { source: 'the shipped model' },
-      leastSure: (n) => leastSure(store, { dbPath: ':memory:', brand: config.brand }, n),
+      leastSure: (n) => leastSure(store, config.brand, shippedModel(), n),
       triage: createTriager(staticContext(config.brand)),
     },
   });

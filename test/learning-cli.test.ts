@@ -37,7 +37,7 @@ async function storeWith(n: number) {
 describe('kairos label', () => {
   it('asks about the least-sure posts one at a time and stores each answer, with skip, undo and quit', async () => {
     const { store, config } = await storeWith(5);
-    const queue = await leastSure(store, config, 5);
+    const queue = await leastSure(store, config.brand, brandTriageModel(config).model, 5);
     expect(queue).toHaveLength(5);
     const o = sink();
     // o, skip, s, undo (takes back the s), n, then quit.
