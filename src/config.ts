@@ -20,6 +20,8 @@ const SECRET_NAMES = new Set([
   'META_APP_SECRET',
   'META_VERIFY_TOKEN',
   'META_PAGE_TOKEN',
+  'BLUESKY_APP_PASSWORD',
+  'MASTODON_TOKEN',
 ]);
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'a Discord id (17 to 20 digits)');
@@ -29,6 +31,7 @@ const list = z
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+const wsUrl = z.url({ protocol: /^wss?$/, error: 'a ws(s) URL' });
 const timeZone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -104,6 +107,15 @@ const EnvSchema = z.object({
   META_IG_USER_ID: z.string().regex(/^\d+$/, 'the numeric id of the Instagram professional account').optional(),
   META_GRAPH_URL: httpUrl.default(META_GRAPH_DEFAULT),
   META_POST_REPLIES: bool.default(false),
+  BLUESKY_MODE: z.enum(['off', 'jetstream']).default('off'),
+  BLUESKY_HANDLE: z
+    .string()
+    .regex(/^@?[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)+$/, 'a Bluesky handle such as oranjeair.bsky.social')
+    .transform((h) => h.replace(/^@/, '').toLowerCase())
+    .optional(),
+  BLUESKY_JETSTREAM_URL: wsUrl.default('wss://jetstream2.us-east.bsky.network/subscribe'),
+  BLUESKY_API_URL: httpUrl.default('https://public.api.bsky.app'),
+  BLUESKY_REPLAY_WINDOW_HOURS: int(1, 24 * 30).default(24),
 
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: httpUrl.optional(),
@@ -172,6 +184,13 @@ export type Config = Readonly<{
     brandUserId?: string;
     pollIntervalSeconds: number;
     replies?: { appKey: string; appSecret: string; accessToken: string; accessSecret: string };
+  };
+  bluesky: {
+    mode: 'off' | 'jetstream';
+    handle?: string;
+    jetstreamUrl: string;
+    apiUrl: string;
+    replayWindowHours: number;
   };
   llm?: {
     apiKey: string;
@@ -332,6 +351,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.KAIROS_WEBHOOK_SECRET || e.META_APP_SECRET) && e.KAIROS_HTTP_PORT === undefined) {
     problems.push(`KAIROS_HTTP_PORT: required when ${e.KAIROS_WEBHOOK_SECRET ? 'KAIROS_WEBHOOK_SECRET' : 'META_APP_SECRET'} is set (the port webhooks are received on)`);
   }
+  if (e.BLUESKY_MODE !== 'off' && !e.BLUESKY_HANDLE) problems.push(`BLUESKY_HANDLE: required when BLUESKY_MODE is ${e.BLUESKY_MODE}`);
   if (e.LLM_MAX_CALLS_PER_HOUR > e.LLM_MAX_CALLS_PER_DAY) {
     problems.push('LLM_MAX_CALLS_PER_HOUR: must not exceed LLM_MAX_CALLS_PER_DAY');
   }
@@ -359,6 +379,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       brandUserId: e.X_BRAND_USER_ID,
       pollIntervalSeconds: e.X_POLL_INTERVAL_SECONDS,
       replies,
+    },
+    bluesky: {
+      mode: e.BLUESKY_MODE,
+      handle: e.BLUESKY_HANDLE,
+      jetstreamUrl: e.BLUESKY_JETSTREAM_URL,
+      apiUrl: e.BLUESKY_API_URL,
+      replayWindowHours: e.BLUESKY_REPLAY_WINDOW_HOURS,
     },
     llm: llmKey
       ? {

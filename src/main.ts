@@ -30,6 +30,7 @@ import { XStreamSource } from './sources/x/stream';
 import { mountIngress } from './ingress/mount';
 import { MetaReplySender } from './sources/meta/replies';
 import { replyRouter } from './sources/replies';
+import { startBluesky, type BlueskyHandle } from './sources/bluesky/start';
 import { openStore } from './store/open';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
@@ -93,6 +94,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     );
   let discord: DiscordRuntime | undefined;
   let x: XHandle | undefined;
+  let bluesky: BlueskyHandle | undefined;
   const moments: StoredMoment[] = [];
   const multiWorker = store.kind === 'postgres';
   const k = await buildKairos(config, store, {
@@ -127,12 +129,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     const xSource = `x-${config.x.mode}`;
     serveMetrics(http, metrics, {
       outbox: () => store.outboxStats(),
-      reconnects: (): Record<string, number> => (x?.source instanceof XStreamSource ? { [xSource]: x.source.reconnects } : {}),
+      reconnects: (): Record<string, number> => ({
+        ...(x?.source instanceof XStreamSource ? { [xSource]: x.source.reconnects } : {}),
+        ...(bluesky?.source ? { bluesky: bluesky.source.reconnects } : {}),
+      }),
     });
     serveHealth(http, {
       store: async () => (await store.pendingCount(), null),
       ...(config.discord ? { discord: () => (discord && discord.client.ws.shards.size > 0 && discord.client.ws.shards.every((s) => s.status === 0) ? null : 'not connected to the Discord gateway') } : {}),
       ...(config.x.mode !== 'off' ? { [xSource]: () => xHealth(x) } : {}),
+      ...(config.bluesky.mode !== 'off' ? { bluesky: () => bluesky?.source?.health() ?? 'not started' } : {}),
     });
   }
   // Everything pushed in (the signed /ingest, Meta's webhooks) is received on the same server.
@@ -154,6 +160,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       lease: multiWorker ? { leases: store, holder: k.worker } : undefined,
     });
   }
+  if (config.bluesky.mode !== 'off') {
+    bluesky = startBluesky({ config, store, log, emit: (post) => ingestCounted(k, 'bluesky', post) });
+  }
+  const live = Boolean(x || bluesky);
   if (config.discord) {
     try {
       discord = await startDiscord({
@@ -179,6 +189,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     } catch (err) {
       log.fatal({ err: (err as Error).message }, 'Discord did not connect');
       await x?.stop();
+      await bluesky?.stop();
       await http?.close();
       await k.close();
       return 1;
@@ -201,11 +212,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     });
     void scheduler.start().catch((err: unknown) => log.error({ err }, 'digest scheduler failed to start'));
   }
-  const stayUp = Boolean(discord || x || pushed.length);
+  const stayUp = Boolean(discord || live || pushed.length);
 
   // The replay file, or with nothing else to read, the demo stream.
   let source: Source | undefined;
-  if (config.replayFile || (!x && !pushed.length)) {
+  if (config.replayFile || (!live && !pushed.length)) {
     source = new JsonlSource(config.replayFile ? 'replay' : 'demo', config.replayFile ?? DEMO_STREAM, (line, error) => {
       summary.invalid++;
       log.warn({ line, error }, 'skipped a line that is not a valid post');
@@ -215,6 +226,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   const what = [
     source && (config.replayFile ? `a replay of ${config.replayFile}` : 'the demo stream'),
     x && `X (${config.x.mode})`,
+    bluesky && `Bluesky (Jetstream, @${config.bluesky.handle})`,
     pushed.length && http && `webhooks at ${http.url} (${pushed.join(', ')})`,
   ]
     .filter(Boolean)
@@ -286,6 +298,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     if (interruptedBy === 'database-lost') exitCode = 1;
     scheduler?.stop();
     await x?.stop();
+    await bluesky?.stop();
     await discord?.stop();
     out.write(`Kairos stopped (${interruptedBy}).\n`);
   }

@@ -6,11 +6,12 @@ import { z } from 'zod';
  * Text is untrusted: it is data to classify and quote, never instructions.
  */
 export const PostSchema = z.object({
-  id: z.string().min(1).max(64),
+  // Long enough for an at:// uri (Bluesky), a Mastodon status URL id or an X snowflake.
+  id: z.string().min(1).max(512),
   platform: z.string().min(1).max(32),
   url: z.url().max(2048).optional(),
   author: z.object({
-    id: z.string().max(64).optional(),
+    id: z.string().max(256).optional(),
     handle: z.string().min(1).max(64),
     name: z.string().max(128).optional(),
     followers: z.number().int().nonnegative().default(0),
@@ -27,9 +28,9 @@ export const PostSchema = z.object({
       quotes: z.number().int().nonnegative().default(0),
     })
     .optional(),
-  inReplyTo: z.string().max(64).nullable().optional(),
+  inReplyTo: z.string().max(512).nullable().optional(),
   /** The post this one quotes (X quote posts, Bluesky embeds). */
-  quoteOf: z.string().max(64).nullable().optional(),
+  quoteOf: z.string().max(512).nullable().optional(),
   /** The links in the post as their full addresses (X shortens them in the text), to see which posts it points at. */
   links: z.array(z.string().max(2048)).max(20).optional(),
 });

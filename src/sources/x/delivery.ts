@@ -19,6 +19,8 @@ export class PostDelivery {
     private readonly emit: (post: Post) => Promise<void>,
     private readonly log: Logger,
     private readonly recentLimit = 20_000,
+    /** False for a source whose cursor is not a post id (Jetstream's event time): it keeps its own. */
+    private readonly trackCursor = true,
   ) {}
 
   cursor(): Promise<string | null> {
@@ -35,11 +37,11 @@ export class PostDelivery {
       await this.emit(post);
     } catch (err) {
       // The pipeline records what it can; a failure here must not stop the source or move it backwards.
-      this.log.error({ post: post.id, err: err instanceof Error ? err.message : String(err) }, 'processing an X post failed');
+      this.log.error({ post: post.id, err: err instanceof Error ? err.message : String(err) }, 'processing a post failed');
     }
     this.remember(post.id);
     this.emitted++;
-    if (newerId(post.id, await this.cursor())) await this.store.setCursor(this.cursorKey, post.id);
+    if (this.trackCursor && newerId(post.id, await this.cursor())) await this.store.setCursor(this.cursorKey, post.id);
     return true;
   }
 
