@@ -260,7 +260,7 @@ describe('parsePostLine on hostile lines', () => {
       { ...base, author: { handle: 'fan', followers: '1e9' } },
       { ...base, createdAt: 'yesterday' },
       { ...base, id: '' },
-      { ...base, id: 'i'.repeat(65) },
+      { ...base, id: 'i'.repeat(513) },
       { ...base, text: ['array'] },
       { ...base, url: 'not a url' },
     ];
