@@ -191,10 +191,12 @@ describe('Bluesky through a fake Jetstream', () => {
     const store = memStore();
     const p = cardPipeline(store);
     const { log, text } = captureLogger();
-    start(store, p.emit, log);
+    const h = start(store, p.emit, log);
     await until(() => (text().match(/reconnecting/g) ?? []).length >= 3, 5000, 'retries');
+    expect(h.source!.health()).toBe('not connected to Jetstream');
     fake.refusing = false;
     await until(() => fake.open === 1, 5000, 'connected after refusals');
+    await until(() => h.source!.health() === null, 2000, 'healthy');
     fake.post(fan, { text: 'Oranje Air at last' });
     await until(() => p.triaged.length === 1);
   });
