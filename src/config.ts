@@ -117,6 +117,9 @@ const EnvSchema = z.object({
   BLUESKY_API_URL: httpUrl.default('https://public.api.bsky.app'),
   BLUESKY_REPLAY_WINDOW_HOURS: int(1, 24 * 30).default(24),
 
+  MASTODON_URL: httpUrl.optional(),
+  MASTODON_TOKEN: z.string().min(8, 'an access token of the brand account').optional(),
+
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: httpUrl.optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -192,6 +195,8 @@ export type Config = Readonly<{
     apiUrl: string;
     replayWindowHours: number;
   };
+  /** Present when MASTODON_URL is set (with its token). */
+  mastodon?: { url: string; token: string };
   llm?: {
     apiKey: string;
     baseUrl?: string;
@@ -352,6 +357,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`KAIROS_HTTP_PORT: required when ${e.KAIROS_WEBHOOK_SECRET ? 'KAIROS_WEBHOOK_SECRET' : 'META_APP_SECRET'} is set (the port webhooks are received on)`);
   }
   if (e.BLUESKY_MODE !== 'off' && !e.BLUESKY_HANDLE) problems.push(`BLUESKY_HANDLE: required when BLUESKY_MODE is ${e.BLUESKY_MODE}`);
+  if (e.MASTODON_URL && !e.MASTODON_TOKEN) problems.push('MASTODON_TOKEN: required when MASTODON_URL is set');
+  if (e.MASTODON_TOKEN && !e.MASTODON_URL) problems.push('MASTODON_URL: required when MASTODON_TOKEN is set (the brand account\'s instance)');
   if (e.LLM_MAX_CALLS_PER_HOUR > e.LLM_MAX_CALLS_PER_DAY) {
     problems.push('LLM_MAX_CALLS_PER_HOUR: must not exceed LLM_MAX_CALLS_PER_DAY');
   }
@@ -387,6 +394,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: e.BLUESKY_API_URL,
       replayWindowHours: e.BLUESKY_REPLAY_WINDOW_HOURS,
     },
+    mastodon: e.MASTODON_URL && e.MASTODON_TOKEN ? { url: e.MASTODON_URL, token: e.MASTODON_TOKEN } : undefined,
     llm: llmKey
       ? {
           apiKey: llmKey,

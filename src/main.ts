@@ -31,6 +31,7 @@ import { mountIngress } from './ingress/mount';
 import { MetaReplySender } from './sources/meta/replies';
 import { replyRouter } from './sources/replies';
 import { startBluesky, type BlueskyHandle } from './sources/bluesky/start';
+import { startMastodon, type MastodonHandle } from './sources/mastodon/start';
 import { openStore } from './store/open';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
@@ -95,6 +96,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   let discord: DiscordRuntime | undefined;
   let x: XHandle | undefined;
   let bluesky: BlueskyHandle | undefined;
+  let mastodon: MastodonHandle | undefined;
   const moments: StoredMoment[] = [];
   const multiWorker = store.kind === 'postgres';
   const k = await buildKairos(config, store, {
@@ -132,6 +134,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       reconnects: (): Record<string, number> => ({
         ...(x?.source instanceof XStreamSource ? { [xSource]: x.source.reconnects } : {}),
         ...(bluesky?.source ? { bluesky: bluesky.source.reconnects } : {}),
+        ...(mastodon?.source ? { mastodon: mastodon.source.reconnects } : {}),
       }),
     });
     serveHealth(http, {
@@ -139,6 +142,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       ...(config.discord ? { discord: () => (discord && discord.client.ws.shards.size > 0 && discord.client.ws.shards.every((s) => s.status === 0) ? null : 'not connected to the Discord gateway') } : {}),
       ...(config.x.mode !== 'off' ? { [xSource]: () => xHealth(x) } : {}),
       ...(config.bluesky.mode !== 'off' ? { bluesky: () => bluesky?.source?.health() ?? 'not started' } : {}),
+      ...(config.mastodon ? { mastodon: () => mastodon?.source?.health() ?? 'not started' } : {}),
     });
   }
   // Everything pushed in (the signed /ingest, Meta's webhooks) is received on the same server.
@@ -163,7 +167,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   if (config.bluesky.mode !== 'off') {
     bluesky = startBluesky({ config, store, log, emit: (post) => ingestCounted(k, 'bluesky', post) });
   }
-  const live = Boolean(x || bluesky);
+  if (config.mastodon) {
+    mastodon = startMastodon({ config, store, log, emit: (post) => ingestCounted(k, 'mastodon', post) });
+  }
+  const live = Boolean(x || bluesky || mastodon);
   if (config.discord) {
     try {
       discord = await startDiscord({
@@ -190,6 +197,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       log.fatal({ err: (err as Error).message }, 'Discord did not connect');
       await x?.stop();
       await bluesky?.stop();
+      await mastodon?.stop();
       await http?.close();
       await k.close();
       return 1;
@@ -227,6 +235,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     source && (config.replayFile ? `a replay of ${config.replayFile}` : 'the demo stream'),
     x && `X (${config.x.mode})`,
     bluesky && `Bluesky (Jetstream, @${config.bluesky.handle})`,
+    mastodon && `Mastodon (${mastodon.source?.host})`,
     pushed.length && http && `webhooks at ${http.url} (${pushed.join(', ')})`,
   ]
     .filter(Boolean)
@@ -299,6 +308,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     scheduler?.stop();
     await x?.stop();
     await bluesky?.stop();
+    await mastodon?.stop();
     await discord?.stop();
     out.write(`Kairos stopped (${interruptedBy}).\n`);
   }
