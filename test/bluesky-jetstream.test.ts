@@ -1,27 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import type { Post } from '../src/domain/post';
-import type { Triage } from '../src/domain/verdict';
-import { Pipeline } from '../src/pipeline';
 import { brandFilter } from '../src/sources/bluesky/filter';
 import { startBluesky, type BlueskyHandle } from '../src/sources/bluesky/start';
 import { openSqlite } from '../src/store/sqlite';
 import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeJetstream, type FakeAccount } from './fakes/jetstream';
-import { analyst, captureLogger, TEST_BACKOFF, until } from './support/x';
+import { captureLogger, cardPipeline, TEST_BACKOFF, until } from './support/x';
 
 const BRAND_DID = 'did:plc:oranjeairbrand00000000000';
 
-/** A real Pipeline over a store whose triage counts every post it sees and makes a card of each. */
-function cardPipeline(store: Store, log = captureLogger().log) {
-  const triaged: Post[] = [];
-  const triage = (post: Post): Triage => {
-    triaged.push(post);
-    return { kind: 'opportunity', score: 0.9, signals: ['milestone'], lang: 'en' };
-  };
-  const p = new Pipeline({ store, triage, analyst, sinks: ['test'], log });
-  return { triaged, emit: (post: Post) => p.ingest(post) };
-}
 
 describe('Bluesky through a fake Jetstream', () => {
   let fake: FakeJetstream;

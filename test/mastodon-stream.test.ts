@@ -6,19 +6,7 @@ import { startMastodon, type MastodonHandle } from '../src/sources/mastodon/star
 import { openSqlite } from '../src/store/sqlite';
 import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeMastodon, type FakeMastoAccount } from './fakes/mastodon';
-import { analyst, captureLogger, TEST_BACKOFF, until } from './support/x';
-import { Pipeline } from '../src/pipeline';
-import type { Triage } from '../src/domain/verdict';
-
-function cardPipeline(store: Store, log = captureLogger().log) {
-  const triaged: Post[] = [];
-  const triage = (post: Post): Triage => {
-    triaged.push(post);
-    return { kind: 'opportunity', score: 0.9, signals: ['milestone'], lang: 'en' };
-  };
-  const p = new Pipeline({ store, triage, analyst, sinks: ['test'], log });
-  return { triaged, emit: (post: Post) => p.ingest(post) };
-}
+import { captureLogger, cardPipeline, TEST_BACKOFF, until } from './support/x';
 
 describe('Mastodon against a fake instance', () => {
   let fake: FakeMastodon;

@@ -2,6 +2,7 @@ import pino from 'pino';
 import type { Analyst } from '../../src/analyse/analyst';
 import { loadConfig, type Config } from '../../src/config';
 import type { Analysis } from '../../src/domain/analysis';
+import type { Post } from '../../src/domain/post';
 import type { Triage } from '../../src/domain/verdict';
 import { REDACT_PATHS, type Logger } from '../../src/log';
 import { Pipeline } from '../../src/pipeline';
@@ -74,4 +75,15 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A real Pipeline over a store whose triage records every post it sees and makes a card of each. */
+export function cardPipeline(store: ReturnType<typeof openSqlite>, log = captureLogger().log) {
+  const triaged: Post[] = [];
+  const triage = (post: Post): Triage => {
+    triaged.push(post);
+    return { kind: 'opportunity', score: 0.9, signals: ['milestone'], lang: 'en' };
+  };
+  const p = new Pipeline({ store, triage, analyst, sinks: ['test'], log });
+  return { triaged, emit: (post: Post) => p.ingest(post) };
 }

@@ -4,6 +4,7 @@ import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import type { BackoffOptions } from '../x/client';
 import { AppView } from './appview';
+import { runInBackground } from '../background';
 import { JetstreamSource } from './jetstream';
 
 export interface StartBlueskyDeps {
@@ -39,18 +40,6 @@ export function startBluesky({ config, store, log, emit, timing }: StartBlueskyD
     replayWindowMs: b.replayWindowHours * 3_600_000,
     ...timing,
   });
-  const done = source
-    .start(async (post) => {
-      await emit(post);
-    })
-    .catch((err: unknown) => blog.error({ error: err instanceof Error ? err.message : String(err) }, 'Bluesky source ended with an error'));
   blog.info({ jetstream: maskUrl(b.jetstreamUrl), apiUrl: maskUrl(b.apiUrl) }, 'Bluesky source started');
-  return {
-    source,
-    done,
-    async stop() {
-      await source.stop();
-      await done;
-    },
-  };
+  return runInBackground(source, emit, blog);
 }

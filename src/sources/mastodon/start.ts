@@ -3,6 +3,7 @@ import type { Store } from '../../domain/ports';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import type { BackoffOptions } from '../x/client';
+import { runInBackground } from '../background';
 import { MastodonSource } from './stream';
 
 export interface MastodonHandle {
@@ -26,18 +27,6 @@ export function startMastodon(deps: {
   if (!m) return { source: null, done: Promise.resolve(), stop: async () => undefined };
   const mlog = deps.log.child({ source: 'mastodon' });
   const source = new MastodonSource({ url: m.url, token: m.token, brand: deps.config.brand, store: deps.store, log: mlog, ...deps.timing });
-  const done = source
-    .start(async (post) => {
-      await deps.emit(post);
-    })
-    .catch((err: unknown) => mlog.error({ error: err instanceof Error ? err.message : String(err) }, 'Mastodon source ended with an error'));
   mlog.info({ instance: maskUrl(m.url) }, 'Mastodon source started');
-  return {
-    source,
-    done,
-    async stop() {
-      await source.stop();
-      await done;
-    },
-  };
+  return runInBackground(source, deps.emit, mlog);
 }
