@@ -37,6 +37,11 @@ export class FakeJetstream {
   readonly accounts = new Map<string, FakeAccount>();
   readonly connections: URLSearchParams[] = [];
   readonly apiCalls: { method: string; params: URLSearchParams }[] = [];
+  /** The brand's app password (createSession) and the records written to its repo, by rkey. */
+  appPassword = 'abcd-efgh-ijkl-mnop';
+  readonly records = new Map<string, Record<string, unknown>>();
+  /** Write the next createRecord, then drop the connection without answering (a crash or a lost answer). */
+  loseNextAnswer = false;
   private readonly sockets = new Set<WebSocket>();
   private lastUs = Date.now() * 1000;
   /** Events older than this (µs before the newest) cannot be replayed. */
@@ -148,6 +153,12 @@ export class FakeJetstream {
   }
 
   private http(req: IncomingMessage, res: ServerResponse): void {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => this.route(req, res, body ? JSON.parse(body) : undefined));
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse, body: any): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = url.pathname.replace(/^\/xrpc\//, '');
     this.apiCalls.push({ method, params: url.searchParams });
@@ -162,6 +173,30 @@ export class FakeJetstream {
     if (method === 'app.bsky.actor.getProfile') {
       const a = this.accounts.get(url.searchParams.get('actor') ?? '');
       return a ? json(200, { ...a }) : json(400, { error: 'InvalidRequest', message: 'Profile not found' });
+    }
+    if (method === 'app.bsky.feed.getPosts') {
+      const uri = url.searchParams.get('uris') ?? '';
+      const entry = this.log.map((e) => JSON.parse(e.raw)).find((e) => e.commit && `at://${e.did}/app.bsky.feed.post/${e.commit.rkey}` === uri);
+      return json(200, { posts: entry ? [{ uri, cid: entry.commit.cid, record: entry.commit.record }] : [] });
+    }
+    const brand = [...this.accounts.values()][0]!;
+    if (method === 'com.atproto.server.createSession') {
+      if (body?.identifier !== brand.handle || body?.password !== this.appPassword) return json(401, { error: 'AuthenticationRequired', message: 'Invalid identifier or password' });
+      return json(200, { accessJwt: 'jwt-access', refreshJwt: 'jwt-refresh', did: brand.did, handle: brand.handle });
+    }
+    if (req.headers.authorization !== 'Bearer jwt-access') return json(401, { error: 'AuthenticationRequired' });
+    if (method === 'com.atproto.repo.getRecord') {
+      const r = this.records.get(url.searchParams.get('rkey') ?? '');
+      return r ? json(200, { uri: `at://${brand.did}/app.bsky.feed.post/${url.searchParams.get('rkey')}`, value: r }) : json(400, { error: 'RecordNotFound' });
+    }
+    if (method === 'com.atproto.repo.createRecord') {
+      if (this.records.has(body.rkey)) return json(400, { error: 'InvalidSwap', message: 'Record already exists' });
+      this.records.set(body.rkey, body.record);
+      if (this.loseNextAnswer) {
+        this.loseNextAnswer = false;
+        return void req.socket.destroy();
+      }
+      return json(200, { uri: `at://${brand.did}/app.bsky.feed.post/${body.rkey}`, cid: 'bafyreply' });
     }
     json(404, { error: 'MethodNotImplemented' });
   }
