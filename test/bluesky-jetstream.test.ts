@@ -92,7 +92,7 @@ describe('Bluesky through a fake Jetstream', () => {
       lang: 'en',
       inReplyTo: null,
     });
-    expect(p.triaged[1]!.inReplyTo).toBe(brandPost);
+    expect(p.triaged[1]!).toMatchObject({ id: reply, inReplyTo: brandPost });
     expect(p.triaged[2]!).toMatchObject({ lang: 'nl', author: { handle: 'piet.example.nl' } });
     // The brand's DID resolved once; a profile looked up once per author, then cached.
     expect(fake.apiCalls.filter((c) => c.method === 'com.atproto.identity.resolveHandle').map((c) => c.params.get('handle'))).toEqual(['oranjeair.bsky.social']);
