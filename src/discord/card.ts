@@ -11,6 +11,7 @@ import type { StoryPost } from '../domain/analysis';
 import type { Opportunity, Status } from '../domain/opportunity';
 import { isClosed } from '../domain/opportunity';
 import type { ActionRecord } from '../domain/opportunity';
+import { platformName } from '../domain/platform';
 import { clip, codeBlock, neutralise, oneLine, safeLink } from './text';
 
 /** Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
@@ -55,9 +56,7 @@ export interface CardOptions {
 }
 
 /** How a post platform is named on a button. */
-export function platformLabel(platform: string): string {
-  return ({ x: 'X', facebook: 'Facebook', instagram: 'Instagram' } as Record<string, string>)[platform] ?? platform;
-}
+export const platformLabel = platformName;
 
 /** Whether an approved card on `platform` can send its reply from the card. */
 export function sendsReply(options: CardOptions, platform: string): boolean {
@@ -111,15 +110,13 @@ const ACTION_VERB: Record<string, string> = {
   dismissed: 'dismissed it',
   edited: 'edited the drafts',
   regenerated: 'regenerated the drafts',
-  'x-reply-sent': 'sent the reply on X',
-  'facebook-reply-sent': 'sent the reply on Facebook',
-  'instagram-reply-sent': 'sent the reply on Instagram',
   'post-edited': 'edited the post',
   'post-deleted': 'deleted the post',
 };
 
 export function describeAction(a: ActionRecord): string {
-  const verb = ACTION_VERB[a.action] ?? a.action;
+  const sentOn = /^([a-z]+)-reply-sent$/.exec(a.action)?.[1];
+  const verb = ACTION_VERB[a.action] ?? (sentOn ? `sent the reply on ${platformName(sentOn)}` : a.action);
   const reason = a.reason ? ` (${neutralise(oneLine(a.reason))})` : '';
   return `${neutralise(a.actorName)} ${verb}${reason}, ${discordTime(a.at)}`;
 }

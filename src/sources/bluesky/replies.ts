@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { Actor } from '../../domain/opportunity';
 import type { CardStore, ReplyStore } from '../../domain/ports';
+import type { Post } from '../../domain/post';
+import { ReplyRefused } from '../../domain/reply';
 import type { Logger } from '../../log';
-import { ReplyFailed, ReplyRefused, type ReplySender } from '../x/replies';
+import { ClaimedReplySender, ReplyNotSent, type ReplyPlatform, type ReplyTarget, type SentReply } from '../claimed-reply';
 import { postUrl } from './normalise';
 
 /** Bluesky's limit on a post's text, in graphemes (counted here as code points, which is never fewer). */
@@ -56,94 +57,58 @@ export interface BlueskyReplySenderOptions {
 }
 
 /**
- * Posts a card's approved reply in the fan's thread on Bluesky, as the brand (BLUESKY_APP_PASSWORD), once: the
- * reply is claimed in the store before the PDS is called, and written under a record key derived from the claim,
- * so a retry after a crash either finds it (getRecord) or writes it under the same key, never twice.
+ * How a reply goes into the fan's thread on Bluesky, as the brand (an app-password session): written under a record
+ * key derived from the claim, so a retry after a crash either finds it (getRecord) or writes it under the same key,
+ * which the PDS refuses a second time: the reply exists once.
  */
-export class BlueskyReplySender implements ReplySender {
+class BlueskyReplies implements ReplyPlatform {
+  readonly platforms = ['bluesky'] as const;
   private session?: Promise<z.infer<typeof Session>>;
-  private readonly inFlight = new Map<number, Promise<{ url: string; alreadySent: boolean }>>();
 
-  constructor(private readonly opts: BlueskyReplySenderOptions) {}
+  constructor(private readonly opts: Pick<BlueskyReplySenderOptions, 'pdsUrl' | 'apiUrl' | 'handle' | 'appPassword' | 'now'>) {}
 
-  send(opportunityId: number, actor?: Actor): Promise<{ url: string; alreadySent: boolean }> {
-    const running = this.inFlight.get(opportunityId);
-    if (running) return running.then((r) => ({ ...r, alreadySent: true }));
-    const p = this.sendOnce(opportunityId, actor).finally(() => this.inFlight.delete(opportunityId));
-    this.inFlight.set(opportunityId, p);
-    return p;
-  }
-
-  private now(): Date {
-    return this.opts.now?.() ?? new Date();
-  }
-
-  private async sendOnce(opportunityId: number, actor: Actor | undefined): Promise<{ url: string; alreadySent: boolean }> {
-    const { store, log } = this.opts;
-    const done = await store.getReply(opportunityId);
-    if (done?.status === 'sent' && done.url) return { url: done.url, alreadySent: true };
-    const opp = await store.getOpportunity(opportunityId);
-    if (!opp) throw new ReplyRefused(`card #${opportunityId} does not exist`);
-    if (opp.status !== 'approved') throw new ReplyRefused(`card #${opportunityId} is not approved (it is ${opp.status}); approve it first`);
-    if (opp.post.platform !== 'bluesky') throw new ReplyRefused(`card #${opportunityId} is about a ${opp.post.platform} post, not a Bluesky post`);
-    const text = opp.analysis.reply;
-    if (!text.trim()) throw new ReplyRefused(`card #${opportunityId} has no reply text`);
+  check(_post: Post, text: string): void {
     if ([...text].length > BLUESKY_MAX_CHARS) throw new ReplyRefused(`the reply is longer than Bluesky's ${BLUESKY_MAX_CHARS} characters; edit it first`);
+  }
 
-    const at = this.now().toISOString();
-    let claimedAt = at;
-    if (!(await store.claimReply({ opportunityId, inReplyTo: opp.post.id, text, actorId: actor?.id ?? 'unknown', at }))) {
-      const row = await store.getReply(opportunityId);
-      if (row?.status === 'sent' && row.url) return { url: row.url, alreadySent: true };
-      if (!row) throw new ReplyFailed('the reply claim disappeared; try again', true);
-      if (this.now().getTime() - Date.parse(row.at) < (this.opts.claimStaleMs ?? 60_000)) {
-        throw new ReplyFailed('this reply is being sent right now; look again in a minute', true);
-      }
-      claimedAt = row.at;
-      log.warn({ opportunity: opportunityId }, 'an earlier send of this Bluesky reply did not finish; checking before sending');
-    }
-    const rkey = tid(Date.parse(claimedAt) * 1000, opportunityId);
+  async find(t: ReplyTarget): Promise<SentReply | null> {
+    const session = await this.login().catch((err: unknown) => {
+      throw notSent(err);
+    });
+    const rkey = recordKey(t);
+    return (await this.exists(session, rkey)) ? this.sent(session, rkey) : null;
+  }
+
+  async post(t: ReplyTarget): Promise<SentReply> {
+    const rkey = recordKey(t);
     try {
       const session = await this.login();
-      if (await this.exists(session, rkey)) return this.recordSent(opportunityId, rkey, actor, 'found after an interrupted send');
-      const parent = await this.thread(opp.post.id);
+      const parent = await this.thread(t.post.id);
       await this.xrpc('POST', this.opts.pdsUrl, 'com.atproto.repo.createRecord', session.accessJwt, {
         repo: session.did,
         collection: 'app.bsky.feed.post',
         rkey,
         record: {
           $type: 'app.bsky.feed.post',
-          text,
-          createdAt: this.now().toISOString(),
+          text: t.text,
+          createdAt: (this.opts.now?.() ?? new Date()).toISOString(),
           reply: { root: parent.root, parent: { uri: parent.uri, cid: parent.cid } },
-          ...(opp.post.lang ? { langs: [opp.post.lang] } : {}),
+          ...(t.post.lang ? { langs: [t.post.lang] } : {}),
         },
       });
+      return this.sent(session, rkey);
     } catch (err) {
-      const e = err instanceof XrpcError ? err : new XrpcError((err as Error).message);
-      if (e.status === undefined || e.status >= 500) {
-        // It may have been written: keep the claim; the next click checks the record key first.
-        log.error({ opportunity: opportunityId, error: e.message }, 'sending the reply on Bluesky: no clear answer; it may have been posted');
-        throw new ReplyFailed(`no clear answer from Bluesky (${e.message}); try again: Kairos checks before sending twice`, true);
-      }
-      // A record already under this key (a send racing this one) is the reply: record it, never send again.
+      const e = notSent(err);
+      if (e.uncertain) throw e;
+      // A record already under this key (a send racing this one) is the reply: never send it again.
       const session = await this.login().catch(() => null);
-      if (session && (await this.exists(session, rkey).catch(() => false))) return this.recordSent(opportunityId, rkey, actor, 'already written');
-      await store.releaseReply(opportunityId);
-      const hint = e.status === 401 ? ' (check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD)' : '';
-      log.error({ opportunity: opportunityId, status: e.status, error: e.message }, 'Bluesky refused the reply; nothing was posted');
-      throw new ReplyFailed(`${e.message}${hint}`, false);
+      if (session && (await this.exists(session, rkey).catch(() => false))) return this.sent(session, rkey);
+      throw e;
     }
-    return this.recordSent(opportunityId, rkey, actor);
   }
 
-  private async recordSent(opportunityId: number, rkey: string, actor: Actor | undefined, note?: string): Promise<{ url: string; alreadySent: boolean }> {
-    const session = await this.login();
-    const uri = `at://${session.did}/app.bsky.feed.post/${rkey}`;
-    const url = postUrl(session.handle, rkey);
-    await this.opts.store.markReplySent(opportunityId, { tweetId: uri, url, at: this.now().toISOString() }, actor);
-    this.opts.log.info({ opportunity: opportunityId, uri, note }, 'reply sent on Bluesky');
-    return { url, alreadySent: false };
+  private sent(session: z.infer<typeof Session>, rkey: string): SentReply {
+    return { id: `at://${session.did}/app.bsky.feed.post/${rkey}`, url: postUrl(session.handle, rkey) };
   }
 
   private login(): Promise<z.infer<typeof Session>> {
@@ -188,5 +153,25 @@ export class BlueskyReplySender implements ReplySender {
     const json = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
     if (!res.ok) throw new XrpcError(`Bluesky answered ${res.status}${json.error ? ` (${json.error}${json.message ? `: ${String(json.message).slice(0, 200)}` : ''})` : ''}`, res.status, json.error);
     return json;
+  }
+}
+
+/** The record key of a card's reply: from the claim's time and the card, the same on every retry. */
+function recordKey(t: ReplyTarget): string {
+  return tid(Date.parse(t.claimedAt) * 1000, t.opportunityId);
+}
+
+/** An XRPC failure as the claim helper reads it: no answer or a 5xx may have written; a 4xx did not. */
+function notSent(err: unknown): ReplyNotSent {
+  if (!(err instanceof XrpcError)) return new ReplyNotSent(`unexpected error (${(err as Error).message})`, true);
+  if (err.status === undefined || err.status >= 500) return new ReplyNotSent(`no clear answer from Bluesky (${err.message})`, true, '', err.status);
+  const hint = err.status === 401 ? ' (check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD)' : '';
+  return new ReplyNotSent(err.message, false, hint, err.status);
+}
+
+/** Posts a card's approved reply in the fan's thread on Bluesky, as the brand, once (see ClaimedReplySender). */
+export class BlueskyReplySender extends ClaimedReplySender {
+  constructor(opts: BlueskyReplySenderOptions) {
+    super(new BlueskyReplies(opts), opts);
   }
 }
