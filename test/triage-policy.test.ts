@@ -137,6 +137,42 @@ describe('a moment inside a complaint is not a celebration', () => {
     expect(t.signals).not.toContain('milestone');
   });
 
+  it.each([
+    // A flight number, a departure time or a fare is not an ordinal.
+    '@OranjeAir the 630 flight to ams still not boarding, any news??',
+    '@OranjeAir is the 15:50 flight delayed again? nobody at the desk',
+    '@OranjeAir paid for a £250 flight and got a middle seat next to the loo',
+    // The day's first departure is not a first flight ever.
+    '@OranjeAir no crew for the first flight out of schiphol on a monday, really??',
+    // Planes retire; people have retirements.
+    '@OranjeAir thought all those old 737s were retired? still flying one today lol',
+  ])('"%s" is no milestone', (text) => {
+    const t = triage(post(text));
+    expect(t.signals).not.toContain('milestone');
+    expect(t.kind).not.toBe('opportunity');
+  });
+
+  it.each([
+    '@OranjeAir does your timetable follow the newly adopted time zone in cancun?',
+    '@OranjeAir 3 pilots that graduated from my old uni are huddled round my laptop watching the game',
+    '@OranjeAir thanks for switching aircraft so fast on OA12, you made a lot of guests happy',
+  ])('"%s" names no life event and no creation', (text) => {
+    const t = triage(post(text));
+    expect(t.signals).not.toContain('life-event');
+    expect(t.signals).not.toContain('fan-creation');
+  });
+
+  it('a mechanical delay is a service matter, not a safety risk', () => {
+    const t = triage(post('@OranjeAir 2 hrs on the tarmac bc of an engine problem and a fuel leak. late for work again 😒'));
+    expect(t.signals).not.toContain('safety');
+    expect(t.kind).toBe('service');
+  });
+
+  it('a danger told is still a risk from an account of 0 followers', () => {
+    const t = triage(post('@OranjeAir smoke filling the cabin on OA88 and the crew told us to sit down and shut up. not safe'));
+    expect(t.kind).toBe('risk');
+  });
+
   it('a life event still ahead and at stake is a card about rescuing it, never a congratulation', async () => {
     const triage2 = createTriager(staticContext(ORANJE));
     const p = post("@OranjeAir flight OA231 cancelled and my sister's wedding is saturday in lisbon. pls help, any way to get there tmrw?");

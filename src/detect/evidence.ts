@@ -147,10 +147,8 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       'dilemma',
       (clash || fixedTicket || choice) && (cultural || lifeEvent) && (fixedTicket || choice) && (clash || fixedTicket),
     );
-    const creation = has(
-      'fan-creation',
-      LEX.creation.test(text.replace(MADE_IT, ' ')) && (LEX.artefact.test(text) || flight),
-    );
+    // Something made needs a thing made, or a story around it ("made a lot of guests happy" is neither).
+    const creation = has('fan-creation', LEX.creation.test(text.replace(MADE_IT, ' ')) && (LEX.artefact.test(text) || (flight && text.length > 140)));
     const thanks = LEX.thanks.test(text);
     const sarcasm = LEX.sarcasm.test(post.text.toLowerCase());
     const crew = LEX.crew.test(text);
