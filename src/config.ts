@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BrandPackError, DEMO_BRAND_DIR, loadBrandSettings } from './analyse/brand-pack';
+import { BrandIdSchema, DEFAULT_BRAND } from './domain/brand';
 import { z } from 'zod';
 
 /**
@@ -73,6 +74,7 @@ const EnvSchema = z.object({
   KAIROS_WEBHOOK_SECRET: z.string().min(16, 'a shared secret of at least 16 characters').optional(),
 
   KAIROS_BRAND_DIR: z.string().min(1).optional(),
+  KAIROS_BRAND_ID: BrandIdSchema.default(DEFAULT_BRAND),
   BRAND_NAME: z.string().min(1).max(64).optional(),
   BRAND_HANDLES: list.optional(),
   BRAND_TERMS: list.optional(),
@@ -144,6 +146,11 @@ export type Config = Readonly<{
   dbPath: string;
   /** A shared PostgreSQL for several workers (DATABASE_URL); see maskUrl before showing it. */
   databaseUrl?: string;
+  /**
+   * Whose rows this worker reads and writes in a store several brands share (KAIROS_BRAND_ID). Set explicitly, not
+   * derived from BRAND_NAME: renaming the brand must not orphan its cards, and an existing database is the default's.
+   */
+  brandId: string;
   /** The HTTP server for /healthz and /metrics (KAIROS_HTTP_PORT; 0 picks a free port); off when unset. */
   http?: { host: string; port: number };
   /** POST /ingest, signed with this secret (KAIROS_WEBHOOK_SECRET); off when unset. */
@@ -372,6 +379,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT,
     dbPath: e.KAIROS_DB,
     databaseUrl: e.DATABASE_URL,
+    brandId: e.KAIROS_BRAND_ID,
     http: e.KAIROS_HTTP_PORT === undefined ? undefined : { host: e.KAIROS_HTTP_HOST, port: e.KAIROS_HTTP_PORT },
     ingest: e.KAIROS_WEBHOOK_SECRET ? { secret: e.KAIROS_WEBHOOK_SECRET } : undefined,
     meta,

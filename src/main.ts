@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, maskUrl, type Config } from './config';
 import { buildMomentCard, momentCardText } from './detect/moment-card';
 import { DigestScheduler } from './digest/scheduler';
 import { printDigest, storedSpanHours } from './digest/print';
+import { DEFAULT_BRAND } from './domain/brand';
 import type { StoredMoment } from './domain/moment';
 import type { NewMessage } from './domain/outbox';
 import type { Store } from './domain/ports';
@@ -71,6 +72,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     return 2;
   }
   if (fresh) log.warn({ db: resolve(config.dbPath) }, `created a new database at ${resolve(config.dbPath)}: every post is new to it`);
+  if (config.brandId !== DEFAULT_BRAND) log.info({ brand: config.brandId }, `working for brand ${config.brandId}: only its rows of the store are read and written`);
   // /healthz and /metrics, when KAIROS_HTTP_PORT asks for them: started early, so "not ready" is visible while
   // Discord and the sources connect.
   const metrics = config.http ? createMetrics() : undefined;

@@ -154,6 +154,15 @@ describe('loadConfig', () => {
     expect(c.llm?.baseUrl).toBe('http://127.0.0.1:11434/v1');
   });
 
+  it('brand id: the default brand unless KAIROS_BRAND_ID names one; a name that cannot be an id is refused, named', () => {
+    expect(loadConfig({}).brandId).toBe('default');
+    expect(loadConfig({ KAIROS_BRAND_ID: 'klm' }).brandId).toBe('klm');
+    expect(loadConfig({ KAIROS_BRAND_ID: 'oranje-air-2' }).brandId).toBe('oranje-air-2');
+    for (const bad of ['KLM', 'klm royal', '-klm', 'a'.repeat(41)]) {
+      expect(errorFor({ KAIROS_BRAND_ID: bad }).message).toMatch(/KAIROS_BRAND_ID: .*lowercase letters, digits and dashes/);
+    }
+  });
+
   it('log format: auto by default, json or pretty when asked, anything else named', () => {
     expect(loadConfig({}).logFormat).toBe('auto');
     expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');

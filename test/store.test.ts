@@ -358,4 +358,161 @@ describe('watch terms', () => {
     expect((await store.listWatch()).map((w) => w.term)).toEqual(['Koningsdag']);
   });
 });
+
+describe('brands sharing one store', () => {
+  // Two brands' workers on one database: each store sees and changes its own rows only, the keys that were unique
+  // in the database (a post, a message key, a day's digest, a watch term, a cursor, a lease) are unique per brand.
+  const brands = () => ({ a: store.forBrand('oranje-air'), b: store.forBrand('klm') });
+
+  it('refuses a brand id that is not one', () => {
+    expect(() => store.forBrand('KLM Royal')).toThrow(/brand id/);
+    expect(() => store.forBrand('')).toThrow(/brand id/);
+  });
+
+  it('keeps the same post id apart under two brands, with their own verdicts and cards', async () => {
+    const { a, b } = brands();
+    const ra = await a.recordPost({ ...post('1'), url: 'https://x.com/fan_1/status/1' }, OPP, { analysis: analysis(), sinks: ['console'] });
+    expect(await b.hasPost(post('1'))).toBe(false);
+    expect(await b.findPostByUrl('https://x.com/fan_1/status/1')).toBeNull();
+    expect(await b.findStoryCard('x', { ids: ['1'], urls: [] })).toBeNull();
+    expect(await b.recordPost(post('1'), NOISE)).toEqual({ opportunityId: null });
+    expect(await a.recordPost(post('1'), NOISE)).toBeNull();
+    expect(await a.seenKind(post('1'))).toBe('opportunity');
+    expect(await b.seenKind(post('1'))).toBe('noise');
+    expect(await a.countByKind()).toEqual({ opportunity: 1, risk: 0, service: 0, noise: 0 });
+    expect(await b.countByKind()).toEqual({ opportunity: 0, risk: 0, service: 0, noise: 1 });
+    expect(await b.postsRead()).toBe(1);
+    expect(await store.postsRead()).toBe(0); // the default brand has nothing
+    expect(await store.postSpan()).toBeNull();
+    expect((await b.unlabelledPosts(10)).length).toBe(1);
+    expect(await count('posts')).toBe(2);
+
+    const id = ra!.opportunityId!;
+    expect((await a.findPostByUrl('https://x.com/fan_1/status/1'))?.id).toBe('1');
+    expect(await a.findStoryCard('x', { ids: ['1'], urls: [] })).toBe(id);
+    expect(await b.getOpportunityByPost(post('1'))).toBeNull();
+    // A post of brand B that joins a card by id finds none of A's.
+    expect(await b.joinStory(post('2'), OPP, id, { postId: '2', platform: 'x', handle: 'fan_2', followers: 1, reposts: 0, how: 'quote', text: 'x', at: now.toISOString() })).toBeNull();
+    expect(await b.hasPost(post('2'))).toBe(false);
+  });
+
+  it('shows and changes a brand\'s cards only to that brand', async () => {
+    const { a, b } = brands();
+    const id = (await a.recordPost(post('1'), OPP, { analysis: analysis(), sinks: ['console'] }))!.opportunityId!;
+    const idB = (await b.recordPost(post('1'), { ...OPP, kind: 'risk' }, { analysis: analysis(), sinks: ['console'] }))!.opportunityId!;
+    expect(idB).not.toBe(id);
+    expect(await b.getOpportunity(id)).toBeNull();
+    expect(await b.card(id)).toBeNull();
+    expect((await a.listCards()).map((c) => c.opportunity.id)).toEqual([id]);
+    expect((await b.listCards()).map((c) => c.opportunity.id)).toEqual([idB]);
+    expect((await b.digestCards({ from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' })).opportunities).toEqual([]);
+    expect((await a.digestCards({ from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' })).opportunities.length).toBe(1);
+    expect(await b.transition(id, 'approved', BOB)).toMatchObject({ ok: false, reason: 'not-found' });
+    expect(await b.updateAnalysis(id, analysis(null), BOB, 'edited')).toMatchObject({ ok: false, reason: 'not-found' });
+    await expect(b.audit(id, BOB, 'edited', null, null)).rejects.toThrow(/not one of brand klm/);
+    expect(await b.claimReply({ opportunityId: id, inReplyTo: '1', text: 'Hi', actorId: 'u2', at: now.toISOString() })).toBe(false);
+    await b.enqueue(id, 'discord');
+    expect(await a.outboxFor(id, 'discord')).toBeNull();
+
+    expect(await a.transition(id, 'approved', ANNA)).toMatchObject({ ok: true });
+    expect((await a.card(id))?.history.map((h) => h.action)).toEqual(['approved']);
+    expect((await b.card(idB))?.history).toEqual([]);
+    expect((await a.decisions()).approved).toBe(1);
+    expect((await b.decisions()).approved).toBe(0);
+    expect(await b.decisionsBetween({ from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' })).toEqual([]);
+    expect(await b.cardsByKindAndStatus()).toEqual({
+      opportunity: { new: 0, flagged: 0, claimed: 0, approved: 0, dismissed: 0 },
+      risk: { new: 1, flagged: 0, claimed: 0, approved: 0, dismissed: 0 },
+    });
+    expect((await b.gestureUsageThisMonth())('flexible-rebooking')).toBe(1);
+    expect((await store.gestureUsageThisMonth())('flexible-rebooking')).toBe(0);
+  });
+
+  it('claims and delivers each brand\'s outbox from that brand only', async () => {
+    const { a, b } = brands();
+    const id = (await a.recordPost(post('1'), OPP, { analysis: analysis(), sinks: ['discord'] }))!.opportunityId!;
+    expect(await b.claimNext('discord', 'w-b', 60_000)).toBeNull();
+    expect(await b.nextPending('discord')).toBeNull();
+    expect(await b.pendingCount()).toBe(0);
+    expect(await b.outboxStats()).toEqual([]);
+    const item = (await a.claimNext('discord', 'w-a', 60_000))!;
+    expect(item.opportunityId).toBe(id);
+    // A worker of brand B handed brand A's item changes nothing.
+    await b.markSent(item, { messageId: 'm1', channelId: 'c1' });
+    await b.markAttemptFailed(item, 'boom', null);
+    expect(await a.outboxFor(id, 'discord')).toMatchObject({ status: 'pending', messageId: null, attempts: 0 });
+    await a.markSent(item, { messageId: 'm1', channelId: 'c1' });
+    expect(await a.findOutboxByMessage('m1')).toMatchObject({ opportunityId: id });
+    expect(await b.findOutboxByMessage('m1')).toBeNull();
+    expect((await a.getOpportunity(id))?.status).toBe('flagged');
+
+    // Messages: the same key under two brands is two messages, each claimed by its own brand.
+    expect(await a.queueMessage({ key: 'digest:2026-02-10', sink: 'discord', body: { content: 'A' } })).toBe(true);
+    expect(await b.queueMessage({ key: 'digest:2026-02-10', sink: 'discord', body: { content: 'B' } })).toBe(true);
+    expect(await b.queueMessage({ key: 'digest:2026-02-10', sink: 'discord', body: { content: 'B again' } })).toBe(false);
+    const mb = (await b.claimNextMessage('discord', 'w-b', 60_000))!;
+    expect(mb.body).toEqual({ content: 'B' });
+    expect(await b.claimNextMessage('discord', 'w-b2', 60_000)).toBeNull();
+    await a.markMessageSent(mb.id, 'wrong');
+    expect((await b.messageByKey('digest:2026-02-10'))?.status).toBe('pending');
+    expect((await a.claimNextMessage('discord', 'w-a', 60_000))?.body).toEqual({ content: 'A' });
+    expect(await store.pendingMessages()).toBe(0);
+  });
+
+  it('keeps digests, labels, watch terms, cursors, moments, leases and model usage per brand', async () => {
+    const { a, b } = brands();
+    await a.recordDigest({ day: '2026-02-10', sentAt: now.toISOString(), late: false, messageId: null });
+    expect(await a.digestSent('2026-02-10')).toBe(true);
+    expect(await b.digestSent('2026-02-10')).toBe(false);
+    await b.recordDigest({ day: '2026-02-10', sentAt: now.toISOString(), late: true, messageId: null });
+    await b.setDigestMessage('2026-02-10', 'mb');
+    expect(await a.listDigests()).toEqual([{ day: '2026-02-10', sentAt: now.toISOString(), late: false, messageId: null }]);
+    expect((await b.listDigests()).map((d) => [d.late, d.messageId])).toEqual([[true, 'mb']]);
+
+    await a.recordPost(post('1'), NOISE);
+    await b.recordPost(post('1'), NOISE);
+    const label = await a.addLabel(post('1'), 'opportunity', 'label', ANNA);
+    expect((await a.activeLabels()).map((l) => l.label.kind)).toEqual(['opportunity']);
+    expect(await b.activeLabels()).toEqual([]);
+    expect(await b.labelSummary()).toEqual({ given: 0, last: null });
+    expect((await b.unlabelledPosts(10)).map((p) => p.id)).toEqual(['1']);
+    expect(await a.unlabelledPosts(10)).toEqual([]);
+    expect(await b.undoLabel(label, BOB)).toBe(false);
+    expect((await a.activeLabels()).length).toBe(1);
+    // Brand B cannot label a post only brand A stored.
+    await a.recordPost(post('2'), NOISE);
+    await expect(b.addLabel(post('2'), 'risk', 'label', BOB)).rejects.toThrow();
+
+    expect(await a.addWatch('Elfstedentocht', 'event', ANNA)).toBe(true);
+    expect(await b.addWatch('elfstedentocht', 'term', BOB)).toBe(true);
+    expect(await b.removeWatch('ELFSTEDENTOCHT')).toBe(true);
+    expect((await a.listWatch()).map((w) => w.term)).toEqual(['Elfstedentocht']);
+    expect(await b.listWatch()).toEqual([]);
+
+    await a.setCursor('x-mentions', '100');
+    await b.setCursor('x-mentions', '7');
+    expect(await a.getCursor('x-mentions')).toBe('100');
+    expect(await b.getCursor('x-mentions')).toBe('7');
+    expect(await store.getCursor('x-mentions')).toBeNull();
+
+    const m = { term: 'storm', source: 'surge' as const, at: '2026-02-10T11:00:00Z', nowPerHour: 9, baselinePerHour: 1, ratio: 9, authors: 5, windowMinutes: 30, samples: [] };
+    const ma = await a.recordMoment(m);
+    expect(ma.isNew).toBe(true);
+    expect((await b.recordMoment(m)).isNew).toBe(true);
+    expect((await a.recordMoment(m)).isNew).toBe(false);
+    expect(await b.getMoment(ma.moment.id)).toBeNull();
+    await b.markMomentPosted(ma.moment.id, { messageId: 'wrong' });
+    expect((await a.unpostedMoments(new Date(0))).map((x) => x.id)).toEqual([ma.moment.id]);
+    expect((await b.listMoments()).length).toBe(1);
+
+    expect(await a.acquireLease('source:x', 'worker-a', 60_000)).toBe(true);
+    expect(await b.acquireLease('source:x', 'worker-b', 60_000)).toBe(true);
+    expect(await a.acquireLease('source:x', 'worker-b', 60_000)).toBe(false);
+
+    await a.recordLlmUsage({ at: now, model: 'm', purpose: 'analyse', promptTokens: 10, completionTokens: 5, costUsd: 0.01, outcome: 'ok' });
+    expect((await a.llmUsageTotals()).calls).toBe(1);
+    expect((await b.llmUsageTotals()).calls).toBe(0);
+    expect(await b.llmCallTimesSince(new Date(0))).toEqual([]);
+  });
+});
 });

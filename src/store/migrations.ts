@@ -245,4 +245,185 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX verdicts_story_of ON verdicts (story_of);
     `,
   },
+  {
+    version: 10,
+    name: 'brands sharing one store',
+    sql: `
+      -- Every row carries its brand, so several brands can share one file (an agency); the rows made before are the
+      -- default brand's ('default', domain/brand.ts). Keys that were unique in the file become unique per brand: the
+      -- tables whose key changes are rebuilt (SQLite cannot alter a key), the others gain a column.
+      CREATE TABLE posts_new (
+        brand TEXT NOT NULL,
+        id TEXT NOT NULL,                 -- platform:id
+        platform TEXT NOT NULL,
+        author_handle TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        json TEXT NOT NULL,
+        url TEXT,
+        PRIMARY KEY (brand, id)
+      );
+      INSERT INTO posts_new (brand, id, platform, author_handle, created_at, received_at, json, url)
+        SELECT 'default', id, platform, author_handle, created_at, received_at, json, url FROM posts;
+      DROP TABLE posts;
+      ALTER TABLE posts_new RENAME TO posts;
+      CREATE INDEX posts_created ON posts (brand, created_at);
+      CREATE INDEX posts_url ON posts (url);
+
+      CREATE TABLE verdicts_new (
+        brand TEXT NOT NULL,
+        post_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('opportunity', 'risk', 'service', 'noise')),
+        score REAL NOT NULL,
+        signals TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        at TEXT NOT NULL,
+        review TEXT,
+        story_of INTEGER,
+        PRIMARY KEY (brand, post_id),
+        FOREIGN KEY (brand, post_id) REFERENCES posts (brand, id)
+      );
+      INSERT INTO verdicts_new (brand, post_id, kind, score, signals, lang, at, review, story_of)
+        SELECT 'default', post_id, kind, score, signals, lang, at, review, story_of FROM verdicts;
+      DROP TABLE verdicts;
+      ALTER TABLE verdicts_new RENAME TO verdicts;
+      CREATE INDEX verdicts_kind ON verdicts (kind, at);
+      CREATE INDEX verdicts_story_of ON verdicts (story_of);
+
+      CREATE TABLE opportunities_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        brand TEXT NOT NULL,
+        post_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('opportunity', 'risk')),
+        score REAL NOT NULL,
+        signals TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('new', 'flagged', 'claimed', 'approved', 'dismissed')),
+        analysis TEXT NOT NULL,
+        gesture_id TEXT,
+        claimed_by TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (brand, post_id),
+        FOREIGN KEY (brand, post_id) REFERENCES posts (brand, id)
+      );
+      INSERT INTO opportunities_new (id, brand, post_id, kind, score, signals, status, analysis, gesture_id, claimed_by, created_at, updated_at)
+        SELECT id, 'default', post_id, kind, score, signals, status, analysis, gesture_id, claimed_by, created_at, updated_at FROM opportunities;
+      DROP TABLE opportunities;
+      ALTER TABLE opportunities_new RENAME TO opportunities;
+      CREATE INDEX opportunities_status ON opportunities (brand, status, created_at);
+
+      CREATE TABLE labels_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        brand TEXT NOT NULL,
+        post_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('opportunity', 'risk', 'service', 'noise', 'not-a-card')),
+        source TEXT NOT NULL,
+        actor_id TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        at TEXT NOT NULL,
+        undone_at TEXT,
+        undone_by TEXT,
+        FOREIGN KEY (brand, post_id) REFERENCES posts (brand, id)
+      );
+      INSERT INTO labels_new (id, brand, post_id, kind, source, actor_id, actor_name, at, undone_at, undone_by)
+        SELECT id, 'default', post_id, kind, source, actor_id, actor_name, at, undone_at, undone_by FROM labels;
+      DROP TABLE labels;
+      ALTER TABLE labels_new RENAME TO labels;
+      CREATE INDEX labels_post ON labels (brand, post_id, id);
+
+      CREATE TABLE watch_terms_new (
+        brand TEXT NOT NULL,
+        term TEXT NOT NULL COLLATE NOCASE,
+        kind TEXT NOT NULL CHECK (kind IN ('term', 'event')),
+        added_by TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (brand, term)
+      );
+      INSERT INTO watch_terms_new (brand, term, kind, added_by, added_at) SELECT 'default', term, kind, added_by, added_at FROM watch_terms;
+      DROP TABLE watch_terms;
+      ALTER TABLE watch_terms_new RENAME TO watch_terms;
+
+      CREATE TABLE cursors_new (brand TEXT NOT NULL, source TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (brand, source));
+      INSERT INTO cursors_new (brand, source, value, updated_at) SELECT 'default', source, value, updated_at FROM cursors;
+      DROP TABLE cursors;
+      ALTER TABLE cursors_new RENAME TO cursors;
+
+      CREATE TABLE digests_new (
+        brand TEXT NOT NULL,
+        day TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        late INTEGER NOT NULL DEFAULT 0,
+        message_id TEXT,
+        PRIMARY KEY (brand, day)
+      );
+      INSERT INTO digests_new (brand, day, sent_at, late, message_id) SELECT 'default', day, sent_at, late, message_id FROM digests;
+      DROP TABLE digests;
+      ALTER TABLE digests_new RENAME TO digests;
+
+      CREATE TABLE leases_new (brand TEXT NOT NULL, name TEXT NOT NULL, holder TEXT NOT NULL, until TEXT NOT NULL, PRIMARY KEY (brand, name));
+      INSERT INTO leases_new (brand, name, holder, until) SELECT 'default', name, holder, until FROM leases;
+      DROP TABLE leases;
+      ALTER TABLE leases_new RENAME TO leases;
+
+      CREATE TABLE moments_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        brand TEXT NOT NULL,
+        term TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('surge', 'watch', 'event')),
+        event TEXT,
+        detected_at TEXT NOT NULL,
+        now_per_hour REAL NOT NULL,
+        baseline_per_hour REAL NOT NULL,
+        ratio REAL NOT NULL,
+        authors INTEGER NOT NULL,
+        samples TEXT NOT NULL,
+        message_id TEXT,
+        channel_id TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (brand, term, detected_at)
+      );
+      INSERT INTO moments_new (id, brand, term, source, event, detected_at, now_per_hour, baseline_per_hour, ratio, authors, samples, message_id, channel_id, created_at)
+        SELECT id, 'default', term, source, event, detected_at, now_per_hour, baseline_per_hour, ratio, authors, samples, message_id, channel_id, created_at FROM moments;
+      DROP TABLE moments;
+      ALTER TABLE moments_new RENAME TO moments;
+      CREATE INDEX moments_detected ON moments (brand, detected_at);
+
+      CREATE TABLE messages_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        brand TEXT NOT NULL,
+        key TEXT NOT NULL,
+        sink TEXT NOT NULL,
+        channel_id TEXT,
+        body TEXT NOT NULL,
+        file_name TEXT,
+        file_data BLOB,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        first_attempt_at TEXT,
+        message_id TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        claimed_by TEXT,
+        claimed_until TEXT,
+        UNIQUE (brand, key)
+      );
+      INSERT INTO messages_new (id, brand, key, sink, channel_id, body, file_name, file_data, status, attempts, next_attempt_at, last_error,
+          first_attempt_at, message_id, created_at, sent_at, claimed_by, claimed_until)
+        SELECT id, 'default', key, sink, channel_id, body, file_name, file_data, status, attempts, next_attempt_at, last_error,
+          first_attempt_at, message_id, created_at, sent_at, claimed_by, claimed_until FROM messages;
+      DROP TABLE messages;
+      ALTER TABLE messages_new RENAME TO messages;
+      CREATE INDEX messages_pending ON messages (brand, sink, status, id);
+
+      -- Keyed by the card, whose id is unique in the file: the brand is a column to filter on.
+      ALTER TABLE outbox ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE actions ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE x_replies ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE llm_usage ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      CREATE INDEX outbox_brand_pending ON outbox (brand, sink, status, id);
+      CREATE INDEX llm_usage_brand_at ON llm_usage (brand, at);
+    `,
+  },
 ];

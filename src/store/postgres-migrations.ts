@@ -185,4 +185,72 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
       CREATE INDEX verdicts_story_of ON verdicts (story_of);
     `,
   },
+  {
+    version: 4,
+    name: 'brands sharing one store',
+    sql: `
+      -- Every row carries its brand (SQLite's version 10); the rows made before are the default brand's. The column
+      -- keeps no default afterwards, so a write that forgets its brand fails instead of landing in another's.
+      ALTER TABLE posts ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE verdicts ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE opportunities ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE outbox ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE actions ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE watch_terms ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE cursors ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE digests ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE llm_usage ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE x_replies ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE moments ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE messages ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE leases ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE labels ADD COLUMN brand TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE posts ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE verdicts ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE opportunities ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE outbox ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE actions ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE watch_terms ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE cursors ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE digests ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE llm_usage ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE x_replies ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE moments ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE messages ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE leases ALTER COLUMN brand DROP DEFAULT;
+      ALTER TABLE labels ALTER COLUMN brand DROP DEFAULT;
+
+      -- Keys unique in the database become unique per brand.
+      ALTER TABLE verdicts DROP CONSTRAINT verdicts_post_id_fkey;
+      ALTER TABLE opportunities DROP CONSTRAINT opportunities_post_id_fkey;
+      ALTER TABLE labels DROP CONSTRAINT labels_post_id_fkey;
+      ALTER TABLE posts DROP CONSTRAINT posts_pkey, ADD PRIMARY KEY (brand, id);
+      ALTER TABLE verdicts DROP CONSTRAINT verdicts_pkey, ADD PRIMARY KEY (brand, post_id),
+        ADD FOREIGN KEY (brand, post_id) REFERENCES posts (brand, id);
+      ALTER TABLE opportunities DROP CONSTRAINT opportunities_post_id_key, ADD UNIQUE (brand, post_id),
+        ADD FOREIGN KEY (brand, post_id) REFERENCES posts (brand, id);
+      ALTER TABLE labels ADD FOREIGN KEY (brand, post_id) REFERENCES posts (brand, id);
+      ALTER TABLE watch_terms DROP CONSTRAINT watch_terms_pkey, ADD PRIMARY KEY (brand, term);
+      DROP INDEX watch_terms_lower;
+      CREATE UNIQUE INDEX watch_terms_lower ON watch_terms (brand, lower(term));
+      ALTER TABLE cursors DROP CONSTRAINT cursors_pkey, ADD PRIMARY KEY (brand, source);
+      ALTER TABLE digests DROP CONSTRAINT digests_pkey, ADD PRIMARY KEY (brand, day);
+      ALTER TABLE leases DROP CONSTRAINT leases_pkey, ADD PRIMARY KEY (brand, name);
+      ALTER TABLE moments DROP CONSTRAINT moments_term_detected_at_key, ADD UNIQUE (brand, term, detected_at);
+      ALTER TABLE messages DROP CONSTRAINT messages_key_key, ADD UNIQUE (brand, key);
+
+      DROP INDEX posts_created;
+      CREATE INDEX posts_created ON posts (brand, created_at);
+      DROP INDEX opportunities_status;
+      CREATE INDEX opportunities_status ON opportunities (brand, status, created_at);
+      DROP INDEX messages_pending;
+      CREATE INDEX messages_pending ON messages (brand, sink, status, id);
+      DROP INDEX moments_detected;
+      CREATE INDEX moments_detected ON moments (brand, detected_at);
+      DROP INDEX labels_post;
+      CREATE INDEX labels_post ON labels (brand, post_id, id);
+      CREATE INDEX outbox_brand_pending ON outbox (brand, sink, status, id);
+      CREATE INDEX llm_usage_brand_at ON llm_usage (brand, at);
+    `,
+  },
 ];

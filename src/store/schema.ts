@@ -3,11 +3,13 @@ import type { Generated } from 'kysely';
 /**
  * The tables as the query layer sees them, the same on SQLite and PostgreSQL (the DDL of each is in its own
  * migrations). Times are ISO-8601 UTC strings, so they compare as text on both; JSON columns hold validated
- * domain objects as text.
+ * domain objects as text. Every table but schema_migrations has a brand (domain/brand.ts): the store filters on it in
+ * every query, and the keys that were unique in the whole database are unique per brand.
  */
 export interface Schema {
   schema_migrations: { version: number; name: string; applied_at: string };
   labels: {
+    brand: string;
     id: Generated<number>;
     post_id: string;
     kind: string;
@@ -19,6 +21,7 @@ export interface Schema {
     undone_by: string | null;
   };
   posts: {
+    brand: string;
     id: string; // platform:id
     platform: string;
     author_handle: string;
@@ -28,6 +31,7 @@ export interface Schema {
     url: string | null;
   };
   verdicts: {
+    brand: string;
     post_id: string;
     kind: string;
     score: number;
@@ -39,6 +43,7 @@ export interface Schema {
     story_of: number | null;
   };
   opportunities: {
+    brand: string;
     id: Generated<number>;
     post_id: string;
     kind: 'opportunity' | 'risk';
@@ -52,6 +57,7 @@ export interface Schema {
     updated_at: string;
   };
   outbox: {
+    brand: string;
     id: Generated<number>;
     opportunity_id: number;
     sink: string;
@@ -71,6 +77,7 @@ export interface Schema {
     claimed_until: string | null;
   };
   messages: {
+    brand: string;
     id: Generated<number>;
     key: string;
     sink: string;
@@ -90,6 +97,7 @@ export interface Schema {
     claimed_until: string | null;
   };
   actions: {
+    brand: string;
     id: Generated<number>;
     opportunity_id: number;
     actor_id: string;
@@ -99,10 +107,11 @@ export interface Schema {
     detail: string | null;
     at: string;
   };
-  watch_terms: { term: string; kind: 'term' | 'event'; added_by: string; added_at: string };
-  cursors: { source: string; value: string; updated_at: string };
-  digests: { day: string; sent_at: string; late: number; message_id: string | null };
+  watch_terms: { brand: string; term: string; kind: 'term' | 'event'; added_by: string; added_at: string };
+  cursors: { brand: string; source: string; value: string; updated_at: string };
+  digests: { brand: string; day: string; sent_at: string; late: number; message_id: string | null };
   llm_usage: {
+    brand: string;
     id: Generated<number>;
     at: string;
     model: string;
@@ -113,6 +122,7 @@ export interface Schema {
     outcome: string;
   };
   x_replies: {
+    brand: string;
     opportunity_id: number;
     status: 'sending' | 'sent';
     in_reply_to: string;
@@ -123,6 +133,7 @@ export interface Schema {
     at: string;
   };
   moments: {
+    brand: string;
     id: Generated<number>;
     term: string;
     source: string;
@@ -137,5 +148,5 @@ export interface Schema {
     channel_id: string | null;
     created_at: string;
   };
-  leases: { name: string; holder: string; until: string };
+  leases: { brand: string; name: string; holder: string; until: string };
 }

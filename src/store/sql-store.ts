@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { z } from 'zod';
 import { AnalysisSchema, type Analysis, type StoryPost } from '../domain/analysis';
+import { BrandIdSchema, DEFAULT_BRAND } from '../domain/brand';
 import type { LabelKind, LabelSource, TeamLabel } from '../domain/label';
 import type { Moment, StoredMoment } from '../domain/moment';
 import {
@@ -63,9 +64,18 @@ export class SqlStore implements Store {
     /** The query layer: for this adapter and its own tests; the application sees the Store port only. */
     readonly db: Q,
     readonly kind: 'sqlite' | 'postgres',
+    /** The one brand whose rows this store reads and writes: every query filters on it, every row written carries it. */
+    readonly brand: string = DEFAULT_BRAND,
     private readonly now: Clock = () => new Date(),
     private readonly onClose: () => Promise<void> = () => db.destroy(),
-  ) {}
+  ) {
+    BrandIdSchema.parse(brand);
+  }
+
+  /** The same database seen as another brand's store (tools and tests over several brands); closing it leaves the database open. */
+  forBrand(brand: string): SqlStore {
+    return new SqlStore(this.db, this.kind, brand, this.now, async () => undefined);
+  }
 
   /** Closes after the queries already asked for (a usage record written in the background) have run. */
   async close(): Promise<void> {
@@ -85,11 +95,11 @@ export class SqlStore implements Store {
   // ── posts and verdicts ────────────────────────────────────────────────────────────────────────────────────
 
   async hasPost(post: PostRef): Promise<boolean> {
-    return (await this.db.selectFrom('posts').select('id').where('id', '=', postKey(post)).executeTakeFirst()) !== undefined;
+    return (await this.db.selectFrom('posts').where('brand', '=', this.brand).select('id').where('id', '=', postKey(post)).executeTakeFirst()) !== undefined;
   }
 
   async seenKind(post: PostRef): Promise<Kind | null> {
-    const r = await this.db.selectFrom('verdicts').select('kind').where('post_id', '=', postKey(post)).executeTakeFirst();
+    const r = await this.db.selectFrom('verdicts').where('brand', '=', this.brand).select('kind').where('post_id', '=', postKey(post)).executeTakeFirst();
     return (r?.kind as Kind | undefined) ?? null;
   }
 
@@ -99,6 +109,7 @@ export class SqlStore implements Store {
     const inserted = await trx
         .insertInto('posts')
         .values({
+          brand: this.brand,
           id: key,
           platform: post.platform,
           author_handle: post.author.handle,
@@ -114,6 +125,7 @@ export class SqlStore implements Store {
     await trx
       .insertInto('verdicts')
       .values({
+        brand: this.brand,
         post_id: key,
         kind: triage.kind,
         score: triage.score,
@@ -136,6 +148,7 @@ export class SqlStore implements Store {
       const opp = await trx
         .insertInto('opportunities')
         .values({
+          brand: this.brand,
           post_id: key,
           kind: triage.kind,
           score: triage.score,
@@ -158,9 +171,9 @@ export class SqlStore implements Store {
     if (!keys.length && !refs.urls.length) return null;
     // The posts referred to, by id or address: a card of their own, or the card whose story they joined.
     const posts = await this.db
-      .selectFrom('posts as p')
-      .leftJoin('opportunities as o', 'o.post_id', 'p.id')
-      .leftJoin('verdicts as v', 'v.post_id', 'p.id')
+      .selectFrom('posts as p').where('p.brand', '=', this.brand)
+      .leftJoin('opportunities as o', (j) => j.onRef('o.post_id', '=', 'p.id').onRef('o.brand', '=', 'p.brand'))
+      .leftJoin('verdicts as v', (j) => j.onRef('v.post_id', '=', 'p.id').onRef('v.brand', '=', 'p.brand'))
       .select(['o.id as own', 'v.story_of as joined', 'p.created_at'])
       .where((eb) =>
         eb.or([
@@ -180,13 +193,13 @@ export class SqlStore implements Store {
   joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost): Promise<{ opportunityId: number } | null> {
     return this.db.transaction().execute(async (trx) => {
       const at = this.iso();
-      const row = await trx.selectFrom('opportunities').select(['analysis', 'score']).where('id', '=', opportunityId).executeTakeFirst();
+      const row = await trx.selectFrom('opportunities').where('brand', '=', this.brand).select(['analysis', 'score']).where('id', '=', opportunityId).executeTakeFirst();
       if (!row) return null;
       if (!(await this.insertPost(trx, post, triage, at, opportunityId))) return null;
       const analysis = AnalysisSchema.parse(JSON.parse(row.analysis));
       const story = [...(analysis.story ?? []), entry];
       await trx
-        .updateTable('opportunities')
+        .updateTable('opportunities').where('brand', '=', this.brand)
         .set({ analysis: JSON.stringify({ ...analysis, story }), score: Math.max(row.score, storyScore(row.score, triage.score)), updated_at: at })
         .where('id', '=', opportunityId)
         .execute();
@@ -196,8 +209,8 @@ export class SqlStore implements Store {
 
   async countByKind(range: Range = {}): Promise<Record<Kind, number>> {
     const rows = await this.db
-      .selectFrom('verdicts as v')
-      .innerJoin('posts as p', 'p.id', 'v.post_id')
+      .selectFrom('verdicts as v').where('v.brand', '=', this.brand)
+      .innerJoin('posts as p', (j) => j.onRef('p.id', '=', 'v.post_id').onRef('p.brand', '=', 'v.brand'))
       .select(['v.kind', (eb) => eb.fn.countAll().as('n')])
       .$if(range.from !== undefined, (q) => q.where('p.created_at', '>=', range.from!))
       .$if(range.to !== undefined, (q) => q.where('p.created_at', '<', range.to!))
@@ -210,7 +223,7 @@ export class SqlStore implements Store {
 
   async postsRead(range: Range = {}): Promise<number> {
     const r = await this.db
-      .selectFrom('posts')
+      .selectFrom('posts').where('brand', '=', this.brand)
       .select((eb) => eb.fn.countAll().as('n'))
       .$if(range.from !== undefined, (q) => q.where('received_at', '>=', range.from!))
       .$if(range.to !== undefined, (q) => q.where('received_at', '<', range.to!))
@@ -220,8 +233,8 @@ export class SqlStore implements Store {
 
   async verdictTimes(range: Required<Range>): Promise<{ at: string; kind: Kind }[]> {
     const rows = await this.db
-      .selectFrom('posts as p')
-      .innerJoin('verdicts as v', 'v.post_id', 'p.id')
+      .selectFrom('posts as p').where('p.brand', '=', this.brand)
+      .innerJoin('verdicts as v', (j) => j.onRef('v.post_id', '=', 'p.id').onRef('v.brand', '=', 'p.brand'))
       .select(['p.created_at as at', 'v.kind as kind'])
       .where('p.created_at', '>=', range.from)
       .where('p.created_at', '<', range.to)
@@ -231,16 +244,16 @@ export class SqlStore implements Store {
 
   async postSpan(): Promise<{ first: string; last: string } | null> {
     const r = await this.db
-      .selectFrom('posts')
+      .selectFrom('posts').where('brand', '=', this.brand)
       .select((eb) => [eb.fn.min('created_at').as('a'), eb.fn.max('created_at').as('b')])
       .executeTakeFirst();
     return r?.a && r.b ? { first: String(r.a), last: String(r.b) } : null;
   }
 
   async findPostByUrl(url: string): Promise<Post | null> {
-    const byUrl = await this.db.selectFrom('posts').select('json').where('url', '=', url).limit(1).executeTakeFirst();
+    const byUrl = await this.db.selectFrom('posts').where('brand', '=', this.brand).select('json').where('url', '=', url).limit(1).executeTakeFirst();
     const xId = /^https?:\/\/(?:www\.|mobile\.)?(?:x|twitter)\.com\/[^/]+\/status\/(\d+)/i.exec(url)?.[1];
-    const row = byUrl ?? (xId ? await this.db.selectFrom('posts').select('json').where('id', '=', `x:${xId}`).executeTakeFirst() : undefined);
+    const row = byUrl ?? (xId ? await this.db.selectFrom('posts').where('brand', '=', this.brand).select('json').where('id', '=', `x:${xId}`).executeTakeFirst() : undefined);
     if (!row) return null;
     return PostSchema.parse(JSON.parse(row.json));
   }
@@ -248,7 +261,7 @@ export class SqlStore implements Store {
   // ── cards ─────────────────────────────────────────────────────────────────────────────────────────────────
 
   private opps(q: Q = this.db) {
-    return q.selectFrom('opportunities as o').innerJoin('posts as p', 'p.id', 'o.post_id').selectAll('o').select('p.json as post_json');
+    return q.selectFrom('opportunities as o').where('o.brand', '=', this.brand).innerJoin('posts as p', (j) => j.onRef('p.id', '=', 'o.post_id').onRef('p.brand', '=', 'o.brand')).selectAll('o').select('p.json as post_json');
   }
 
   async getOpportunity(id: number, q: Q = this.db): Promise<Opportunity | null> {
@@ -303,8 +316,8 @@ export class SqlStore implements Store {
   private async views(rows: OppRow[], q: Q = this.db): Promise<CardView[]> {
     if (!rows.length) return [];
     const ids = rows.map((r) => r.id);
-    const actions = await q.selectFrom('actions').selectAll().where('opportunity_id', 'in', ids).orderBy('id').execute();
-    const outbox = await q.selectFrom('outbox').selectAll().where('opportunity_id', 'in', ids).orderBy('id').execute();
+    const actions = await q.selectFrom('actions').where('brand', '=', this.brand).selectAll().where('opportunity_id', 'in', ids).orderBy('id').execute();
+    const outbox = await q.selectFrom('outbox').where('brand', '=', this.brand).selectAll().where('opportunity_id', 'in', ids).orderBy('id').execute();
     return rows.map((r) => ({
       opportunity: toOpportunity(r),
       history: actions.filter((a) => a.opportunity_id === r.id).map(toAction),
@@ -318,7 +331,7 @@ export class SqlStore implements Store {
       if (!current) return { ok: false, opportunity: undefined as never, reason: 'not-found' };
       if (isClosed(current.status)) return { ok: false, opportunity: current, reason: 'closed' };
       const changed = await trx
-        .updateTable('opportunities')
+        .updateTable('opportunities').where('brand', '=', this.brand)
         .set({ analysis: JSON.stringify(analysis), gesture_id: analysis.gesture?.id ?? null, updated_at: this.iso() })
         .where('id', '=', id)
         .where('status', 'not in', ['approved', 'dismissed'])
@@ -341,7 +354,7 @@ export class SqlStore implements Store {
       const claimedBy = to === 'claimed' ? actor.name : current.claimedBy;
       // Conditional on the status read: of two clicks racing (on one worker or two), one changes the card.
       const changed = await trx
-        .updateTable('opportunities')
+        .updateTable('opportunities').where('brand', '=', this.brand)
         .set({ status: to, claimed_by: claimedBy, updated_at: this.iso() })
         .where('id', '=', id)
         .where('status', '=', current.status)
@@ -352,26 +365,33 @@ export class SqlStore implements Store {
     });
   }
 
-  audit(opportunityId: number, actor: Actor, action: string, reason: string | null, detail: string | null): Promise<void> {
+  async audit(opportunityId: number, actor: Actor, action: string, reason: string | null, detail: string | null): Promise<void> {
+    if (!(await this.owns(opportunityId))) throw new Error(`card ${opportunityId} is not one of brand ${this.brand}'s`);
     return this.auditIn(this.db, opportunityId, actor, action, reason, detail);
+  }
+
+  /** Whether a card is this brand's: card ids are unique in the database, so a write naming one must check it. */
+  private async owns(opportunityId: number): Promise<boolean> {
+    const r = await this.db.selectFrom('opportunities').select('id').where('brand', '=', this.brand).where('id', '=', opportunityId).executeTakeFirst();
+    return r !== undefined;
   }
 
   private async auditIn(q: Q, opportunityId: number, actor: Actor, action: string, reason: string | null, detail: string | null): Promise<void> {
     await q
       .insertInto('actions')
-      .values({ opportunity_id: opportunityId, actor_id: actor.id, actor_name: actor.name, action, reason, detail, at: this.iso() })
+      .values({ brand: this.brand, opportunity_id: opportunityId, actor_id: actor.id, actor_name: actor.name, action, reason, detail, at: this.iso() })
       .execute();
   }
 
   async actionsFor(opportunityId: number): Promise<ActionRecord[]> {
-    const rows = await this.db.selectFrom('actions').selectAll().where('opportunity_id', '=', opportunityId).orderBy('id').execute();
+    const rows = await this.db.selectFrom('actions').where('brand', '=', this.brand).selectAll().where('opportunity_id', '=', opportunityId).orderBy('id').execute();
     return rows.map(toAction);
   }
 
   async decisionsBetween(range: Required<Range>): Promise<(ActionRecord & { summary: string; deliveries: OutboxItem[] })[]> {
     const rows = await this.db
-      .selectFrom('actions as a')
-      .innerJoin('opportunities as o', 'o.id', 'a.opportunity_id')
+      .selectFrom('actions as a').where('a.brand', '=', this.brand)
+      .innerJoin('opportunities as o', (j) => j.onRef('o.id', '=', 'a.opportunity_id').onRef('o.brand', '=', 'a.brand'))
       .selectAll('a')
       .select('o.analysis')
       .where('a.action', 'in', ['approved', 'dismissed'])
@@ -381,7 +401,7 @@ export class SqlStore implements Store {
       .orderBy('a.id')
       .execute();
     const ids = [...new Set(rows.map((r) => r.opportunity_id))];
-    const outbox = ids.length ? await this.db.selectFrom('outbox').selectAll().where('opportunity_id', 'in', ids).orderBy('id').execute() : [];
+    const outbox = ids.length ? await this.db.selectFrom('outbox').where('brand', '=', this.brand).selectAll().where('opportunity_id', 'in', ids).orderBy('id').execute() : [];
     return rows.map((r) => ({
       ...toAction(r),
       summary: summaryOf(r.analysis),
@@ -393,7 +413,7 @@ export class SqlStore implements Store {
     const now = this.now();
     const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
     const rows = await this.db
-      .selectFrom('opportunities')
+      .selectFrom('opportunities').where('brand', '=', this.brand)
       .select(['gesture_id', (eb) => eb.fn.countAll().as('n')])
       .where('gesture_id', 'is not', null)
       .where('created_at', '>=', start)
@@ -408,7 +428,7 @@ export class SqlStore implements Store {
     const zero = (): Record<Status, number> => ({ new: 0, flagged: 0, claimed: 0, approved: 0, dismissed: 0 });
     const out: CardCounts = { opportunity: zero(), risk: zero() };
     const rows = await this.db
-      .selectFrom('opportunities')
+      .selectFrom('opportunities').where('brand', '=', this.brand)
       .select(['kind', 'status', (eb) => eb.fn.countAll().as('n')])
       .$if(range.from !== undefined, (q) => q.where('created_at', '>=', range.from!))
       .$if(range.to !== undefined, (q) => q.where('created_at', '<', range.to!))
@@ -420,7 +440,7 @@ export class SqlStore implements Store {
 
   async decisions(range: Range = {}): Promise<Decisions> {
     const rows = await this.db
-      .selectFrom('actions')
+      .selectFrom('actions').where('brand', '=', this.brand)
       .select(['action', 'reason', (eb) => eb.fn.countAll().as('n')])
       .$if(range.from !== undefined, (q) => q.where('at', '>=', range.from!))
       .$if(range.to !== undefined, (q) => q.where('at', '<', range.to!))
@@ -442,14 +462,14 @@ export class SqlStore implements Store {
 
   // ── outbox ────────────────────────────────────────────────────────────────────────────────────────────────
 
-  enqueue(opportunityId: number, sink: string): Promise<void> {
-    return this.enqueueIn(this.db, opportunityId, sink, this.iso());
+  async enqueue(opportunityId: number, sink: string): Promise<void> {
+    if (await this.owns(opportunityId)) await this.enqueueIn(this.db, opportunityId, sink, this.iso());
   }
 
   private async enqueueIn(q: Q, opportunityId: number, sink: string, at: string): Promise<void> {
     await q
       .insertInto('outbox')
-      .values({ opportunity_id: opportunityId, sink, status: 'pending', next_attempt_at: at, created_at: at })
+      .values({ brand: this.brand, opportunity_id: opportunityId, sink, status: 'pending', next_attempt_at: at, created_at: at })
       .onConflict((oc) => oc.doNothing())
       .execute();
   }
@@ -460,7 +480,7 @@ export class SqlStore implements Store {
     // The head of the queue not held by another worker. On PostgreSQL, SKIP LOCKED lets two workers claim two
     // different rows at once instead of waiting on each other; the claim itself is the row's lease.
     const head = this.db
-      .selectFrom('outbox')
+      .selectFrom('outbox').where('brand', '=', this.brand)
       .select('id')
       .where('sink', '=', sink)
       .where('status', '=', 'pending')
@@ -468,7 +488,7 @@ export class SqlStore implements Store {
       .orderBy('id')
       .limit(1);
     const r = await this.db
-      .updateTable('outbox')
+      .updateTable('outbox').where('brand', '=', this.brand)
       .set({ claimed_by: worker, claimed_until: new Date(now.getTime() + leaseMs).toISOString() })
       .where('id', '=', (this.kind === 'postgres' ? head.forUpdate().skipLocked() : head) as typeof head)
       .returningAll()
@@ -478,7 +498,7 @@ export class SqlStore implements Store {
 
   async nextPending(sink: string): Promise<OutboxItem | null> {
     const r = await this.db
-      .selectFrom('outbox')
+      .selectFrom('outbox').where('brand', '=', this.brand)
       .selectAll()
       .where('sink', '=', sink)
       .where('status', '=', 'pending')
@@ -493,6 +513,7 @@ export class SqlStore implements Store {
     for (const [queue, table] of [['cards', 'outbox'], ['messages', 'messages']] as const) {
       const rows = await this.db
         .selectFrom(table)
+        .where('brand', '=', this.brand)
         .select((eb) => ['sink', eb.fn.countAll().as('n'), eb.fn.min('created_at').as('oldest')])
         .where('status', '=', 'pending')
         .groupBy('sink')
@@ -504,7 +525,7 @@ export class SqlStore implements Store {
 
   async pendingCount(sink?: string): Promise<number> {
     const r = await this.db
-      .selectFrom('outbox')
+      .selectFrom('outbox').where('brand', '=', this.brand)
       .select((eb) => eb.fn.countAll().as('n'))
       .where('status', '=', 'pending')
       .$if(sink !== undefined, (q) => q.where('sink', '=', sink!))
@@ -513,19 +534,19 @@ export class SqlStore implements Store {
   }
 
   async outboxFor(opportunityId: number, sink: string): Promise<OutboxItem | null> {
-    const r = await this.db.selectFrom('outbox').selectAll().where('opportunity_id', '=', opportunityId).where('sink', '=', sink).executeTakeFirst();
+    const r = await this.db.selectFrom('outbox').where('brand', '=', this.brand).selectAll().where('opportunity_id', '=', opportunityId).where('sink', '=', sink).executeTakeFirst();
     return r ? toOutbox(r) : null;
   }
 
   async findOutboxByMessage(messageId: string): Promise<OutboxItem | null> {
-    const r = await this.db.selectFrom('outbox').selectAll().where('message_id', '=', messageId).executeTakeFirst();
+    const r = await this.db.selectFrom('outbox').where('brand', '=', this.brand).selectAll().where('message_id', '=', messageId).executeTakeFirst();
     return r ? toOutbox(r) : null;
   }
 
   async markAttempt(item: OutboxItem): Promise<void> {
     if (item.firstAttemptAt) return;
     await this.db
-      .updateTable('outbox')
+      .updateTable('outbox').where('brand', '=', this.brand)
       .set((eb) => ({ first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(this.iso())) }))
       .where('id', '=', item.id)
       .execute();
@@ -535,7 +556,7 @@ export class SqlStore implements Store {
     return this.db.transaction().execute(async (trx) => {
       const at = this.iso();
       await trx
-        .updateTable('outbox')
+        .updateTable('outbox').where('brand', '=', this.brand)
         .set((eb) => ({
           status: 'sent',
           message_id: ref.messageId,
@@ -547,13 +568,13 @@ export class SqlStore implements Store {
         }))
         .where('id', '=', item.id)
         .execute();
-      await trx.updateTable('opportunities').set({ status: 'flagged', updated_at: at }).where('id', '=', item.opportunityId).where('status', '=', 'new').execute();
+      await trx.updateTable('opportunities').where('brand', '=', this.brand).set({ status: 'flagged', updated_at: at }).where('id', '=', item.opportunityId).where('status', '=', 'new').execute();
     });
   }
 
   async markAttemptFailed(item: OutboxItem, error: string, retryAt: Date | null): Promise<void> {
     await this.db
-      .updateTable('outbox')
+      .updateTable('outbox').where('brand', '=', this.brand)
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
         last_error: error.slice(0, 500),
@@ -567,7 +588,7 @@ export class SqlStore implements Store {
   }
 
   async setThread(outboxId: number, threadId: string): Promise<void> {
-    await this.db.updateTable('outbox').set({ thread_id: threadId }).where('id', '=', outboxId).execute();
+    await this.db.updateTable('outbox').where('brand', '=', this.brand).set({ thread_id: threadId }).where('id', '=', outboxId).execute();
   }
 
   // ── messages (everything sent that is not a card) ─────────────────────────────────────────────────────────
@@ -577,6 +598,7 @@ export class SqlStore implements Store {
     const r = await this.db
       .insertInto('messages')
       .values({
+        brand: this.brand,
         key: m.key,
         sink: m.sink,
         channel_id: m.channelId ?? null,
@@ -593,7 +615,7 @@ export class SqlStore implements Store {
   }
 
   async messageByKey(key: string): Promise<QueuedMessage | null> {
-    const r = await this.db.selectFrom('messages').selectAll().where('key', '=', key).executeTakeFirst();
+    const r = await this.db.selectFrom('messages').where('brand', '=', this.brand).selectAll().where('key', '=', key).executeTakeFirst();
     return r ? toMessage(r) : null;
   }
 
@@ -601,7 +623,7 @@ export class SqlStore implements Store {
     const now = this.now();
     const at = now.toISOString();
     const head = this.db
-      .selectFrom('messages')
+      .selectFrom('messages').where('brand', '=', this.brand)
       .select('id')
       .where('sink', '=', sink)
       .where('status', '=', 'pending')
@@ -609,7 +631,7 @@ export class SqlStore implements Store {
       .orderBy('id')
       .limit(1);
     const r = await this.db
-      .updateTable('messages')
+      .updateTable('messages').where('brand', '=', this.brand)
       .set({ claimed_by: worker, claimed_until: new Date(now.getTime() + leaseMs).toISOString() })
       .where('id', '=', (this.kind === 'postgres' ? head.forUpdate().skipLocked() : head) as typeof head)
       .returningAll()
@@ -619,7 +641,7 @@ export class SqlStore implements Store {
 
   async pendingMessages(sink?: string): Promise<number> {
     const r = await this.db
-      .selectFrom('messages')
+      .selectFrom('messages').where('brand', '=', this.brand)
       .select((eb) => eb.fn.countAll().as('n'))
       .where('status', '=', 'pending')
       .$if(sink !== undefined, (q) => q.where('sink', '=', sink!))
@@ -629,7 +651,7 @@ export class SqlStore implements Store {
 
   async markMessageAttempt(id: number): Promise<string> {
     const r = await this.db
-      .updateTable('messages')
+      .updateTable('messages').where('brand', '=', this.brand)
       .set((eb) => ({ first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(this.iso())) }))
       .where('id', '=', id)
       .returning('first_attempt_at')
@@ -639,7 +661,7 @@ export class SqlStore implements Store {
 
   async markMessageSent(id: number, messageId: string): Promise<void> {
     await this.db
-      .updateTable('messages')
+      .updateTable('messages').where('brand', '=', this.brand)
       .set((eb) => ({ status: 'sent', message_id: messageId, sent_at: this.iso(), attempts: eb('attempts', '+', 1), claimed_by: null, claimed_until: null }))
       .where('id', '=', id)
       .execute();
@@ -647,7 +669,7 @@ export class SqlStore implements Store {
 
   async markMessageFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
     await this.db
-      .updateTable('messages')
+      .updateTable('messages').where('brand', '=', this.brand)
       .set((eb) => ({
         attempts: eb('attempts', '+', 1),
         last_error: error.slice(0, 500),
@@ -665,7 +687,7 @@ export class SqlStore implements Store {
   async addLabel(post: PostRef, kind: LabelKind, source: LabelSource, actor: Actor): Promise<number> {
     const r = await this.db
       .insertInto('labels')
-      .values({ post_id: postKey(post), kind, source, actor_id: actor.id, actor_name: actor.name, at: this.iso(), undone_at: null, undone_by: null })
+      .values({ brand: this.brand, post_id: postKey(post), kind, source, actor_id: actor.id, actor_name: actor.name, at: this.iso(), undone_at: null, undone_by: null })
       .returning('id')
       .executeTakeFirstOrThrow();
     return Number(r.id);
@@ -673,7 +695,7 @@ export class SqlStore implements Store {
 
   async undoLabel(id: number, actor: Actor): Promise<boolean> {
     const r = await this.db
-      .updateTable('labels')
+      .updateTable('labels').where('brand', '=', this.brand)
       .set({ undone_at: this.iso(), undone_by: actor.name })
       .where('id', '=', id)
       .where('undone_at', 'is', null)
@@ -684,12 +706,12 @@ export class SqlStore implements Store {
   async activeLabels(): Promise<{ label: TeamLabel; post: Post }[]> {
     // A post's latest label counts (a later /label answer corrects an earlier click); an undone one counts for none.
     const rows = await this.db
-      .selectFrom('labels as l')
-      .innerJoin('posts as p', 'p.id', 'l.post_id')
+      .selectFrom('labels as l').where('l.brand', '=', this.brand)
+      .innerJoin('posts as p', (j) => j.onRef('p.id', '=', 'l.post_id').onRef('p.brand', '=', 'l.brand'))
       .select(['l.id', 'l.post_id', 'l.kind', 'l.source', 'l.actor_id', 'l.actor_name', 'l.at', 'p.json'])
       .where('l.undone_at', 'is', null)
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('labels as n').select('n.id').whereRef('n.post_id', '=', 'l.post_id').whereRef('n.id', '>', 'l.id').where('n.undone_at', 'is', null))),
+        not(exists(selectFrom('labels as n').where('n.brand', '=', this.brand).select('n.id').whereRef('n.post_id', '=', 'l.post_id').whereRef('n.id', '>', 'l.id').where('n.undone_at', 'is', null))),
       )
       .orderBy('l.id')
       .execute();
@@ -700,7 +722,7 @@ export class SqlStore implements Store {
   }
 
   async labelSummary(range: Range = {}): Promise<{ given: number; last: string | null }> {
-    let q = this.db.selectFrom('labels').select([(eb) => eb.fn.countAll().as('n'), (eb) => eb.fn.max('at').as('last')]).where('undone_at', 'is', null);
+    let q = this.db.selectFrom('labels').where('brand', '=', this.brand).select([(eb) => eb.fn.countAll().as('n'), (eb) => eb.fn.max('at').as('last')]).where('undone_at', 'is', null);
     if (range.from) q = q.where('at', '>=', range.from);
     if (range.to) q = q.where('at', '<', range.to);
     const r = await q.executeTakeFirst();
@@ -709,9 +731,9 @@ export class SqlStore implements Store {
 
   async unlabelledPosts(limit: number): Promise<Post[]> {
     const rows = await this.db
-      .selectFrom('posts as p')
+      .selectFrom('posts as p').where('p.brand', '=', this.brand)
       .select('p.json')
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('labels as l').select('l.id').whereRef('l.post_id', '=', 'p.id').where('l.undone_at', 'is', null))))
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('labels as l').where('l.brand', '=', this.brand).select('l.id').whereRef('l.post_id', '=', 'p.id').where('l.undone_at', 'is', null))))
       .orderBy('p.created_at', 'desc')
       .limit(limit)
       .execute();
@@ -721,15 +743,15 @@ export class SqlStore implements Store {
   // ── cursors, watch terms ──────────────────────────────────────────────────────────────────────────────────
 
   async getCursor(source: string): Promise<string | null> {
-    const r = await this.db.selectFrom('cursors').select('value').where('source', '=', source).executeTakeFirst();
+    const r = await this.db.selectFrom('cursors').where('brand', '=', this.brand).select('value').where('source', '=', source).executeTakeFirst();
     return r?.value ?? null;
   }
 
   async setCursor(source: string, value: string): Promise<void> {
     await this.db
       .insertInto('cursors')
-      .values({ source, value, updated_at: this.iso() })
-      .onConflict((oc) => oc.column('source').doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })))
+      .values({ brand: this.brand, source, value, updated_at: this.iso() })
+      .onConflict((oc) => oc.columns(['brand', 'source']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })))
       .execute();
   }
 
@@ -737,19 +759,19 @@ export class SqlStore implements Store {
     // Terms are unique whatever their case (a NOCASE column on SQLite, a unique index on lower(term) on PostgreSQL).
     const r = await this.db
       .insertInto('watch_terms')
-      .values({ term, kind, added_by: actor.name, added_at: this.iso() })
+      .values({ brand: this.brand, term, kind, added_by: actor.name, added_at: this.iso() })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   async removeWatch(term: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('watch_terms').where(sql`lower(term)`, '=', term.toLowerCase()).executeTakeFirst();
+    const r = await this.db.deleteFrom('watch_terms').where('brand', '=', this.brand).where(sql`lower(term)`, '=', term.toLowerCase()).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
   async listWatch(): Promise<WatchTerm[]> {
-    const rows = await this.db.selectFrom('watch_terms').selectAll().orderBy(sql`lower(term)`).execute();
+    const rows = await this.db.selectFrom('watch_terms').where('brand', '=', this.brand).selectAll().orderBy(sql`lower(term)`).execute();
     return rows.map((r) => ({ term: r.term, kind: r.kind, addedBy: r.added_by, addedAt: r.added_at }));
   }
 
@@ -759,6 +781,7 @@ export class SqlStore implements Store {
     const inserted = await this.db
       .insertInto('moments')
       .values({
+        brand: this.brand,
         term: m.term,
         source: m.source,
         event: m.event ?? null,
@@ -772,13 +795,13 @@ export class SqlStore implements Store {
       })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
-    const row = await this.db.selectFrom('moments').selectAll().where('term', '=', m.term).where('detected_at', '=', m.at).executeTakeFirstOrThrow();
+    const row = await this.db.selectFrom('moments').where('brand', '=', this.brand).selectAll().where('term', '=', m.term).where('detected_at', '=', m.at).executeTakeFirstOrThrow();
     return { moment: { ...toMoment(row), windowMinutes: m.windowMinutes }, isNew: Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0 };
   }
 
   async listMoments(range: Range = {}): Promise<StoredMoment[]> {
     const rows = await this.db
-      .selectFrom('moments')
+      .selectFrom('moments').where('brand', '=', this.brand)
       .selectAll()
       .$if(range.from !== undefined, (q) => q.where('detected_at', '>=', range.from!))
       .$if(range.to !== undefined, (q) => q.where('detected_at', '<', range.to!))
@@ -789,13 +812,13 @@ export class SqlStore implements Store {
   }
 
   async getMoment(id: number): Promise<StoredMoment | null> {
-    const r = await this.db.selectFrom('moments').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await this.db.selectFrom('moments').where('brand', '=', this.brand).selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toMoment(r) : null;
   }
 
   async unpostedMoments(since: Date): Promise<StoredMoment[]> {
     const rows = await this.db
-      .selectFrom('moments')
+      .selectFrom('moments').where('brand', '=', this.brand)
       .selectAll()
       .where('message_id', 'is', null)
       .where('created_at', '>=', since.toISOString())
@@ -806,29 +829,29 @@ export class SqlStore implements Store {
   }
 
   async markMomentPosted(id: number, ref: DeliveryRef): Promise<void> {
-    await this.db.updateTable('moments').set({ message_id: ref.messageId, channel_id: ref.channelId ?? null }).where('id', '=', id).execute();
+    await this.db.updateTable('moments').where('brand', '=', this.brand).set({ message_id: ref.messageId, channel_id: ref.channelId ?? null }).where('id', '=', id).execute();
   }
 
   // ── digests ───────────────────────────────────────────────────────────────────────────────────────────────
 
   async digestSent(day: string): Promise<boolean> {
-    return (await this.db.selectFrom('digests').select('day').where('day', '=', day).executeTakeFirst()) !== undefined;
+    return (await this.db.selectFrom('digests').where('brand', '=', this.brand).select('day').where('day', '=', day).executeTakeFirst()) !== undefined;
   }
 
   async recordDigest(d: DigestRecord): Promise<void> {
     await this.db
       .insertInto('digests')
-      .values({ day: d.day, sent_at: d.sentAt, late: d.late ? 1 : 0, message_id: d.messageId })
+      .values({ brand: this.brand, day: d.day, sent_at: d.sentAt, late: d.late ? 1 : 0, message_id: d.messageId })
       .onConflict((oc) => oc.doNothing())
       .execute();
   }
 
   async setDigestMessage(day: string, messageId: string): Promise<void> {
-    await this.db.updateTable('digests').set({ message_id: messageId }).where('day', '=', day).execute();
+    await this.db.updateTable('digests').where('brand', '=', this.brand).set({ message_id: messageId }).where('day', '=', day).execute();
   }
 
   async listDigests(): Promise<DigestRecord[]> {
-    const rows = await this.db.selectFrom('digests').selectAll().orderBy('day').execute();
+    const rows = await this.db.selectFrom('digests').where('brand', '=', this.brand).selectAll().orderBy('day').execute();
     return rows.map((r) => ({ day: r.day, sentAt: r.sent_at, late: Number(r.late) === 1, messageId: r.message_id }));
   }
 
@@ -838,6 +861,7 @@ export class SqlStore implements Store {
     await this.db
       .insertInto('llm_usage')
       .values({
+        brand: this.brand,
         at: r.at.toISOString(),
         model: r.model,
         purpose: r.purpose,
@@ -851,7 +875,7 @@ export class SqlStore implements Store {
 
   async llmUsageTotals(range: Range = {}): Promise<LlmUsageTotals> {
     const base = this.db
-      .selectFrom('llm_usage')
+      .selectFrom('llm_usage').where('brand', '=', this.brand)
       .$if(range.from !== undefined, (q) => q.where('at', '>=', range.from!))
       .$if(range.to !== undefined, (q) => q.where('at', '<', range.to!));
     const models = await base
@@ -889,23 +913,24 @@ export class SqlStore implements Store {
   }
 
   async llmCallTimesSince(since: Date): Promise<Date[]> {
-    const rows = await this.db.selectFrom('llm_usage').select('at').where('at', '>=', since.toISOString()).orderBy('at').execute();
+    const rows = await this.db.selectFrom('llm_usage').where('brand', '=', this.brand).select('at').where('at', '>=', since.toISOString()).orderBy('at').execute();
     return rows.map((r) => new Date(r.at));
   }
 
   // ── replies sent on the fan's platform ───────────────────────────────────────────────────────────────────
 
   async getReply(opportunityId: number): Promise<ReplyRecord | null> {
-    const r = await this.db.selectFrom('x_replies').selectAll().where('opportunity_id', '=', opportunityId).executeTakeFirst();
+    const r = await this.db.selectFrom('x_replies').where('brand', '=', this.brand).selectAll().where('opportunity_id', '=', opportunityId).executeTakeFirst();
     return r
       ? { opportunityId: r.opportunity_id, status: r.status, inReplyTo: r.in_reply_to, tweetId: r.tweet_id, url: r.url, text: r.text, actorId: r.actor_id, at: r.at }
       : null;
   }
 
   async claimReply(c: ReplyClaim): Promise<boolean> {
+    if (!(await this.owns(c.opportunityId))) return false;
     const r = await this.db
       .insertInto('x_replies')
-      .values({ opportunity_id: c.opportunityId, status: 'sending', in_reply_to: c.inReplyTo, text: c.text, actor_id: c.actorId, at: c.at })
+      .values({ brand: this.brand, opportunity_id: c.opportunityId, status: 'sending', in_reply_to: c.inReplyTo, text: c.text, actor_id: c.actorId, at: c.at })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
@@ -914,7 +939,7 @@ export class SqlStore implements Store {
   markReplySent(opportunityId: number, sent: { tweetId: string; url: string; at: string }, actor?: Actor, action = 'x-reply-sent'): Promise<void> {
     return this.db.transaction().execute(async (trx) => {
       await trx
-        .updateTable('x_replies')
+        .updateTable('x_replies').where('brand', '=', this.brand)
         .set({ status: 'sent', tweet_id: sent.tweetId, url: sent.url, at: sent.at })
         .where('opportunity_id', '=', opportunityId)
         .execute();
@@ -923,7 +948,7 @@ export class SqlStore implements Store {
   }
 
   async releaseReply(opportunityId: number): Promise<void> {
-    await this.db.deleteFrom('x_replies').where('opportunity_id', '=', opportunityId).where('status', '=', 'sending').execute();
+    await this.db.deleteFrom('x_replies').where('brand', '=', this.brand).where('opportunity_id', '=', opportunityId).where('status', '=', 'sending').execute();
   }
 
   // ── leases ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -935,10 +960,10 @@ export class SqlStore implements Store {
     // ours already or has run out.
     const r = await this.db
       .insertInto('leases')
-      .values({ name, holder, until })
+      .values({ brand: this.brand, name, holder, until })
       .onConflict((oc) =>
         oc
-          .column('name')
+          .columns(['brand', 'name'])
           .doUpdateSet({ holder, until })
           .where((eb) => eb.or([eb('leases.holder', '=', holder), eb('leases.until', '<', now.toISOString())])),
       )
@@ -948,7 +973,7 @@ export class SqlStore implements Store {
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
+    await this.db.deleteFrom('leases').where('brand', '=', this.brand).where('name', '=', name).where('holder', '=', holder).execute();
   }
 }
 
