@@ -246,7 +246,7 @@ export interface LabelStore {
   unlabelledPosts(limit: number): Promise<Post[]>;
 }
 
-/** Everything Kairos stores, for one brand. */
+/** Everything Kairos stores, for one brand: a store several brands share is opened once per brand. */
 export interface Store
   extends PostStore,
     CardStore,
@@ -262,6 +262,8 @@ export interface Store
     LabelStore {
   /** Which adapter this is, for logs: 'sqlite' or 'postgres'. */
   readonly kind: string;
+  /** The brand whose rows this store reads and writes (domain/brand.ts); other brands' rows are not there for it. */
+  readonly brand: string;
   /** When this store was created: Kairos's first run on it. */
   createdAt(): Promise<Date>;
   close(): Promise<void>;
