@@ -42,11 +42,12 @@ export const digest: SlashCommand = {
     const window = day
       ? { day: day.data, from: zonedTime(day.data, '00:00', tz), to: zonedTime(nextDay(day.data), '00:00', tz) }
       : { day: localDay(now, tz), from: new Date(now.getTime() - 24 * 3_600_000), to: now };
-    const data = await readDigestData(ctx.store, { ...window, timeZone: tz, guildId: ctx.config.discord.guildId, llm: Boolean(ctx.config.llm) });
+    const data = await readDigestData(ctx.store, { ...window, timeZone: tz, guildId: ctx.config.discord.guildId, llm: Boolean(ctx.config.llm), teaching: ctx.teaching });
     const { payload } = buildDigest(data, { brandName: ctx.config.brand.name });
     await i.editReply({
       content: payload.content,
       embeds: payload.embeds,
+      components: payload.components,
       files: [{ attachment: renderChartPng(data), name: payload.chartName }],
       allowedMentions: { parse: [] },
     });

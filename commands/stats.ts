@@ -1,6 +1,7 @@
 import { MessageFlags, SlashCommandBuilder, type APIEmbed } from 'discord.js';
 import { z } from 'zod';
 import type { SlashCommand } from '../src/discord/context';
+import { describeTeaching } from '../src/domain/label';
 import type { Range } from '../src/domain/ports';
 
 export const PERIODS = { today: 1, '7d': 7, '30d': 30, all: 0 } as const;
@@ -62,15 +63,7 @@ export const stats: SlashCommand = {
     // What the team taught triage, and which model it runs on.
     const labels = await ctx.store.labelSummary(range);
     const all = await ctx.store.labelSummary();
-    const m = ctx.teaching?.model;
-    const f = (n: number) => n.toFixed(2);
-    embed.fields?.push({
-      name: 'Team labels · triage',
-      value:
-        `${labels.given} labels in the period, ${all.given} in all${all.last ? ` (last ${all.last.slice(0, 10)})` : ''}` +
-        (m ? ` · triage uses ${m.source}` : '') +
-        (m?.figures ? ` · on held-back labels: opportunity F1 ${f(m.figures.shipped.opportunity)} → ${f(m.figures.brand.opportunity)}, risk F1 ${f(m.figures.shipped.risk)} → ${f(m.figures.brand.risk)}` : ''),
-    });
+    embed.fields?.push({ name: 'Team labels · triage', value: describeTeaching('in the period', labels.given, all.given, all.last, ctx.teaching?.model) });
     await i.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
   },
 };

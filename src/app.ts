@@ -9,8 +9,7 @@ import type { GestureUsage } from './analyse/policy';
 import type { Config } from './config';
 import { staticContext, type TriageContext } from './detect/context';
 import { createTrends, type Trends } from './detect/trends-service';
-import { createTriager } from './detect/triage';
-import { brandTriageModel, leastSure } from './learning';
+import { BrandTriage } from './learning';
 import type { Teaching } from './domain/label';
 import type { StoredMoment } from './domain/moment';
 import type { Clock } from './domain/opportunity';
@@ -46,8 +45,10 @@ export interface Kairos {
   deliverVia(courier: Courier): void;
   /** Re-reads the watch terms after /watch changed them. */
   refreshWatch(): Promise<void>;
-  /** How the team teaches triage (/label, /stats). */
+  /** How the team teaches triage (/label, /stats, the digest). */
   teaching: Teaching;
+  /** The model triage runs on, swapped in place after a learn. */
+  brandTriage: BrandTriage;
   /** Lets each courier finish the delivery in flight, then closes the store (its WAL checkpointed). */
   close(): Promise<void>;
 }
@@ -94,11 +95,11 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
   const trends = await createTrends({ store, config, log, onMoment: opts.onMoment });
   const gestures = await gestureUsage(store, log);
   const context: TriageContext = { ...staticContext(config.brand), watchTerms: trends.watchTerms, risingTerms: trends.risingTerms };
-  // The brand's own model when its team has taught one that measured better, else the shipped one.
-  const learned = brandTriageModel(config);
-  if (learned.problem) log.warn(learned.problem);
-  else log.info(`triage uses ${learned.source}`);
-  const triage = createTriager(context, learned.model);
+  // The brand's own model when its team has taught one that measured better, else the shipped one; swapped in
+  // place when a learn keeps a new one.
+  const brandTriage = new BrandTriage(config, context, store, log);
+  brandTriage.watch();
+  const triage = brandTriage.triage;
   const offline = offlineAnalystFor(config, pack, { usage: gestures.current, triage, now: clock });
   const analyst = opts.analyst ? opts.analyst(offline, catalogue) : await configuredAnalyst(config, pack, store, log, offline, gestures.current, opts.notify, opts.metrics);
   const onFailed = opts.metrics && ((queue: string, permanent: boolean) => opts.metrics!.deliveriesFailed.inc({ queue, sink: 'console', permanent: String(permanent) }));
@@ -135,14 +136,12 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
       couriers.push(courier);
     },
     refreshWatch: () => trends.refreshWatch(),
-    teaching: {
-      model: { source: learned.source, ...(learned.meta ? { trainedAt: learned.meta.trainedAt, labels: learned.meta.labels, figures: learned.meta.figures } : {}) },
-      leastSure: (limit) => leastSure(store, config.brand, learned.model, limit),
-      triage,
-    },
+    brandTriage,
+    teaching: brandTriage.teaching,
     async close() {
       await Promise.all(couriers.map((c) => c.stop()));
       gestures.stop();
+      brandTriage.stop();
       await store.close();
     },
   };

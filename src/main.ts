@@ -11,7 +11,7 @@ import { printDigest, storedSpanHours } from './digest/print';
 import { DEFAULT_BRAND } from './domain/brand';
 import type { StoredMoment } from './domain/moment';
 import type { NewMessage } from './domain/outbox';
-import type { Store } from './domain/ports';
+import type { PostFetcher, Store } from './domain/ports';
 import { momentMessage, noticeMessage, outboxDigestSender } from './discord/messages';
 import { DISCORD_SINK } from './discord/sink';
 import { startDiscord, type DiscordRuntime } from './discord/start';
@@ -34,6 +34,11 @@ import { replyRouter } from './sources/replies';
 import { startBluesky, type BlueskyHandle } from './sources/bluesky/start';
 import { startMastodon, type MastodonHandle } from './sources/mastodon/start';
 import { openStore } from './store/open';
+import { postFetcher } from './sources/fetch-post';
+import { createXClient } from './sources/x/client';
+import { xPostFetcher } from './sources/x/fetch';
+import { GraphClient } from './sources/meta/graph';
+import { metaPostFetchers } from './sources/meta/fetch';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
@@ -156,6 +161,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       ? new MetaReplySender({ graph: ingress.graph, pageId: config.meta.pageId, igUserId: config.meta.igUserId, store, log: log.child({ source: 'meta' }) })
       : undefined;
 
+  // /missed reads a post Kairos never stored from its platform, with the clients configured here.
+  const postFetcher = buildPostFetcher(config, ingress?.graph, log);
+
   if (config.x.mode !== 'off') {
     // Several workers on one PostgreSQL: one of them holds the X connection (X counts each connection's reads).
     x = startX({
@@ -184,6 +192,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         commands,
         replySender: replyRouter([x?.replySender, metaReplies], store),
         teaching: k.teaching,
+        postFetcher,
         courier: {
           worker: k.worker,
           ...(multiWorker ? { pollMs: 2_000 } : {}),
@@ -217,6 +226,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       timeZone: config.timeZone,
       guildId: config.discord.guildId,
       llm: Boolean(config.llm),
+      teaching: k.teaching,
       log,
       since: await store.createdAt(),
     });
@@ -292,6 +302,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         brandName: config.brand.name,
         llm: Boolean(config.llm),
         hours: await storedSpanHours(store),
+        teaching: k.teaching,
         chartDir: config.dbPath === ':memory:' ? 'data' : dirname(config.dbPath),
       });
       out.write(`\n${text}\n`);
@@ -330,6 +341,20 @@ export function formatMoments(moments: readonly StoredMoment[], shown = 10): str
     .map((m) => `${m.term} (${m.nowPerHour.toFixed(0)}/h against ${m.baselinePerHour.toFixed(1)}/h)`)
     .join(', ');
   return `Rising moments: ${named}${moments.length > shown ? `, and ${moments.length - shown} more (see the digest)` : ''}`;
+}
+
+/** One fetcher for every platform Kairos reads; a platform not configured here says so when asked. */
+function buildPostFetcher(config: Config, graph: GraphClient | undefined, log: ReturnType<typeof createLogger>): PostFetcher {
+  const x = config.x;
+  const credentials = x.bearerToken ? { bearerToken: x.bearerToken } : x.replies;
+  const meta = config.meta;
+  return postFetcher(
+    [
+      xPostFetcher(credentials ? createXClient(credentials, x.apiUrl) : null),
+      ...metaPostFetchers(meta, graph ?? (meta ? new GraphClient({ baseUrl: meta.graphUrl, token: meta.pageToken }) : undefined), log.child({ source: 'meta' })),
+    ],
+    log,
+  );
 }
 
 /** Whether the X source is reading: the stream connected, the poll running; null when fine. */

@@ -78,6 +78,19 @@ describe('the message outbox', () => {
     expect(row!.messageId).toBe((await withRef('digest:2026-03-02'))[0]!.id);
   });
 
+  it('posts the digest with a "Should have been a card" button for each post that came close', async () => {
+    store = openSqlite(':memory:');
+    const c = courier();
+    await store.recordPost({ id: '77', platform: 'x', author: { handle: 'nearly', followers: 5 }, text: '@OranjeAir our first flight together', createdAt: '2026-03-03T10:00:00Z' }, { kind: 'service', score: 0.2, signals: [], lang: 'en' });
+    const teaching = { closeness: () => ({ kind: 'opportunity' as const, p: 0.4 }), model: { source: 'the shipped model' } };
+    const data = await readDigestData(store, { day: '2026-03-03', from: new Date('2026-03-03T08:00:00Z'), to: new Date('2026-03-04T08:00:00Z'), timeZone: 'UTC', teaching });
+    await outboxDigestSender((m) => void c.send(m)).sendDigest({ data, late: false }, Buffer.from([0x89, 0x50, 0x4e, 0x47]), '2026-03-03');
+    await new Promise((r) => setTimeout(r, 20));
+    await c.idle();
+    const [req] = fake.messagePosts().filter((r) => r.files?.some((f) => f.name === 'digest-2026-03-03.png'));
+    expect(req!.body.components).toEqual([{ type: 1, components: [{ type: 2, style: 2, custom_id: 'missed:close:opportunity:x:77', label: '1. Should have been a card', disabled: false }] }]);
+  });
+
   it('posts a moment card that shows the stories apart, cannot ping and links no unchecked address', async () => {
     const msg = buildMomentMessage(MOMENT);
     expect(msg.allowed_mentions).toEqual({ parse: [] });

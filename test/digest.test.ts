@@ -127,6 +127,74 @@ describe('digest builder', () => {
   });
 });
 
+describe('digest: posts that came close, and what the team taught', () => {
+  const now = new Date('2026-03-02T20:00:00Z');
+  // How close each post came, as the brand's model would say: by its text, so the test controls the order.
+  const closeness = (p: Post) => {
+    const m = /close (0\.\d+) (opportunity|risk)/.exec(p.text);
+    return m ? { kind: m[2] as 'opportunity' | 'risk', p: Number(m[1]) } : null;
+  };
+  const teaching = {
+    closeness,
+    model: { source: "the brand's own model (trained 2026-03-01T03:30:00.000Z on 40 labels)", trainedAt: '2026-03-01T03:30:00.000Z', labels: 40, figures: { shipped: { opportunity: 0.5, risk: 0.6 }, brand: { opportunity: 0.7, risk: 0.65 } } },
+  };
+
+  it('lists the closest posts that were no card, a button each, and leaves out cards, labelled posts and other days', async () => {
+    const store = openSqlite(':memory:', () => now);
+    stores.push(store);
+    const add = (at: string, text: string, kind: Kind = 'service', handle = 'fan') => store.recordPost(post(at, text, handle), { kind, score: 0.2, signals: [], lang: 'en' }, kind === 'opportunity' ? { analysis: analysis('a card'), sinks: [] } : undefined);
+    for (let i = 0; i < 7; i++) await add(`2026-03-02T1${i}:00:00Z`, `close 0.${i + 2} opportunity, post ${i}`, 'noise', `fan${i}`);
+    await add('2026-03-02T09:00:00Z', 'close 0.95 risk @everyone [login](http://evil.example)', 'service', 'angry');
+    await add('2026-03-02T09:30:00Z', 'close 0.99 opportunity but it is a card', 'opportunity');
+    await add('2026-03-01T09:30:00Z', 'close 0.99 opportunity, but the day before');
+    await add('2026-03-02T08:00:00Z', 'nowhere near a card');
+    await add('2026-03-02T08:30:00Z', 'close 0.98 opportunity, labelled already');
+    await store.addLabel({ platform: 'x', id: String(n) }, 'noise', 'label', { id: 'u1', name: 'Anouk' });
+    const data = await readDigestData(store, { day: '2026-03-02', from: new Date('2026-03-02T00:00:00Z'), to: new Date('2026-03-03T00:00:00Z'), timeZone: 'UTC', teaching });
+    expect(data.closeCalls.map((c) => [c.author, c.kind, c.p])).toEqual([
+      ['angry', 'risk', 0.95],
+      ['fan6', 'opportunity', 0.8],
+      ['fan5', 'opportunity', 0.7],
+      ['fan4', 'opportunity', 0.6],
+      ['fan3', 'opportunity', 0.5],
+    ]);
+    expect(data.learning).toEqual({ given: 1, total: 1, last: '2026-03-02T20:00:00.000Z', model: teaching.model });
+
+    const { payload, text } = buildDigest(data);
+    const field = payload.embeds[0]!.fields!.find((f) => f.name.startsWith('Came close'))!;
+    expect(field.name).toBe('Came close (5): no card, but nearly');
+    const lines = field.value.split('\n');
+    expect(lines[0]).toMatch(/^1\. \*\*0\.95\*\* risk\? \*\*@angry\*\*/);
+    expect(lines[4]).toMatch(/^5\. \*\*0\.50\*\* opportunity\? \*\*@fan3\*\*/);
+    // Fan text pings nobody and smuggles in no link.
+    expect(field.value).not.toContain('@everyone');
+    expect(field.value).not.toMatch(/(?<!\\)\[login(?<!\\)\]\(/);
+    expect(field.value).toContain('\\[login\\]');
+    expect(payload.components.map((r) => r.components.map((b) => [b.label, b.custom_id]))).toEqual(
+      data.closeCalls.map((c, i) => [[`${i + 1}. Should have been a card`, `missed:close:${c.kind}:x:${c.postId}`]]),
+    );
+    const taught = payload.embeds[0]!.fields!.find((f) => f.name === 'Team labels · triage')!.value;
+    expect(taught).toBe(
+      "1 label in this window, 1 in all (last 2026-03-02) · triage uses the brand's own model (trained 2026-03-01T03:30:00.000Z on 40 labels) · on held-back labels: opportunity F1 0.50 → 0.70, risk F1 0.60 → 0.65 (shipped → brand)",
+    );
+    expect(text).toContain('Came close (5)');
+    expect(size(payload)).toBeLessThanOrEqual(6000);
+  });
+
+  it('has no list and no buttons without a model to say how close, or when nothing came close', async () => {
+    const store = openSqlite(':memory:', () => now);
+    stores.push(store);
+    await store.recordPost(post('2026-03-02T10:00:00Z', 'close 0.5 opportunity'), { kind: 'service', score: 0.2, signals: [], lang: 'en' });
+    const window = { day: '2026-03-02', from: new Date('2026-03-02T00:00:00Z'), to: new Date('2026-03-03T00:00:00Z'), timeZone: 'UTC' };
+    const without = buildDigest(await readDigestData(store, window)).payload;
+    expect(without.components).toEqual([]);
+    expect(without.embeds[0]!.fields!.some((f) => f.name.startsWith('Came close') || f.name === 'Team labels · triage')).toBe(false);
+    const none = buildDigest(await readDigestData(store, { ...window, teaching: { ...teaching, closeness: () => null } })).payload;
+    expect(none.components).toEqual([]);
+    expect(none.embeds[0]!.fields!.some((f) => f.name.startsWith('Came close'))).toBe(false);
+  });
+});
+
 function size(p: DigestPayload): number {
   const e = p.embeds[0]!;
   return (e.title?.length ?? 0) + (e.description?.length ?? 0) + (e.footer?.text.length ?? 0) + (e.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);

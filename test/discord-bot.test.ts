@@ -1,10 +1,19 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { commands } from '../commands/index';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config';
 import { startDiscord, type DiscordRuntime } from '../src/discord/start';
 import { staticContext } from '../src/detect/context';
-import { createTriager, shippedModel } from '../src/detect/triage';
-import { leastSure } from '../src/learning';
+import { BrandTriage } from '../src/learning';
+import { postFetcher } from '../src/sources/fetch-post';
+import { xPostFetcher } from '../src/sources/x/fetch';
+import { createXClient } from '../src/sources/x/client';
+import { metaPostFetchers } from '../src/sources/meta/fetch';
+import { GraphClient } from '../src/sources/meta/graph';
+import { FakeX } from './fakes/x';
+import { FakeGraph } from './fakes/meta';
 import { DEMO_GESTURES } from '../src/analyse/brand-pack';
 import { loadCatalogue } from '../src/analyse/catalogue';
 import { createLogger } from '../src/log';
@@ -18,11 +27,15 @@ let store: Store;
 let runtime: DiscordRuntime;
 let config: Config;
 let watchChanges = 0;
+let fakeX: FakeX;
+let graph: FakeGraph;
 const analyst = analystDouble({ delayMs: 20, failOn: 'EXPLODE' });
 const log = createLogger('silent');
 
 beforeAll(async () => {
   fake = await FakeDiscord.start();
+  fakeX = await new FakeX().start();
+  graph = await new FakeGraph().start();
   store = openSqlite(':memory:');
   config = loadConfig({
     DISCORD_TOKEN: fake.token,
@@ -42,17 +55,23 @@ beforeAll(async () => {
     log,
     backoff: () => 30,
     onWatchChanged: () => watchChanges++,
-    teaching: {
-      model: { source: 'the shipped model' },
-      leastSure: (n) => leastSure(store, config.brand, shippedModel(), n),
-      triage: createTriager(staticContext(config.brand)),
-    },
+    // No brand model in a fresh folder: triage runs on the shipped one.
+    teaching: new BrandTriage({ dbPath: join(mkdtempSync(join(tmpdir(), 'kairos-bot-')), 'kairos.db'), brand: config.brand }, staticContext(config.brand), store).teaching,
+    postFetcher: postFetcher(
+      [
+        xPostFetcher(createXClient({ bearerToken: 'test-bearer-token-0001' }, fakeX.url)),
+        ...metaPostFetchers({ appSecret: 'app-secret-0001', verifyToken: 'verify-0001', pageId: graph.pageId, pageToken: graph.token, igUserId: graph.igUserId, graphUrl: graph.graphUrl, postReplies: false }, new GraphClient({ baseUrl: graph.graphUrl, token: graph.token }), log),
+      ],
+      log,
+    ),
   });
 });
 
 afterAll(async () => {
   await runtime?.stop();
   await fake?.close();
+  await fakeX?.close();
+  await graph?.close();
   store?.close();
 });
 
@@ -68,6 +87,14 @@ async function deliver(opts: Parameters<typeof seedCard>[1] = {}): Promise<{ id:
 async function callback(interaction: { id: string }): Promise<any> {
   const r = await fake.waitForRequest((q) => q.path.startsWith(`/v10/interactions/${interaction.id}/`));
   return r.body;
+}
+
+/** What a command answered, at once or (deferred) in its edited reply. */
+async function answer(interaction: { id: string; token: string }): Promise<any> {
+  const first = await callback(interaction);
+  if (first.type !== 5) return first.data;
+  const edit = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/webhooks/${fake.appId}/${interaction.token}/messages/@original`);
+  return edit.body;
 }
 
 const click = async (user: FakeUser, message: FakeMessage, customId: string, values?: string[]) => {
@@ -341,7 +368,7 @@ describe('slash commands', () => {
     expect(f['Dismissals']).toBe('1 (too-risky 1)');
     expect(f['Risks']).toMatch(/flagged 0 · claimed 0 · approved 0 · dismissed 0/);
     expect(f['Model usage']).toBeUndefined();
-    expect(f['Team labels · triage']).toMatch(/^\d+ labels in the period, \d+ in all.* · triage uses the shipped model$/);
+    expect(f['Team labels · triage']).toMatch(/^\d+ labels? in the period, \d+ in all.* · triage uses the shipped model$/);
   });
 
   it('/stats shows model calls, tokens and cost once a model was used', async () => {
@@ -381,18 +408,93 @@ describe('slash commands', () => {
   it('/missed records a stored post as a missed card, says when Kairos never read it, and can be undone', async () => {
     const url = 'https://x.com/fan_missed/status/1760000000000009999';
     await store.recordPost({ id: '1760000000000009999', platform: 'x', url, author: { handle: 'fan_missed', followers: 3 }, text: '@OranjeAir my grandma (92) flies for the first time tomorrow!!', createdAt: '2026-02-10T09:00:00Z' }, { kind: 'service', score: 0.2, signals: [], lang: 'en' });
-    const unknown = await callback(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'https://x.com/nobody/status/1' }]));
-    expect(unknown.data.content).toMatch(/Kairos has not read that post/);
+    const unknown = await answer(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'https://x.com/nobody/status/1' }]));
+    expect(unknown.content).toMatch(/^Kairos has not read that post and could not fetch it: X did not give that post \(Could not find tweet with id: \[1\]\.\): it may be deleted/);
     const bad = await callback(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'not a link' }]));
     expect(bad.data.content).toMatch(/expected the link to a post/);
     const cmd = fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: url }]);
     const ok = await callback(cmd);
-    expect(ok.data.content).toMatch(/fan\\_missed’s post should have been a opportunity card/);
+    expect(ok.data.content).toMatch(/fan\\_missed’s post should have been an opportunity card/);
     expect((await store.activeLabels()).at(-1)).toMatchObject({ post: { id: '1760000000000009999' }, label: { kind: 'opportunity', source: 'missed' } });
     const undo = ok.data.components[0].components[0];
     const undone = await click(fake.users.member, fake.replyMessage(cmd.token)!, undo.custom_id);
     expect(undone.body.data.content).toMatch(/Undone/);
     expect((await store.activeLabels()).some((l) => l.post.id === '1760000000000009999')).toBe(false);
+  });
+
+  it('/missed fetches a post Kairos never stored from X: checked, stored with triage’s verdict and labelled; a second time it is the stored one', async () => {
+    const fan = fakeX.addUser({ username: 'grandma_fan', followers: 80 });
+    const tweet = fakeX.publish(fan, '@OranjeAir my grandma (92) flies for the first time tomorrow!! @everyone');
+    const link = `https://twitter.com/grandma_fan/status/${tweet.id}?s=20`;
+    const lookups = () => fakeX.requests.filter((r) => r.path === `/2/tweets/${tweet.id}`).length;
+    const reply = await answer(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: link }, { type: 3, name: 'kind', value: 'opportunity' }]));
+    expect(reply.content).toMatch(/^Fetched from x and stored \(triage reads it as (opportunity|risk|service|noise)\)\. Noted: @grandma\\_fan’s post should have been an opportunity card/);
+    expect(reply.components[0].components[0].label).toBe('Undo');
+    const stored = (await store.getPost({ platform: 'x', id: tweet.id }))!;
+    expect(stored).toMatchObject({ url: `https://x.com/grandma_fan/status/${tweet.id}`, author: { handle: 'grandma_fan', followers: 80 }, text: tweet.text });
+    expect(await store.seenKind(stored)).not.toBeNull();
+    expect((await store.getOpportunityByPost(stored))).toBeNull();
+    expect((await store.activeLabels()).at(-1)).toMatchObject({ post: { id: tweet.id }, label: { kind: 'opportunity', source: 'missed', by: { name: 'anna' } } });
+    expect(lookups()).toBe(1);
+    // Now it is stored: labelled again (as a risk this time) without asking X.
+    const again = await answer(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: `https://x.com/grandma_fan/status/${tweet.id}` }, { type: 3, name: 'kind', value: 'risk' }]));
+    expect(again.content).toMatch(/^Noted: .* a risk card/);
+    expect(lookups()).toBe(1);
+  });
+
+  it('/missed fetches a Facebook Page post or a comment under it through the Graph API, and says what it cannot read', async () => {
+    graph.objects.set(`${graph.pageId}_555`, { message: '@Oranje Air we fly to our wedding in Rome on Saturday', from: { id: '42', name: 'Bride To Be' }, created_time: '2026-04-02T09:00:00+0000', permalink_url: 'https://www.facebook.com/OranjeAir/posts/555' });
+    graph.objects.set('555_777', { message: 'Same here, Oranje Air, our honeymoon!', from: { id: '43', name: 'Groom' }, created_time: '2026-04-02T09:05:00+0000' });
+    const post = await answer(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'https://www.facebook.com/OranjeAir/posts/555' }]));
+    expect(post.content).toMatch(/^Fetched from facebook and stored .* Noted: @Bride To Be’s post should have been an opportunity card/);
+    expect(await store.getPost({ platform: 'facebook', id: `${graph.pageId}_555` })).toMatchObject({ author: { id: '42', name: 'Bride To Be' }, createdAt: '2026-04-02T09:00:00.000Z' });
+    const comment = await answer(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'https://www.facebook.com/OranjeAir/posts/555?comment_id=777' }]));
+    expect(comment.content).toMatch(/^Fetched from facebook/);
+    expect(await store.getPost({ platform: 'facebook', id: '555_777' })).toMatchObject({ inReplyTo: `${graph.pageId}_555`, text: 'Same here, Oranje Air, our honeymoon!' });
+    expect(graph.callsTo('GET', /^555_777$/)[0]!.authorization).toBe(`Bearer ${graph.token}`);
+    const gone = await answer(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'https://www.facebook.com/OranjeAir/posts/999' }]));
+    expect(gone.content).toMatch(/could not fetch it: the Graph API has no such Facebook post/);
+    const pfbid = await answer(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'https://www.facebook.com/OranjeAir/posts/pfbid02abcDEF' }]));
+    expect(pfbid.content).toMatch(/cannot tell which Facebook post this link is/);
+    const elsewhere = await answer(fake.command(fake.users.member, 'missed', [{ type: 3, name: 'post', value: 'https://example.com/p/1' }]));
+    expect(elsewhere.content).toMatch(/example\.com is not a platform Kairos reads \(it reads X, Facebook and Instagram links\)/);
+    expect(JSON.stringify([post, comment, gone, pfbid, elsewhere])).not.toContain(graph.token);
+  });
+
+  it('the digest lists the posts that came close with "Should have been a card"; a click records a missed label, undoable', async () => {
+    const texts = ['@OranjeAir my grandma (92) flies for the first time tomorrow!!', '@OranjeAir we are flying to our wedding in Rome on Saturday', '@OranjeAir how do I add a bag'];
+    const ids: string[] = [];
+    for (const [n, text] of texts.entries()) {
+      const id = `17700000000000000${n}`;
+      ids.push(id);
+      await store.recordPost({ id, platform: 'x', url: `https://x.com/close${n}/status/${id}`, author: { handle: `close${n}`, followers: 40 }, text, createdAt: `2026-04-02T1${n}:00:00Z` }, { kind: 'service', score: 0.2, signals: [], lang: 'en' });
+    }
+    const i = fake.command(fake.users.member, 'digest', [{ type: 3, name: 'day', value: '2026-04-02' }]);
+    const digest = await fake.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/webhooks/${fake.appId}/${i.token}/messages/@original`);
+    const field = digest.body.embeds[0].fields.find((f: any) => f.name.startsWith('Came close'));
+    // The two the model finds close, closest first; the bag question is not close.
+    expect(field.value).toMatch(/^1\. \*\*0\.\d\d\*\* opportunity\? \*\*@close0\*\*.*\n2\. \*\*0\.\d\d\*\* opportunity\? \*\*@close1\*\*/);
+    expect(field.value).not.toContain('close2');
+    const buttons = digest.body.components.map((r: any) => r.components[0]);
+    expect(buttons.map((b: any) => [b.label, b.custom_id])).toEqual([
+      ['1. Should have been a card', `missed:close:opportunity:x:${ids[0]}`],
+      ['2. Should have been a card', `missed:close:opportunity:x:${ids[1]}`],
+    ]);
+    const before = (await store.activeLabels()).length;
+    const clicked = await click(fake.users.member, fake.replyMessage(i.token)!, buttons[1].custom_id);
+    expect(clicked.body.type).toBe(4);
+    expect(clicked.body.data.flags & 64).toBe(64);
+    expect(clicked.body.data.content).toMatch(/^Noted: @close1’s post should have been an opportunity card/);
+    expect((await store.activeLabels()).at(-1)).toMatchObject({ post: { id: ids[1] }, label: { kind: 'opportunity', source: 'missed', by: { id: fake.users.member.id, name: 'anna' } } });
+    expect((await store.activeLabels()).length).toBe(before + 1);
+    const undo = clicked.body.data.components[0].components[0];
+    const undone = await click(fake.users.member, fake.replyMessage(clicked.token)!, undo.custom_id);
+    expect(undone.body.data.content).toMatch(/^Undone/);
+    expect((await store.activeLabels()).length).toBe(before);
+    // An outsider's click changes nothing.
+    const outsider = await click(fake.users.outsider, fake.replyMessage(i.token)!, buttons[0].custom_id);
+    expect(outsider.body.data.content).toMatch(/^Not allowed/);
+    expect((await store.activeLabels()).length).toBe(before);
   });
 
   it('refuses slash commands from an outsider', async () => {

@@ -343,6 +343,27 @@ describe('team labels', () => {
   });
 });
 
+describe('posts that were no card', () => {
+  it('lists the range\'s service and noise posts that joined no story and have no label, newest first; reads a post by its ref', async () => {
+    const SERVICE: Triage = { kind: 'service', score: 0.3, signals: [], lang: 'en' };
+    await store.recordPost({ ...post('1'), createdAt: '2026-02-10T09:00:00Z' }, NOISE);
+    await store.recordPost({ ...post('2'), createdAt: '2026-02-10T10:00:00Z' }, SERVICE);
+    await store.recordPost({ ...post('3'), createdAt: '2026-02-10T10:30:00Z' }, SERVICE);
+    await store.recordPost({ ...post('4'), createdAt: '2026-02-09T10:00:00Z' }, SERVICE);
+    await store.recordPost({ ...post('5'), createdAt: '2026-02-10T10:40:00Z' }, OPP, { analysis: analysis(), sinks: [] });
+    const cardId = (await store.getOpportunityByPost(post('5')))!.id;
+    await store.joinStory({ ...post('6'), createdAt: '2026-02-10T10:50:00Z' }, SERVICE, cardId, { postId: '6', platform: 'x', handle: 'fan_6', followers: 1, reposts: 0, how: 'reply', text: 'me too', at: '2026-02-10T10:50:00Z' });
+    const undone = await store.addLabel(post('2'), 'noise', 'label', ANNA);
+    await store.addLabel(post('3'), 'opportunity', 'missed', ANNA);
+    await store.undoLabel(undone, ANNA);
+    const range = { from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' };
+    expect((await store.uncardedPosts(range, 10)).map((p) => p.id)).toEqual(['2', '1']);
+    expect((await store.uncardedPosts(range, 1)).map((p) => p.id)).toEqual(['2']);
+    expect(await store.getPost(post('4'))).toMatchObject({ id: '4', createdAt: '2026-02-09T10:00:00Z' });
+    expect(await store.getPost(post('4', 'facebook'))).toBeNull();
+  });
+});
+
 describe('watch terms', () => {
   it('are unique regardless of case, and removed regardless of case', async () => {
     expect(await store.addWatch('Elfstedentocht', 'event', ANNA)).toBe(true);

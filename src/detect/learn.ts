@@ -43,6 +43,28 @@ export function exampleOf(brand: TriageContext['brand']): (post: Post, kind: Kin
 
 /** Trains a model; class-balanced (square root) so the rare kinds count without every long story looking like one. */
 export function trainModel(data: Example[], opts: TrainOptions): TriageModel {
+  const run = training(data, opts);
+  for (;;) {
+    const step = run.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same training, giving the event loop a turn after each epoch: a running Kairos trains this way (the nightly
+ * learn), so Discord's heartbeats and the posts coming in are not held up for the minute it takes.
+ */
+export async function trainModelAsync(data: Example[], opts: TrainOptions): Promise<TriageModel> {
+  const run = training(data, opts);
+  for (;;) {
+    const step = run.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The training loop, one epoch a step. */
+function* training(data: Example[], opts: TrainOptions): Generator<number, TriageModel> {
   const { epochs = 1000, l2 = 3e-3, rate = 0.05 } = opts;
   const C = KINDS.length;
   const w = opts.init ? Float64Array.from(opts.init.weights) : new Float64Array(C * FEATURES);
@@ -91,6 +113,7 @@ export function trainModel(data: Example[], opts: TrainOptions): TriageModel {
       vb[c] = b2 * vb[c]! + (1 - b2) * gb[c]! * gb[c]!;
       b[c]! -= (rate * (mb[c]! / (1 - b1 ** t))) / (Math.sqrt(vb[c]! / (1 - b2 ** t)) + eps);
     }
+    yield t;
   }
   return { classes: [...KINDS], bias: Array.from(b), weights: w, thresholds: opts.thresholds };
 }
@@ -145,21 +168,33 @@ export interface LearnResult {
  * Trains a brand's model from the shipped sets plus the brand's labels (weighted `weight` times), started from
  * the shipped weights, and compares both on the brand's held-back labels.
  */
-export function learnBrandModel(
-  shippedSets: Example[],
-  brandLabels: Example[],
-  shipped: TriageModel,
-  opts: { weight?: number; epochs?: number; heldOut?: Example[] } = {},
-): LearnResult {
+export function learnBrandModel(shippedSets: Example[], brandLabels: Example[], shipped: TriageModel, opts: LearnOptions = {}): LearnResult {
+  const { data, held, train, options } = brandTraining(shippedSets, brandLabels, shipped, opts);
+  return judged(trainModel(data, options), shipped, held, train.length);
+}
+
+/** learnBrandModel, training with trainModelAsync (inside a running Kairos). */
+export async function learnBrandModelAsync(shippedSets: Example[], brandLabels: Example[], shipped: TriageModel, opts: LearnOptions = {}): Promise<LearnResult> {
+  const { data, held, train, options } = brandTraining(shippedSets, brandLabels, shipped, opts);
+  return judged(await trainModelAsync(data, options), shipped, held, train.length);
+}
+
+export interface LearnOptions {
+  weight?: number;
+  epochs?: number;
+  heldOut?: Example[];
+}
+
+function brandTraining(shippedSets: Example[], brandLabels: Example[], shipped: TriageModel, opts: LearnOptions) {
   const weight = opts.weight ?? 5;
   const held = opts.heldOut ?? brandLabels.filter((d) => heldBack(d.post.id));
   const train = opts.heldOut ? brandLabels : brandLabels.filter((d) => !heldBack(d.post.id));
-  const model = trainModel([...shippedSets, ...train.map((d) => ({ ...d, weight: weight * (d.weight ?? 1) }))], {
-    init: shipped,
-    epochs: opts.epochs ?? 150,
-    thresholds: shipped.thresholds,
-  });
+  const data = [...shippedSets, ...train.map((d) => ({ ...d, weight: weight * (d.weight ?? 1) }))];
+  return { data, held, train, options: { init: shipped, epochs: opts.epochs ?? 150, thresholds: shipped.thresholds } };
+}
+
+function judged(model: TriageModel, shipped: TriageModel, held: Example[], trainedOn: number): LearnResult {
   const before = figuresOf(shipped, held);
   const after = figuresOf(model, held);
-  return { model, shipped: before, brand: after, keep: held.length > 0 && isBetter(after, before), trainedOn: train.length };
+  return { model, shipped: before, brand: after, keep: held.length > 0 && isBetter(after, before), trainedOn };
 }

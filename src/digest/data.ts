@@ -3,6 +3,7 @@ import { isClosed } from '../domain/opportunity';
 import type { OutboxItem } from '../domain/outbox';
 import type { CardView, Store } from '../domain/ports';
 import type { LlmUsageTotals } from '../domain/usage';
+import type { Teaching } from '../domain/label';
 import { KINDS, type Kind } from '../domain/verdict';
 import { localHour } from './time';
 
@@ -20,6 +21,29 @@ export interface DigestData {
   decisions: DecisionLine[];
   moments: StoredMoment[];
   llm: LlmUsageTotals | null;
+  /** Posts that were not cards but came closest, closest first (empty without a model to say how close). */
+  closeCalls: CloseCallLine[];
+  /** What the team taught triage: labels given, and the model triage runs on. */
+  learning: LearningLine | null;
+}
+
+export interface CloseCallLine {
+  platform: string;
+  postId: string;
+  /** The card it came close to being, and the model's probability of it. */
+  kind: 'opportunity' | 'risk';
+  p: number;
+  author: string;
+  text: string;
+  url: string | null;
+}
+
+export interface LearningLine {
+  /** Labels given in the window, and in all (with the last one's time). */
+  given: number;
+  total: number;
+  last: string | null;
+  model: Teaching['model'];
 }
 
 export interface CardLine {
@@ -57,13 +81,20 @@ export interface ReadOptions {
   llm?: boolean;
   /** How many open opportunities and risks to list. */
   limit?: number;
+  /** How close posts came to a card, and which model triage runs on (the "came close" list, the labels line). */
+  teaching?: Pick<Teaching, 'closeness' | 'model'>;
+  /** How many posts that came close to list. */
+  closeCalls?: number;
 }
+
+/** How many of the window's posts that were no card are weighed for the "came close" list (the newest). */
+const CLOSE_CANDIDATES = 5_000;
 
 const HOUR = 3_600_000;
 const zero = (): Record<Kind, number> => ({ opportunity: 0, risk: 0, service: 0, noise: 0 });
 
 /** The parts of the store a digest reads. */
-export type DigestReader = Pick<Store, 'verdictTimes' | 'digestCards' | 'decisionsBetween' | 'listMoments' | 'llmUsageTotals'>;
+export type DigestReader = Pick<Store, 'verdictTimes' | 'digestCards' | 'decisionsBetween' | 'listMoments' | 'llmUsageTotals' | 'uncardedPosts' | 'labelSummary'>;
 
 export async function readDigestData(store: DigestReader, o: ReadOptions): Promise<DigestData> {
   const from = o.from.toISOString();
@@ -124,6 +155,17 @@ export async function readDigestData(store: DigestReader, o: ReadOptions): Promi
   }));
 
   const usage = await store.llmUsageTotals(range);
+  const closeCalls: CloseCallLine[] = [];
+  const closeness = o.teaching?.closeness;
+  if (closeness) {
+    for (const post of await store.uncardedPosts(range, CLOSE_CANDIDATES)) {
+      const c = closeness(post);
+      if (c) closeCalls.push({ platform: post.platform, postId: post.id, kind: c.kind, p: c.p, author: post.author.handle, text: post.text, url: post.url ?? null });
+    }
+    closeCalls.sort((a, b) => b.p - a.p || a.postId.localeCompare(b.postId));
+    closeCalls.splice(o.closeCalls ?? 5);
+  }
+  const [given, all] = o.teaching ? await Promise.all([store.labelSummary(range), store.labelSummary()]) : [];
   return {
     day: o.day,
     from,
@@ -136,5 +178,7 @@ export async function readDigestData(store: DigestReader, o: ReadOptions): Promi
     decisions,
     moments: await store.listMoments(range),
     llm: o.llm || usage.calls > 0 ? usage : null,
+    closeCalls,
+    learning: o.teaching && given && all ? { given: given.given, total: all.given, last: all.last, model: o.teaching.model } : null,
   };
 }

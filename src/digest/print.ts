@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PostStore } from '../domain/ports';
+import type { Teaching } from '../domain/label';
 import { buildDigest } from '../discord/digest';
 import { renderChartPng } from './chart';
 import { readDigestData, type DigestReader } from './data';
@@ -18,6 +19,8 @@ export interface PrintOptions {
   brandName?: string;
   guildId?: string;
   llm?: boolean;
+  /** The "came close" list and the team's labels. */
+  teaching?: Pick<Teaching, 'closeness' | 'model'>;
 }
 
 /**
@@ -30,7 +33,7 @@ export async function printDigest(store: DigestReader & Pick<PostStore, 'postSpa
   const end = opts.at ?? (newest ? new Date(Math.ceil((Date.parse(newest) + 1000) / 3_600_000) * 3_600_000) : new Date());
   const from = new Date(end.getTime() - (opts.hours ?? 24) * 3_600_000);
   const day = localDay(new Date(end.getTime() - 1), opts.timeZone);
-  const data = await readDigestData(store, { day, from, to: end, timeZone: opts.timeZone, guildId: opts.guildId, llm: opts.llm });
+  const data = await readDigestData(store, { day, from, to: end, timeZone: opts.timeZone, guildId: opts.guildId, llm: opts.llm, teaching: opts.teaching });
   const digest = buildDigest(data, { brandName: opts.brandName });
   const chartPath = opts.chartPath ?? join(opts.chartDir ?? 'data', `digest-${day}.png`);
   mkdirSync(dirname(chartPath), { recursive: true });

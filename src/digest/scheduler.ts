@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from '../log';
 import type { DigestStore, LeaseStore } from '../domain/ports';
+import type { Teaching } from '../domain/label';
 import { renderChartPng } from './chart';
 import { readDigestData, type DigestData, type DigestReader } from './data';
 import { digestWindow, localDay } from './time';
@@ -26,6 +27,8 @@ export interface SchedulerOptions {
   /** Card links and the model-usage section. */
   guildId?: string;
   llm?: boolean;
+  /** The "came close" list and the team's labels (the brand's triage). */
+  teaching?: Pick<Teaching, 'closeness' | 'model'>;
   /** A digest sent more than this after its time is marked late. */
   graceMs?: number;
   /** Wait before trying again after a failed send. */
@@ -114,7 +117,7 @@ export class DigestScheduler {
       if (await store.digestSent(day)) return 'already-sent';
       const late = now.getTime() - due.getTime() > (this.o.graceMs ?? 10 * 60_000);
       const { from, to } = digestWindow(day, this.o.digestTime, this.o.timeZone);
-      const data = await readDigestData(store, { day, from, to, timeZone: this.o.timeZone, guildId: this.o.guildId, llm: this.o.llm });
+      const data = await readDigestData(store, { day, from, to, timeZone: this.o.timeZone, guildId: this.o.guildId, llm: this.o.llm, teaching: this.o.teaching });
       const png = renderChartPng(data);
       const { messageId } = await this.o.sender.sendDigest({ data, late }, png, day);
       await store.recordDigest({ day, sentAt: this.clock().toISOString(), late, messageId });

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Clock } from '../domain/opportunity';
 import type { NewMessage } from '../domain/outbox';
-import type { Store } from '../domain/ports';
+import type { PostFetcher, Store } from '../domain/ports';
 import type { BotContext, ReplySender, SlashCommand, Teaching } from './context';
 import { createInteractionHandler } from './interactions';
 
@@ -19,6 +19,7 @@ export interface BotDeps {
   replySender?: ReplySender;
   onWatchChanged?: () => void;
   teaching?: Teaching;
+  postFetcher?: PostFetcher;
   /** The slash commands to answer (commands/index.ts, handed in by the composition root). */
   commands: readonly SlashCommand[];
   /** Where the bot's own messages go (default: queued in the store for the message courier). */
@@ -48,6 +49,7 @@ export function createBot(deps: BotDeps): { client: Client; ctx: BotContext } {
     replySender: deps.replySender,
     onWatchChanged: deps.onWatchChanged,
     teaching: deps.teaching,
+    postFetcher: deps.postFetcher,
     send: deps.send ?? ((m) => void deps.store.queueMessage(m).catch((err: unknown) => deps.log.error({ err, message: m.key }, 'could not queue a message'))),
   };
   const handle = createInteractionHandler(ctx, deps.commands);

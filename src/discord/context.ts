@@ -11,7 +11,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Actor, Clock } from '../domain/opportunity';
 import type { NewMessage } from '../domain/outbox';
-import type { Store } from '../domain/ports';
+import type { PostFetcher, Store } from '../domain/ports';
 import type { Teaching } from '../domain/label';
 
 export type { Teaching };
@@ -38,6 +38,8 @@ export interface BotContext {
   replySender?: ReplySender;
   onWatchChanged?: () => void;
   teaching?: Teaching;
+  /** Reads a post Kairos never stored from its platform, by its link (/missed). */
+  postFetcher?: PostFetcher;
   /** Queues a message in the outbox (a line in a card's thread); the message courier delivers it once. */
   send(message: NewMessage): void;
 }

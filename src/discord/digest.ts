@@ -1,8 +1,9 @@
-import type { APIEmbed, APIEmbedField } from 'discord.js';
-import { clip, neutralise, oneLine } from './text';
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed, type APIEmbedField } from 'discord.js';
+import { describeTeaching } from '../domain/label';
+import { clip, neutralise, oneLine, safeLink } from './text';
 import { dateFormat } from '../domain/date-format';
 import type { Kind } from '../domain/verdict';
-import type { DigestData } from '../digest/data';
+import type { CloseCallLine, DigestData } from '../digest/data';
 
 /**
  * The daily digest as content: a Discord message (within Discord's limits, never pinging anyone) with the chart
@@ -12,6 +13,8 @@ import type { DigestData } from '../digest/data';
 export interface DigestPayload {
   content: string;
   embeds: APIEmbed[];
+  /** A "Should have been a card" button for each post that came close (none when none did). */
+  components: APIActionRowComponent<APIButtonComponentWithCustomId>[];
   allowed_mentions: { parse: [] };
   /** The chart's file name; the embed shows it as attachment://<chartName>. */
   chartName: string;
@@ -111,6 +114,11 @@ export function buildDigest(data: DigestData, options: BuildOptions = {}): Diges
       `**${safe(m.term, 40)}** ${hhmm(m.at, tz)} · ${fmt(m.nowPerHour)}/h vs ${fmt(m.baselinePerHour)}/h (×${fmt(m.ratio)}), ${m.authors} people` +
       (m.event ? ` · ${safe(m.event, 40)}` : ''),
   );
+  // Discord allows five rows of buttons: one post a row, its number as on the list.
+  const close = data.closeCalls.slice(0, Math.min(max, 5));
+  const closeLines = close.map(
+    (c, n) => `${n + 1}. **${score(c.p)}** ${c.kind}? **@${safe(c.author, 40)}** ${safe(c.text, 110)}${c.url && safeLink(c.url) ? ` ([post](${safeLink(c.url)}))` : ''}`,
+  );
   const llm = data.llm
     ? `${data.llm.calls} calls (${data.llm.failedCalls} unusable) · ${data.llm.promptTokens + data.llm.completionTokens} tokens · ${money(data.llm.costUsd)}` +
       (data.llm.byModel.length ? `\n${data.llm.byModel.map((m) => `${safe(m.model, 40)}: ${m.calls} calls, ${money(m.costUsd)}`).join('\n')}` : '')
@@ -125,7 +133,18 @@ export function buildDigest(data: DigestData, options: BuildOptions = {}): Diges
     },
     { name: `Rising moments (${data.moments.length})`, value: fieldValue(moments, 'Nothing rose above its baseline.') },
   ];
+  if (data.closeCalls.length) {
+    fields.push({ name: `Came close (${close.length}): no card, but nearly`, value: fieldValue(closeLines, '') });
+  }
   if (llm) fields.push({ name: 'Model usage', value: clip(llm, LIMIT.fieldValue) });
+  if (data.learning) {
+    const l = data.learning;
+    fields.push({ name: 'Team labels · triage', value: clip(describeTeaching('in this window', l.given, l.total, l.last, l.model), LIMIT.fieldValue) });
+  }
+  const components = close.map((c, n) => ({
+    type: ComponentType.ActionRow as const,
+    components: [closeCallButton(c, n)],
+  }));
 
   const chartName = `digest-${data.day}.png`;
   const title = clip(`${options.brandName ? `${options.brandName} · ` : ''}Daily digest · ${data.day}${options.late ? ' (late)' : ''}`, LIMIT.title);
@@ -155,7 +174,18 @@ export function buildDigest(data: DigestData, options: BuildOptions = {}): Diges
     ...fields.flatMap((f) => [`${f.name}`, ...f.value.split('\n').map((l) => `  ${plain(l)}`), '']),
   ].join('\n');
 
-  return { payload: { content, embeds: [embed], allowed_mentions: { parse: [] }, chartName }, text: text.trimEnd() };
+  return { payload: { content, embeds: [embed], components, allowed_mentions: { parse: [] }, chartName }, text: text.trimEnd() };
+}
+
+/** The custom id of a post's "Should have been a card" button (the /missed command answers it). */
+export function closeCallId(c: Pick<CloseCallLine, 'kind' | 'platform' | 'postId'>): string {
+  return `missed:close:${c.kind}:${c.platform}:${c.postId}`;
+}
+
+function closeCallButton(c: CloseCallLine, n: number): APIButtonComponentWithCustomId {
+  const id = closeCallId(c);
+  // A custom id is at most 100 characters: a post with a longer id (rare) can be labelled with /missed only.
+  return { type: ComponentType.Button, style: ButtonStyle.Secondary, custom_id: id.slice(0, 100), label: `${n + 1}. Should have been a card`, disabled: id.length > 100 };
 }
 
 function fmt(n: number): string {

@@ -52,4 +52,21 @@ export interface Teaching {
   leastSure(limit: number): Promise<Post[]>;
   /** Triage's call on a post, as shown beside it. */
   triage(post: Post): Triage;
+  /** How close a post that is not a card came to being one (the digest's "came close"); null when not close. */
+  closeness(post: Post): { kind: 'opportunity' | 'risk'; p: number } | null;
+}
+
+/**
+ * What the team taught triage, in one line (/stats and the digest): labels given in a period and in all, which
+ * model triage runs on and, for the brand's own, how it measured against the shipped one and when it was trained.
+ */
+export function describeTeaching(period: string, given: number, total: number, last: string | null, model?: Teaching['model']): string {
+  const f = (n: number) => n.toFixed(2);
+  return (
+    `${given} label${given === 1 ? '' : 's'} ${period}, ${total} in all${last ? ` (last ${last.slice(0, 10)})` : ''}` +
+    (model ? ` · triage uses ${model.source}` : '') +
+    (model?.figures
+      ? ` · on held-back labels: opportunity F1 ${f(model.figures.shipped.opportunity)} → ${f(model.figures.brand.opportunity)}, risk F1 ${f(model.figures.shipped.risk)} → ${f(model.figures.brand.risk)} (shipped → brand)`
+      : '')
+  );
 }

@@ -31,6 +31,8 @@ export interface CardView {
 
 export interface PostStore {
   hasPost(post: PostRef): Promise<boolean>;
+  /** A stored post by its platform and id. */
+  getPost(post: PostRef): Promise<Post | null>;
   /** The kind a post seen before was given, or null for a new post. */
   seenKind(post: PostRef): Promise<Kind | null>;
   /**
@@ -244,6 +246,19 @@ export interface LabelStore {
   labelSummary(range?: Range): Promise<{ given: number; last: string | null }>;
   /** Stored posts without a label, newest first: where the /label queue looks for the ones the model is least sure of. */
   unlabelledPosts(limit: number): Promise<Post[]>;
+  /**
+   * Posts written in the range that triage did not make a card of (service or noise, joined no story) and nobody
+   * labelled, newest first: where the digest looks for the ones that came close.
+   */
+  uncardedPosts(range: Required<Range>, limit: number): Promise<Post[]>;
+}
+
+/** A post read from where it was made, or why it could not be (said so the team can act on it). */
+export type FetchedPost = { ok: true; post: Post } | { ok: false; problem: string };
+
+/** Reads one post by its link from its platform (/missed for a post Kairos never stored). */
+export interface PostFetcher {
+  fetchPost(url: string): Promise<FetchedPost>;
 }
 
 /** Everything Kairos stores, for one brand: a store several brands share is opened once per brand. */

@@ -45,7 +45,7 @@ export interface Recorded {
   at: number;
 }
 
-export type Route = 'stream' | 'rules' | 'mentions' | 'search' | 'users' | 'tweets' | 'me' | 'timeline';
+export type Route = 'stream' | 'rules' | 'mentions' | 'search' | 'users' | 'tweets' | 'me' | 'timeline' | 'lookup';
 
 export interface ScriptedFailure {
   status: number;
@@ -273,6 +273,16 @@ export class FakeX {
       }
       case 'tweets':
         return this.postTweet(res, body);
+      case 'lookup': {
+        // One post by id; X answers 200 with an error for one it does not have (deleted, protected).
+        const id = url.pathname.split('/')[3]!;
+        const tweet = this.tweets.find((t) => t.id === id);
+        if (!tweet) {
+          return this.json(res, 200, { errors: [{ value: id, detail: `Could not find tweet with id: [${id}].`, title: 'Not Found Error', resource_type: 'tweet', parameter: 'id', resource_id: id, type: 'https://api.twitter.com/2/problems/resource-not-found' }] }, route);
+        }
+        const author = this.users.get(tweet.author_id);
+        return this.json(res, 200, { data: tweet, includes: { users: author ? [author] : [] } }, route);
+      }
     }
   }
 
@@ -406,5 +416,6 @@ function routeOf(method: string, path: string): Route | undefined {
   if (path === '/2/users/me') return 'me';
   if (path.startsWith('/2/users/by/username/')) return 'users';
   if (path === '/2/tweets' && method === 'POST') return 'tweets';
+  if (/^\/2\/tweets\/\d+$/.test(path) && method === 'GET') return 'lookup';
   return undefined;
 }

@@ -156,8 +156,14 @@ function graphAnswer<T extends z.ZodType>(schema: T, raw: unknown, what: string)
   return parsed.data;
 }
 
-/** Fills in what the notification left out from the Graph API, and checks the result as any Post is checked. */
-async function resolvePost(deps: Ctx, item: NewItem): Promise<Post | null> {
+/** What reading a post from the Graph API needs. */
+export type GraphReader = Pick<Ctx, 'graph' | 'meta' | 'log' | 'permalinks'>;
+
+/**
+ * Fills in what the notification left out from the Graph API, and checks the result as any Post is checked. Null for
+ * the brand's own post or one without text. /missed reads a post by its link the same way.
+ */
+export async function resolvePost(deps: GraphReader, item: NewItem): Promise<Post | null> {
   const { graph, meta } = deps;
   let { text, url, createdAt } = item;
   const author = { ...item.author };
@@ -217,7 +223,7 @@ async function resolvePost(deps: Ctx, item: NewItem): Promise<Post | null> {
   return parsed.post;
 }
 
-async function mediaPermalink(deps: Ctx, mediaId: string): Promise<string | undefined> {
+async function mediaPermalink(deps: GraphReader, mediaId: string): Promise<string | undefined> {
   const { permalinks } = deps;
   const known = permalinks.get(mediaId);
   if (known) return known;
