@@ -49,8 +49,9 @@ card; \`kairos learn\` trains on them. Exit 0, 2 on a wrong setting.`,
 
 Trains the brand's own triage model from the shipped training sets and the team's labels (card decisions,
 /label, /missed, \`kairos label\`), the brand's own weighted more (--weight, default 5), and measures it against
-the shipped model on a fifth of the labels held back. It is kept beside the database only when it is better,
-and used from the next start; it is never written into the repository. Exit 0, 2 on a wrong setting.`,
+the shipped model (and the brand model it had) on a fifth of the labels held back. It is kept beside the
+database only when it is better; a running Kairos switches to it within five minutes. It is never written into
+the repository. KAIROS_LEARN_AT runs the same learn inside Kairos each night. Exit 0, 2 on a wrong setting.`,
 };
 
 function version(): string {

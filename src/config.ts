@@ -137,6 +137,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24 h)')
     .default('09:00'),
+  KAIROS_LEARN_AT: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24 h, in TZ), or unset to leave the nightly learn off')
+    .optional(),
 });
 
 export type Config = Readonly<{
@@ -217,6 +221,8 @@ export type Config = Readonly<{
   };
   timeZone: string;
   digestTime: string;
+  /** When the brand's triage learns from the team's labels each night (KAIROS_LEARN_AT, HH:MM in TZ); off when unset. */
+  learnAt?: string;
 }>;
 
 /**
@@ -418,5 +424,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     timeZone: e.TZ,
     digestTime: e.DIGEST_TIME,
+    learnAt: e.KAIROS_LEARN_AT,
   });
 }

@@ -7,6 +7,7 @@ import { buildKairos, emptySummary, formatSummary, ingestCounted, runSource } fr
 import { ConfigError, loadConfig, maskUrl, type Config } from './config';
 import { buildMomentCard, momentCardText } from './detect/moment-card';
 import { DigestScheduler } from './digest/scheduler';
+import { LearnScheduler } from './learn-scheduler';
 import { printDigest, storedSpanHours } from './digest/print';
 import { DEFAULT_BRAND } from './domain/brand';
 import type { StoredMoment } from './domain/moment';
@@ -233,6 +234,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     void scheduler.start().catch((err: unknown) => log.error({ err }, 'digest scheduler failed to start'));
   }
   const stayUp = Boolean(discord || live || pushed.length);
+  // The nightly learn, when KAIROS_LEARN_AT asks for it, in a Kairos that stays up.
+  let learner: LearnScheduler | undefined;
+  if (config.learnAt && stayUp) {
+    learner = new LearnScheduler({ store, config: { ...config, learnAt: config.learnAt }, triage: k.brandTriage, worker: k.worker, log, since: await store.createdAt() });
+    log.info({ at: config.learnAt, timeZone: config.timeZone }, `the brand's triage learns from the team's labels each night at ${config.learnAt} (${config.timeZone})`);
+    void learner.start().catch((err: unknown) => log.error({ err }, 'nightly learn failed to start'));
+  }
 
   // The replay file, or with nothing else to read, the demo stream.
   let source: Source | undefined;
@@ -319,6 +327,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     await stopped;
     if (interruptedBy === 'database-lost') exitCode = 1;
     scheduler?.stop();
+    learner?.stop();
     await x?.stop();
     await bluesky?.stop();
     await mastodon?.stop();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { brandModelPath, loadBrandModel, saveBrandModel } from '../src/detect/brand-model';
-import { exampleOf, figuresOf, isBetter, learnBrandModel, notACard, trainModel, type Example } from '../src/detect/learn';
+import { exampleOf, figuresOf, isBetter, learnBrandModel, notACard, trainModel, trainModelAsync, type Example } from '../src/detect/learn';
 import { predictKind } from '../src/detect/model';
 import type { Post } from '../src/domain/post';
 import type { Kind } from '../src/domain/verdict';
@@ -40,6 +40,16 @@ describe('learning triage from labels', () => {
     const model = trainModel(data, { epochs: 120, thresholds: THRESHOLDS });
     const right = data.filter((d) => predictKind(model, d.x).kind === model.classes[d.y]).length;
     expect(right / data.length).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('trains the same model when it gives the event loop a turn after each epoch (inside a running Kairos)', async () => {
+    const data = set();
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const yielding = await trainModelAsync(data, { epochs: 60, thresholds: THRESHOLDS });
+    clearInterval(ticker);
+    expect(Array.from(yielding.weights)).toEqual(Array.from(trainModel(data, { epochs: 60, thresholds: THRESHOLDS }).weights));
+    expect(turns).toBeGreaterThan(5);
   });
 
   it("a brand's model is kept only when it is better on the labels held back", () => {

@@ -1,10 +1,10 @@
-import { Cron } from 'croner';
 import type { Logger } from '../log';
 import type { DigestStore, LeaseStore } from '../domain/ports';
 import type { Teaching } from '../domain/label';
 import { renderChartPng } from './chart';
 import { readDigestData, type DigestData, type DigestReader } from './data';
-import { digestWindow, localDay } from './time';
+import { DailyTime } from '../service/daily';
+import { digestWindow } from './time';
 
 /**
  * Where the digest goes. Discord's (src/discord/messages.ts) queues it in the outbox under its day and answers
@@ -54,48 +54,43 @@ export type TickResult = 'sent' | 'already-sent' | 'not-due' | 'busy' | 'failed'
  * it in the outbox under the day's key, so a crash in between neither loses nor repeats it.
  */
 export class DigestScheduler {
-  private readonly cron: Cron;
+  private readonly daily: DailyTime;
   private readonly clock: () => Date;
-  private job: Cron | null = null;
   private retry: NodeJS.Timeout | null = null;
   private busy = false;
   private stopped = false;
 
   constructor(private readonly o: SchedulerOptions) {
-    const [h, m] = o.digestTime.split(':').map(Number) as [number, number];
-    this.cron = new Cron(`${m} ${h} * * *`, { timezone: o.timeZone, paused: true });
+    this.daily = new DailyTime(o.digestTime, o.timeZone);
     this.clock = o.clock ?? (() => new Date());
   }
 
   /** Catches up on a missed digest, then waits for the next digest time. */
   async start(): Promise<TickResult> {
     const result = await this.tick();
-    if (this.o.timers !== false && !this.stopped) {
-      this.job = new Cron(this.cron.getPattern()!, { timezone: this.o.timeZone }, () => void this.tick());
-    }
+    if (this.o.timers !== false && !this.stopped) this.daily.every(() => void this.tick());
     return result;
   }
 
   stop(): void {
     this.stopped = true;
-    this.job?.stop();
-    this.cron.stop();
+    this.daily.stop();
     if (this.retry) clearTimeout(this.retry);
   }
 
   /** The most recent digest time at or before now, or null before the first one. */
   lastDue(now = this.clock()): Date | null {
-    return this.cron.previousRuns(1, new Date(now.getTime() + 1))[0] ?? null;
+    return this.daily.lastDue(now);
   }
 
   /** The next digest time after now. */
   nextRun(now = this.clock()): Date | null {
-    return this.cron.nextRun(now);
+    return this.daily.nextRun(now);
   }
 
   /** The day key (YYYY-MM-DD in TZ) of a digest time. */
   dayOf(run: Date): string {
-    return localDay(run, this.o.timeZone);
+    return this.daily.dayOf(run);
   }
 
   /** Sends the latest due digest if no digest was sent for its day. Safe to call any time, any number of times. */
