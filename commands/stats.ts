@@ -2,6 +2,7 @@ import { MessageFlags, SlashCommandBuilder, type APIEmbed } from 'discord.js';
 import { z } from 'zod';
 import type { SlashCommand } from '../src/discord/context';
 import { describeTeaching } from '../src/domain/label';
+import { clip, neutralise } from '../src/discord/text';
 import type { Range } from '../src/domain/ports';
 
 export const PERIODS = { today: 1, '7d': 7, '30d': 30, all: 0 } as const;
@@ -63,7 +64,7 @@ export const stats: SlashCommand = {
     // What the team taught triage, and which model it runs on.
     const labels = await ctx.store.labelSummary(range);
     const all = await ctx.store.labelSummary();
-    embed.fields?.push({ name: 'Team labels · triage', value: describeTeaching('in the period', labels.given, all.given, all.last, ctx.teaching?.model) });
+    embed.fields?.push({ name: 'Team labels · triage', value: clip(neutralise(describeTeaching('in the period', labels.given, all.given, all.last, ctx.teaching?.model)), 1024) });
     await i.reply({ embeds: [embed], flags: MessageFlags.Ephemeral });
   },
 };

@@ -40,6 +40,8 @@ import { createXClient } from './sources/x/client';
 import { xPostFetcher } from './sources/x/fetch';
 import { GraphClient } from './sources/meta/graph';
 import { metaPostFetchers } from './sources/meta/fetch';
+import { blueskyPostFetcher } from './sources/bluesky/fetch';
+import { mastodonPostFetcher } from './sources/mastodon/fetch';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
@@ -361,6 +363,9 @@ function buildPostFetcher(config: Config, graph: GraphClient | undefined, log: R
     [
       xPostFetcher(credentials ? createXClient(credentials, x.apiUrl) : null),
       ...metaPostFetchers(meta, graph ?? (meta ? new GraphClient({ baseUrl: meta.graphUrl, token: meta.pageToken }) : undefined), log.child({ source: 'meta' })),
+      blueskyPostFetcher(config.bluesky),
+      // Last: a Mastodon link is known by its path alone, on any host.
+      mastodonPostFetcher(config.mastodon),
     ],
     log,
   );

@@ -5,6 +5,10 @@ import { metaPostFetchers, metaTarget } from '../src/sources/meta/fetch';
 import { GraphClient } from '../src/sources/meta/graph';
 import { xPostFetcher, xStatusId } from '../src/sources/x/fetch';
 import { createXClient } from '../src/sources/x/client';
+import { blueskyPostFetcher } from '../src/sources/bluesky/fetch';
+import { mastodonPostFetcher, mastodonStatusId } from '../src/sources/mastodon/fetch';
+import { FakeJetstream } from './fakes/jetstream';
+import { FakeMastodon } from './fakes/mastodon';
 import { FakeGraph } from './fakes/meta';
 import { FakeX } from './fakes/x';
 
@@ -12,14 +16,22 @@ import { FakeX } from './fakes/x';
 const log = createLogger('silent');
 let x: FakeX;
 let graph: FakeGraph;
+let bsky: FakeJetstream;
+let masto: FakeMastodon;
 beforeAll(async () => {
   x = await new FakeX().start();
   graph = await new FakeGraph().start();
+  bsky = await new FakeJetstream().start();
+  masto = await new FakeMastodon().start();
 });
 afterAll(async () => {
   await x.close();
   await graph.close();
+  await bsky.close();
+  await masto.close();
 });
+
+const bluesky = (mode: 'off' | 'jetstream' = 'jetstream') => ({ mode, handle: 'oranjeair.bsky.social', jetstreamUrl: `${bsky.url}/subscribe`, apiUrl: bsky.apiUrl, replayWindowHours: 24 });
 
 const meta = () => ({ appSecret: 'app-secret-0001', verifyToken: 'verify-0001', pageId: graph.pageId, pageToken: graph.token, igUserId: graph.igUserId, graphUrl: graph.graphUrl, postReplies: false });
 
@@ -45,6 +57,8 @@ describe('postFetcher', () => {
     expect(await f.fetchPost('https://x.com/a/status/1')).toEqual({ ok: false, problem: 'X is not configured here (X_BEARER_TOKEN), so Kairos cannot fetch X posts.' });
     expect(await f.fetchPost('https://www.instagram.com/p/abc/c/1/')).toMatchObject({ ok: false, problem: expect.stringMatching(/^Facebook and Instagram are not configured here \(META_APP_SECRET/) });
     expect(await f.fetchPost('https://bsky.app/profile/a.bsky.social/post/3k')).toMatchObject({ ok: false, problem: 'bsky.app is not a platform Kairos reads (it reads X, Facebook and Instagram links).' });
+    const all = postFetcher([xPostFetcher(null), ...metaPostFetchers(undefined, undefined, log), blueskyPostFetcher(bluesky('off')), mastodonPostFetcher(undefined)], log);
+    expect(await all.fetchPost('https://example.com/p/1')).toMatchObject({ problem: 'example.com is not a platform Kairos reads (it reads X, Facebook, Instagram, Bluesky and Mastodon links).' });
   });
 
   it('reads an X post with its author and metrics, and says when X does not have it', async () => {
@@ -67,6 +81,47 @@ describe('postFetcher', () => {
     const f = postFetcher(metaPostFetchers(meta(), new GraphClient({ baseUrl: graph.graphUrl, token: graph.token }), log), log);
     const got = await f.fetchPost('https://www.instagram.com/p/C0deX_1/c/180000001/');
     expect(got).toMatchObject({ ok: true, post: { platform: 'instagram', id: '180000001', author: { handle: 'kleindochter', id: '99' }, createdAt: '2026-04-02T08:00:00.000Z' } });
+  });
+
+  it('reads a Bluesky post by its bsky.app link: the handle resolved, the post and its author read from the AppView', async () => {
+    bsky.addAccount({ did: 'did:plc:brand000000000000000000', handle: 'oranjeair.bsky.social' });
+    const fan = bsky.addAccount({ did: 'did:plc:fan00000000000000000000', handle: 'skater.bsky.social', displayName: 'Skater', followersCount: 321 });
+    const uri = bsky.post(fan, { text: 'honeymoon or the Elfstedentocht? @oranjeair.bsky.social', langs: ['en'], createdAt: '2026-04-02T07:00:00.000Z' });
+    const rk = uri.split('/').pop()!;
+    const f = postFetcher([blueskyPostFetcher(bluesky())], log);
+    const got = await f.fetchPost(`https://bsky.app/profile/skater.bsky.social/post/${rk}`);
+    expect(got).toMatchObject({
+      ok: true,
+      post: { id: uri, platform: 'bluesky', url: `https://bsky.app/profile/skater.bsky.social/post/${rk}`, author: { id: fan.did, handle: 'skater.bsky.social', name: 'Skater', followers: 321 }, createdAt: '2026-04-02T07:00:00.000Z', lang: 'en', metrics: { likes: 2, reposts: 1 } },
+    });
+    expect(bsky.apiCalls.some((c) => c.method === 'app.bsky.feed.getPosts' && c.params.get('uris') === uri)).toBe(true);
+    // By DID too; a post that is not there and an account that does not exist are said as such.
+    expect(await f.fetchPost(`https://bsky.app/profile/${fan.did}/post/${rk}`)).toMatchObject({ ok: true, post: { id: uri } });
+    expect(await f.fetchPost(`https://bsky.app/profile/skater.bsky.social/post/3nothere`)).toEqual({ ok: false, problem: 'Bluesky has no such post (deleted, or never there).' });
+    expect(await f.fetchPost(`https://bsky.app/profile/nobody.bsky.social/post/${rk}`)).toEqual({ ok: false, problem: 'Bluesky knows no account nobody.bsky.social.' });
+    expect(await postFetcher([blueskyPostFetcher(bluesky('off'))], log).fetchPost(`https://bsky.app/profile/skater.bsky.social/post/${rk}`)).toMatchObject({ ok: false, problem: expect.stringMatching(/^Bluesky is not configured here/) });
+  });
+
+  it('reads a Mastodon status on the brand’s instance by id, and one elsewhere by resolving its address', async () => {
+    expect(mastodonStatusId(new URL('https://mastodon.social/@fan@example.social/1100'))).toBe('1100');
+    expect(mastodonStatusId(new URL('https://example.social/users/fan/statuses/1100'))).toBe('1100');
+    expect(mastodonStatusId(new URL('https://example.social/about'))).toBeNull();
+    const config = { url: masto.url, token: masto.token };
+    const f = postFetcher([mastodonPostFetcher(config)], log);
+    const fan = masto.account('reiziger', 'example.social', 77);
+    const s = masto.status(fan, '<p>@oranjeair our first flight together &amp; a proposal ✈️</p>');
+    const local = await f.fetchPost(`${masto.url}/@reiziger@example.social/${s.id}`);
+    expect(local).toMatchObject({ ok: true, post: { id: s.id, platform: 'mastodon', text: '@oranjeair our first flight together & a proposal ✈️', author: { handle: 'reiziger@example.social', followers: 77 } } });
+    expect(masto.requests.at(-1)!.path).toBe(`/api/v1/statuses/${s.id}`);
+    const remote = await f.fetchPost(String(s.url));
+    expect(remote).toMatchObject({ ok: true, post: { id: s.id } });
+    expect(masto.requests.at(-1)).toMatchObject({ path: '/api/v2/search' });
+    expect(masto.requests.at(-1)!.query.get('resolve')).toBe('true');
+    expect(await f.fetchPost(`${masto.url}/@reiziger/999`)).toMatchObject({ ok: false, problem: expect.stringMatching(/^Mastodon has no such post/) });
+    expect(await f.fetchPost('https://elsewhere.example/@x/12345')).toMatchObject({ ok: false, problem: expect.stringMatching(/could not find that post on elsewhere\.example/) });
+    const refused = await postFetcher([mastodonPostFetcher({ url: masto.url, token: 'wrong-token-000' })], log).fetchPost(`${masto.url}/@reiziger/${s.id}`);
+    expect(refused).toEqual({ ok: false, problem: 'Mastodon did not answer as expected (the instance refused the token (401)); try again later.' });
+    expect(await postFetcher([mastodonPostFetcher(undefined)], log).fetchPost(`${masto.url}/@reiziger/${s.id}`)).toMatchObject({ ok: false, problem: expect.stringMatching(/^Mastodon is not configured here/) });
   });
 
   it('checks what a platform gave against the Post contract, and turns a failure into a sentence', async () => {

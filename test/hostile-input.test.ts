@@ -595,7 +595,20 @@ describe('the digest with hostile summaries and terms', () => {
           { maxLength: 20 },
         ),
         fc.option(fanText, { nil: undefined }),
-        (opportunities, risks, decisions, moments, model) => {
+        fc.array(
+          fc.record({
+            platform: fc.constantFrom('x', 'facebook', 'bluesky'),
+            postId: fc.string({ minLength: 1, maxLength: 120 }),
+            kind: fc.constantFrom('opportunity' as const, 'risk' as const),
+            p: fc.double({ min: 0, max: 1, noNaN: true }),
+            author: fanText,
+            text: fanText,
+            url: fc.option(fanText, { nil: null }),
+          }),
+          { maxLength: 8 },
+        ),
+        fc.option(fc.record({ given: fc.nat(), total: fc.nat(), last: fc.constant('2024-03-01T10:00:00Z'), model: fc.record({ source: fanText }) }), { nil: null }),
+        (opportunities, risks, decisions, moments, model, closeCalls, learning) => {
           const data = {
             day: '2024-03-01',
             from: '2024-02-29T23:00:00Z',
@@ -608,6 +621,8 @@ describe('the digest with hostile summaries and terms', () => {
             decisions,
             moments,
             llm: model === undefined ? null : { calls: 1, okCalls: 1, failedCalls: 0, promptTokens: 1, completionTokens: 1, costUsd: 0.001, byModel: [{ model, calls: 1, costUsd: 1 }], byPurpose: {} },
+            closeCalls,
+            learning,
           } as unknown as DigestData;
           const { payload, text } = buildDigest(data, { brandName: 'Oranje Air', late: true });
           expect(payload.allowed_mentions).toEqual({ parse: [] });
@@ -622,6 +637,11 @@ describe('the digest with hostile summaries and terms', () => {
               expect(f.value.length).toBeLessThanOrEqual(1024);
             }
             expect(embedLength(e)).toBeLessThanOrEqual(6000);
+          }
+          expect(payload.components.length).toBeLessThanOrEqual(5);
+          for (const b of payload.components.flatMap((r) => r.components)) {
+            expect(b.custom_id.length).toBeLessThanOrEqual(100);
+            expect(b.label!.length).toBeLessThanOrEqual(80);
           }
           for (const { path, text: s } of strings(payload)) {
             expect(liveMentions(s), path).toEqual([]);

@@ -139,7 +139,7 @@ export function buildDigest(data: DigestData, options: BuildOptions = {}): Diges
   if (llm) fields.push({ name: 'Model usage', value: clip(llm, LIMIT.fieldValue) });
   if (data.learning) {
     const l = data.learning;
-    fields.push({ name: 'Team labels · triage', value: clip(describeTeaching('in this window', l.given, l.total, l.last, l.model), LIMIT.fieldValue) });
+    fields.push({ name: 'Team labels · triage', value: safe(describeTeaching('in this window', l.given, l.total, l.last, l.model), LIMIT.fieldValue) });
   }
   const components = close.map((c, n) => ({
     type: ComponentType.ActionRow as const,

@@ -177,7 +177,19 @@ export class FakeJetstream {
     if (method === 'app.bsky.feed.getPosts') {
       const uri = url.searchParams.get('uris') ?? '';
       const entry = this.log.map((e) => JSON.parse(e.raw)).find((e) => e.commit && `at://${e.did}/app.bsky.feed.post/${e.commit.rkey}` === uri);
-      return json(200, { posts: entry ? [{ uri, cid: entry.commit.cid, record: entry.commit.record }] : [] });
+      const author = entry ? this.accounts.get(entry.did) : undefined;
+      const view = entry && {
+        uri,
+        cid: entry.commit.cid,
+        author: { did: entry.did, handle: author?.handle ?? 'handle.invalid', ...(author?.displayName ? { displayName: author.displayName } : {}) },
+        record: entry.commit.record,
+        indexedAt: new Date(entry.time_us / 1000).toISOString(),
+        likeCount: 2,
+        repostCount: 1,
+        replyCount: 0,
+        quoteCount: 0,
+      };
+      return json(200, { posts: view ? [view] : [] });
     }
     const brand = [...this.accounts.values()][0]!;
     if (method === 'com.atproto.server.createSession') {

@@ -166,6 +166,17 @@ export class FakeMastodon {
     }
     const tag = /^\/api\/v1\/timelines\/tag\/([^/]+)$/.exec(url.pathname);
     if (tag) return json(200, page((this.tagged.get(decodeURIComponent(tag[1]!)) ?? []) as { id: string }[]));
+    const one = /^\/api\/v1\/statuses\/(\d+)$/.exec(url.pathname);
+    if (one) {
+      const s = this.statuses.find((x) => x.id === one[1]);
+      return s ? json(200, s) : json(404, { error: 'Record not found' });
+    }
+    if (url.pathname === '/api/v2/search') {
+      // resolve=true: a status on another instance, found by its address (this fake knows the ones it made).
+      const q = url.searchParams.get('q') ?? '';
+      const found = url.searchParams.get('resolve') === 'true' ? this.statuses.filter((x) => x.url === q || x.uri === q) : [];
+      return json(200, { accounts: [], hashtags: [], statuses: found.slice(0, 1) });
+    }
     json(404, { error: 'Record not found' });
   }
 }

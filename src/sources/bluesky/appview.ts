@@ -68,6 +68,13 @@ export class AppView {
     return parsed.data;
   }
 
+  /** Posts by their at:// uris (app.bsky.feed.getPosts): the views the AppView has, each to be checked by the caller. */
+  async posts(uris: readonly string[]): Promise<unknown[]> {
+    const body = (await this.get('app.bsky.feed.getPosts', { uris: uris.join(',') })) as { posts?: unknown };
+    if (!Array.isArray(body.posts)) throw new AppViewError('app.bsky.feed.getPosts: the answer has no posts');
+    return body.posts;
+  }
+
   /** An identity event: the account's handle changed (keep the rest of a cached profile). */
   handleChanged(did: string, handle: string | undefined): void {
     const hit = this.profiles.get(did);

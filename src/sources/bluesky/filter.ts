@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 const Ref = z.object({ uri: z.string() });
 
-const PostRecord = z.object({
+export const PostRecord = z.object({
   text: z.string().default(''),
   createdAt: z.string().optional(),
   langs: z.array(z.string()).optional(),
