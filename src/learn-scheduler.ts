@@ -2,7 +2,7 @@ import type { Config } from './config';
 import type { CursorStore, LeaseStore, Store } from './domain/ports';
 import { describeLearn, learnBrand, type LearnOptions, type LearnOutcome } from './learning';
 import type { Logger } from './log';
-import { DailyTime } from './service/daily';
+import { DailyJob, type DailyTick } from './service/daily';
 
 export interface LearnSchedulerOptions {
   store: Pick<Store, 'activeLabels'> & LeaseStore & CursorStore;
@@ -37,60 +37,46 @@ export type LearnTick = 'kept' | 'not-better' | 'too-few' | 'already-done' | 'no
  * one store one of them learns; a worker that was down at the time learns when it comes back, once.
  */
 export class LearnScheduler {
-  private readonly daily: DailyTime;
-  private readonly clock: () => Date;
-  private retry: NodeJS.Timeout | null = null;
-  private busy = false;
-  private stopped = false;
+  private readonly job: DailyJob<LearnTick>;
 
   constructor(private readonly o: LearnSchedulerOptions) {
-    this.daily = new DailyTime(o.config.learnAt, o.config.timeZone);
-    this.clock = o.clock ?? (() => new Date());
+    const clock = o.clock ?? (() => new Date());
+    const { store, log } = o;
+    this.job = new DailyJob<LearnTick>({
+      at: o.config.learnAt,
+      timeZone: o.config.timeZone,
+      leases: store,
+      leaseName: 'learn',
+      leaseMs: LEARN_LEASE_MS,
+      worker: o.worker,
+      clock,
+      since: o.since,
+      timers: o.timers,
+      retryMs: o.retryMs ?? 30 * 60_000,
+      done: async (night) => (await store.getCursor(LEARN_CURSOR)) === night,
+      run: async (night) => {
+        log?.info({ night }, 'nightly learn: training the brand’s triage on the team’s labels');
+        const learn = o.learn ?? ((opts: LearnOptions) => learnBrand(store, o.config, opts));
+        const outcome = await learn({ yieldEachEpoch: true, now: clock, progress: (line) => log?.debug(`nightly learn: ${line}`) });
+        await store.setCursor(LEARN_CURSOR, night);
+        return this.report(night, outcome);
+      },
+      failed: (err, night) => log?.warn({ err, night }, 'nightly learn failed; triage keeps its model and tries again later'),
+    });
   }
 
   /** Learns now if tonight's learn is owed (Kairos was down at the time), then waits for the next night. */
   async start(): Promise<LearnTick> {
-    const result = await this.tick();
-    if (this.o.timers !== false && !this.stopped) this.daily.every(() => void this.tick());
-    return result;
+    return result(await this.job.start());
   }
 
   stop(): void {
-    this.stopped = true;
-    this.daily.stop();
-    if (this.retry) clearTimeout(this.retry);
+    this.job.stop();
   }
 
   /** Learns if the latest learn time has passed and nobody learnt that night. Safe to call any time. */
   async tick(): Promise<LearnTick> {
-    if (this.busy) return 'busy';
-    const due = this.daily.lastDue(this.clock());
-    if (!due || (this.o.since && due.getTime() < this.o.since.getTime())) return 'not-due';
-    const night = this.daily.dayOf(due);
-    const { store, worker, log } = this.o;
-    if ((await store.getCursor(LEARN_CURSOR)) === night) return 'already-done';
-    const lease = `learn:${night}`;
-    if (!(await store.acquireLease(lease, worker, LEARN_LEASE_MS))) return 'busy';
-    this.busy = true;
-    try {
-      if ((await store.getCursor(LEARN_CURSOR)) === night) return 'already-done';
-      log?.info({ night }, 'nightly learn: training the brand’s triage on the team’s labels');
-      const learn = this.o.learn ?? ((opts: LearnOptions) => learnBrand(store, this.o.config, opts));
-      const outcome = await learn({ yieldEachEpoch: true, now: this.clock, progress: (line) => log?.debug(`nightly learn: ${line}`) });
-      await store.setCursor(LEARN_CURSOR, night);
-      return this.report(night, outcome);
-    } catch (err) {
-      log?.warn({ err, night }, 'nightly learn failed; triage keeps its model and tries again later');
-      await store.releaseLease(lease, worker).catch(() => undefined);
-      if (this.o.timers !== false && !this.stopped) {
-        if (this.retry) clearTimeout(this.retry);
-        this.retry = setTimeout(() => void this.tick(), this.o.retryMs ?? 30 * 60_000);
-        this.retry.unref();
-      }
-      return 'failed';
-    } finally {
-      this.busy = false;
-    }
+    return result(await this.job.tick());
   }
 
   private report(night: string, o: LearnOutcome): LearnTick {
@@ -112,4 +98,8 @@ export class LearnScheduler {
     log?.info({ night, labels: o.labels, kept: true, swapped, path: o.kept.path, ...figures }, `nightly learn: kept the brand's new model; triage uses it now\n${describeLearn(o)}`);
     return 'kept';
   }
+}
+
+function result(r: DailyTick<LearnTick>): LearnTick {
+  return r === 'done' ? 'already-done' : r;
 }

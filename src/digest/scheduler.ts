@@ -3,7 +3,7 @@ import type { DigestStore, LeaseStore } from '../domain/ports';
 import type { Teaching } from '../domain/label';
 import { renderChartPng } from './chart';
 import { readDigestData, type DigestData, type DigestReader } from './data';
-import { DailyTime } from '../service/daily';
+import { DailyJob, type DailyTick } from '../service/daily';
 import { digestWindow } from './time';
 
 /**
@@ -54,81 +54,70 @@ export type TickResult = 'sent' | 'already-sent' | 'not-due' | 'busy' | 'failed'
  * it in the outbox under the day's key, so a crash in between neither loses nor repeats it.
  */
 export class DigestScheduler {
-  private readonly daily: DailyTime;
+  private readonly job: DailyJob<'sent'>;
   private readonly clock: () => Date;
-  private retry: NodeJS.Timeout | null = null;
-  private busy = false;
-  private stopped = false;
 
   constructor(private readonly o: SchedulerOptions) {
-    this.daily = new DailyTime(o.digestTime, o.timeZone);
     this.clock = o.clock ?? (() => new Date());
+    const { store } = o;
+    this.job = new DailyJob<'sent'>({
+      at: o.digestTime,
+      timeZone: o.timeZone,
+      // One worker sends a day's digest: the others see the lease and leave it. A worker that dies while sending
+      // gives the day back when the lease runs out.
+      leases: store,
+      leaseName: 'digest',
+      leaseMs: DIGEST_LEASE_MS,
+      worker: o.worker ?? 'kairos',
+      clock: this.clock,
+      since: o.since,
+      timers: o.timers,
+      retryMs: o.retryMs ?? 5 * 60_000,
+      done: (day) => store.digestSent(day),
+      run: async (day, due, now) => {
+        const late = now.getTime() - due.getTime() > (o.graceMs ?? 10 * 60_000);
+        const { from, to } = digestWindow(day, o.digestTime, o.timeZone);
+        const data = await readDigestData(store, { day, from, to, timeZone: o.timeZone, guildId: o.guildId, llm: o.llm, teaching: o.teaching });
+        const png = renderChartPng(data);
+        const { messageId } = await o.sender.sendDigest({ data, late }, png, day);
+        await store.recordDigest({ day, sentAt: this.clock().toISOString(), late, messageId });
+        o.log?.info({ day, late, messageId }, 'digest sent');
+        return 'sent' as const;
+      },
+      failed: (err, day) => o.log?.warn({ err, day }, 'digest not sent; will try again'),
+    });
   }
 
   /** Catches up on a missed digest, then waits for the next digest time. */
   async start(): Promise<TickResult> {
-    const result = await this.tick();
-    if (this.o.timers !== false && !this.stopped) this.daily.every(() => void this.tick());
-    return result;
+    return result(await this.job.start());
   }
 
   stop(): void {
-    this.stopped = true;
-    this.daily.stop();
-    if (this.retry) clearTimeout(this.retry);
+    this.job.stop();
   }
 
   /** The most recent digest time at or before now, or null before the first one. */
   lastDue(now = this.clock()): Date | null {
-    return this.daily.lastDue(now);
+    return this.job.time.lastDue(now);
   }
 
   /** The next digest time after now. */
   nextRun(now = this.clock()): Date | null {
-    return this.daily.nextRun(now);
+    return this.job.time.nextRun(now);
   }
 
   /** The day key (YYYY-MM-DD in TZ) of a digest time. */
   dayOf(run: Date): string {
-    return this.daily.dayOf(run);
+    return this.job.time.dayOf(run);
   }
 
   /** Sends the latest due digest if no digest was sent for its day. Safe to call any time, any number of times. */
   async tick(): Promise<TickResult> {
-    if (this.busy) return 'busy';
-    const now = this.clock();
-    const due = this.lastDue(now);
-    if (!due || (this.o.since && due.getTime() < this.o.since.getTime())) return 'not-due';
-    const day = this.dayOf(due);
-    const { store } = this.o;
-    if (await store.digestSent(day)) return 'already-sent';
-    // One worker sends a day's digest: the others see the lease and leave it. A worker that dies while sending
-    // gives the day back when the lease runs out.
-    const lease = `digest:${day}`;
-    const worker = this.o.worker ?? 'kairos';
-    if (!(await store.acquireLease(lease, worker, DIGEST_LEASE_MS))) return 'busy';
-    this.busy = true;
-    try {
-      if (await store.digestSent(day)) return 'already-sent';
-      const late = now.getTime() - due.getTime() > (this.o.graceMs ?? 10 * 60_000);
-      const { from, to } = digestWindow(day, this.o.digestTime, this.o.timeZone);
-      const data = await readDigestData(store, { day, from, to, timeZone: this.o.timeZone, guildId: this.o.guildId, llm: this.o.llm, teaching: this.o.teaching });
-      const png = renderChartPng(data);
-      const { messageId } = await this.o.sender.sendDigest({ data, late }, png, day);
-      await store.recordDigest({ day, sentAt: this.clock().toISOString(), late, messageId });
-      this.o.log?.info({ day, late, messageId }, 'digest sent');
-      return 'sent';
-    } catch (err) {
-      this.o.log?.warn({ err, day }, 'digest not sent; will try again');
-      if (this.o.timers !== false && !this.stopped) {
-        if (this.retry) clearTimeout(this.retry);
-        this.retry = setTimeout(() => void this.tick(), this.o.retryMs ?? 5 * 60_000);
-        this.retry.unref();
-      }
-      await store.releaseLease(lease, worker).catch(() => undefined);
-      return 'failed';
-    } finally {
-      this.busy = false;
-    }
+    return result(await this.job.tick());
   }
+}
+
+function result(r: DailyTick<'sent'>): TickResult {
+  return r === 'done' ? 'already-sent' : r;
 }
