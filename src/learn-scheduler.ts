@@ -1,12 +1,12 @@
 import type { Config } from './config';
 import type { CursorStore, LeaseStore, Store } from './domain/ports';
-import { describeLearn, learnBrand, type LearnOptions, type LearnOutcome } from './learning';
+import { describeLearn, learnBrand, type LearningConfig, type LearnOptions, type LearnOutcome } from './learning';
 import type { Logger } from './log';
 import { DailyJob, type DailyTick } from './service/daily';
 
 export interface LearnSchedulerOptions {
   store: Pick<Store, 'activeLabels'> & LeaseStore & CursorStore;
-  config: Pick<Config, 'dbPath' | 'brand' | 'timeZone'> & { learnAt: string };
+  config: LearningConfig & Pick<Config, 'timeZone'> & { learnAt: string };
   /** The triage that runs: told to read the brand model again once a learn kept one. */
   triage: { reload(): boolean };
   /** This worker's name for the night's lease: with several workers on one store, one of them learns. */

@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Config } from './config';
+import { DEFAULT_BRAND } from './domain/brand';
 import { brandModelPath, loadBrandModel, saveBrandModel, type BrandModelMeta } from './detect/brand-model';
 import { exampleOf, figuresOf, heldBack, isBetter, learnBrandModel, learnBrandModelAsync, notACard, type Example, type Figures } from './detect/learn';
 import { featurize, probabilities, type TriageModel } from './detect/model';
@@ -16,14 +17,25 @@ import type { Post } from './domain/post';
 import type { Store } from './domain/ports';
 import type { LabelKind, Teaching } from './domain/label';
 
+/** What learning needs of the configuration: where the database is, and whose brand it learns for. */
+export type LearningConfig = Pick<Config, 'dbPath' | 'brand'> & Partial<Pick<Config, 'brandId'>>;
+
+/**
+ * The brand's model file, beside the database: named for the brand's id in a store several brands share
+ * (KAIROS_BRAND_ID), for its name otherwise (as before brands shared stores).
+ */
+export function brandModelFile(config: LearningConfig): string {
+  return brandModelPath(config.dbPath, config.brandId && config.brandId !== DEFAULT_BRAND ? config.brandId : config.brand.name);
+}
+
 /**
  * The brand's own triage: the model it learned from its team's labels when there is a valid one, else the
  * shipped model; `problem` says why a brand model on disk was not used.
  */
 export function brandTriageModel(
-  config: Pick<Config, 'dbPath' | 'brand'>,
+  config: LearningConfig,
 ): { model: TriageModel | null; source: string; problem: string | null; meta?: BrandModelMeta } {
-  const loaded = loadBrandModel(brandModelPath(config.dbPath, config.brand.name), config.brand.name);
+  const loaded = loadBrandModel(brandModelFile(config), config.brand.name);
   if (loaded.model) {
     const { meta } = loaded;
     return { model: loaded.model, source: `the brand's own model (trained ${meta.trainedAt} on ${meta.labels} labels)`, problem: null, meta };
@@ -58,7 +70,7 @@ const KEYS: Record<string, LabelKind> = { o: 'opportunity', r: 'risk', s: 'servi
  * `kairos label`: one stored post at a time, least sure first, answered with a key. Reads answers line by line, so
  * it works at a terminal and from a pipe.
  */
-export async function runLabel(store: Store, config: Pick<Config, 'dbPath' | 'brand'>, input: Readable, out: Writable): Promise<number> {
+export async function runLabel(store: Store, config: LearningConfig, input: Readable, out: Writable): Promise<number> {
   const { model } = brandTriageModel(config);
   const queue = await leastSure(store, config.brand, model, 50);
   if (!queue.length) {
@@ -144,7 +156,7 @@ export interface LearnOptions {
  * (and the brand model triage already has, if any) on a fifth of the labels held back, and keeps it only when it
  * is better than both. The same for `kairos learn` and the nightly learn.
  */
-export async function learnBrand(store: Pick<Store, 'activeLabels'>, config: Pick<Config, 'dbPath' | 'brand'>, opts: LearnOptions = {}): Promise<LearnOutcome> {
+export async function learnBrand(store: Pick<Store, 'activeLabels'>, config: LearningConfig, opts: LearnOptions = {}): Promise<LearnOutcome> {
   const shipped = shippedModel();
   if (!shipped) return { status: 'no-shipped-model' };
   const labelled = await store.activeLabels();
@@ -160,7 +172,7 @@ export async function learnBrand(store: Pick<Store, 'activeLabels'>, config: Pic
   opts.progress?.(`training on ${base.length} shipped posts and the brand's labels (a minute or two)…`);
   const learnOpts = { epochs: opts.epochs, weight: opts.weight };
   const r = opts.yieldEachEpoch ? await learnBrandModelAsync(base, examples, shipped, learnOpts) : learnBrandModel(base, examples, shipped, learnOpts);
-  const path = brandModelPath(config.dbPath, config.brand.name);
+  const path = brandModelFile(config);
   const before = loadBrandModel(path, config.brand.name);
   const held = examples.filter((d) => heldBack(d.post.id));
   const incumbent = before.model ? figuresOf(before.model, held) : undefined;
@@ -190,7 +202,7 @@ export function describeLearn(o: Extract<LearnOutcome, { status: 'measured' }>):
 }
 
 /** `kairos learn`: learnBrand, with what it does and what it measured printed. */
-export async function runLearn(store: Store, config: Pick<Config, 'dbPath' | 'brand'>, out: Writable, opts: { epochs?: number; weight?: number } = {}): Promise<number> {
+export async function runLearn(store: Store, config: LearningConfig, out: Writable, opts: { epochs?: number; weight?: number } = {}): Promise<number> {
   const o = await learnBrand(store, config, { ...opts, progress: (line) => out.write(`learn: ${line}\n`) });
   if (o.status === 'no-shipped-model') {
     out.write('learn: the shipped model is missing (src/detect/triage-model.json); nothing to start from.\n');
@@ -260,7 +272,7 @@ export class BrandTriage {
   readonly teaching: Teaching;
 
   constructor(
-    private readonly config: Pick<Config, 'dbPath' | 'brand'>,
+    private readonly config: LearningConfig,
     private readonly context: TriageContext,
     private readonly store: Pick<Store, 'unlabelledPosts'>,
     private readonly log?: Logger,
@@ -323,7 +335,7 @@ export class BrandTriage {
 
   private fileStamp(): string | null {
     try {
-      const st = statSync(brandModelPath(this.config.dbPath, this.config.brand.name));
+      const st = statSync(brandModelFile(this.config));
       return `${st.mtimeMs}:${st.size}`;
     } catch {
       return null;

@@ -361,6 +361,13 @@ describe('posts that were no card', () => {
     expect((await store.uncardedPosts(range, 1)).map((p) => p.id)).toEqual(['2']);
     expect(await store.getPost(post('4'))).toMatchObject({ id: '4', createdAt: '2026-02-09T10:00:00Z' });
     expect(await store.getPost(post('4', 'facebook'))).toBeNull();
+    // Another brand on the same database sees none of these.
+    const other = store.forBrand('other-brand');
+    expect(await other.uncardedPosts(range, 10)).toEqual([]);
+    expect(await other.getPost(post('4'))).toBeNull();
+    await other.recordPost({ ...post('1'), createdAt: '2026-02-10T09:30:00Z' }, NOISE);
+    expect((await other.uncardedPosts(range, 10)).map((p) => p.createdAt)).toEqual(['2026-02-10T09:30:00Z']);
+    expect((await store.uncardedPosts(range, 10)).map((p) => p.id)).toEqual(['2', '1']);
   });
 });
 

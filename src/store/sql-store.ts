@@ -95,7 +95,7 @@ export class SqlStore implements Store {
   // ── posts and verdicts ────────────────────────────────────────────────────────────────────────────────────
 
   async getPost(post: PostRef): Promise<Post | null> {
-    const r = await this.db.selectFrom('posts').select('json').where('id', '=', postKey(post)).executeTakeFirst();
+    const r = await this.db.selectFrom('posts').where('brand', '=', this.brand).select('json').where('id', '=', postKey(post)).executeTakeFirst();
     return r ? PostSchema.parse(JSON.parse(r.json)) : null;
   }
 
@@ -747,14 +747,14 @@ export class SqlStore implements Store {
 
   async uncardedPosts(range: Required<Range>, limit: number): Promise<Post[]> {
     const rows = await this.db
-      .selectFrom('posts as p')
-      .innerJoin('verdicts as v', 'v.post_id', 'p.id')
+      .selectFrom('posts as p').where('p.brand', '=', this.brand)
+      .innerJoin('verdicts as v', (j) => j.onRef('v.post_id', '=', 'p.id').onRef('v.brand', '=', 'p.brand'))
       .select('p.json')
       .where('v.kind', 'in', ['service', 'noise'])
       .where('v.story_of', 'is', null)
       .where('p.created_at', '>=', range.from)
       .where('p.created_at', '<', range.to)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('labels as l').select('l.id').whereRef('l.post_id', '=', 'p.id').where('l.undone_at', 'is', null))))
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('labels as l').where('l.brand', '=', this.brand).select('l.id').whereRef('l.post_id', '=', 'p.id').where('l.undone_at', 'is', null))))
       .orderBy('p.created_at', 'desc')
       .limit(limit)
       .execute();
