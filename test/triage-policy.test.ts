@@ -162,6 +162,25 @@ describe('a moment inside a complaint is not a celebration', () => {
     expect(t.signals).not.toContain('fan-creation');
   });
 
+  it.each([
+    // Praise of named staff with no story is no moment, however warm.
+    '@OranjeAir shoutout to FA lotte on OA 612, an absolute star, went above and beyond!! thank u',
+    '@OranjeAir always going the extra mile with your service 💙 #favouriteairline',
+    // The airline's own anniversary and birthday mail are not a fan's life event.
+    '@OranjeAir celebrates 75-year anniversary with a new livery, see the pics',
+    '@OranjeAir thanks for the birthday email and the points lol, made me smile',
+  ])('"%s" is no opportunity', (text) => {
+    expect(triage(post(text)).kind).not.toBe('opportunity');
+  });
+
+  it.each([
+    // The same praise with a story in it: for whom, what went wrong, what was found.
+    '@OranjeAir FA lotte on OA 612 went above and beyond when my dad got sick on board, sat with him the whole way. thank u',
+    '@OranjeAir your agent at the gate saved us, my son left his passport on the plane and she found it 20 mins before boarding 🙏',
+  ])('"%s" is a moment', (text) => {
+    expect(triage(post(text)).kind).toBe('opportunity');
+  });
+
   it('a mechanical delay is a service matter, not a safety risk', () => {
     const t = triage(post('@OranjeAir 2 hrs on the tarmac bc of an engine problem and a fuel leak. late for work again 😒'));
     expect(t.signals).not.toContain('safety');

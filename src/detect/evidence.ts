@@ -2,7 +2,7 @@ import { engagement, type Post } from '../domain/post';
 import type { Kind, Signal } from '../domain/verdict';
 import type { TriageContext } from './context';
 import { detectLanguage } from './lang';
-import { FIRST_IN_A_WHILE, LEX, MADE_IT } from './lexicon';
+import { FIRST_IN_A_WHILE, GENERIC_KINDNESS, LEX, MADE_IT } from './lexicon';
 import { createBrandMasker, createBrandScope } from './scope';
 import { severeSignals } from './severity';
 
@@ -158,11 +158,15 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const thankedFor = (thanks || praised || LEX.acclaim.test(text)) && !complaint && !letDown && !sarcasm && !accusationWords && !negativeWords;
     const harms = severeSignals(text).filter((h) => !(thankedFor && (h === 'health-emergency' || h === 'safety')));
     const handledWell = thankedFor && (crew || LEX.acclaim.test(text)) && harms.length === 0 && severeSignals(text).length > 0;
-    const gratitude = has(
-      'gratitude-story',
-      (((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm) ||
-        handledWell,
-    );
+    const family = LEX.family.test(text);
+    const age = LEX.age.test(text);
+    // "Went above and beyond" alone is praise of named staff with no story; a story says for whom or what: a child,
+    // a parent, a first flight, a life event, something found, someone ill or afraid.
+    const toldFor = family || age || lifeEvent || milestone || LEX.identity.test(text) || LEX.disability.test(text) || LEX.storyDetail.test(text);
+    const thankedAct = ((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm;
+    const stripped = text.replace(GENERIC_KINDNESS, ' ');
+    const onlyGeneric = !LEX.kindAct.test(stripped) && !LEX.namedThanks.test(stripped);
+    const gratitude = has('gratitude-story', (thankedAct && (toldFor || !onlyGeneric)) || handledWell);
     has('praise', (praised || thanks) && !gratitude && !sarcasm);
 
     const accusation = has('accusation', accusationWords);
@@ -179,8 +183,6 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
 
     const negative = negativeWords || sarcasm;
     const emotion = LEX.emotion.test(post.text.toLowerCase());
-    const family = LEX.family.test(text);
-    const age = LEX.age.test(text);
 
     // "What is your policy on nut allergies?" asks about a harm, it does not report one.
     const hypothetical = LEX.policyQuestion.test(text) && !LEX.reported.test(text);

@@ -16,6 +16,9 @@ export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|(?:her|him|me|us|
 /** "For the first time in two years" counts a gap, not a milestone. */
 export const FIRST_IN_A_WHILE = /(?:first|1st) time\b[^.!?]{0,40}?\b(?:in|since) (?:about |over |almost |nearly )?(?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)\b/u;
 
+/** Praise of how staff were, with no act for anyone in particular ("went above and beyond", "saved the day"). */
+export const GENERIC_KINDNESS = /(?:^|[^\p{L}])(?:above (?:and|&amp;|&) beyond(?: expectations)?|(?:the |an )?extra (?:mile|effort)|out of (?:her|his|their|your) way|saved (?:me|us|the day|my (?:day|trip|vacation|holiday))|stepped up|took (?:great |good )?care of (?:me|us)|looked after (?:me|us)|went the distance|made (?:it|magic) happen)(?![\p{L}])/gu;
+
 // Each pattern's regex runs only when the text holds a string every match of it needs (prefilter.ts).
 export const LEX = withPrefilter({
   /** Our own crew telling their day ("love this job", "#cabincrew"): a colleague's post, not a customer's moment. */
@@ -395,7 +398,8 @@ export const LEX = withPrefilter({
     'retiring (?:captain|pilot|flight attendant|crew|fa)',
     'million miles',
     '\\d+ ?years? of flying',
-    'anniversary',
+    // Ours, not the airline's ("celebrates 15-year anniversary with new livery").
+    '(?<!(?:your|its|celebrates|celebrating|marks|marking) (?:\\d+\\S* )?(?:years? )?)anniversary',
     'jubileum',
     '\\d+(?:st|nd|rd|th) birthday',
     'turns? \\d+',
@@ -514,10 +518,19 @@ export const LEX = withPrefilter({
     "haven'?t seen (?:my|him|her|them)",
     'not seen (?:my|him|her|them) (?:in|for)',
     'niet (?:meer )?gezien',
-    'birthday',
+    // A birthday, not the brand's birthday mail or points.
+    'birthday(?! (?:e-?mails?|mail|message|points|miles|discounts?|perks?|rewards?|offers?|coupons?|promo\\p{L}*|deals?|freebies?|treats? from))',
     'verjaardag',
     'jarig',
     'surprise (?:trip|visit)',
+  ]),
+  /** What makes a thank-you a story: something found, someone ill, afraid, grieving or in need. */
+  storyDetail: w([
+    'found', 'located', 'returned', 'tracked down', 'ran after', 'chased', 'wings', 'cockpit', 'tears', 'cried', 'never forget',
+    'calm\\p{L}*', 'held (?:my|his|her) hand', 'sick', 'ill', 'medical', 'emergency', 'wheelchair', 'allerg\\p{L}*', 'nervous',
+    'anxious', 'anxiety', 'scared', 'afraid', 'fear\\p{L}*', 'funeral', 'passed away', 'lost', 'stranded', 'alone', 'pregnant',
+    'wallet', 'passport', 'panic\\p{L}*', 'left (?:my|our|his|her) \\p{L}+',
+    'gevonden', 'ziek', 'bang', 'huilen', 'huilde', 'rolstoel', 'alleen', 'paspoort', 'portemonnee',
   ]),
   /** Something a fan made. */
   creation: w([

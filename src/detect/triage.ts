@@ -44,7 +44,9 @@ export function decide(
       // The model may add a moment the rules did not call, but only when very sure of a post told as a grievance:
       // there a life event is mostly what went wrong ("thanks for ruining our honeymoon"), unless it is at stake.
       (named && pOpportunity >= model.thresholds.named && !(e.grievanceTone && !e.flags.atStake)) ||
-      (e.flags.aboutUs && pOpportunity >= model.thresholds.sure));
+      // Sure or not, a let-down is no celebration ("thanks for ruining our honeymoon"), unless a dated moment is
+      // still at stake against the flight (a match on Saturday, a fare that cannot move).
+      (e.flags.aboutUs && pOpportunity >= model.thresholds.sure && !(e.grievanceTone && !e.flags.atStake && !e.flags.clash && !e.flags.fixedTicket)));
   let best = model.classes.indexOf('opportunity');
   if (!opportunity) {
     best = -1;
