@@ -8,7 +8,7 @@
  *   - `classify` as a whole process, its start-up taken out, beside the floor for the same contract (a process
  *     that reads a line, JSON.parse-s it and writes a verdict-shaped line), measured the same way;
  *   - start-up: one line in, one verdict out, the whole process (as `npm run cli` runs it: tsx; and the compiled
- *     build, when `dist/cli.js` is there);
+ *     build, when `npm run build` has written `dist/src/cli.js`);
  *   - latency from a line written to an open pipe to its verdict coming out (p50, p99);
  *   - peak memory (max RSS) of each process.
  * Targets: triage >= 50,000 posts/s; classify >= 30,000 posts/s and within 10x the floor; start-up < 0.8 s;
@@ -129,7 +129,7 @@ process.stdout.write(out);
 const REPORT_RSS = `data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('\\nMAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n')})`;
 const TSX = ['--import', 'tsx'];
 const tsxCli = [...TSX, 'src/cli.ts', 'classify'];
-const built = existsSync(`${ROOT}dist/cli.js`) ? ['dist/cli.js', 'classify'] : null;
+const built = existsSync(`${ROOT}dist/src/cli.js`) ? ['dist/src/cli.js', 'classify'] : null;
 
 function run(args: string[], file: string): { seconds: number; cpu: number; lines: number; rssMb: number } {
   const t0 = performance.now();
@@ -163,7 +163,7 @@ if (!probe) {
   const floorRate = throughput('floor (read, JSON.parse, write a verdict line), plain node', [floor]);
   const classifyRate = throughput('classify (npm run cli: tsx)', tsxCli);
   console.log(`classify is ${(floorRate / classifyRate).toFixed(1)}× the floor. Targets: 30,000 posts/s, within 10×`);
-  if (built) throughput('classify (compiled: node dist/cli.js)', built);
+  if (built) throughput('classify (compiled: node dist/src/cli.js)', built);
 }
 
 // ── 3. start-up ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -173,7 +173,7 @@ if (!probe) {
     const r = best(quick ? 2 : 5, () => run(args, one));
     console.log(`start-up, one line in and one verdict out (${label}): ${r.seconds.toFixed(2)} s, peak ${r.rssMb.toFixed(0)} MB. Target 0.8 s`);
   }
-  if (!built) console.log('(no dist/cli.js: the compiled build is not measured)');
+  if (!built) console.log('(no dist/src/cli.js: run npm run build to measure the compiled build too)');
 }
 
 // ── 4. latency through an open pipe ───────────────────────────────────────────────────────────────────────────
