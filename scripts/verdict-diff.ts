@@ -95,7 +95,7 @@ if (values.save) {
     let details = 0;
     const bySet = new Map<string, number>();
     const examples: string[] = [];
-    const langs = { n: 0, before: 0, after: 0 };
+    const langs = { n: 0, before: 0, after: 0, changed: 0 };
     for (const [key, [kind, rest]] of Object.entries(after)) {
       const was = before[key];
       if (!was) continue;
@@ -103,6 +103,11 @@ if (values.save) {
         langs.n++;
         langs.before += Number(was[1] === was[0]);
         langs.after += Number(rest === kind);
+        // The same post without its declared language: what detection finds must not change either.
+        if (was[1] !== rest) {
+          langs.changed++;
+          if (examples.length < 20) examples.push(`  ${key} (language detected): ${was[1]} → ${rest}`);
+        }
         continue;
       }
       if (was[0] !== kind) {
@@ -122,9 +127,9 @@ if (values.save) {
     if (examples.length) console.log(examples.join('\n'));
     console.log(
       `language found without the declared one, on the ${langs.n.toLocaleString('en-US')} labelled posts that declare it: ` +
-        `${langs.before} right at ${commit}, ${langs.after} in this checkout`,
+        `${langs.before} right at ${commit}, ${langs.after} in this checkout; detected differently: ${langs.changed}`,
     );
-    process.exitCode = kinds + details ? 1 : 0;
+    process.exitCode = kinds + details + langs.changed ? 1 : 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@ import { evaluate } from '../src/detect/evaluate';
 import { parsePostLine } from '../src/domain/post';
 import { staticContext } from '../src/detect/context';
 import { createEvidence } from '../src/detect/evidence';
-import { FEATURES, featurize, loadTriageModel, MODEL_FILE, type TriageModel } from '../src/detect/model';
+import { FEATURES, featurize, loadTriageModel, MODEL_FILE, predictKind, predictPost, probabilities, type TriageModel } from '../src/detect/model';
 import { createTriager, decide } from '../src/detect/triage';
 import type { Post } from '../src/domain/post';
 import { KINDS } from '../src/domain/verdict';
@@ -55,6 +55,29 @@ describe('the triage model', () => {
     expect(Array.from(a.index)).toEqual(Array.from(b.index));
     const q = post('My grandma flies for the first time at 90 with @OranjeAir!');
     expect(Array.from(featurize(read(q), q).index)).not.toEqual(Array.from(a.index));
+  });
+
+  it("triage predicts what the model gives the post's feature vector, bit for bit, with few or many distinct weights", () => {
+    const read = createEvidence(staticContext(brand));
+    const shipped = loadTriageModel()!;
+    // Unrounded weights (a brand's learned model): more distinct values than the table of values holds.
+    const weights = new Float64Array(KINDS.length * FEATURES).map((_, i) => Math.sin(i * 12.9898) * 0.37);
+    const learned = { ...shipped, weights };
+    const texts = [
+      'My grandad flies for the first time at 90 with @OranjeAir!',
+      'Bag lost AGAIN @OranjeAir, flight 1234 cancelled and nobody answers. Never again',
+      'Vlucht naar Lissabon vertraagd, koffer kwijt, geen informatie @OranjeAir 😡',
+    ];
+    for (const model of [shipped, learned]) {
+      for (const text of texts) {
+        const p = post(text);
+        const e = read(p);
+        const expected = probabilities(model, featurize(e, p));
+        expect(predictPost(model, e, p).p).toEqual(expected);
+        expect(predictKind(model, featurize(e, p)).p).toEqual(expected);
+      }
+    }
+    expect(predictPost(learned, read(post(texts[0]!)), post(texts[0]!)).p).not.toEqual(predictPost(shipped, read(post(texts[0]!)), post(texts[0]!)).p);
   });
 
   it('whatever the model says, a post that instructs the bot or sells something is never an opportunity', () => {

@@ -37,6 +37,12 @@ const FOREIGN: ReadonlySet<string> = (() => {
 /** A letter that neither English nor Dutch writes (ñ, ş, ł, ß, any non-Latin script). */
 const OTHER_LETTER = /[^\P{L}a-zéèëêïöüáàäóòôúç]/u;
 const LONGEST = Math.max(...[...NL, ...EN, ...FOREIGN].map((word) => word.length));
+/** Each function word's languages in one lookup: 1 Dutch, 2 English, 4 another language. */
+const WORDS: ReadonlyMap<string, number> = (() => {
+  const out = new Map<string, number>();
+  for (const [set, bit] of [[NL, 1], [EN, 2], [FOREIGN, 4]] as const) for (const word of set) out.set(word, (out.get(word) ?? 0) | bit);
+  return out;
+})();
 const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
 
 /**
@@ -91,10 +97,12 @@ function functionWords(text: string): { clean: string; nl: number; en: number; s
     let end = i + 1;
     while (end < clean.length && isWordChar(clean.charCodeAt(end))) end++;
     if (end - i <= LONGEST) {
-      const word = clean.slice(i, end);
-      if (NL.has(word)) nl++;
-      if (EN.has(word)) en++;
-      if (FOREIGN.has(word)) foreign++;
+      const bits = WORDS.get(clean.slice(i, end));
+      if (bits !== undefined) {
+        nl += bits & 1;
+        en += (bits >> 1) & 1;
+        foreign += bits >> 2;
+      }
     }
     i = end;
   }

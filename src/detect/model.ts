@@ -179,8 +179,16 @@ function digitAsZero(c: number): number {
   return c >= 48 && c <= 57 ? 48 : c;
 }
 
+type FeaturedPost = { author: { followers: number }; metrics?: { reposts?: number } };
+
 /** The features of one post, as a sparse vector. */
-export function featurize(e: Evidence, post: { author: { followers: number }; metrics?: { reposts?: number } }): SparseVector {
+export function featurize(e: Evidence, post: FeaturedPost): SparseVector {
+  fillFeatures(e, post);
+  return { index: outIndex.slice(0, outCount), value: new Float32Array(outValue.subarray(0, outCount)) };
+}
+
+/** The features of one post into the scratch arrays (outIndex, outValue: outCount of them), values as float64. */
+function fillFeatures(e: Evidence, post: FeaturedPost): void {
   outCount = 0;
   let i = 0;
   for (const s of SIGNALS) put(i++, e.signals.includes(s) ? 1 : 0);
@@ -246,7 +254,6 @@ export function featurize(e: Evidence, post: { author: { followers: number }; me
     if (gramMark[b] === epoch) v += gramScale;
     put(DENSE.length + b, v);
   }
-  return { index: outIndex.slice(0, outCount), value: new Float32Array(outValue.subarray(0, outCount)) };
 }
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
@@ -274,34 +281,73 @@ function softmax(logits: number[]): number[] {
 
 /**
  * A model's weights feature by feature (all classes of one feature side by side), made once per weights array:
- * a post's few hundred features then read one cache line each instead of one per class.
+ * a post's few hundred features then read one cache line each instead of one per class. A shipped model has a few
+ * hundred distinct weights (rounded to 1e-3): each is then stored as its number in a table of those values, which
+ * is the same float64 read from a quarter of the memory (the array is read at random, so its size is the cost).
  */
-const byFeature = new WeakMap<Float64Array, Float64Array>();
-function weightsByFeature(model: Pick<TriageModel, 'bias' | 'weights'>): Float64Array {
+interface ByFeature {
+  /** Per feature and class, the weight's number in `values`; null when there are too many distinct weights. */
+  codes: Uint16Array | null;
+  values: Float64Array;
+}
+const byFeature = new WeakMap<Float64Array, ByFeature>();
+function weightsByFeature(model: Pick<TriageModel, 'bias' | 'weights'>): ByFeature {
   let t = byFeature.get(model.weights);
   if (!t) {
     const classes = model.bias.length;
-    t = new Float64Array(FEATURES * classes);
-    for (let c = 0; c < classes; c++) for (let j = 0; j < FEATURES; j++) t[j * classes + c] = model.weights[c * FEATURES + j] as number;
+    // Map keys cannot tell -0 from 0: a model with a -0 weight keeps the plain array.
+    const distinct = new Map<number, number>();
+    let negativeZero = false;
+    for (const w of model.weights) {
+      if (!distinct.has(w)) distinct.set(w, distinct.size);
+      if (Object.is(w, -0)) negativeZero = true;
+      if (distinct.size > 65536) break;
+    }
+    if (distinct.size <= 65536 && !negativeZero) {
+      const codes = new Uint16Array(FEATURES * classes);
+      for (let c = 0; c < classes; c++) for (let j = 0; j < FEATURES; j++) codes[j * classes + c] = distinct.get(model.weights[c * FEATURES + j]!)!;
+      t = { codes, values: Float64Array.from(distinct.keys()) };
+    } else {
+      const values = new Float64Array(FEATURES * classes);
+      for (let c = 0; c < classes; c++) for (let j = 0; j < FEATURES; j++) values[j * classes + c] = model.weights[c * FEATURES + j] as number;
+      t = { codes: null, values };
+    }
     byFeature.set(model.weights, t);
   }
   return t;
 }
 
-export function predictKind(model: TriageModel, x: SparseVector): { kind: Kind; p: number[] } {
-  // The same sums as probabilities(), each class adding the features in the same order.
-  const t = weightsByFeature(model);
+/** The logits of `count` features (feature numbers, float32 values), each class adding them in the same order. */
+function logitsOf(model: Pick<TriageModel, 'bias' | 'weights'>, index: ArrayLike<number>, value: ArrayLike<number>, count: number, f32: boolean): number[] {
+  const { codes, values } = weightsByFeature(model);
   const classes = model.bias.length;
   const logits = model.bias.slice();
-  for (let j = 0; j < x.index.length; j++) {
-    const at = (x.index[j] as number) * classes;
-    const v = x.value[j] as number;
-    for (let c = 0; c < classes; c++) logits[c]! += (t[at + c] as number) * v;
+  for (let j = 0; j < count; j++) {
+    const at = (index[j] as number) * classes;
+    // featurize() hands its values out as float32: the scratch's float64 values are rounded the same way.
+    const v = f32 ? Math.fround(value[j] as number) : (value[j] as number);
+    if (codes) for (let c = 0; c < classes; c++) logits[c]! += (values[codes[at + c]!] as number) * v;
+    else for (let c = 0; c < classes; c++) logits[c]! += (values[at + c] as number) * v;
   }
+  return logits;
+}
+
+function mostLikely(model: TriageModel, logits: number[]): { kind: Kind; p: number[] } {
   const p = softmax(logits);
   let best = 0;
   for (let c = 1; c < p.length; c++) if ((p[c] as number) > (p[best] as number)) best = c;
   return { kind: model.classes[best] as Kind, p };
+}
+
+export function predictKind(model: TriageModel, x: SparseVector): { kind: Kind; p: number[] } {
+  // The same sums as probabilities(), each class adding the features in the same order.
+  return mostLikely(model, logitsOf(model, x.index, x.value, x.index.length, false));
+}
+
+/** predictKind(model, featurize(e, post)), without building the vector. */
+export function predictPost(model: TriageModel, e: Evidence, post: FeaturedPost): { kind: Kind; p: number[] } {
+  fillFeatures(e, post);
+  return mostLikely(model, logitsOf(model, outIndex, outValue, outCount, true));
 }
 
 export const MODEL_FILE = new URL('./triage-model.json', import.meta.url);

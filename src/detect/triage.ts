@@ -2,7 +2,7 @@ import type { Post } from '../domain/post';
 import type { Kind, Signal, Triage } from '../domain/verdict';
 import type { TriageContext } from './context';
 import { createEvidence, round, type Evidence } from './evidence';
-import { featurize, loadTriageModel, predictKind, type TriageModel } from './model';
+import { loadTriageModel, predictPost, type TriageModel } from './model';
 
 export { normalise, reachOf } from './evidence';
 
@@ -30,7 +30,7 @@ export function decide(
   // Only our brand: a post that neither addresses nor names it is never a card, whatever it says.
   if (!e.flags.ourBrand || e.flags.repost) return { kind: 'noise', score: e.scores.noise };
   if (!model) return { kind: e.rule, score: e.scores[e.rule] };
-  const { p } = predictKind(model, featurize(e, post));
+  const { p } = predictPost(model, e, post);
   const pOpportunity = p[model.classes.indexOf('opportunity')] as number;
   // An opportunity needs a moment the rules can name, or a model that is sure of a post about the brand: words
   // alone (a long post about something else) never make one. Bot instructions and sales never make one.
