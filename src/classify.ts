@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { loadBrandPack } from './analyse/brand-pack';
 import { offlineAnalystFor } from './analyse/offline';
 import type { Config } from './config';
 import { staticContext } from './detect/context';
 import { languageDetectorLoaded, loadLanguageDetector, needsLanguageDetector } from './detect/lang';
+import { warmUpSteps } from './detect/prefilter';
 import { createTriager } from './detect/triage';
+import { parsePostLine, type Post } from './domain/post';
 import { isCardKind } from './domain/verdict';
 import { readJsonl } from './sources/jsonl';
 
@@ -21,9 +24,30 @@ export async function classify(
   out: Writable,
   brand: Config['brand'],
   eventsFile?: string,
+  opts: { live?: boolean } = {},
 ): Promise<'done' | 'closed'> {
   const triage = createTriager(staticContext(brand));
-  const analyst = offlineAnalystFor({ brand, eventsFile }, loadBrandPack(brand.dir), { usage: () => () => 0, triage });
+  // The drafts' templates and calendar are read at the first card: most posts are not cards, and a short batch
+  // may have none. The team's own files (a brand pack, a calendar) are read at once all the same, so a mistake in
+  // them stops the run before any output, with the file named.
+  let drafts: ReturnType<typeof offlineAnalystFor> | undefined;
+  const analyst = () => (drafts ??= offlineAnalystFor({ brand, eventsFile }, loadBrandPack(brand.dir), { usage: () => () => 0, triage }));
+  if (brand.dir || eventsFile) analyst();
+  let reading = true;
+  if (opts.live) {
+    // A live stream: while it waits for posts, everything the first posts would compile (the lexicon's patterns,
+    // triage's and the drafts' code) is made ready, one small step at a time between what comes in.
+    const steps = [...warmUpSteps(), ...samplePosts(brand.handles[0]).map((post) => () => {
+      if (!languageDetectorLoaded() && needsLanguageDetector(post.text, post.lang)) return;
+      const t = triage(post);
+      if (isCardKind(t.kind)) analyst().write(post, t.kind, t.signals, t.lang);
+    })];
+    const next = () => {
+      if (reading && steps.length) steps.shift()!();
+      if (reading && steps.length) setImmediate(next);
+    };
+    setImmediate(next);
+  }
   let closed = false;
   let failure: Error | null = null;
   let buffer = '';
@@ -76,7 +100,7 @@ export async function classify(
         const t = triage(item.post);
         const verdict: Record<string, unknown> = { id: item.post.id, kind: t.kind, score: t.score, signals: t.signals, lang: t.lang };
         if (isCardKind(t.kind)) {
-          const a = analyst.write(item.post, t.kind, t.signals, t.lang);
+          const a = analyst().write(item.post, t.kind, t.signals, t.lang);
           verdict.gesture = a.gesture;
           verdict.drafts = { summary: a.summary, reply: a.reply, publicPost: a.publicPost, lang: a.lang };
           if (a.routes?.length) verdict.routes = a.routes;
@@ -89,9 +113,21 @@ export async function classify(
   } catch (err) {
     // Destroying the input because the output closed ends its reader with a premature close: that is the quiet end.
     if (!closed) throw err;
+  } finally {
+    reading = false;
   }
   flush();
   if (drained) await drained;
   if (failure) throw failure;
   return closed ? 'closed' : 'done';
+}
+
+/** The demo stream's posts, as they are and addressed to us in two-byte text (an emoji): what warm-up triages. */
+function samplePosts(handle: string | undefined): Post[] {
+  const lines = readFileSync(new URL('./sources/demo-stream.jsonl', import.meta.url), 'utf8').split('\n');
+  const posts = lines.flatMap((line) => {
+    const p = line.trim() ? parsePostLine(line) : null;
+    return p?.ok ? [p.post] : [];
+  });
+  return [...posts, ...posts.map((p) => ({ ...p, text: `@${handle ?? ''} ${p.text} 🙂` }))];
 }

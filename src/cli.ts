@@ -1,5 +1,5 @@
 import 'dotenv/config';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, fstatSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
@@ -70,7 +70,9 @@ async function classify(input?: string): Promise<number> {
   // Started once per batch of posts, often with a handful: the language detector loads only if a post needs it.
   (await import('./detect/lang-mode')).languageDetection.deferred = true;
   const { classify: run } = await import('./classify');
-  await run(input ? createReadStream(input, 'utf8') : process.stdin, process.stdout, config.brand, config.eventsFile);
+  // A pipe or a terminal may be a live stream: classify readies itself for it while it waits (a file never waits).
+  const live = !input && !fstatSync(0).isFile();
+  await run(input ? createReadStream(input, 'utf8') : process.stdin, process.stdout, config.brand, config.eventsFile, { live });
   return 0;
 }
 

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from './support/cli';
 
@@ -107,6 +110,15 @@ describe.concurrent('kairos cli', () => {
       const { code, stdout, stderr } = await runCli(['classify'], `${input}\n`);
       expect(code, stderr).toBe(0);
       expect(stdout.trim().split('\n').map((l) => (JSON.parse(l) as { lang: string }).lang)).toEqual(['en', 'es']);
+    });
+
+    it("stops before any verdict, naming the file, when the team's brand pack is broken (drafts are otherwise read at the first card)", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kairos-pack-'));
+      writeFileSync(join(dir, 'offline.yaml'), 'situations: [unclosed\n');
+      const { code, stdout, stderr } = await runCli(['classify'], `${POST('b1', '@OranjeAir where is my bag?')}\n`, { KAIROS_BRAND_DIR: dir });
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(join(dir, 'offline.yaml'));
     });
 
     it('writes nothing for empty input', async () => {

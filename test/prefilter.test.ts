@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEX } from '../src/detect/lexicon';
-import { requiredLiterals, withPrefilter } from '../src/detect/prefilter';
+import { requiredLiterals, warmUpSteps, withPrefilter } from '../src/detect/prefilter';
 import { SEVERITY } from '../src/detect/severity';
 
 const plainTest = (re: RegExp, text: string) => RegExp.prototype.test.call(re, text);
@@ -16,6 +16,19 @@ describe('the lexicon prefilter', () => {
     // Nothing to require: a pattern that can match without a literal, or one that ignores case, always runs.
     expect(requiredLiterals(/\p{L}+|honeymoon/u)).toBeNull();
     expect(requiredLiterals(/honeymoon/i)).toBeNull();
+  });
+
+  it('has a warm-up step for every pattern of every table, and warming changes no answer', () => {
+    const table = withPrefilter({ late: /late/u, every: /\p{L}+/gu });
+    const patterns = [...Object.values(LEX), ...Object.values(SEVERITY), ...Object.values(table)];
+    const texts = ['my flight is late 🙂', 'nothing here', 'Mijn koffer is kwijt'];
+    const before = patterns.map((re) => texts.map((t) => re.test(t)));
+    table.every.lastIndex = 0;
+    expect(warmUpSteps().length).toBeGreaterThanOrEqual(patterns.length);
+    for (const step of warmUpSteps()) step();
+    // A global pattern is left where it was found (lastIndex 0), so its next use starts at the beginning.
+    expect(table.every.lastIndex).toBe(0);
+    expect(patterns.map((re) => texts.map((t) => re.test(t)))).toEqual(before);
   });
 
   it('finds overlapping strings of several patterns in one pass', () => {

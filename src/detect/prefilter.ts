@@ -238,6 +238,27 @@ function scanner(): LiteralScanner {
   return shared;
 }
 
+/** Every pattern of every table, for warmUpSteps(). */
+const tabled: RegExp[] = [];
+const SAMPLE = 'a post about a flight, a bag and a delay: nothing in it matches much at all';
+
+/**
+ * Steps that compile every table's patterns ahead of need, one pattern a step. V8 compiles a regex to machine code
+ * on its second run, once for one-byte and once for two-byte texts (an emoji makes a post two-byte), a few to a
+ * few tens of milliseconds for the big lexicon patterns: a live stream that left it to the first posts would see
+ * those posts wait. Each step runs the plain regex twice on a text of each kind (no prefilter, so it always runs).
+ */
+export function warmUpSteps(): (() => void)[] {
+  const exec = RegExp.prototype.exec;
+  return tabled.map((re) => () => {
+    for (const text of [SAMPLE, SAMPLE, `${SAMPLE} 🙂`, `${SAMPLE} 🙂`]) {
+      re.lastIndex = 0;
+      exec.call(re, text);
+    }
+    re.lastIndex = 0;
+  });
+}
+
 /**
  * The same table of patterns, each `test` preceded by the one-pass check of its needed strings. Patterns keep
  * their source, flags and every other method; only `test` gains the shortcut.
@@ -245,6 +266,7 @@ function scanner(): LiteralScanner {
 export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
   const test = RegExp.prototype.test;
   for (const re of Object.values(table)) {
+    tabled.push(re);
     const needs = re.global || re.sticky ? null : requiredLiterals(re);
     if (!needs) continue;
     const id = registered.push(needs) - 1;
