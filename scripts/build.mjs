@@ -37,6 +37,8 @@ const assets = [
   'src/sources/demo-stream.jsonl',
   'src/sources/demo-stream.labels.jsonl',
   'test/fixtures/eval',
+  // eval --real reads the team's own labels of real posts (ids and kinds only) beside the corpus.
+  'test/fixtures/real-dev',
 ];
 for (const a of assets) cpSync(join(root, a), join(dist, a), { recursive: true });
 // The version (kairos --version) and "type": "module" for the compiled files.

@@ -7,7 +7,9 @@ import type { Post } from '../../src/domain/post';
  * The real public corpora in ../shared/corpora (never copied into the repo), read as Posts for benchmarks and
  * rate checks. Followers are unknown in these sets and count as zero.
  */
-export const CORPORA_DIR = process.env.KAIROS_CORPORA ?? fileURLToPath(new URL('../../../shared/corpora/', import.meta.url));
+const beside = (up: string) => fileURLToPath(new URL(`${up}shared/corpora/`, import.meta.url));
+// Beside the checkout: three folders up from scripts/lib, four from the compiled dist/scripts/lib.
+export const CORPORA_DIR = process.env.KAIROS_CORPORA ?? [beside('../../../'), beside('../../../../')].find((dir) => existsSync(dir)) ?? beside('../../../');
 
 export const US_AIRLINE_HANDLES = ['VirginAmerica', 'united', 'SouthwestAir', 'JetBlue', 'Delta', 'USAirways', 'AmericanAir'];
 
