@@ -21,6 +21,7 @@ import { mountIngress } from '../src/ingress/mount';
 import { createLogger } from '../src/log';
 import { startHttp } from '../src/service/http';
 import { openStore } from '../src/store/open';
+import { postKey } from '../src/store/sql-store';
 import { FakeDiscord } from '../test/fakes/discord';
 
 const SECONDS = Math.max(10, Number(process.argv[2] ?? 60));
@@ -164,12 +165,13 @@ while ((await k.store.pendingCount('discord')) > 0) await new Promise((r) => set
   while ((await k.store.pendingCount('discord')) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const ok = results.filter((r) => r.status === 200);
   const stored = ok.map((r) => r.t1 - r.t0).sort((a, b) => a - b);
-  const sentAt = new Map(results.map((r) => [r.id, r.t0]));
+  // A card's postId is the store's key (platform and id), so the sent times are keyed the same way.
+  const sentAt = new Map(results.map((r) => [postKey({ platform: 'facebook', id: r.id }), r.t0]));
   const toCard: number[] = [];
   for (const [id, at] of cardAt) {
     const opp = await k.store.getOpportunity(id);
-    const t0 = opp && sentAt.get(opp.postId);
-    if (t0 !== undefined && t0 !== null) toCard.push(at - t0);
+    const t0 = opp ? sentAt.get(opp.postId) : undefined;
+    if (t0 !== undefined) toCard.push(at - t0);
   }
   toCard.sort((a, b) => a - b);
   console.log(
