@@ -1,7 +1,7 @@
 /**
  * Meta's webhooks under load, on the real HTTP server: signed Page comment notifications sent by a load generator
- * on its own thread (so the server keeps its one core), each stored through the pipeline (offline analyst, SQLite
- * in a temporary file) and its card delivered by the real discord.js REST client to a fake Discord on 127.0.0.1.
+ * on its own thread (so the server keeps its one core), each kept in the inbox before the answer and then processed
+ * by the pipeline (offline analyst, SQLite in a temporary file), its card delivered by the real discord.js REST client to a fake Discord on 127.0.0.1.
  *   npx tsx scripts/bench-webhooks.ts [seconds=60]
  * 1. As fast as it takes them (32 senders): notifications accepted per second, p50/p99 POST → 200 (stored).
  * 2. A sustained 50 requests a second for `seconds`: p99 POST → stored and POST → card at the fake Discord, and the
@@ -17,6 +17,7 @@ import { buildKairos } from '../src/app';
 import { loadConfig } from '../src/config';
 import { startDiscord } from '../src/discord/start';
 import { parsePostLine } from '../src/domain/post';
+import { Inbox } from '../src/ingress/inbox';
 import { mountIngress } from '../src/ingress/mount';
 import { createLogger } from '../src/log';
 import { startHttp } from '../src/service/http';
@@ -116,7 +117,8 @@ const k = await buildKairos(config, await openStore(config), { log, sinks: [], q
 const runtime = await startDiscord({ config, store: k.store, analyst: k.analyst, catalogue: k.catalogue, log, commands });
 k.deliverVia(runtime.courier);
 const http = await startHttp({ host: '127.0.0.1', port: 0, log });
-mountIngress(http, { config, store: k.store, log, emit: (post) => k.pipeline.ingest(post) });
+const inbox = new Inbox({ store: k.store, worker: k.worker, log, process: (post) => k.pipeline.ingest(post) });
+mountIngress(http, { config, store: k.store, log, inbox });
 const url = `${http.url}/webhooks/meta`;
 
 // The demo stream's texts: the same mix of moments, risks, service and noise a brand's Page sees.
@@ -146,7 +148,8 @@ const fmt = (n: number) => n.toFixed(1).padStart(7);
       `POST→stored p50 ${fmt(percentile(stored, 50))} ms  p99 ${fmt(percentile(stored, 99))} ms`,
   );
 }
-// Let the burst's cards drain (Discord's 50 requests/s) before the steady run.
+// Let the burst's posts be processed and their cards drain (Discord's 50 requests/s) before the steady run.
+await inbox.idle();
 while ((await k.store.pendingCount('discord')) > 0) await new Promise((r) => setTimeout(r, 200));
 
 {
@@ -162,6 +165,7 @@ while ((await k.store.pendingCount('discord')) > 0) await new Promise((r) => set
   const { results } = await load(url, texts, { count, concurrency: 64, rate: 50, offset: 100_000 });
   clearInterval(sample);
   const deadline = Date.now() + 30_000;
+  await inbox.idle();
   while ((await k.store.pendingCount('discord')) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const ok = results.filter((r) => r.status === 200);
   const stored = ok.map((r) => r.t1 - r.t0).sort((a, b) => a - b);
@@ -184,6 +188,7 @@ while ((await k.store.pendingCount('discord')) > 0) await new Promise((r) => set
 }
 
 await http.close();
+await inbox.stop();
 await runtime.stop();
 await k.close();
 await fake.close();

@@ -29,6 +29,7 @@ import { createMetrics, serveMetrics } from './service/metrics';
 import { registerStop, runAsProgram, signalExitCode } from './service/program';
 import { startX, type XHandle } from './sources/x/start';
 import { XStreamSource } from './sources/x/stream';
+import { Inbox } from './ingress/inbox';
 import { mountIngress } from './ingress/mount';
 import { MetaReplySender } from './sources/meta/replies';
 import { replyRouter } from './sources/replies';
@@ -155,8 +156,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       ...(config.mastodon ? { mastodon: () => mastodon?.source?.health() ?? 'not started' } : {}),
     });
   }
-  // Everything pushed in (the signed /ingest, Meta's webhooks) is received on the same server.
-  const ingress = http ? mountIngress(http, { config, store, log, emit: (post, source) => ingestCounted(k, source, post) }) : undefined;
+  // Everything pushed in (the signed /ingest, Meta's webhooks) is received on the same server, kept in the inbox
+  // before it is answered and processed after: a slow model never holds the sender, a crash loses nothing.
+  const inbox =
+    http && (config.ingest || config.meta)
+      ? new Inbox({ store, worker: k.worker, log: log.child({ source: 'inbox' }), process: (post, source) => ingestCounted(k, source, post), pollMs: multiWorker ? 2_000 : 0 })
+      : undefined;
+  const ingress = http && inbox ? mountIngress(http, { config, store, log, inbox }) : undefined;
+  await inbox?.start({ exclusive: !multiWorker });
   const pushed = ingress?.routes ?? [];
   // Approved replies go back where the post was made, each by its platform's sender (META_POST_REPLIES for Meta's).
   const metaReplies =
@@ -213,6 +220,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       await bluesky?.stop();
       await mastodon?.stop();
       await http?.close();
+      await inbox?.stop();
       await k.close();
       return 1;
     }
@@ -341,6 +349,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   unregister();
   // After the sources stop and before the store closes: a request being answered finishes with the store open.
   await http?.close();
+  await inbox?.stop();
   await k.close();
   return exitCode;
 }

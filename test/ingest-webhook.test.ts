@@ -1,13 +1,14 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
+import type { Inbox } from '../src/ingress/inbox';
 import { mountIngress } from '../src/ingress/mount';
 import { signIngest } from '../src/ingress/signature';
 import { startHttp, type HttpService } from '../src/service/http';
 import { openSqlite } from '../src/store/sqlite';
 import type { SqlStore } from '../src/store/sql-store';
 import { count } from './support/stores';
-import { captureLogger, pipeline } from './support/x';
+import { captureLogger, pushedInbox } from './support/x';
 
 const SECRET = 'ingest-secret-for-tests-0001';
 
@@ -18,27 +19,33 @@ function post(id: string, text = 'A moment we will never forget, thank you @Oran
 describe('POST /ingest, signed', () => {
   let http: HttpService;
   let store: SqlStore;
+  let inbox: Inbox;
   let cap: ReturnType<typeof captureLogger>;
   let now: Date;
 
   beforeEach(async () => {
     cap = captureLogger();
     store = openSqlite(':memory:');
-    const p = pipeline(cap.log, store);
+    const p = pushedInbox(cap.log, store);
+    inbox = p.inbox;
     now = new Date();
     http = await startHttp({ host: '127.0.0.1', port: 0, log: cap.log });
     const config = loadConfig({ KAIROS_WEBHOOK_SECRET: SECRET, KAIROS_HTTP_PORT: '0' });
-    mountIngress(http, { config, store, emit: (x) => p.pipeline.ingest(x), log: cap.log, now: () => now });
+    mountIngress(http, { config, store, inbox, log: cap.log, now: () => now });
   });
 
   afterEach(async () => {
     await http.close();
+    await inbox.stop();
     await store.close();
   });
 
   async function send(body: string, headers: Record<string, string> = signIngest(SECRET, body, now)) {
     const res = await fetch(`${http.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    const answer = { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    // The answer comes once the post is kept; its card is made after it (test/inbox.test.ts): wait for that here.
+    await inbox.idle();
+    return answer;
   }
 
   it('stores a valid array and answers 202 with the ids, each post once, a card each', async () => {

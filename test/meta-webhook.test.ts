@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
+import type { Inbox } from '../src/ingress/inbox';
 import { mountIngress } from '../src/ingress/mount';
 import { hmacHeader } from '../src/ingress/signature';
 import { startHttp, type HttpService } from '../src/service/http';
@@ -7,7 +8,7 @@ import { openSqlite } from '../src/store/sqlite';
 import type { SqlStore } from '../src/store/sql-store';
 import { FakeGraph, instagram, pageFeed } from './fakes/meta';
 import { count } from './support/stores';
-import { captureLogger, pipeline } from './support/x';
+import { captureLogger, pushedInbox } from './support/x';
 
 const APP_SECRET = 'meta-app-secret-for-tests';
 const VERIFY = 'verify-token-for-tests';
@@ -30,13 +31,15 @@ describe("Meta's webhooks", () => {
   let graph: FakeGraph;
   let http: HttpService;
   let store: SqlStore;
+  let inbox: Inbox;
   let cap: ReturnType<typeof captureLogger>;
 
   beforeEach(async () => {
     graph = await new FakeGraph().start();
     cap = captureLogger();
     store = openSqlite(':memory:');
-    const p = pipeline(cap.log, store);
+    const p = pushedInbox(cap.log, store);
+    inbox = p.inbox;
     http = await startHttp({ host: '127.0.0.1', port: 0, log: cap.log });
     const config = loadConfig({
       KAIROS_HTTP_PORT: '0',
@@ -47,11 +50,12 @@ describe("Meta's webhooks", () => {
       META_IG_USER_ID: graph.igUserId,
       META_GRAPH_URL: graph.graphUrl,
     });
-    mountIngress(http, { config, store, emit: (x) => p.pipeline.ingest(x), log: cap.log });
+    mountIngress(http, { config, store, inbox, log: cap.log });
   });
 
   afterEach(async () => {
     await http.close();
+    await inbox.stop();
     await graph.close();
     await store.close();
   });
@@ -62,7 +66,10 @@ describe("Meta's webhooks", () => {
     const sig = signature === undefined ? hmacHeader(APP_SECRET, body) : signature;
     if (sig !== null) headers['x-hub-signature-256'] = sig;
     const res = await fetch(`${http.url}/webhooks/meta`, { method: 'POST', headers, body });
-    return { status: res.status, body: (await res.json()) as Record<string, number> };
+    const answer = { status: res.status, body: (await res.json()) as Record<string, number> };
+    // The answer comes once the post is kept; its card is made after it (test/inbox.test.ts): wait for that here.
+    await inbox.idle();
+    return answer;
   }
 
   it('answers the subscription handshake only with the right verify token', async () => {

@@ -543,4 +543,31 @@ describe('brands sharing one store', () => {
     expect(await b.llmCallTimesSince(new Date(0))).toEqual([]);
   });
 });
+
+describe('inbox of pushed posts', () => {
+  it('keeps each post once (not one stored before), hands them out oldest first under a lease, retries later, and lets them go', async () => {
+    await store.recordPost(post('old'), NOISE);
+    expect(await store.receive([{ post: post('a'), source: 'ingest' }, { post: post('old'), source: 'ingest' }, { post: post('a'), source: 'ingest' }, { post: post('b'), source: 'meta-facebook' }])).toEqual([true, false, false, true]);
+    expect(await store.inboxPending()).toBe(2);
+    const a = (await store.claimInbox('w1', 60_000))!;
+    expect([a.post.id, a.source, a.attempts]).toEqual(['a', 'ingest', 0]);
+    // Another worker gets the next one, not the one held.
+    const b = (await store.claimInbox('w2', 60_000))!;
+    expect([b.post.id, b.source]).toEqual(['b', 'meta-facebook']);
+    expect(await store.claimInbox('w3', 60_000)).toBeNull();
+    await store.inboxRetry(a.seq, 'the model was down', new Date(now.getTime() + 5_000));
+    expect(await store.claimInbox('w3', 60_000)).toBeNull();
+    now = new Date(now.getTime() + 5_000);
+    const again = (await store.claimInbox('w3', 60_000))!;
+    expect([again.post.id, again.attempts]).toEqual(['a', 1]);
+    // A claim runs out unless renewed; given back at a lone worker's start.
+    await store.renewInbox(again.seq, 'w3', 120_000);
+    now = new Date(now.getTime() + 90_000);
+    expect((await store.claimInbox('w4', 60_000))!.post.id).toBe('b');
+    expect(await store.releaseInboxClaims()).toBe(2);
+    await store.inboxDone(again.seq);
+    await store.inboxDone(b.seq);
+    expect(await store.inboxPending()).toBe(0);
+  });
+});
 });

@@ -226,6 +226,40 @@ export interface ReplyStore {
   releaseReply(opportunityId: number): Promise<void>;
 }
 
+/** A post pushed in, waiting for the pipeline. */
+export interface InboxItem {
+  seq: number;
+  post: Post;
+  /** The ingress it came through ('ingest', 'meta-facebook'…), for the counts. */
+  source: string;
+  receivedAt: string;
+  /** Earlier attempts that failed. */
+  attempts: number;
+}
+
+/**
+ * Posts pushed in (POST /ingest, Meta's webhooks) are kept here before the sender gets its answer and processed
+ * afterwards, so the answer never waits for the model and a crash in between loses nothing.
+ */
+export interface InboxStore {
+  /**
+   * Keeps the posts, all in one transaction, oldest last: for each, true when it is new, false when it was stored
+   * before or is already waiting (a delivery again).
+   */
+  receive(posts: readonly { post: Post; source: string }[]): Promise<boolean[]>;
+  /** As claimNext: the oldest due post not held by another worker, held for leaseMs. */
+  claimInbox(worker: string, leaseMs: number): Promise<InboxItem | null>;
+  /** Holds a claim of this worker's for leaseMs more (a slow model). */
+  renewInbox(seq: number, worker: string, leaseMs: number): Promise<void>;
+  /** Processed: it leaves the inbox. */
+  inboxDone(seq: number): Promise<void>;
+  /** Processing failed: given back, to be tried again at retryAt. */
+  inboxRetry(seq: number, error: string, retryAt: Date): Promise<void>;
+  /** Gives back every claim (at start, when no other worker shares the store: a crashed run's claims). */
+  releaseInboxClaims(): Promise<number>;
+  inboxPending(): Promise<number>;
+}
+
 export interface LeaseStore {
   /**
    * Takes or renews a named lease (a live source connection, a scheduler) for `ttlMs`: true when `holder` has it
@@ -274,7 +308,8 @@ export interface Store
     UsageStore,
     ReplyStore,
     LeaseStore,
-    LabelStore {
+    LabelStore,
+    InboxStore {
   /** Which adapter this is, for logs: 'sqlite' or 'postgres'. */
   readonly kind: string;
   /** The brand whose rows this store reads and writes (domain/brand.ts); other brands' rows are not there for it. */

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePost, type Post } from '../domain/post';
 import type { Logger } from '../log';
-import type { IngestResult } from '../pipeline';
 import { bodyOr413, MAX_BODY_BYTES, sendJson } from './body';
 import { verifyIngest } from './signature';
 
@@ -10,8 +9,8 @@ export const MAX_POSTS_PER_REQUEST = 1000;
 
 export interface IngestDeps {
   secret: string;
-  /** Pipeline.ingest: stores the post (and its card) before it resolves; a post seen before is a duplicate. */
-  emit: (post: Post) => Promise<IngestResult>;
+  /** Keeps the posts durably (all or none) before it resolves, true for each new one; they are analysed after. */
+  accept: (posts: Post[]) => Promise<boolean[]>;
   log: Logger;
   now?: () => Date;
   maxBytes?: number;
@@ -20,7 +19,7 @@ export interface IngestDeps {
 /**
  * POST /ingest: any tool pushes one Post (the JSON contract) or an array of them, signed with the shared secret.
  * All or nothing: one invalid post refuses the request (400, each error by index) and stores none, so a sender
- * fixes and resends the batch; resending is safe, posts are idempotent by id. 202 comes once every post is stored.
+ * fixes and resends the batch; resending is safe, posts are idempotent by id. 202 comes once every post is stored; each is analysed afterwards.
  */
 export function ingestHandler(deps: IngestDeps) {
   const maxBytes = deps.maxBytes ?? MAX_BODY_BYTES;
@@ -61,12 +60,10 @@ export function ingestHandler(deps: IngestDeps) {
 
     const stored: string[] = [];
     const duplicates: string[] = [];
-    // One after the other, in the order sent (as every source hands posts over); each is in the store once its
-    // ingest resolves, so the answer never promises a post that a crash could lose.
-    for (const post of posts) {
-      const r = await deps.emit(post);
-      (r.status === 'duplicate' ? duplicates : stored).push(post.id);
-    }
+    // In the store (the inbox) before the answer, so the answer never promises a post a crash could lose; triage
+    // and the model run after it, in the order sent.
+    const fresh = await deps.accept(posts);
+    posts.forEach((post, i) => (fresh[i] ? stored : duplicates).push(post.id));
     deps.log.info({ stored: stored.length, duplicates: duplicates.length }, '/ingest stored posts');
     sendJson(res, 202, { stored, duplicates });
   };

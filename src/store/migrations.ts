@@ -426,4 +426,26 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX llm_usage_brand_at ON llm_usage (brand, at);
     `,
   },
+  {
+    version: 11,
+    name: 'inbox of pushed posts',
+    sql: `
+      -- A post pushed in (POST /ingest, Meta's webhooks) is kept here before the sender gets its answer, and analysed
+      -- afterwards: the answer never waits for the model, and a crash in between loses nothing (picked up at start).
+      CREATE TABLE inbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        brand TEXT NOT NULL,
+        post_id TEXT NOT NULL,            -- platform:id
+        source TEXT NOT NULL,
+        json TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        claimed_by TEXT,
+        claimed_until TEXT,
+        UNIQUE (brand, post_id)
+      );
+    `,
+  },
 ];

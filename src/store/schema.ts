@@ -149,4 +149,18 @@ export interface Schema {
     created_at: string;
   };
   leases: { brand: string; name: string; holder: string; until: string };
+  /** Posts pushed in, kept until the pipeline has processed them. */
+  inbox: {
+    seq: Generated<number>;
+    brand: string;
+    post_id: string;
+    source: string;
+    json: string;
+    received_at: string;
+    attempts: Generated<number>;
+    next_attempt_at: string;
+    last_error: string | null;
+    claimed_by: string | null;
+    claimed_until: string | null;
+  };
 }

@@ -23,6 +23,7 @@ import type {
   CardView,
   Decisions,
   DigestRecord,
+  InboxItem,
   PostRef,
   Range,
   Store,
@@ -995,6 +996,78 @@ export class SqlStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.db.deleteFrom('leases').where('brand', '=', this.brand).where('name', '=', name).where('holder', '=', holder).execute();
+  }
+
+  // ── inbox of pushed posts ─────────────────────────────────────────────────────────────────────────────────
+
+  receive(posts: readonly { post: Post; source: string }[]): Promise<boolean[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const at = this.iso();
+      const fresh: boolean[] = [];
+      for (const { post, source } of posts) {
+        const key = postKey(post);
+        if (await trx.selectFrom('posts').where('brand', '=', this.brand).select('id').where('id', '=', key).executeTakeFirst()) {
+          fresh.push(false);
+          continue;
+        }
+        const r = await trx
+          .insertInto('inbox')
+          .values({ brand: this.brand, post_id: key, source, json: JSON.stringify(post), received_at: at, next_attempt_at: at })
+          .onConflict((oc) => oc.doNothing())
+          .returning('seq')
+          .executeTakeFirst();
+        fresh.push(r !== undefined);
+      }
+      return fresh;
+    });
+  }
+
+  async claimInbox(worker: string, leaseMs: number): Promise<InboxItem | null> {
+    const now = this.now();
+    const at = now.toISOString();
+    const head = this.db
+      .selectFrom('inbox')
+      .where('brand', '=', this.brand)
+      .select('seq')
+      .where('next_attempt_at', '<=', at)
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at), eb('claimed_by', '=', worker)]))
+      .orderBy('seq')
+      .limit(1);
+    const r = await this.db
+      .updateTable('inbox')
+      .set({ claimed_by: worker, claimed_until: new Date(now.getTime() + leaseMs).toISOString() })
+      .where('seq', '=', (this.kind === 'postgres' ? head.forUpdate().skipLocked() : head) as typeof head)
+      .returningAll()
+      .executeTakeFirst();
+    return r ? { seq: Number(r.seq), post: PostSchema.parse(JSON.parse(r.json)), source: r.source, receivedAt: r.received_at, attempts: Number(r.attempts) } : null;
+  }
+
+  async renewInbox(seq: number, worker: string, leaseMs: number): Promise<void> {
+    const until = new Date(this.now().getTime() + leaseMs).toISOString();
+    await this.db.updateTable('inbox').where('brand', '=', this.brand).set({ claimed_until: until }).where('seq', '=', seq).where('claimed_by', '=', worker).execute();
+  }
+
+  async inboxDone(seq: number): Promise<void> {
+    await this.db.deleteFrom('inbox').where('brand', '=', this.brand).where('seq', '=', seq).execute();
+  }
+
+  async inboxRetry(seq: number, error: string, retryAt: Date): Promise<void> {
+    await this.db
+      .updateTable('inbox')
+      .where('brand', '=', this.brand)
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: error.slice(0, 500), next_attempt_at: retryAt.toISOString(), claimed_by: null, claimed_until: null }))
+      .where('seq', '=', seq)
+      .execute();
+  }
+
+  async releaseInboxClaims(): Promise<number> {
+    const r = await this.db.updateTable('inbox').where('brand', '=', this.brand).set({ claimed_by: null, claimed_until: null }).where('claimed_by', 'is not', null).executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  async inboxPending(): Promise<number> {
+    const r = await this.db.selectFrom('inbox').where('brand', '=', this.brand).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 }
 

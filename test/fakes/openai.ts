@@ -36,6 +36,10 @@ export class FakeOpenAI {
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
   baseURL = '';
+  /** How long each answer takes (a slow model). */
+  delayMs = 0;
+  /** Answers sent so far (a request still waiting on delayMs is not one yet). */
+  answered = 0;
 
   /** Number of chat completion requests received (every SDK retry counts). */
   get calls(): number {
@@ -65,6 +69,8 @@ export class FakeOpenAI {
   reset(): void {
     this.queue = [];
     this.requests.length = 0;
+    this.delayMs = 0;
+    this.answered = 0;
     this.fallback = { type: 'status', status: 500, body: { error: { message: 'no behaviour scripted' } } };
     for (const res of this.hanging) res.destroy();
     this.hanging.clear();
@@ -98,7 +104,10 @@ export class FakeOpenAI {
     this.requests.push(recorded);
     const script = this.queue.shift() ?? this.fallback;
     const b = typeof script === 'function' ? script(recorded) : script;
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (res.destroyed) return;
     this.respond(b, body.model ?? 'fake-model', res);
+    if (b.type !== 'hang') this.answered++;
   }
 
   private respond(b: Behaviour, model: string, res: ServerResponse): void {

@@ -5,6 +5,7 @@ import type { Analysis } from '../../src/domain/analysis';
 import type { Post } from '../../src/domain/post';
 import type { Triage } from '../../src/domain/verdict';
 import { REDACT_PATHS, type Logger } from '../../src/log';
+import { Inbox } from '../../src/ingress/inbox';
 import { Pipeline } from '../../src/pipeline';
 import { openSqlite } from '../../src/store/sqlite';
 import type { FakeX } from '../fakes/x';
@@ -67,6 +68,13 @@ export function pipeline(log: Logger, store = openSqlite(':memory:'), onCard?: (
     }
   };
   return { store, pipeline: p, counts, emit };
+}
+
+/** The inbox pushed posts wait in, processed by a real test Pipeline (as the composition root wires it). */
+export function pushedInbox(log: Logger, store = openSqlite(':memory:'), onCard?: (id: number) => void) {
+  const p = pipeline(log, store, onCard);
+  const inbox = new Inbox({ store, worker: 'test-worker', log, process: (post) => p.pipeline.ingest(post), retryMs: 20 });
+  return { ...p, inbox };
 }
 
 export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {

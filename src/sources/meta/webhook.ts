@@ -7,7 +7,6 @@ import { describeIssues, parsePost, type Post } from '../../domain/post';
 import { bodyOr413, MAX_BODY_BYTES, sendJson } from '../../ingress/body';
 import { hmacMatches } from '../../ingress/signature';
 import type { Logger } from '../../log';
-import type { IngestResult } from '../../pipeline';
 import type { GraphClient } from './graph';
 import { NotificationSchema, readNotification, type MetaEvent, type MetaPlatform, type NewItem } from './notification';
 
@@ -17,8 +16,8 @@ export interface MetaWebhookDeps {
   meta: NonNullable<Config['meta']>;
   graph: GraphClient;
   store: Pick<PostStore, 'hasPost'> & Pick<CardStore, 'getOpportunityByPost' | 'audit' | 'actionsFor'>;
-  /** Pipeline.ingest: resolves once the post (and its card) is stored. */
-  emit: (post: Post) => Promise<IngestResult>;
+  /** Keeps the post durably (it is analysed after the answer): true when new, false when it came before. */
+  accept: (post: Post) => Promise<boolean>;
   log: Logger;
   now?: () => Date;
   maxBytes?: number;
@@ -61,9 +60,9 @@ export function metaHandshake(deps: Pick<MetaWebhookDeps, 'meta' | 'log'>) {
 
 /**
  * POST: an event notification. Verified with X-Hub-Signature-256 over the raw body (403 otherwise, nothing read
- * further); each change becomes a Post through the pipeline, or an edit or deletion recorded on its card. 200 only
- * once everything is stored: on any failure (the Graph API down, the store) it answers 500 and Meta delivers the
- * notification again, and what was already stored is recognised by its id and skipped.
+ * further); each change becomes a Post kept in the inbox (analysed after the answer), or an edit or deletion recorded
+ * on its card. 200 only once everything is stored: on any failure (the Graph API down, the store) it answers 500 and
+ * Meta delivers the notification again, and what was already stored is recognised by its id and skipped.
  */
 export function metaReceiver(deps: MetaWebhookDeps) {
   const maxBytes = deps.maxBytes ?? MAX_BODY_BYTES;
@@ -115,7 +114,7 @@ async function handle(deps: Ctx, event: MetaEvent): Promise<'stored' | 'duplicat
     if (await deps.store.hasPost(ref)) return 'duplicates';
     const post = await resolvePost(deps, event);
     if (!post) return 'skipped';
-    return (await deps.emit(post)).status === 'duplicate' ? 'duplicates' : 'stored';
+    return (await deps.accept(post)) ? 'stored' : 'duplicates';
   }
   const card = await deps.store.getOpportunityByPost(ref);
   if (!card) {
