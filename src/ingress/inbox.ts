@@ -1,6 +1,7 @@
 import type { InboxStore } from '../domain/ports';
 import type { Post } from '../domain/post';
 import type { Logger } from '../log';
+import { SerialRun } from '../outbox/serial-run';
 import { isDatabaseLost } from '../service/boundary';
 
 export interface InboxDeps {
@@ -29,9 +30,8 @@ export class Inbox {
   private readonly leaseMs: number;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
-  private running: Promise<void> | undefined;
-  private again = false;
   private stopped = false;
+  private readonly run = new SerialRun(() => this.drainOrWait(), () => this.stopped);
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly deps: InboxDeps) {
@@ -64,32 +64,14 @@ export class Inbox {
 
   /** Drains the inbox now (one drain at a time; a kick during one runs another after it). */
   kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.drain();
-        } while (this.again && !this.stopped);
-      } catch (err) {
-        this.deps.log.error({ err }, 'the inbox could not be read; trying again');
-        this.later(this.retryMs);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    return this.run.kick();
   }
 
   /** Resolves when nothing due is waiting (or the inbox was stopped). */
   async idle(): Promise<void> {
-    while (!this.stopped && (this.running || (await this.deps.store.inboxPending()) > 0)) {
-      await (this.running ?? this.kick());
-      if (!this.running) await new Promise((r) => setTimeout(r, 10));
+    while (!this.stopped && (this.run.running || (await this.deps.store.inboxPending()) > 0)) {
+      await (this.run.running ?? this.kick());
+      if (!this.run.running) await new Promise((r) => setTimeout(r, 10));
     }
   }
 
@@ -98,7 +80,17 @@ export class Inbox {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    await this.running;
+    await this.run.running;
+  }
+
+  /** A store that cannot be read now (the database away) is tried again later rather than given up on. */
+  private async drainOrWait(): Promise<void> {
+    try {
+      await this.drain();
+    } catch (err) {
+      this.deps.log.error({ err }, 'the inbox could not be read; trying again');
+      this.later(this.retryMs);
+    }
   }
 
   private async drain(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Clock, Opportunity } from '../domain/opportunity';
 import type { DeliveryRef, OutboxItem } from '../domain/outbox';
 import type { CardStore, OutboxStore } from '../domain/ports';
 import type { Logger } from '../log';
+import { SerialRun } from './serial-run';
 
 /** Where cards go: the console, Discord. Delivery goes through the outbox, never straight from the pipeline. */
 export interface CardSink {
@@ -73,9 +74,8 @@ const STOP_WAIT_MS = 10_000;
  * lease first, so two workers on one store never deliver the same item at once.
  */
 export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
-  private running: Promise<void> | null = null;
-  private again = false;
   private stopped = false;
+  private readonly run = new SerialRun(() => this.drain(), () => this.stopped);
   private poller: NodeJS.Timeout | null = null;
   readonly worker: string;
   private readonly leaseMs: number;
@@ -98,29 +98,14 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
 
   /** Asks for a drain; concurrent asks coalesce into one running drain plus at most one more. */
   kick(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.drain();
-        } while (this.again && !this.stopped);
-      } finally {
-        this.running = null;
-      }
-    })();
-    return this.running;
+    return this.run.kick();
   }
 
   /** Resolves when nothing is pending (or the courier was stopped). */
   async idle(): Promise<void> {
-    while (!this.stopped && (this.running || (await this.queue.pending()) > 0)) {
-      await (this.running ?? this.kick());
-      if ((await this.queue.pending()) > 0 && !this.running) await sleep(50);
+    while (!this.stopped && (this.run.running || (await this.queue.pending()) > 0)) {
+      await (this.run.running ?? this.kick());
+      if ((await this.queue.pending()) > 0 && !this.run.running) await sleep(50);
     }
   }
 
@@ -128,7 +113,7 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
-    if (this.running) await Promise.race([this.running.catch(() => undefined), sleep(STOP_WAIT_MS)]);
+    if (this.run.running) await Promise.race([this.run.running.catch(() => undefined), sleep(STOP_WAIT_MS)]);
   }
 
   private async drain(): Promise<void> {
