@@ -549,6 +549,10 @@ describe('inbox of pushed posts', () => {
     await store.recordPost(post('old'), NOISE);
     expect(await store.receive([{ post: post('a'), source: 'ingest' }, { post: post('old'), source: 'ingest' }, { post: post('a'), source: 'ingest' }, { post: post('b'), source: 'meta-facebook' }])).toEqual([true, false, false, true]);
     expect(await store.inboxPending()).toBe(2);
+    // Another brand on the same database has its own inbox: the same post is new to it, and nothing of ours is its.
+    const other = store.forBrand('acme');
+    expect(await other.inboxPending()).toBe(0);
+    expect(await other.claimInbox('w9', 60_000)).toBeNull();
     const a = (await store.claimInbox('w1', 60_000))!;
     expect([a.post.id, a.source, a.attempts]).toEqual(['a', 'ingest', 0]);
     // Another worker gets the next one, not the one held.
