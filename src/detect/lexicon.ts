@@ -17,7 +17,7 @@ export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|(?:her|him|me|us|
 export const FIRST_IN_A_WHILE = /(?:first|1st) time\b[^.!?]{0,40}?\b(?:in|since) (?:about |over |almost |nearly )?(?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)\b/u;
 
 /** Praise of how staff were, with no act for anyone in particular ("went above and beyond", "saved the day"). */
-export const GENERIC_KINDNESS = /(?:^|[^\p{L}])(?:above (?:and|&amp;|&) beyond(?: expectations)?|(?:the |an )?extra (?:mile|effort)|out of (?:her|his|their|your) way|saved (?:me|us|the day|my (?:day|trip|vacation|holiday))|stepped up|took (?:great |good )?care of (?:me|us)|looked after (?:me|us)|went the distance|made (?:it|magic) happen)(?![\p{L}])/gu;
+export const GENERIC_KINDNESS = /(?:^|[^\p{L}])(?:above (?:and|&amp;|&) beyond(?: expectations)?|(?:the |an )?extra (?:mile|effort)|out of (?:her|his|their|your) way|saved (?:me|us|the day|my (?:day|trip|vacation|holiday))|stepped up|took (?:great |good )?care of (?:me|us)|looked after (?:me|us)|went the distance|made (?:it|magic) happen|made (?:my|our) (?:day|week|year|trip|flight)|helped (?:me|us)(?: out)?|show(?:ed)? (?:me|us) (?:\p{L}+ )?love)(?![\p{L}])/gu;
 
 // Each pattern's regex runs only when the text holds a string every match of it needs (prefilter.ts).
 export const LEX = withPrefilter({
@@ -105,7 +105,9 @@ export const LEX = withPrefilter({
     '\\bgave (?:up )?(?:her|his|their) (?:own )?\\p{L}+ (?:to|for) (?:me|us|my|our)\\b',
     '\\b(?:extra effort|extra mile|above (?:and|&amp;|&) beyond|above and beyond|out of (?:her|his|their|your) way|went the distance|saved (?:me|us|my|our|the day)|came to (?:my|our) rescue|stepped up|made (?:it|magic) happen)\\b',
     '\\b(?:found|located|returned|tracked down|ran (?:after|down)|chased (?:me|us) down|brought back|snuck|sneaked) (?:\\p{L}+ ){0,3}(?:my|our|me|us|him|her)\\b',
-    '\\b(?:wings|cockpit)\\b',
+    // Wings given to a child, a cockpit visit; not "the dirtiest wings".
+    '\\b(?:(?:pilot|captain|junior|flight|kids?|his|her|their|my|our|pair of|set of|first|1st) wings|(?:the|a|in|into|visit(?:ed)?|see|saw|tour of the) cockpit)\\b',
+    '\\b(?:gave|give|gives|giving|got|brought|bringing|handed|flying) (?:[^.!?]{0,40}?)wings\\b',
   ]),
   /** An ordinal or "first/last" that counts grievances, not milestones ("4th time", "first and last time"). */
   grievanceOrdinal: w([
