@@ -2,7 +2,7 @@ import { MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { z } from 'zod';
 import { buildDigest } from '../src/discord/digest';
 import { renderChartPng } from '../src/digest/chart';
-import { readDigestData } from '../src/digest/data';
+import { readDigestData, xDigestOptions } from '../src/digest/data';
 import { localDay, zonedTime } from '../src/digest/time';
 import type { SlashCommand } from '../src/discord/context';
 
@@ -42,7 +42,7 @@ export const digest: SlashCommand = {
     const window = day
       ? { day: day.data, from: zonedTime(day.data, '00:00', tz), to: zonedTime(nextDay(day.data), '00:00', tz) }
       : { day: localDay(now, tz), from: new Date(now.getTime() - 24 * 3_600_000), to: now };
-    const data = await readDigestData(ctx.store, { ...window, timeZone: tz, guildId: ctx.config.discord.guildId, llm: Boolean(ctx.config.llm), teaching: ctx.teaching });
+    const data = await readDigestData(ctx.store, { ...window, timeZone: tz, guildId: ctx.config.discord.guildId, llm: Boolean(ctx.config.llm), teaching: ctx.teaching, x: xDigestOptions(ctx.config.x) });
     const { payload } = buildDigest(data, { brandName: ctx.config.brand.name });
     await i.editReply({
       content: payload.content,

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import type { SlashCommand } from '../src/discord/context';
 import { describeTeaching } from '../src/domain/label';
 import { clip, neutralise } from '../src/discord/text';
+import { xDigestOptions, xReadsSummary } from '../src/digest/data';
 import type { Range } from '../src/domain/ports';
+import { bySourceText, sourceName, sourceStatesText } from '../src/domain/sources';
+import { xReadsText } from '../src/domain/x-reads';
 
 export const PERIODS = { today: 1, '7d': 7, '30d': 30, all: 0 } as const;
 const Period = z.enum(['today', '7d', '30d', 'all']);
@@ -32,6 +35,7 @@ export const stats: SlashCommand = {
     const range = periodRange(period.data, ctx.clock());
     const cards = await ctx.store.cardsByKindAndStatus(range);
     const d = await ctx.store.decisions(range);
+    const sources = bySourceText(await ctx.store.postsBySource(range));
     const row = (k: 'opportunity' | 'risk') =>
       Object.entries(cards[k])
         .map(([s, n]) => `${s} ${n}`)
@@ -41,6 +45,7 @@ export const stats: SlashCommand = {
       color: 0x9b59b6,
       fields: [
         { name: 'Posts read', value: String(await ctx.store.postsRead(range)) },
+        { name: 'Posts by source', value: sources ?? 'None' },
         { name: 'Opportunities', value: row('opportunity') },
         { name: 'Risks', value: row('risk') },
         { name: 'Approvals', value: String(d.approved) },
@@ -60,6 +65,16 @@ export const stats: SlashCommand = {
           `${llm.calls} calls (${llm.failedCalls} without a usable answer) · ` +
           `${(llm.promptTokens + llm.completionTokens).toLocaleString('en-US')} tokens · ≈ $${llm.costUsd.toFixed(2)}`,
       });
+    }
+    // Each live source and whether it reads now: a source that is down shows here as in /healthz.
+    const states = ctx.sourceHealth ? sourceStatesText(Object.fromEntries(Object.entries(await ctx.sourceHealth()).map(([s, why]) => [sourceName(s), why]))) : null;
+    if (states) embed.fields?.push({ name: 'Sources', value: states.slice(0, 1024) });
+    // What reading X cost (X bills every post read), when X is read.
+    const x = xDigestOptions(ctx.config.x);
+    if (x) {
+      const now = ctx.clock();
+      const summary = await xReadsSummary(ctx.store, x, range.from ? new Date(range.from) : null, now);
+      embed.fields?.push({ name: 'X reads', value: xReadsText(summary).slice(0, 1024) });
     }
     // What the team taught triage, and which model it runs on.
     const labels = await ctx.store.labelSummary(range);

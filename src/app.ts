@@ -244,7 +244,7 @@ export async function runSource(k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'>,
 
 /** Runs one post through the pipeline, counting it by source and kind (and its card) when metrics are kept. */
 export async function ingestCounted(k: Pick<Kairos, 'pipeline' | 'metrics'>, source: string, post: Post): Promise<IngestResult> {
-  const result = await k.pipeline.ingest(post);
+  const result = await k.pipeline.ingest(post, source);
   if (k.metrics) {
     k.metrics.postsRead.inc({ source, kind: result.status === 'duplicate' ? 'duplicate' : result.triage.kind });
     if (result.status === 'processed' && result.opportunityId !== null && !result.joined) k.metrics.cards.inc({ kind: result.triage.kind });

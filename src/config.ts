@@ -97,6 +97,9 @@ const EnvSchema = z.object({
   X_BRAND_USER_ID: z.string().regex(/^\d+$/, 'a numeric X user id').optional(),
   X_POLL_INTERVAL_SECONDS: int(15, 3600).default(60),
   X_POST_REPLIES: bool.default(false),
+  X_MAX_READS_PER_DAY: int(1, 10_000_000).optional(),
+  X_COST_PER_READ_USD: z.coerce.number().min(0).max(10).default(0.005),
+  X_COST_PER_USER_READ_USD: z.coerce.number().min(0).max(10).default(0.01),
   X_APP_KEY: z.string().min(1).optional(),
   X_APP_SECRET: z.string().min(1).optional(),
   X_ACCESS_TOKEN: z.string().min(1).optional(),
@@ -198,6 +201,10 @@ export type Config = Readonly<{
     brandUserId?: string;
     pollIntervalSeconds: number;
     replies?: { appKey: string; appSecret: string; accessToken: string; accessSecret: string };
+    /** X_MAX_READS_PER_DAY: post reads a UTC day at most; unset, no cap of Kairos's own. */
+    maxReadsPerDay?: number;
+    /** What a post read and a user read cost (X_COST_PER_READ_USD, X_COST_PER_USER_READ_USD), for the estimates. */
+    prices: { postUsd: number; userUsd: number };
   };
   bluesky: {
     mode: 'off' | 'jetstream';
@@ -400,6 +407,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       brandUserId: e.X_BRAND_USER_ID,
       pollIntervalSeconds: e.X_POLL_INTERVAL_SECONDS,
       replies,
+      maxReadsPerDay: e.X_MAX_READS_PER_DAY,
+      prices: { postUsd: e.X_COST_PER_READ_USD, userUsd: e.X_COST_PER_USER_READ_USD },
     },
     bluesky: {
       mode: e.BLUESKY_MODE,

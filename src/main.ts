@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, maskUrl, type Config } from './config';
 import { buildMomentCard, momentCardText } from './detect/moment-card';
 import { DigestScheduler } from './digest/scheduler';
 import { LearnScheduler } from './learn-scheduler';
+import { xDigestOptions } from './digest/data';
 import { printDigest, storedSpanHours } from './digest/print';
 import { DEFAULT_BRAND } from './domain/brand';
 import type { StoredMoment } from './domain/moment';
@@ -23,7 +24,7 @@ import { storyLine } from './discord/card';
 import { JsonlSource } from './sources/jsonl';
 import { OutOfOrderError } from './sources/time-order';
 import type { Source } from './sources/source';
-import { serveHealth } from './service/health';
+import { runChecks, serveHealth, type Check } from './service/health';
 import { startHttp, type HttpService } from './service/http';
 import { createMetrics, serveMetrics } from './service/metrics';
 import { registerStop, runAsProgram, signalExitCode } from './service/program';
@@ -138,8 +139,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     },
   });
 
+  // Whether each live source reads now: for /healthz and for /stats.
+  const xSource = `x-${config.x.mode}`;
+  const sourceChecks: Record<string, Check> = {
+    ...(config.x.mode !== 'off' ? { [xSource]: () => xHealth(x) } : {}),
+    ...(config.bluesky.mode !== 'off' ? { bluesky: () => bluesky?.source?.health() ?? 'not started' } : {}),
+    ...(config.mastodon ? { mastodon: () => mastodon?.source?.health() ?? 'not started' } : {}),
+  };
   if (http && metrics) {
-    const xSource = `x-${config.x.mode}`;
     serveMetrics(http, metrics, {
       outbox: () => store.outboxStats(),
       reconnects: (): Record<string, number> => ({
@@ -151,9 +158,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     serveHealth(http, {
       store: async () => (await store.pendingCount(), null),
       ...(config.discord ? { discord: () => (discord && discord.client.ws.shards.size > 0 && discord.client.ws.shards.every((s) => s.status === 0) ? null : 'not connected to the Discord gateway') } : {}),
-      ...(config.x.mode !== 'off' ? { [xSource]: () => xHealth(x) } : {}),
-      ...(config.bluesky.mode !== 'off' ? { bluesky: () => bluesky?.source?.health() ?? 'not started' } : {}),
-      ...(config.mastodon ? { mastodon: () => mastodon?.source?.health() ?? 'not started' } : {}),
+      ...sourceChecks,
     });
   }
   // Everything pushed in (the signed /ingest, Meta's webhooks) is received on the same server, kept in the inbox
@@ -181,6 +186,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       store,
       log,
       emit: (post) => ingestCounted(k, `x-${config.x.mode}`, post),
+      // Once a day at most: the notice's key is the UTC day.
+      notify: (day, text) => {
+        if (!config.discord) return void out.write(`\n${text}\n`);
+        send(noticeMessage('x-budget', text, new Date(`${day}T00:00:00Z`)));
+      },
       lease: multiWorker ? { leases: store, holder: k.worker } : undefined,
     });
   }
@@ -202,6 +212,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         commands,
         replySender: replyRouter([x?.replySender, metaReplies], store),
         teaching: k.teaching,
+        sourceHealth: () => runChecks(sourceChecks),
         postFetcher,
         courier: {
           worker: k.worker,
@@ -211,6 +222,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         onWatchChanged: () => {
           void k.refreshWatch().catch((err: unknown) => log.error({ err }, 'could not re-read the watch terms'));
           x?.onWatchChanged();
+          void bluesky?.onWatchChanged().catch((err: unknown) => log.error({ err }, 'could not give the Bluesky filter the new watch terms'));
         },
       });
       k.deliverVia(discord.courier);
@@ -238,6 +250,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
       guildId: config.discord.guildId,
       llm: Boolean(config.llm),
       teaching: k.teaching,
+      x: xDigestOptions(config.x),
       log,
       since: await store.createdAt(),
     });
@@ -382,6 +395,8 @@ function buildPostFetcher(config: Config, graph: GraphClient | undefined, log: R
 
 /** Whether the X source is reading: the stream connected, the poll running; null when fine. */
 function xHealth(x: XHandle | undefined): string | null {
+  const paused = x?.pausedUntil();
+  if (paused) return `paused: the day's X read budget (X_MAX_READS_PER_DAY) is spent; reading again at ${paused.toISOString()}`;
   const source = x?.source;
   if (!source) return 'not started';
   if (source.status.state === 'failed') return `stopped: ${source.status.reason}`;

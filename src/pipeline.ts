@@ -38,7 +38,8 @@ export interface PipelineDeps {
 export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
-  async ingest(post: Post): Promise<IngestResult> {
+  /** `source`: where the post came in (x-stream, bluesky, ingest…), kept with it for the counts by source. */
+  async ingest(post: Post, source?: string): Promise<IngestResult> {
     const { store, triage, analyst, sinks, log } = this.deps;
     const seen = await store.seenKind(post);
     if (seen) {
@@ -53,7 +54,7 @@ export class Pipeline {
       const storyOf = await store.findStoryCard(post.platform, refs);
       if (storyOf !== null) {
         const entry = storyEntry(post, refs);
-        const joined = await store.joinStory(post, verdict, storyOf, entry);
+        const joined = await store.joinStory(post, verdict, storyOf, entry, source);
         if (!joined) return { status: 'duplicate' };
         this.deps.onVerdict?.(post, verdict);
         this.deps.onJoin?.(storyOf, entry);
@@ -82,7 +83,7 @@ export class Pipeline {
         log.error({ err, post: post.id }, 'analysis failed; post stored without a card');
       }
     }
-    const recorded = await store.recordPost(post, verdict, card);
+    const recorded = await store.recordPost(post, verdict, card, source);
     if (!recorded) return { status: 'duplicate' };
     this.deps.onVerdict?.(post, verdict);
     if (recorded.opportunityId !== null) this.deps.onCard?.(recorded.opportunityId);

@@ -188,6 +188,34 @@ describe('Bluesky through a fake Jetstream', () => {
     fake.post(fan, { text: 'Oranje Air at last' });
     await until(() => p.triaged.length === 1);
   });
+
+  it('matches a term added with /watch from then on, on the open socket, without a restart', async () => {
+    const store = memStore();
+    const p = cardPipeline(store);
+    const h = start(store, p.emit);
+    await until(() => fake.open === 1, 5000, 'connected');
+    fake.post(other, { text: 'Elfstedentocht tomorrow, who skates with me?' });
+    await until(() => h.source!.counts.received === 1, 5000, 'the first post read');
+    await h.source!.idle();
+    expect(p.triaged).toHaveLength(0);
+
+    await store.addWatch('Elfstedentocht', 'event', { id: 'u1', name: 'Ilse' });
+    await h.onWatchChanged();
+    fake.post(fan, { text: 'The Elfstedentocht is on and we fly to Bali that day' });
+    fake.post(other, { text: 'Just my cat again' });
+    await until(() => h.source!.counts.received === 3, 5000, 'both posts read');
+    await h.source!.idle();
+    expect(p.triaged.map((x) => x.text)).toEqual(['The Elfstedentocht is on and we fly to Bali that day']);
+    // The same socket: no reconnect was needed.
+    expect(fake.connections).toHaveLength(1);
+
+    await store.removeWatch('Elfstedentocht');
+    await h.onWatchChanged();
+    fake.post(fan, { text: 'Elfstedentocht again' });
+    await until(() => h.source!.counts.received === 4, 5000, 'the last post read');
+    await h.source!.idle();
+    expect(p.triaged).toHaveLength(1);
+  });
 });
 
 describe('the brand filter', () => {

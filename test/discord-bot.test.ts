@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import type { Triage } from '../src/domain/verdict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commands } from '../commands/index';
@@ -45,6 +46,10 @@ beforeAll(async () => {
     DISCORD_TEAM_ROLE_ID: fake.teamRoleId,
     DISCORD_API_URL: fake.apiUrl,
     TZ: 'Europe/Amsterdam',
+    // X is read (not started here): /stats and /digest show its reads.
+    X_MODE: 'stream',
+    X_BEARER_TOKEN: 'test-bearer-token-0001',
+    X_MAX_READS_PER_DAY: '5000',
   });
   runtime = await startDiscord({
     commands,
@@ -55,6 +60,7 @@ beforeAll(async () => {
     log,
     backoff: () => 30,
     onWatchChanged: () => watchChanges++,
+    sourceHealth: async () => ({ 'x-stream': null, bluesky: 'not connected to Jetstream' }),
     // No brand model in a fresh folder: triage runs on the shipped one.
     teaching: new BrandTriage({ dbPath: join(mkdtempSync(join(tmpdir(), 'kairos-bot-')), 'kairos.db'), brand: config.brand }, staticContext(config.brand), store).teaching,
     postFetcher: postFetcher(
@@ -369,6 +375,22 @@ describe('slash commands', () => {
     expect(f['Risks']).toMatch(/flagged 0 · claimed 0 · approved 0 · dismissed 0/);
     expect(f['Model usage']).toBeUndefined();
     expect(f['Team labels · triage']).toMatch(/^\d+ labels? in the period, \d+ in all.* · triage uses the shipped model$/);
+  });
+
+  it('/stats counts posts by source, shows a source that is down, and what reading X cost', async () => {
+    await store.addXReads(new Date().toISOString().slice(0, 10), 1_000, 400);
+    const post = (id: string, platform: string) => ({ id, platform, author: { handle: 'fan', followers: 1 }, text: 'hello', createdAt: new Date().toISOString() });
+    const noise: Triage = { kind: 'noise', score: 0.1, signals: [], lang: 'en' };
+    await store.recordPost(post('bs-1', 'bluesky'), noise, undefined, 'bluesky');
+    await store.recordPost(post('bs-2', 'bluesky'), noise, undefined, 'bluesky');
+    await store.recordPost(post('in-1', 'form'), noise, undefined, 'ingest');
+    await store.recordPost(post('fb-1', 'facebook'), noise, undefined, 'meta-facebook');
+    const body = await callback(fake.command(fake.users.member, 'stats', [{ type: 3, name: 'period', value: 'today' }]));
+    const f = Object.fromEntries(body.data.embeds[0].fields.map((x: any) => [x.name, x.value]));
+    // In the order a team reads them (cards seeded by other tests count as x, by their platform).
+    expect(f['Posts by source']).toMatch(/bluesky 2 · facebook 1 · webhook 1/);
+    expect(f['Sources']).toBe('x ok\n**bluesky down**: not connected to Jetstream');
+    expect(f['X reads']).toMatch(/^1,000 posts and 400 authors read ≈ \$9\.00 · this month 1,000 posts ≈ \$9\.00, on course for ≈ \$[\d,.]+ .* · cap 5,000 posts a day$/);
   });
 
   it('/stats shows model calls, tokens and cost once a model was used', async () => {

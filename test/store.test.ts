@@ -574,4 +574,23 @@ describe('inbox of pushed posts', () => {
     expect(await store.inboxPending()).toBe(0);
   });
 });
+
+describe('posts by source, X reads', () => {
+  it('counts the posts received by the source they came in through, those stored without one by platform', async () => {
+    await store.recordPost(post('a'), NOISE, undefined, 'x-stream');
+    await store.recordPost(post('b', 'bluesky'), NOISE, undefined, 'bluesky');
+    await store.recordPost(post('c', 'bluesky'), NOISE, undefined, 'bluesky');
+    await store.recordPost(post('d', 'mastodon'), NOISE);
+    expect(await store.postsBySource()).toEqual({ 'x-stream': 1, bluesky: 2, mastodon: 1 });
+    expect(await store.postsBySource({ from: '2999-01-01T00:00:00Z' })).toEqual({});
+  });
+
+  it("adds up a day's X reads, per brand", async () => {
+    await store.addXReads('2026-02-10', 3, 1);
+    await store.addXReads('2026-02-10', 2, 2);
+    await store.addXReads('2026-02-11', 1, 0);
+    expect(await store.xReads({ fromDay: '2026-02-01', toDay: '2026-02-10' })).toEqual([{ day: '2026-02-10', posts: 5, users: 3 }]);
+    expect(await store.forBrand('acme').xReads({ fromDay: '2026-02-01', toDay: '2026-02-28' })).toEqual([]);
+  });
+});
 });

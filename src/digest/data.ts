@@ -1,8 +1,10 @@
+import type { Config } from '../config';
 import type { StoredMoment } from '../domain/moment';
 import { isClosed } from '../domain/opportunity';
 import type { OutboxItem } from '../domain/outbox';
 import type { CardView, Store } from '../domain/ports';
 import type { LlmUsageTotals } from '../domain/usage';
+import { summariseXReads, utcDay, type XPrices, type XReadSummary } from '../domain/x-reads';
 import type { Teaching } from '../domain/label';
 import { KINDS, type Kind } from '../domain/verdict';
 import { localHour } from './time';
@@ -16,11 +18,15 @@ export interface DigestData {
   timeZone: string;
   hours: { start: string; label: string; counts: Record<Kind, number> }[];
   totals: Record<Kind, number>;
+  /** Posts received in the window by the source they came in through. */
+  bySource: Record<string, number>;
   opportunities: CardLine[];
   risks: CardLine[];
   decisions: DecisionLine[];
   moments: StoredMoment[];
   llm: LlmUsageTotals | null;
+  /** What reading X cost in the window's UTC days, and the month's estimate; null without X. */
+  x: XReadSummary | null;
   /** Posts that were not cards but came closest, closest first (empty without a model to say how close). */
   closeCalls: CloseCallLine[];
   /** What the team taught triage: labels given, and the model triage runs on. */
@@ -79,6 +85,8 @@ export interface ReadOptions {
   guildId?: string;
   /** Show model usage (an LLM is configured). */
   llm?: boolean;
+  /** X is read: its prices and daily cap, for the reads and their estimated cost. */
+  x?: { prices: XPrices; maxPerDay?: number };
   /** How many open opportunities and risks to list. */
   limit?: number;
   /** How close posts came to a card, and which model triage runs on (the "came close" list, the labels line). */
@@ -94,7 +102,7 @@ const HOUR = 3_600_000;
 const zero = (): Record<Kind, number> => ({ opportunity: 0, risk: 0, service: 0, noise: 0 });
 
 /** The parts of the store a digest reads. */
-export type DigestReader = Pick<Store, 'verdictTimes' | 'digestCards' | 'decisionsBetween' | 'listMoments' | 'llmUsageTotals' | 'uncardedPosts' | 'labelSummary'>;
+export type DigestReader = Pick<Store, 'verdictTimes' | 'digestCards' | 'decisionsBetween' | 'listMoments' | 'llmUsageTotals' | 'uncardedPosts' | 'labelSummary' | 'xReads' | 'postsBySource'>;
 
 export async function readDigestData(store: DigestReader, o: ReadOptions): Promise<DigestData> {
   const from = o.from.toISOString();
@@ -173,6 +181,7 @@ export async function readDigestData(store: DigestReader, o: ReadOptions): Promi
     timeZone: o.timeZone,
     hours,
     totals,
+    bySource: await store.postsBySource(range),
     opportunities: open,
     risks,
     decisions,
@@ -180,5 +189,19 @@ export async function readDigestData(store: DigestReader, o: ReadOptions): Promi
     llm: o.llm || usage.calls > 0 ? usage : null,
     closeCalls,
     learning: o.teaching && given && all ? { given: given.given, total: all.given, last: all.last, model: o.teaching.model } : null,
+    x: o.x ? await xReadsSummary(store, o.x, o.from, o.to) : null,
   };
+}
+
+/** What the digest needs of X's settings, when X is read. */
+export function xDigestOptions(x: Pick<Config['x'], 'mode' | 'prices' | 'maxReadsPerDay'> | undefined): ReadOptions['x'] {
+  return x && x.mode !== 'off' ? { prices: x.prices, ...(x.maxReadsPerDay !== undefined ? { maxPerDay: x.maxReadsPerDay } : {}) } : undefined;
+}
+
+/** The X reads of the UTC days a window touches, and the month's estimate as of the window's end. */
+export async function xReadsSummary(store: Pick<Store, 'xReads'>, x: { prices: XPrices; maxPerDay?: number }, from: Date | null, to: Date): Promise<XReadSummary> {
+  const last = utcDay(new Date(to.getTime() - 1));
+  const period = await store.xReads({ fromDay: from ? utcDay(from) : '0000-00-00', toDay: last });
+  const month = await store.xReads({ fromDay: `${last.slice(0, 7)}-01`, toDay: last });
+  return summariseXReads(period, month, x.prices, to, x.maxPerDay);
 }

@@ -2,7 +2,7 @@ import type { Logger } from '../log';
 import type { DigestStore, LeaseStore } from '../domain/ports';
 import type { Teaching } from '../domain/label';
 import { renderChartPng } from './chart';
-import { readDigestData, type DigestData, type DigestReader } from './data';
+import { readDigestData, type DigestData, type DigestReader, type ReadOptions } from './data';
 import { DailyJob, type DailyTick } from '../service/daily';
 import { digestWindow } from './time';
 
@@ -27,6 +27,8 @@ export interface SchedulerOptions {
   /** Card links and the model-usage section. */
   guildId?: string;
   llm?: boolean;
+  /** X is read: show its reads and their estimated cost. */
+  x?: ReadOptions['x'];
   /** The "came close" list and the team's labels (the brand's triage). */
   teaching?: Pick<Teaching, 'closeness' | 'model'>;
   /** A digest sent more than this after its time is marked late. */
@@ -77,7 +79,7 @@ export class DigestScheduler {
       run: async (day, due, now) => {
         const late = now.getTime() - due.getTime() > (o.graceMs ?? 10 * 60_000);
         const { from, to } = digestWindow(day, o.digestTime, o.timeZone);
-        const data = await readDigestData(store, { day, from, to, timeZone: o.timeZone, guildId: o.guildId, llm: o.llm, teaching: o.teaching });
+        const data = await readDigestData(store, { day, from, to, timeZone: o.timeZone, guildId: o.guildId, llm: o.llm, teaching: o.teaching, x: o.x });
         const png = renderChartPng(data);
         const { messageId } = await o.sender.sendDigest({ data, late }, png, day);
         await store.recordDigest({ day, sentAt: this.clock().toISOString(), late, messageId });

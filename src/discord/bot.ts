@@ -20,6 +20,7 @@ export interface BotDeps {
   onWatchChanged?: () => void;
   teaching?: Teaching;
   postFetcher?: PostFetcher;
+  sourceHealth?: BotContext['sourceHealth'];
   /** The slash commands to answer (commands/index.ts, handed in by the composition root). */
   commands: readonly SlashCommand[];
   /** Where the bot's own messages go (default: queued in the store for the message courier). */
@@ -43,12 +44,13 @@ export function createBot(deps: BotDeps): { client: Client; ctx: BotContext } {
     store: deps.store,
     analyst: deps.analyst,
     catalogue: deps.catalogue,
-    config: { brand: deps.config.brand, timeZone: deps.config.timeZone, discord },
+    config: { brand: deps.config.brand, timeZone: deps.config.timeZone, x: deps.config.x, discord },
     log: deps.log,
     clock: deps.clock ?? (() => new Date()),
     replySender: deps.replySender,
     onWatchChanged: deps.onWatchChanged,
     teaching: deps.teaching,
+    sourceHealth: deps.sourceHealth,
     postFetcher: deps.postFetcher,
     send: deps.send ?? ((m) => void deps.store.queueMessage(m).catch((err: unknown) => deps.log.error({ err, message: m.key }, 'could not queue a message'))),
   };

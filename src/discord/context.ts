@@ -32,12 +32,14 @@ export interface BotContext {
   store: Store;
   analyst: Analyst;
   catalogue: readonly Gesture[];
-  config: Pick<Config, 'brand' | 'timeZone' | 'llm'> & { discord: NonNullable<Config['discord']> };
+  config: Pick<Config, 'brand' | 'timeZone' | 'llm'> & { discord: NonNullable<Config['discord']>; x?: Config['x'] };
   log: Logger;
   clock: Clock;
   replySender?: ReplySender;
   onWatchChanged?: () => void;
   teaching?: Teaching;
+  /** Each live source and whether it reads now (null) or why not, for /stats. */
+  sourceHealth?: () => Promise<Record<string, string | null>>;
   /** Reads a post Kairos never stored from its platform, by its link (/missed). */
   postFetcher?: PostFetcher;
   /** Queues a message in the outbox (a line in a card's thread); the message courier delivers it once. */

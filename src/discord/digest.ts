@@ -4,6 +4,8 @@ import { clip, neutralise, oneLine, safeLink } from './text';
 import { dateFormat } from '../domain/date-format';
 import type { Kind } from '../domain/verdict';
 import type { CloseCallLine, DigestData } from '../digest/data';
+import { xReadsText } from '../domain/x-reads';
+import { bySourceText } from '../domain/sources';
 
 /**
  * The daily digest as content: a Discord message (within Discord's limits, never pinging anyone) with the chart
@@ -87,11 +89,13 @@ export function buildDigest(data: DigestData, options: BuildOptions = {}): Diges
   const tz = data.timeZone;
   const total = KIND_ORDER.reduce((a, k) => a + data.totals[k], 0);
   const peak = busiest(data);
+  const sources = bySourceText(data.bySource);
   const window = `${when(data.from, tz)} → ${when(data.to, tz)} (${tz})`;
   const summary =
     `${total} posts: ${data.totals.opportunity} opportunities, ${data.totals.risk} risks, ` +
     `${data.totals.service} service, ${data.totals.noise} noise` +
-    (peak ? ` · busiest hour ${peak.label} (${peak.n})` : '');
+    (peak ? ` · busiest hour ${peak.label} (${peak.n})` : '') +
+    (sources ? `\nBy source: ${sources}` : '');
 
   const link = (id: number, url: string | null) => (url ? `[#${id}](${url})` : `#${id}`);
   const opp = data.opportunities.slice(0, max).map(
@@ -137,6 +141,7 @@ export function buildDigest(data: DigestData, options: BuildOptions = {}): Diges
     fields.push({ name: `Came close (${close.length}): no card, but nearly`, value: fieldValue(closeLines, '') });
   }
   if (llm) fields.push({ name: 'Model usage', value: clip(llm, LIMIT.fieldValue) });
+  if (data.x) fields.push({ name: 'X reads', value: clip(xReadsText(data.x), LIMIT.fieldValue) });
   if (data.learning) {
     const l = data.learning;
     fields.push({ name: 'Team labels · triage', value: safe(describeTeaching('in this window', l.given, l.total, l.last, l.model), LIMIT.fieldValue) });

@@ -6,6 +6,7 @@ import type { DeliveryRef, NewMessage, OutboxItem, QueuedMessage } from './outbo
 import type { Post } from './post';
 import type { ReplyClaim, ReplyRecord } from './reply';
 import type { LlmUsageRecord, LlmUsageTotals } from './usage';
+import type { XReadDay } from './x-reads';
 import type { Kind, Triage } from './verdict';
 
 /**
@@ -39,7 +40,7 @@ export interface PostStore {
    * Records a post and its verdict, and for an opportunity or a risk its card and an outbox entry per sink, all
    * at once. Returns null when the post was already seen (it is then not processed again).
    */
-  recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }): Promise<{ opportunityId: number | null } | null>;
+  recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }, source?: string): Promise<{ opportunityId: number | null } | null>;
   /**
    * The card whose story a post builds on: the card of a post it replies to, quotes or links (by id on the same
    * platform, or by address), or of a post that joined one. Null when none has a card.
@@ -49,11 +50,13 @@ export interface PostStore {
    * Records a post as part of a card's story, at once: the post and its verdict (marked as the card's), the story
    * line on the card, and the card's score raised to the post's when higher. Null when the post was already seen.
    */
-  joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost): Promise<{ opportunityId: number } | null>;
+  joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost, source?: string): Promise<{ opportunityId: number } | null>;
   /** Kinds counted by post creation time. */
   countByKind(range?: Range): Promise<Record<Kind, number>>;
   /** Posts Kairos read (received) in the range. */
   postsRead(range?: Range): Promise<number>;
+  /** Posts received in the range by the source they came in through (posts stored before sources were kept: by platform). */
+  postsBySource(range?: Range): Promise<Record<string, number>>;
   /** Each verdict's post time and kind, for posts written in the range (the digest's hourly chart). */
   verdictTimes(range: Required<Range>): Promise<{ at: string; kind: Kind }[]>;
   /** The oldest and newest post times, or null for an empty store. */
@@ -203,6 +206,13 @@ export interface DigestStore {
   listDigests(): Promise<DigestRecord[]>;
 }
 
+export interface XReadStore {
+  /** Adds to a day's reads. */
+  addXReads(day: string, posts: number, users: number): Promise<void>;
+  /** The days with reads in [fromDay, toDay], oldest first (YYYY-MM-DD, UTC). */
+  xReads(days: { fromDay: string; toDay: string }): Promise<XReadDay[]>;
+}
+
 export interface UsageStore {
   recordLlmUsage(r: LlmUsageRecord): Promise<void>;
   llmUsageTotals(range?: Range): Promise<LlmUsageTotals>;
@@ -309,7 +319,8 @@ export interface Store
     ReplyStore,
     LeaseStore,
     LabelStore,
-    InboxStore {
+    InboxStore,
+    XReadStore {
   /** Which adapter this is, for logs: 'sqlite' or 'postgres'. */
   readonly kind: string;
   /** The brand whose rows this store reads and writes (domain/brand.ts); other brands' rows are not there for it. */

@@ -448,4 +448,21 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    name: 'X reads by day, the source of each post',
+    sql: `
+      -- X bills every post and user it returns (once per UTC day): what the X source read, for /stats, the digest
+      -- and X_MAX_READS_PER_DAY.
+      CREATE TABLE x_reads (
+        brand TEXT NOT NULL,
+        day TEXT NOT NULL,                -- YYYY-MM-DD, UTC
+        posts INTEGER NOT NULL DEFAULT 0,
+        users INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (brand, day)
+      );
+      -- Where a post came in (x-stream, bluesky, ingest, meta-facebook…), for /stats and the digest; null before.
+      ALTER TABLE posts ADD COLUMN source TEXT;
+    `,
+  },
 ];

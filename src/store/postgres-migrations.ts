@@ -273,4 +273,12 @@ export const POSTGRES_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'X reads by day, the source of each post',
+    sql: `
+      CREATE TABLE x_reads (brand TEXT NOT NULL, day TEXT NOT NULL, posts INTEGER NOT NULL DEFAULT 0, users INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (brand, day));
+      ALTER TABLE posts ADD COLUMN source TEXT;
+    `,
+  },
 ];

@@ -29,6 +29,8 @@ export interface Schema {
     received_at: string;
     json: string;
     url: string | null;
+    /** Where it came in (x-stream, bluesky, ingest, meta-facebook…); null for posts stored before. */
+    source: string | null;
   };
   verdicts: {
     brand: string;
@@ -149,6 +151,7 @@ export interface Schema {
     created_at: string;
   };
   leases: { brand: string; name: string; holder: string; until: string };
+  x_reads: { brand: string; day: string; posts: number; users: number };
   /** Posts pushed in, kept until the pipeline has processed them. */
   inbox: {
     seq: Generated<number>;

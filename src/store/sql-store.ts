@@ -32,6 +32,7 @@ import type {
 import { PostSchema, type Post } from '../domain/post';
 import type { ReplyClaim, ReplyRecord } from '../domain/reply';
 import type { LlmPurpose, LlmUsageRecord, LlmUsageTotals } from '../domain/usage';
+import type { XReadDay } from '../domain/x-reads';
 import type { Kind, Signal, Triage } from '../domain/verdict';
 import type { Schema } from './schema';
 
@@ -110,7 +111,7 @@ export class SqlStore implements Store {
   }
 
   /** The post and its verdict, once: false when the post was already stored. */
-  private async insertPost(trx: Q, post: Post, triage: Triage, at: string, storyOf: number | null): Promise<boolean> {
+  private async insertPost(trx: Q, post: Post, triage: Triage, at: string, storyOf: number | null, source: string | undefined): Promise<boolean> {
     const key = postKey(post);
     const inserted = await trx
         .insertInto('posts')
@@ -123,6 +124,7 @@ export class SqlStore implements Store {
           received_at: at,
           json: JSON.stringify(post),
           url: post.url ?? null,
+          source: source ?? null,
         })
         .onConflict((oc) => oc.doNothing())
         .returning('id')
@@ -145,11 +147,11 @@ export class SqlStore implements Store {
     return true;
   }
 
-  recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }): Promise<{ opportunityId: number | null } | null> {
+  recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }, source?: string): Promise<{ opportunityId: number | null } | null> {
     return this.db.transaction().execute(async (trx) => {
       const at = this.iso();
       const key = postKey(post);
-      if (!(await this.insertPost(trx, post, triage, at, null))) return null;
+      if (!(await this.insertPost(trx, post, triage, at, null, source))) return null;
       if (!card || (triage.kind !== 'opportunity' && triage.kind !== 'risk')) return { opportunityId: null };
       const opp = await trx
         .insertInto('opportunities')
@@ -196,12 +198,12 @@ export class SqlStore implements Store {
     return null;
   }
 
-  joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost): Promise<{ opportunityId: number } | null> {
+  joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost, source?: string): Promise<{ opportunityId: number } | null> {
     return this.db.transaction().execute(async (trx) => {
       const at = this.iso();
       const row = await trx.selectFrom('opportunities').where('brand', '=', this.brand).select(['analysis', 'score']).where('id', '=', opportunityId).executeTakeFirst();
       if (!row) return null;
-      if (!(await this.insertPost(trx, post, triage, at, opportunityId))) return null;
+      if (!(await this.insertPost(trx, post, triage, at, opportunityId, source))) return null;
       const analysis = AnalysisSchema.parse(JSON.parse(row.analysis));
       const story = [...(analysis.story ?? []), entry];
       await trx
@@ -225,6 +227,17 @@ export class SqlStore implements Store {
     const out: Record<Kind, number> = { opportunity: 0, risk: 0, service: 0, noise: 0 };
     for (const r of rows) out[r.kind as Kind] = Number(r.n);
     return out;
+  }
+
+  async postsBySource(range: Range = {}): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('posts').where('brand', '=', this.brand)
+      .select((eb) => [eb.fn.coalesce('source', 'platform').as('source'), eb.fn.countAll().as('n')])
+      .$if(range.from !== undefined, (q) => q.where('received_at', '>=', range.from!))
+      .$if(range.to !== undefined, (q) => q.where('received_at', '<', range.to!))
+      .groupBy((eb) => eb.fn.coalesce('source', 'platform'))
+      .execute();
+    return Object.fromEntries(rows.map((r) => [String(r.source), Number(r.n)]));
   }
 
   async postsRead(range: Range = {}): Promise<number> {
@@ -996,6 +1009,21 @@ export class SqlStore implements Store {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.db.deleteFrom('leases').where('brand', '=', this.brand).where('name', '=', name).where('holder', '=', holder).execute();
+  }
+
+  // ── X reads ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  async addXReads(day: string, posts: number, users: number): Promise<void> {
+    await this.db
+      .insertInto('x_reads')
+      .values({ brand: this.brand, day, posts, users })
+      .onConflict((oc) => oc.columns(['brand', 'day']).doUpdateSet((eb) => ({ posts: eb('x_reads.posts', '+', posts), users: eb('x_reads.users', '+', users) })))
+      .execute();
+  }
+
+  async xReads(days: { fromDay: string; toDay: string }): Promise<XReadDay[]> {
+    const rows = await this.db.selectFrom('x_reads').where('brand', '=', this.brand).selectAll().where('day', '>=', days.fromDay).where('day', '<=', days.toDay).orderBy('day').execute();
+    return rows.map((r) => ({ day: r.day, posts: Number(r.posts), users: Number(r.users) }));
   }
 
   // ── inbox of pushed posts ─────────────────────────────────────────────────────────────────────────────────

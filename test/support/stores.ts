@@ -20,7 +20,7 @@ export interface StoreHarness {
   close(): Promise<void>;
 }
 
-export const TABLES = ['posts', 'verdicts', 'opportunities', 'outbox', 'actions', 'watch_terms', 'cursors', 'digests', 'llm_usage', 'x_replies', 'moments', 'leases', 'labels', 'inbox'] as const;
+export const TABLES = ['posts', 'verdicts', 'opportunities', 'outbox', 'actions', 'watch_terms', 'cursors', 'digests', 'llm_usage', 'x_replies', 'moments', 'leases', 'labels', 'inbox', 'x_reads'] as const;
 
 export async function count(store: SqlStore, table: (typeof TABLES)[number]): Promise<number> {
   const r = await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import type { Config } from '../../config';
-import type { CursorStore, PostStore } from '../../domain/ports';
+import type { CursorStore, PostStore, WatchStore } from '../../domain/ports';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import type { Source } from '../source';
@@ -20,7 +20,7 @@ export interface JetstreamOptions {
   /** The brand's handle (BLUESKY_HANDLE), resolved once to its DID. */
   handle: string;
   brand: Config['brand'];
-  store: Pick<PostStore, 'hasPost'> & CursorStore;
+  store: Pick<PostStore, 'hasPost'> & CursorStore & Partial<Pick<WatchStore, 'listWatch'>>;
   log: Logger;
   backoff?: BackoffOptions;
   /** How far before the stored cursor a resume starts, so nothing at the edge is missed (ids seen are skipped). */
@@ -60,6 +60,7 @@ export class JetstreamSource implements Source {
   reconnects = 0;
   readonly counts: JetstreamCounts = { received: 0, kept: 0, dropped: 0, unreadable: 0, connections: 0 };
   private filter?: BrandFilter;
+  private did?: string;
   private delivery?: PostDelivery;
   private socket?: WebSocket;
   private serial: Promise<void> = Promise.resolve();
@@ -87,6 +88,22 @@ export class JetstreamSource implements Source {
     return this.opts.now?.() ?? Date.now();
   }
 
+  /**
+   * The filter over the brand's terms and the /watch terms, read again now (after a /watch change): the next event
+   * is matched against the new terms, on the open socket. A store that cannot be read keeps the terms in use.
+   */
+  async refreshTerms(): Promise<void> {
+    if (!this.did) return;
+    let watched: string[] = [];
+    try {
+      watched = ((await this.opts.store.listWatch?.()) ?? []).map((w) => w.term);
+    } catch (err) {
+      this.opts.log.warn({ err }, 'could not read the /watch terms; the Bluesky filter keeps its terms');
+      if (this.filter) return;
+    }
+    this.filter = brandFilter(this.did, [...new Set([...this.opts.brand.terms, ...watched])]);
+  }
+
   /** Runs until stopped, or until the brand's handle cannot be resolved; resolves then. */
   async start(emit: (post: Post) => Promise<void>): Promise<void> {
     const { log, store } = this.opts;
@@ -96,7 +113,8 @@ export class JetstreamSource implements Source {
 
     const did = await this.resolveBrand(backoff);
     if (!did) return;
-    this.filter = brandFilter(did, this.opts.brand.terms);
+    this.did = did;
+    await this.refreshTerms();
     log.info({ handle: this.opts.handle, did }, 'Bluesky: reading Jetstream for posts about the brand');
 
     const flush = setInterval(() => void this.flushCursor(), this.opts.cursorFlushMs ?? 1_000);

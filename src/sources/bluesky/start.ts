@@ -18,6 +18,8 @@ export interface StartBlueskyDeps {
 
 export interface BlueskyHandle {
   source: JetstreamSource | null;
+  /** After a /watch change: the filter takes the new terms, without a reconnect. */
+  onWatchChanged(): Promise<void>;
   done: Promise<void>;
   stop(): Promise<void>;
 }
@@ -28,7 +30,7 @@ export interface BlueskyHandle {
  */
 export function startBluesky({ config, store, log, emit, timing }: StartBlueskyDeps): BlueskyHandle {
   const b = config.bluesky;
-  if (b.mode === 'off' || !b.handle) return { source: null, done: Promise.resolve(), stop: async () => undefined };
+  if (b.mode === 'off' || !b.handle) return { source: null, onWatchChanged: async () => undefined, done: Promise.resolve(), stop: async () => undefined };
   const blog = log.child({ source: 'bluesky' });
   const source = new JetstreamSource({
     url: b.jetstreamUrl,
@@ -41,5 +43,5 @@ export function startBluesky({ config, store, log, emit, timing }: StartBlueskyD
     ...timing,
   });
   blog.info({ jetstream: maskUrl(b.jetstreamUrl), apiUrl: maskUrl(b.apiUrl) }, 'Bluesky source started');
-  return runInBackground(source, emit, blog);
+  return { ...runInBackground(source, emit, blog), onWatchChanged: () => source.refreshTerms() };
 }

@@ -57,7 +57,7 @@ export function normaliseTweet(tweet: TweetV2, users: readonly UserV2[] = []): N
 
 export interface TweetPage {
   data?: TweetV2[] | TweetV2;
-  includes?: { users?: UserV2[] };
+  includes?: { users?: UserV2[]; tweets?: TweetV2[] };
 }
 
 /** Every post of a response (a page or one stream event), normalised; the failures are returned to be logged. */

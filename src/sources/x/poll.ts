@@ -21,6 +21,10 @@ export interface XMentionsOptions {
   /** Pages of 100 fetched at most per poll. */
   maxPages?: number;
   cursorKey?: string;
+  /** Called with every response of X (a stream event, a page), as it is read: X bills each post and user in it. */
+  onPage?: (page: TweetPage) => void;
+  /** Asked before each page is fetched: false once the day's read budget is spent. */
+  mayRead?: () => boolean;
 }
 
 /**
@@ -81,6 +85,8 @@ export class XMentionsSource implements Source {
     let failures = 0;
     while (!this.stopped) {
       let wait: number;
+      // The day's read budget is spent: the poll ends here (BudgetedSource starts a new one the next day).
+      if (this.opts.mayRead && !this.opts.mayRead()) return;
       try {
         const rateLimit = await this.pollOnce();
         failures = 0;
@@ -118,13 +124,14 @@ export class XMentionsSource implements Source {
         { fullResponse: true },
       );
       rateLimit = res.rateLimit;
+      this.opts.onPage?.(res.data);
       const { posts, rejected } = normalisePage(res.data);
       for (const r of rejected) log.warn({ post: r.id, error: r.error }, 'X post could not be read; skipped');
       for (const p of posts) found.set(p.id, p);
       token = res.data.meta?.next_token;
       pages++;
       // A first run takes the newest page only, not the account's whole history.
-    } while (token && since && pages < (this.opts.maxPages ?? 20) && !this.stopped);
+    } while (token && since && pages < (this.opts.maxPages ?? 20) && !this.stopped && (this.opts.mayRead?.() ?? true));
     this.polls++;
     const posts = [...found.values()]
       .filter((p) => p.author.id !== userId)

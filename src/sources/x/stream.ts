@@ -29,6 +29,10 @@ export interface XStreamOptions {
   /** Pages of 100 fetched at most per gap query (recent search). */
   gapMaxPages?: number;
   cursorKey?: string;
+  /** Called with every response of X (a stream event, a page), as it is read: X bills each post and user in it. */
+  onPage?: (page: TweetPage) => void;
+  /** Asked before each page is fetched: false once the day's read budget is spent. */
+  mayRead?: () => boolean;
 }
 
 type GapStart = { since_id: string } | { start_time: string };
@@ -206,6 +210,7 @@ export class XStreamSource implements Source {
   }
 
   private onData(page: TweetPage): void {
+    this.opts.onPage?.(page);
     if (this.stopped) return;
     if (this.holding) this.buffer.push(page);
     else this.enqueue(() => this.handle(page));
@@ -243,7 +248,7 @@ export class XStreamSource implements Source {
         for (const p of normalisePage(page.body).posts) found.set(p.id, p);
         nextToken = page.body.meta?.next_token;
         pages++;
-      } while (nextToken && pages < (this.opts.gapMaxPages ?? 50) && !this.stopped);
+      } while (nextToken && pages < (this.opts.gapMaxPages ?? 50) && !this.stopped && (this.opts.mayRead?.() ?? true));
       if (nextToken) this.opts.log.warn({ since, pages }, 'the gap is larger than the pages fetched; older posts of it are skipped');
     }
     const posts = [...found.values()].sort((a, b) => (a.id.length - b.id.length) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -269,6 +274,7 @@ export class XStreamSource implements Source {
           { query, ...since, max_results: 100, ...TWEET_QUERY_PARAMS, ...(nextToken ? { next_token: nextToken } : {}) },
           { fullResponse: true },
         );
+        this.opts.onPage?.(res.data);
         return { body: res.data };
       } catch (err) {
         const f = describeXError(err);
