@@ -19,7 +19,7 @@ export interface DigestData {
   hours: { start: string; label: string; counts: Record<Kind, number> }[];
   totals: Record<Kind, number>;
   /** Posts received in the window by the source they came in through. */
-  bySource: Record<string, number>;
+  bySource?: Record<string, number>;
   opportunities: CardLine[];
   risks: CardLine[];
   decisions: DecisionLine[];

@@ -89,7 +89,7 @@ export function buildDigest(data: DigestData, options: BuildOptions = {}): Diges
   const tz = data.timeZone;
   const total = KIND_ORDER.reduce((a, k) => a + data.totals[k], 0);
   const peak = busiest(data);
-  const sources = bySourceText(data.bySource);
+  const sources = data.bySource ? bySourceText(data.bySource) : null;
   const window = `${when(data.from, tz)} → ${when(data.to, tz)} (${tz})`;
   const summary =
     `${total} posts: ${data.totals.opportunity} opportunities, ${data.totals.risk} risks, ` +
