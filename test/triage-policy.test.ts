@@ -187,6 +187,12 @@ describe('a moment inside a complaint is not a celebration', () => {
     expect(t.kind).toBe('service');
   });
 
+  it("the plane's radar is not the Dutch consumer show", () => {
+    const t = triage(post('@OranjeAir 2 hrs late bc the radar system on the first plane was broken. hoping this one goes'));
+    expect(t.signals).not.toContain('press');
+    expect(t.kind).not.toBe('risk');
+  });
+
   it('a danger told is still a risk from an account of 0 followers', () => {
     const t = triage(post('@OranjeAir smoke filling the cabin on OA88 and the crew told us to sit down and shut up. not safe'));
     expect(t.kind).toBe('risk');

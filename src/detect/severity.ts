@@ -259,8 +259,9 @@ export const SEVERITY = withPrefilter({
     'journalist(?:e|en)?',
     'verslaggever',
     'redactie',
-    'kassa',
-    'radar',
+    // The Dutch consumer shows, named as where the story goes (not a till, not the plane's radar).
+    '(?:naar|bij|mail(?:en)?|tip(?:pen)?|melden bij) (?:kassa|radar)',
+    '@(?:kassa\\p{L}*|radar\\p{L}*)',
     'de pers',
   ]),
   /** A call to spread it or to boycott. */
