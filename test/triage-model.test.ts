@@ -2,12 +2,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../src/detect/evaluate';
 import { parsePostLine } from '../src/domain/post';
 import { staticContext } from '../src/detect/context';
 import { createEvidence } from '../src/detect/evidence';
-import { FEATURES, featurize, loadTriageModel, MODEL_FILE, predictKind, predictPost, probabilities, type TriageModel } from '../src/detect/model';
+import { FEATURES, featurize, loadTriageModel, MODEL_FILE, predictKind, predictPost, probabilities, wordsOf, type TriageModel } from '../src/detect/model';
 import { createTriager, decide } from '../src/detect/triage';
 import type { Post } from '../src/domain/post';
 import { KINDS } from '../src/domain/verdict';
@@ -78,6 +79,20 @@ describe('the triage model', () => {
       }
     }
     expect(predictPost(learned, read(post(texts[0]!)), post(texts[0]!)).p).not.toEqual(predictPost(shipped, read(post(texts[0]!)), post(texts[0]!)).p);
+  });
+
+  it("reads words as /[\\p{L}\\p{N}]+(?:'\\p{L}+)?/gu matches them, without the regex", () => {
+    const regex = (text: string) => [...text.matchAll(/[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu)].map((m) => m[0]);
+    const sample = "it's9 can't 'quoted' o' 𝐅𝐋𝐈𝐆𝐇𝐓 𝟏𝟐𝟑 café ½ Ⅻ x\u0301y \ud800 l'avion";
+    expect(wordsOf(sample)).toEqual(regex(sample));
+    const pieces = ['a', 'Z', 'é', '9', '½', "'", ' ', '-', '😡', '𝐅', '𝟏', '\u0301', '\ud800', '\udc00', 'ß', '語'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 24 }), (parts) => {
+        const text = parts.join('');
+        expect(wordsOf(text)).toEqual(regex(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('whatever the model says, a post that instructs the bot or sells something is never an opportunity', () => {

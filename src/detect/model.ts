@@ -104,8 +104,59 @@ export function compact(model: TriageModel, trainedOn: string[]): StoredTriageMo
 
 export type SparseVector = { index: Int32Array; value: Float32Array };
 
-/** Words, as the model reads them. Their hashes are FNV-1a, 32 bit: stable, the same on every machine. */
-const WORD = /[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu;
+/**
+ * Words, as the model reads them: what /[\p{L}\p{N}]+(?:'\p{L}+)?/gu matches (a run of letters and digits, and an
+ * apostrophe with the letters after it), found by nextWord() without a regex or a string per word. Their hashes
+ * are FNV-1a, 32 bit: stable, the same on every machine.
+ */
+const LETTER = /^\p{L}$/u;
+const NUMBER = /^\p{N}$/u;
+/** Each BMP code unit's class, found once: 0 not yet, 1 neither, 2 a number, 3 a letter. */
+const unitClass = new Uint8Array(65536);
+function classOf(cp: number): number {
+  if (cp < 65536) {
+    let k = unitClass[cp]!;
+    if (k === 0) {
+      const ch = String.fromCharCode(cp);
+      k = LETTER.test(ch) ? 3 : NUMBER.test(ch) ? 2 : 1;
+      unitClass[cp] = k;
+    }
+    return k;
+  }
+  const ch = String.fromCodePoint(cp);
+  return LETTER.test(ch) ? 3 : NUMBER.test(ch) ? 2 : 1;
+}
+const width = (cp: number) => (cp > 0xffff ? 2 : 1);
+let wordStart = 0;
+let wordEnd = 0;
+/** The next word at or after `from`: sets wordStart and wordEnd (code units); false when there is none. */
+function nextWord(text: string, from: number): boolean {
+  const n = text.length;
+  let i = from;
+  while (i < n) {
+    const cp = text.codePointAt(i)!;
+    if (classOf(cp) >= 2) break;
+    i += width(cp);
+  }
+  if (i >= n) return false;
+  wordStart = i;
+  while (i < n) {
+    const cp = text.codePointAt(i)!;
+    if (classOf(cp) < 2) break;
+    i += width(cp);
+  }
+  if (text.charCodeAt(i) === 39) {
+    let j = i + 1;
+    while (j < n) {
+      const cp = text.codePointAt(j)!;
+      if (classOf(cp) !== 3) break;
+      j += width(cp);
+    }
+    if (j > i + 1) i = j;
+  }
+  wordEnd = i;
+  return true;
+}
 
 // Scratch space of featurize, reused from post to post (it runs for every post, one at a time): the features
 // found so far, and each hash bucket marked with the post's number as a word or an n-gram feature.
@@ -155,6 +206,13 @@ function markGram(b: number): void {
 function touch(b: number): void {
   if (touchedCount === touched.length) touched = grown(touched);
   touched[touchedCount++] = b;
+}
+
+/** The words the model reads in a text, as strings (featurize never builds them): for checks. */
+export function wordsOf(text: string): string[] {
+  const out: string[] = [];
+  for (let at = 0; nextWord(text, at); at = wordEnd) out.push(text.slice(wordStart, wordEnd));
+  return out;
 }
 
 const sortScratch = { to: new Int32Array(1024), counts: new Int32Array(256) };
@@ -228,10 +286,9 @@ function fillFeatures(e: Evidence, post: FeaturedPost): void {
   const text = e.masked;
   let previous = 0;
   let first = true;
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(text); m; m = WORD.exec(text)) {
-    const start = m.index;
-    const length = m[0].length;
+  for (let at = 0; nextWord(text, at); at = wordEnd) {
+    const start = wordStart;
+    const length = wordEnd - wordStart;
     let h = FNV_OFFSET;
     for (let c = 0; c < length; c++) h = Math.imul(h ^ digitAsZero(text.charCodeAt(start + c)), FNV_PRIME);
     markWord((h >>> 0) & (HASH_SIZE - 1));

@@ -177,6 +177,7 @@ class LiteralScanner {
       }
     });
     // Breadth first, each state's transitions: its own child, else its fail state's transition.
+    if (children.length * classes >= 2 ** 30) throw new Error('prefilter: too many strings in the lexicon for one table');
     const delta = new Uint32Array(children.length * classes);
     const fail = new Uint32Array(children.length);
     const queue: number[] = [];
@@ -195,6 +196,8 @@ class LiteralScanner {
         queue.push(to);
       }
     }
+    // Each transition as its target's row offset (state × classes), doubled, plus 1 when strings end there.
+    for (let i = 0; i < delta.length; i++) delta[i] = ((delta[i]! * classes) << 1) | (out[delta[i]!]!.size ? 1 : 0);
     this.delta = delta;
     this.outStart = new Uint32Array(children.length + 1);
     const flat: number[] = [];
@@ -207,10 +210,24 @@ class LiteralScanner {
     this.slots = Array.from({ length: SLOTS }, () => ({ text: undefined, marks: new Uint8Array(patterns) }));
   }
 
+  /** The text asked about last and its marks: most asks are of the same text as the one before. */
+  private lastText: string | undefined;
+  private lastMarks: Uint8Array | undefined;
+
   /** Whether one of the pattern's strings occurs in the text (recent texts' scans are kept). */
   mayMatch(text: string, pattern: number): boolean {
-    for (const slot of this.slots) if (slot.text === text) return slot.marks[pattern] === 1;
-    return this.scan(text)[pattern] === 1;
+    if (text === this.lastText) return this.lastMarks![pattern] === 1;
+    let marks: Uint8Array | undefined;
+    for (const slot of this.slots) {
+      if (slot.text === text) {
+        marks = slot.marks;
+        break;
+      }
+    }
+    marks ??= this.scan(text);
+    this.lastText = text;
+    this.lastMarks = marks;
+    return marks[pattern] === 1;
   }
 
   private scan(text: string): Uint8Array {
@@ -219,10 +236,15 @@ class LiteralScanner {
     slot.text = text;
     const marks = slot.marks.fill(0);
     const { classOf, classes, delta, outStart, outputs } = this;
-    let state = 0;
+    // One lookup a code unit: the next state's row, and whether any string ends there.
+    let row = 0;
     for (let i = 0; i < text.length; i++) {
-      state = delta[state * classes + classOf[text.charCodeAt(i)]!]!;
-      for (let o = outStart[state]!, end = outStart[state + 1]!; o < end; o++) marks[outputs[o]!] = 1;
+      const to = delta[row + classOf[text.charCodeAt(i)]!]!;
+      row = to >>> 1;
+      if (to & 1) {
+        const state = row / classes;
+        for (let o = outStart[state]!, end = outStart[state + 1]!; o < end; o++) marks[outputs[o]!] = 1;
+      }
     }
     return marks;
   }
