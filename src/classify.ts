@@ -37,7 +37,8 @@ export async function classify(
   if (opts.live) {
     // A live stream: while it waits for posts, everything the first posts would compile (the lexicon's patterns,
     // triage's and the drafts' code) is made ready, one small step at a time between what comes in.
-    const steps = [...warmUpSteps(), ...samplePosts(brand.handles[0]).map((post) => () => {
+    // The drafts' files first: the heaviest step, best taken while the first lines are still being read.
+    const steps = [() => void analyst(), ...warmUpSteps(), ...samplePosts(brand.handles[0]).map((post) => () => {
       if (!languageDetectorLoaded() && needsLanguageDetector(post.text, post.lang)) return;
       const t = triage(post);
       if (isCardKind(t.kind)) analyst().write(post, t.kind, t.signals, t.lang);
