@@ -16,6 +16,7 @@ import type { Clock } from './domain/opportunity';
 import type { Store } from './domain/ports';
 import type { Post } from './domain/post';
 import { KINDS, type Kind, type Triage } from './domain/verdict';
+import { Batcher } from './batches';
 import { createLogger, type Logger } from './log';
 import { Courier, type CardSink } from './outbox/courier';
 import { Pipeline, type IngestResult } from './pipeline';
@@ -216,40 +217,75 @@ export function emptySummary(): RunSummary {
 
 const PROGRESS_EVERY = 5_000;
 
-/** Feeds a source through the pipeline, counting what happened; one bad post never stops the run. */
-export async function runSource(k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'>, source: Source, summary = emptySummary()): Promise<RunSummary> {
-  await source.start(async (post) => {
-    summary.read++;
-    try {
-      const result = await ingestCounted(k, source.name, post);
-      if (result.status === 'duplicate') summary.duplicates++;
-      else {
-        summary.byKind[result.triage.kind]++;
-        if (result.joined) summary.joined++;
-        else if (result.opportunityId !== null) summary.cards++;
+/**
+ * Feeds a source (a replay, the demo stream) through the pipeline, counting what happened; one bad post never
+ * stops the run. In batches of up to 256 posts, or of what arrived within 10 ms: the store writes many posts a
+ * transaction, and a live pipe still sees each card within milliseconds.
+ */
+export async function runSource(
+  k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'>,
+  source: Source,
+  summary = emptySummary(),
+  batch: { size: number; waitMs: number } = { size: 256, waitMs: 10 },
+): Promise<RunSummary> {
+  let done = 0;
+  const batcher = new Batcher<Post>(
+    async (posts) => {
+      const results = await k.pipeline.ingestMany(posts, source.name);
+      for (const [i, result] of results.entries()) {
+        const post = posts[i]!;
+        if (result.status === 'failed') {
+          // Without the database nothing can be recorded: stop the run rather than skip every post that follows.
+          if (isDatabaseLost(result.error)) throw result.error;
+          summary.invalid++;
+          k.log.error({ err: result.error, post: post.id, source: source.name }, 'post could not be processed');
+          continue;
+        }
+        countResult(k, source.name, result);
+        if (result.status === 'duplicate') summary.duplicates++;
+        else {
+          summary.byKind[result.triage.kind]++;
+          if (result.joined) summary.joined++;
+          else if (result.opportunityId !== null) summary.cards++;
+        }
+        // A long replay says how far it got, so nobody wonders whether it hangs.
+        if (++done % PROGRESS_EVERY === 0) {
+          k.log.info({ source: source.name, read: done, cards: summary.cards }, `${done.toLocaleString('en-US')} posts read`);
+        }
       }
-    } catch (err) {
-      // Without the database nothing can be recorded: stop the run rather than skip every post that follows.
-      if (isDatabaseLost(err)) throw err;
-      summary.invalid++;
-      k.log.error({ err, post: post.id, source: source.name }, 'post could not be processed');
-    }
-    // A long replay says how far it got, so nobody wonders whether it hangs.
-    if (summary.read % PROGRESS_EVERY === 0) {
-      k.log.info({ source: source.name, read: summary.read, cards: summary.cards }, `${summary.read.toLocaleString('en-US')} posts read`);
-    }
-  });
+    },
+    batch.size,
+    batch.waitMs,
+  );
+  let failed = false;
+  try {
+    await source.start(async (post) => {
+      summary.read++;
+      await batcher.add(post);
+    });
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    // What was read is stored before the run ends, however it ends (a stop, a file out of time order).
+    const flushed = batcher.flush();
+    if (failed) await flushed.catch(() => undefined);
+    else await flushed;
+  }
   return summary;
 }
 
 /** Runs one post through the pipeline, counting it by source and kind (and its card) when metrics are kept. */
 export async function ingestCounted(k: Pick<Kairos, 'pipeline' | 'metrics'>, source: string, post: Post): Promise<IngestResult> {
   const result = await k.pipeline.ingest(post, source);
-  if (k.metrics) {
-    k.metrics.postsRead.inc({ source, kind: result.status === 'duplicate' ? 'duplicate' : result.triage.kind });
-    if (result.status === 'processed' && result.opportunityId !== null && !result.joined) k.metrics.cards.inc({ kind: result.triage.kind });
-  }
+  countResult(k, source, result);
   return result;
+}
+
+function countResult(k: Pick<Kairos, 'metrics'>, source: string, result: IngestResult): void {
+  if (!k.metrics) return;
+  k.metrics.postsRead.inc({ source, kind: result.status === 'duplicate' ? 'duplicate' : result.triage.kind });
+  if (result.status === 'processed' && result.opportunityId !== null && !result.joined) k.metrics.cards.inc({ kind: result.triage.kind });
 }
 
 export function formatSummary(s: RunSummary): string {

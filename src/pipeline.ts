@@ -3,7 +3,7 @@ import type { Post } from './domain/post';
 import { isCardKind, policyKeepsCard, type Kind, type Triage } from './domain/verdict';
 import type { Logger } from './log';
 import type { StoryPost } from './domain/analysis';
-import type { PostStore } from './domain/ports';
+import type { PostStore, PostWrite } from './domain/ports';
 import { engagement } from './domain/post';
 import { storyRefs, type StoryRefs } from './domain/story';
 
@@ -13,8 +13,11 @@ export type IngestResult =
   | { status: 'duplicate' }
   | { status: 'processed'; triage: Triage; opportunityId: number | null; joined?: boolean };
 
+/** A post of a batch that could not be processed (the others were). */
+export type BatchResult = IngestResult | { status: 'failed'; error: unknown };
+
 export interface PipelineDeps {
-  store: Pick<PostStore, 'seenKind' | 'recordPost' | 'findStoryCard' | 'joinStory'>;
+  store: Pick<PostStore, 'seenKind' | 'seenKinds' | 'recordPosts' | 'findStoryCard'>;
   triage: Triager;
   analyst: Analyst;
   /** Names of the sinks each card is queued for (outbox rows). */
@@ -40,26 +43,91 @@ export class Pipeline {
 
   /** `source`: where the post came in (x-stream, bluesky, ingest…), kept with it for the counts by source. */
   async ingest(post: Post, source?: string): Promise<IngestResult> {
-    const { store, triage, analyst, sinks, log } = this.deps;
-    const seen = await store.seenKind(post);
+    const seen = await this.deps.store.seenKind(post);
     if (seen) {
       this.deps.onDuplicate?.(post, seen);
       return { status: 'duplicate' };
     }
+    const write = await this.decide(post, source);
+    const [stored] = await this.deps.store.recordPosts([write]);
+    if (stored) this.deps.onVerdict?.(post, write.triage);
+    return this.settle(write, stored ?? null);
+  }
+
+  /**
+   * Many posts (a replay, a backfill) with the same outcome as one at a time, stored in few transactions. Each
+   * post is triaged in order and seen by trends (onVerdict, onDuplicate) before the next is triaged, as one at a
+   * time; a post whose story may lead to a post not stored yet has those stored first; a card is stored at once,
+   * with what came before it, so a model call for a later post never holds it back.
+   */
+  async ingestMany(posts: readonly Post[], source?: string): Promise<BatchResult[]> {
+    const { store } = this.deps;
+    const results: BatchResult[] = [];
+    const seen = await store.seenKinds(posts);
+    const decided = new Map<string, Kind>();
+    let pending: { index: number; write: PostWrite }[] = [];
+    const pendingRefs = new Set<string>();
+    const flush = async () => {
+      if (!pending.length) return;
+      const batch = pending;
+      pending = [];
+      pendingRefs.clear();
+      let stored: ({ opportunityId: number | null } | null)[];
+      try {
+        stored = await store.recordPosts(batch.map((p) => p.write));
+      } catch {
+        // One post may be what fails (all or nothing): store them one by one, so only that one is lost.
+        for (const p of batch) {
+          try {
+            const [one] = await store.recordPosts([p.write]);
+            results[p.index] = this.settle(p.write, one ?? null);
+          } catch (error) {
+            results[p.index] = { status: 'failed', error };
+          }
+        }
+        return;
+      }
+      batch.forEach((p, j) => (results[p.index] = this.settle(p.write, stored[j] ?? null)));
+    };
+    for (const [i, post] of posts.entries()) {
+      const key = `${post.platform}:${post.id}`;
+      const kind = seen[i] ?? decided.get(key);
+      if (kind) {
+        this.deps.onDuplicate?.(post, kind);
+        results[i] = { status: 'duplicate' };
+        continue;
+      }
+      let write: PostWrite;
+      try {
+        write = await this.decide(post, source, async (refs) => {
+          if (refs.ids.some((id) => pendingRefs.has(`${post.platform}:${id}`)) || refs.urls.some((u) => pendingRefs.has(u))) await flush();
+        });
+      } catch (error) {
+        results[i] = { status: 'failed', error };
+        continue;
+      }
+      decided.set(key, write.triage.kind);
+      this.deps.onVerdict?.(post, write.triage);
+      pending.push({ index: i, write });
+      pendingRefs.add(key);
+      if (post.url) pendingRefs.add(post.url);
+      if ('card' in write && write.card) await flush();
+    }
+    await flush();
+    return results;
+  }
+
+  /** Triage, the story a post joins, and the card: what to store for a new post. */
+  private async decide(post: Post, source?: string, beforeStoryLookup?: (refs: StoryRefs) => Promise<void>): Promise<PostWrite> {
+    const { store, triage, analyst, sinks, log } = this.deps;
     let verdict = triage(post);
     // One story, one card: a post that replies to, quotes or links a post with a card joins that card (its thread
     // and score) instead of opening a new one. Noise (spam, chatter) does not join.
     const refs = storyRefs(post);
     if (verdict.kind !== 'noise' && (refs.ids.length || refs.urls.length)) {
+      await beforeStoryLookup?.(refs);
       const storyOf = await store.findStoryCard(post.platform, refs);
-      if (storyOf !== null) {
-        const entry = storyEntry(post, refs);
-        const joined = await store.joinStory(post, verdict, storyOf, entry, source);
-        if (!joined) return { status: 'duplicate' };
-        this.deps.onVerdict?.(post, verdict);
-        this.deps.onJoin?.(storyOf, entry);
-        return { status: 'processed', triage: verdict, opportunityId: storyOf, joined: true };
-      }
+      if (storyOf !== null) return { post, triage: verdict, source, joins: { opportunityId: storyOf, entry: storyEntry(post, refs) } };
     }
     let card: { analysis: Awaited<ReturnType<Analyst['analyse']>>; sinks: string[] } | undefined;
     const kind = isCardKind(verdict.kind) ? verdict.kind : analyst.screen ? verdict.uncertain : undefined;
@@ -83,11 +151,18 @@ export class Pipeline {
         log.error({ err, post: post.id }, 'analysis failed; post stored without a card');
       }
     }
-    const recorded = await store.recordPost(post, verdict, card, source);
-    if (!recorded) return { status: 'duplicate' };
-    this.deps.onVerdict?.(post, verdict);
-    if (recorded.opportunityId !== null) this.deps.onCard?.(recorded.opportunityId);
-    return { status: 'processed', triage: verdict, opportunityId: recorded.opportunityId };
+    return { post, triage: verdict, source, card };
+  }
+
+  /** What became of a post once stored (null: another worker stored it first), and who is told. */
+  private settle(write: PostWrite, stored: { opportunityId: number | null } | null): IngestResult {
+    if (!stored) return { status: 'duplicate' };
+    if ('joins' in write) {
+      this.deps.onJoin?.(write.joins.opportunityId, write.joins.entry);
+      return { status: 'processed', triage: write.triage, opportunityId: write.joins.opportunityId, joined: true };
+    }
+    if (stored.opportunityId !== null) this.deps.onCard?.(stored.opportunityId);
+    return { status: 'processed', triage: write.triage, opportunityId: stored.opportunityId };
   }
 }
 

@@ -89,6 +89,49 @@ describe('posts', () => {
   });
 });
 
+describe('posts in batches', () => {
+  const entry = (id: string) => ({ postId: id, platform: 'x', handle: `fan_${id}`, followers: 100, reposts: 0, how: 'reply' as const, text: `post ${id}`, at: '2026-02-10T11:00:00Z' });
+
+  it('stores many posts in order as one at a time would: cards, duplicates, posts seen before and joins', async () => {
+    const joinedCard = await card('0');
+    await store.recordPost(post('old'), NOISE);
+    const r = await store.recordPosts([
+      { post: post('1'), triage: NOISE },
+      { post: post('2'), triage: OPP, card: { analysis: analysis(), sinks: ['console', 'discord'] } },
+      { post: post('1'), triage: OPP, card: { analysis: analysis(), sinks: ['console'] } }, // twice in the batch: the first counts
+      { post: post('old'), triage: OPP, card: { analysis: analysis(), sinks: ['console'] } }, // stored before
+      { post: post('3'), triage: { ...OPP, score: 0.95 }, joins: { opportunityId: joinedCard, entry: entry('3') } },
+      { post: post('4'), triage: OPP, joins: { opportunityId: joinedCard, entry: entry('4') } },
+      { post: post('5'), triage: OPP, joins: { opportunityId: 999, entry: entry('5') } }, // no such card
+      { post: post('6'), triage: { ...NOISE, kind: 'service' }, card: { analysis: analysis(), sinks: ['console'] } },
+    ]);
+    const made = r[1]?.opportunityId;
+    expect(r).toEqual([{ opportunityId: null }, { opportunityId: made }, null, null, { opportunityId: joinedCard }, { opportunityId: joinedCard }, null, { opportunityId: null }]);
+    expect(made).toBeGreaterThan(joinedCard);
+    expect(await store.seenKinds([post('1'), post('2'), post('5'), post('3'), post('old'), post('1', 'bluesky')])).toEqual(['noise', 'opportunity', null, 'opportunity', 'noise', null]);
+    expect((await store.outboxFor(made!, 'discord'))?.status).toBe('pending');
+    const joined = await store.getOpportunity(joinedCard);
+    expect(joined?.analysis.story?.map((s) => s.postId)).toEqual(['3', '4']);
+    expect(joined?.score).toBeGreaterThan(0.95);
+    expect(await store.findStoryCard('x', { ids: ['4'], urls: [] })).toBe(joinedCard);
+    expect(await count('posts')).toBe(7); // 0, old, 1, 2, 3, 4, 6: nothing for 5
+    expect(await count('opportunities')).toBe(2);
+    expect(await store.recordPosts([])).toEqual([]);
+  });
+
+  it('stores none of a batch when a write in it fails', async () => {
+    await harness.breakOutbox(store);
+    await expect(
+      store.recordPosts([
+        { post: post('1'), triage: NOISE },
+        { post: post('2'), triage: OPP, card: { analysis: analysis(), sinks: ['console'] } },
+      ]),
+    ).rejects.toThrow(/disk full/);
+    expect(await store.seenKinds([post('1'), post('2')])).toEqual([null, null]);
+    await harness.fixOutbox(store);
+  });
+});
+
 describe('stories', () => {
   const entry = (id: string) => ({ postId: id, platform: 'x', handle: `fan_${id}`, followers: 100, reposts: 0, how: 'quote' as const, text: `post ${id}`, at: '2026-02-10T11:00:00Z' });
 

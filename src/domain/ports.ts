@@ -30,6 +30,14 @@ export interface CardView {
   deliveries: OutboxItem[];
 }
 
+/**
+ * One post to store with recordPosts: a post and its verdict, with its card, or joining an existing card's story;
+ * `source` is where it came in (x-stream, bluesky, replay…), for the counts by source.
+ */
+export type PostWrite =
+  | { post: Post; triage: Triage; source?: string; card?: { analysis: Analysis; sinks: string[] } }
+  | { post: Post; triage: Triage; source?: string; joins: { opportunityId: number; entry: StoryPost } };
+
 export interface PostStore {
   hasPost(post: PostRef): Promise<boolean>;
   /** A stored post by its platform and id. */
@@ -51,6 +59,14 @@ export interface PostStore {
    * line on the card, and the card's score raised to the post's when higher. Null when the post was already seen.
    */
   joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost, source?: string): Promise<{ opportunityId: number } | null>;
+  /** The kind each post was given when seen before, null for a new one: seenKind for many posts in one query. */
+  seenKinds(posts: readonly PostRef[]): Promise<(Kind | null)[]>;
+  /**
+   * Many posts at once, in one transaction (a replay, a backfill): each as recordPost, or joinStory for a post that
+   * joins a card, would store it, in order. Null for a post already seen (or given twice in the batch: the first
+   * counts). All or nothing: when it fails, none of them is stored.
+   */
+  recordPosts(batch: readonly PostWrite[]): Promise<({ opportunityId: number | null } | null)[]>;
   /** Kinds counted by post creation time. */
   countByKind(range?: Range): Promise<Record<Kind, number>>;
   /** Posts Kairos read (received) in the range. */

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { z } from 'zod';
 import { AnalysisSchema, type Analysis, type StoryPost } from '../domain/analysis';
 import { BrandIdSchema, DEFAULT_BRAND } from '../domain/brand';
@@ -25,6 +25,7 @@ import type {
   DigestRecord,
   InboxItem,
   PostRef,
+  PostWrite,
   Range,
   Store,
   WatchTerm,
@@ -110,68 +111,124 @@ export class SqlStore implements Store {
     return (r?.kind as Kind | undefined) ?? null;
   }
 
-  /** The post and its verdict, once: false when the post was already stored. */
-  private async insertPost(trx: Q, post: Post, triage: Triage, at: string, storyOf: number | null, source: string | undefined): Promise<boolean> {
-    const key = postKey(post);
-    const inserted = await trx
-        .insertInto('posts')
-        .values({
-          brand: this.brand,
-          id: key,
-          platform: post.platform,
-          author_handle: post.author.handle,
-          created_at: post.createdAt,
-          received_at: at,
-          json: JSON.stringify(post),
-          url: post.url ?? null,
-          source: source ?? null,
-        })
-        .onConflict((oc) => oc.doNothing())
-        .returning('id')
-        .executeTakeFirst();
-    if (!inserted) return false;
-    await trx
-      .insertInto('verdicts')
-      .values({
-        brand: this.brand,
-        post_id: key,
-        kind: triage.kind,
-        score: triage.score,
-        signals: JSON.stringify(triage.signals),
-        lang: triage.lang,
-        at,
-        review: triage.review ? JSON.stringify(triage.review) : null,
-        story_of: storyOf,
-      })
-      .execute();
-    return true;
+  async seenKinds(posts: readonly PostRef[]): Promise<(Kind | null)[]> {
+    const keys = [...new Set(posts.map(postKey))];
+    const kinds = new Map<string, Kind>();
+    for (const chunk of chunks(keys, 500)) {
+      const rows = await this.db.selectFrom('verdicts').where('brand', '=', this.brand).select(['post_id', 'kind']).where('post_id', 'in', chunk).execute();
+      for (const r of rows) kinds.set(r.post_id, r.kind as Kind);
+    }
+    return posts.map((p) => kinds.get(postKey(p)) ?? null);
   }
 
-  recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }, source?: string): Promise<{ opportunityId: number | null } | null> {
+  async recordPost(post: Post, triage: Triage, card?: { analysis: Analysis; sinks: string[] }, source?: string): Promise<{ opportunityId: number | null } | null> {
+    return (await this.recordPosts([{ post, triage, card, source }]))[0] ?? null;
+  }
+
+  async joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost, source?: string): Promise<{ opportunityId: number } | null> {
+    return ((await this.recordPosts([{ post, triage, source, joins: { opportunityId, entry } }]))[0] ?? null) as { opportunityId: number } | null;
+  }
+
+  recordPosts(batch: readonly PostWrite[]): Promise<({ opportunityId: number | null } | null)[]> {
+    if (!batch.length) return Promise.resolve([]);
     return this.db.transaction().execute(async (trx) => {
       const at = this.iso();
-      const key = postKey(post);
-      if (!(await this.insertPost(trx, post, triage, at, null, source))) return null;
-      if (!card || (triage.kind !== 'opportunity' && triage.kind !== 'risk')) return { opportunityId: null };
-      const opp = await trx
-        .insertInto('opportunities')
-        .values({
-          brand: this.brand,
-          post_id: key,
-          kind: triage.kind,
-          score: triage.score,
-          signals: JSON.stringify(triage.signals),
-          status: 'new',
-          analysis: JSON.stringify(card.analysis),
-          gesture_id: card.analysis.gesture?.id ?? null,
-          created_at: at,
-          updated_at: at,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      for (const sink of card.sinks) await this.enqueueIn(trx, opp.id, sink, at);
-      return { opportunityId: opp.id };
+      const out: ({ opportunityId: number | null } | null)[] = batch.map(() => null);
+      // The cards that posts join, as they are now: a card that is not there (or another brand's) takes no post.
+      const joined = [...new Set(batch.flatMap((w) => ('joins' in w ? [w.joins.opportunityId] : [])))];
+      const cards = new Map<number, { analysis: string; score: number }>();
+      if (joined.length) {
+        const rows = await trx.selectFrom('opportunities').where('brand', '=', this.brand).select(['id', 'analysis', 'score']).where('id', 'in', joined).execute();
+        for (const r of rows) cards.set(r.id, r);
+      }
+      // Each post once: of a key given twice, the first counts.
+      const first = new Map<string, number>();
+      batch.forEach((w, i) => {
+        const key = postKey(w.post);
+        if (!first.has(key) && (!('joins' in w) || cards.has(w.joins.opportunityId))) first.set(key, i);
+      });
+      // Posts, then their verdicts, many rows a statement: only the posts not stored before go on.
+      const stored = new Set<string>();
+      for (const chunk of chunks([...first], 250)) {
+        const rows = await trx
+          .insertInto('posts')
+          .values(chunk.map(([key, i]) => this.postRow(key, batch[i]!, at)))
+          .onConflict((oc) => oc.doNothing())
+          .returning('id')
+          .execute();
+        for (const r of rows) stored.add(r.id);
+      }
+      const fresh = [...first].filter(([key]) => stored.has(key));
+      for (const chunk of chunks(fresh, 250)) {
+        await trx
+          .insertInto('verdicts')
+          .values(chunk.map(([key, i]) => this.verdictRow(key, batch[i]!, at)))
+          .execute();
+      }
+      for (const [key, i] of fresh) {
+        const w = batch[i]!;
+        if ('joins' in w) {
+          // The story line on the card, and its score raised to the post's: joins to one card add up in order.
+          const { opportunityId, entry } = w.joins;
+          const row = cards.get(opportunityId)!;
+          const analysis = AnalysisSchema.parse(JSON.parse(row.analysis));
+          const next = { analysis: JSON.stringify({ ...analysis, story: [...(analysis.story ?? []), entry] }), score: Math.max(row.score, storyScore(row.score, w.triage.score)) };
+          cards.set(opportunityId, next);
+          await trx.updateTable('opportunities').where('brand', '=', this.brand).set({ ...next, updated_at: at }).where('id', '=', opportunityId).execute();
+          out[i] = { opportunityId };
+        } else if (w.card && (w.triage.kind === 'opportunity' || w.triage.kind === 'risk')) {
+          const opp = await trx
+            .insertInto('opportunities')
+            .values({
+              brand: this.brand,
+              post_id: key,
+              kind: w.triage.kind,
+              score: w.triage.score,
+              signals: JSON.stringify(w.triage.signals),
+              status: 'new',
+              analysis: JSON.stringify(w.card.analysis),
+              gesture_id: w.card.analysis.gesture?.id ?? null,
+              created_at: at,
+              updated_at: at,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          for (const sink of w.card.sinks) await this.enqueueIn(trx, opp.id, sink, at);
+          out[i] = { opportunityId: opp.id };
+        } else {
+          out[i] = { opportunityId: null };
+        }
+      }
+      return out;
     });
+  }
+
+  private postRow(key: string, { post, source }: PostWrite, at: string): Insertable<Schema['posts']> {
+    return {
+      brand: this.brand,
+      id: key,
+      platform: post.platform,
+      author_handle: post.author.handle,
+      created_at: post.createdAt,
+      received_at: at,
+      json: JSON.stringify(post),
+      url: post.url ?? null,
+      source: source ?? null,
+    };
+  }
+
+  private verdictRow(key: string, w: PostWrite, at: string): Insertable<Schema['verdicts']> {
+    return {
+      brand: this.brand,
+      post_id: key,
+      kind: w.triage.kind,
+      score: w.triage.score,
+      signals: JSON.stringify(w.triage.signals),
+      lang: w.triage.lang,
+      at,
+      review: w.triage.review ? JSON.stringify(w.triage.review) : null,
+      story_of: 'joins' in w ? w.joins.opportunityId : null,
+    };
   }
 
   async findStoryCard(platform: string, refs: { ids: readonly string[]; urls: readonly string[] }): Promise<number | null> {
@@ -196,23 +253,6 @@ export class SqlStore implements Store {
       if (id !== null && id !== undefined) return Number(id);
     }
     return null;
-  }
-
-  joinStory(post: Post, triage: Triage, opportunityId: number, entry: StoryPost, source?: string): Promise<{ opportunityId: number } | null> {
-    return this.db.transaction().execute(async (trx) => {
-      const at = this.iso();
-      const row = await trx.selectFrom('opportunities').where('brand', '=', this.brand).select(['analysis', 'score']).where('id', '=', opportunityId).executeTakeFirst();
-      if (!row) return null;
-      if (!(await this.insertPost(trx, post, triage, at, opportunityId, source))) return null;
-      const analysis = AnalysisSchema.parse(JSON.parse(row.analysis));
-      const story = [...(analysis.story ?? []), entry];
-      await trx
-        .updateTable('opportunities').where('brand', '=', this.brand)
-        .set({ analysis: JSON.stringify({ ...analysis, story }), score: Math.max(row.score, storyScore(row.score, triage.score)), updated_at: at })
-        .where('id', '=', opportunityId)
-        .execute();
-      return { opportunityId };
-    });
   }
 
   async countByKind(range: Range = {}): Promise<Record<Kind, number>> {
@@ -1194,6 +1234,13 @@ function summaryOf(analysisJson: string): string {
   } catch {
     return '';
   }
+}
+
+/** A list in pieces of at most n (a statement's rows, an IN list). */
+function chunks<T>(items: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
 }
 
 function round6(n: number): number {
