@@ -111,8 +111,8 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
     analyst,
     sinks: [...opts.sinks.map((s) => s.name), ...(opts.queueFor ?? [])],
     log,
+    onAnalysed: (analysis) => gestures.counted(analysis.gesture?.id),
     onCard: () => {
-      void gestures.refresh();
       for (const c of couriers) void c.kick().catch((err: unknown) => log.error({ err }, 'courier failed'));
     },
     onVerdict: (post, verdict) => trends.observe(post, verdict),
@@ -187,18 +187,33 @@ const GESTURE_REFRESH_MS = 60_000;
  * The month's gesture counts for the catalogue's caps, read per card by the analysts: kept in memory, read again
  * after each card and every minute (other workers make cards too).
  */
-async function gestureUsage(store: Store, log: Logger): Promise<{ current: () => GestureUsage; refresh(): Promise<void>; stop(): void }> {
-  let current = await store.gestureUsageThisMonth();
+async function gestureUsage(
+  store: Store,
+  log: Logger,
+): Promise<{ current: () => GestureUsage; counted(gestureId: string | undefined): void; refresh(): Promise<void>; stop(): void }> {
+  let stored = await store.gestureUsageThisMonth();
+  // Cards made since the last read, counted here: reading the month's counts for every card costs a query that
+  // grows with the month (a replay of a year's posts made it quadratic). The read every minute brings in other
+  // workers' cards, dismissals and a new month.
+  let since = new Map<string, number>();
+  const current: GestureUsage = (id) => stored(id) + (since.get(id) ?? 0);
   const refresh = async () => {
     try {
-      current = await store.gestureUsageThisMonth();
+      const fresh = await store.gestureUsageThisMonth();
+      stored = fresh;
+      since = new Map();
     } catch (err) {
       log.warn({ err }, 'could not read the gesture counts; keeping the last ones');
     }
   };
   const timer = setInterval(() => void refresh(), GESTURE_REFRESH_MS);
   timer.unref();
-  return { current: () => current, refresh, stop: () => clearInterval(timer) };
+  return {
+    current: () => current,
+    counted: (id) => void (id && since.set(id, (since.get(id) ?? 0) + 1)),
+    refresh,
+    stop: () => clearInterval(timer),
+  };
 }
 
 export interface RunSummary {

@@ -2,7 +2,7 @@ import type { Analyst } from './analyse/analyst';
 import type { Post } from './domain/post';
 import { isCardKind, policyKeepsCard, type Kind, type Triage } from './domain/verdict';
 import type { Logger } from './log';
-import type { StoryPost } from './domain/analysis';
+import type { Analysis, StoryPost } from './domain/analysis';
 import type { PostStore, PostWrite } from './domain/ports';
 import { engagement } from './domain/post';
 import { storyRefs, type StoryRefs } from './domain/story';
@@ -25,6 +25,11 @@ export interface PipelineDeps {
   log: Logger;
   /** Called after a card was stored and queued, so couriers can deliver it now. */
   onCard?: (opportunityId: number) => void;
+  /**
+   * Called as soon as a card's content is written, before it is stored: the gesture caps count it at once, so the
+   * next post's card (in the same batch) sees it.
+   */
+  onAnalysed?: (analysis: Analysis) => void;
   /** Called for every new post with its verdict (trends, stats). */
   onVerdict?: (post: Post, triage: Triage) => void;
   /** Called when a post joined the story of an existing card instead of opening its own. */
@@ -57,8 +62,8 @@ export class Pipeline {
   /**
    * Many posts (a replay, a backfill) with the same outcome as one at a time, stored in few transactions. Each
    * post is triaged in order and seen by trends (onVerdict, onDuplicate) before the next is triaged, as one at a
-   * time; a post whose story may lead to a post not stored yet has those stored first; a card is stored at once,
-   * with what came before it, so a model call for a later post never holds it back.
+   * time; a post whose story may lead to a post not stored yet has those stored first; and what is decided is
+   * stored before a model is called, so a card never waits on a model call for a later post.
    */
   async ingestMany(posts: readonly Post[], source?: string): Promise<BatchResult[]> {
     const { store } = this.deps;
@@ -99,8 +104,11 @@ export class Pipeline {
       }
       let write: PostWrite;
       try {
-        write = await this.decide(post, source, async (refs) => {
-          if (refs.ids.some((id) => pendingRefs.has(`${post.platform}:${id}`)) || refs.urls.some((u) => pendingRefs.has(u))) await flush();
+        write = await this.decide(post, source, {
+          beforeStoryLookup: async (refs) => {
+            if (refs.ids.some((id) => pendingRefs.has(`${post.platform}:${id}`)) || refs.urls.some((u) => pendingRefs.has(u))) await flush();
+          },
+          beforeModel: flush,
         });
       } catch (error) {
         results[i] = { status: 'failed', error };
@@ -111,27 +119,28 @@ export class Pipeline {
       pending.push({ index: i, write });
       pendingRefs.add(key);
       if (post.url) pendingRefs.add(post.url);
-      if ('card' in write && write.card) await flush();
     }
     await flush();
     return results;
   }
 
   /** Triage, the story a post joins, and the card: what to store for a new post. */
-  private async decide(post: Post, source?: string, beforeStoryLookup?: (refs: StoryRefs) => Promise<void>): Promise<PostWrite> {
+  private async decide(post: Post, source?: string, hooks: { beforeStoryLookup?: (refs: StoryRefs) => Promise<void>; beforeModel?: () => Promise<void> } = {}): Promise<PostWrite> {
     const { store, triage, analyst, sinks, log } = this.deps;
     let verdict = triage(post);
     // One story, one card: a post that replies to, quotes or links a post with a card joins that card (its thread
     // and score) instead of opening a new one. Noise (spam, chatter) does not join.
     const refs = storyRefs(post);
     if (verdict.kind !== 'noise' && (refs.ids.length || refs.urls.length)) {
-      await beforeStoryLookup?.(refs);
+      await hooks.beforeStoryLookup?.(refs);
       const storyOf = await store.findStoryCard(post.platform, refs);
       if (storyOf !== null) return { post, triage: verdict, source, joins: { opportunityId: storyOf, entry: storyEntry(post, refs) } };
     }
     let card: { analysis: Awaited<ReturnType<Analyst['analyse']>>; sinks: string[] } | undefined;
     const kind = isCardKind(verdict.kind) ? verdict.kind : analyst.screen ? verdict.uncertain : undefined;
     if (kind) {
+      // The offline analyst answers at once; a model may take seconds.
+      if (analyst.name !== 'offline') await hooks.beforeModel?.();
       try {
         const input = { post, triage: { ...verdict, kind } };
         if (analyst.screen) {
@@ -146,6 +155,7 @@ export class Pipeline {
         } else {
           card = { analysis: await analyst.analyse(input), sinks: [...sinks] };
         }
+        if (card) this.deps.onAnalysed?.(card.analysis);
       } catch (err) {
         // The analysts fall back on their own; reaching here is a bug, and the post is still recorded.
         log.error({ err, post: post.id }, 'analysis failed; post stored without a card');

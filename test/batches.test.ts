@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadBrandPack } from '../src/analyse/brand-pack';
 import { buildKairos, emptySummary, runSource, type Kairos } from '../src/app';
 import { Batcher } from '../src/batches';
 import { loadConfig } from '../src/config';
@@ -111,6 +112,32 @@ describe('replay in batches', () => {
     expect(s3.duplicates).toBe(17 + 10);
     expect(await outcome(again)).toEqual(expected);
     await Promise.all([one.close(), many.close(), again.close()]);
+  });
+
+  it('keeps each gesture within its monthly cap over a replay that would offer it more often', async () => {
+    // The demo's pack with caps of 3: six copies of the stream would offer several gestures 6 times.
+    const pack = loadBrandPack(config.brand.dir);
+    const k = await buildKairos(config, openSqlite(':memory:'), {
+      log,
+      sinks: [],
+      queueFor: ['discord'],
+      pack: { ...pack, catalogue: pack.catalogue.map((g) => ({ ...g, capPerMonth: 3 })) },
+    });
+    const demo = readFileSync(DEMO_STREAM, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Post);
+    const file = join(dir, 'many.jsonl');
+    const times = demo.map((p) => Date.parse(p.createdAt));
+    const span = Math.max(...times) - Math.min(...times) + 3_600_000;
+    const copy = (p: Post, i: number) => JSON.stringify({ ...p, id: `${p.id}-${i}`, url: undefined, createdAt: new Date(Date.parse(p.createdAt) + i * span).toISOString() });
+    writeFileSync(file, Array.from({ length: 6 }, (_, i) => demo.map((p) => copy(p, i))).flat().join('\n') + '\n');
+    await runSource(k, new JsonlSource('replay', file));
+    const offered = new Map<string, number>();
+    for (const c of await k.store.listCards({ limit: 10_000 })) {
+      const g = c.opportunity.analysis.gesture?.id;
+      if (g) offered.set(g, (offered.get(g) ?? 0) + 1);
+    }
+    for (const g of k.catalogue) expect(offered.get(g.id) ?? 0, g.id).toBeLessThanOrEqual(3);
+    expect([...offered.values()].filter((n) => n === 3).length).toBeGreaterThan(1); // caps were reached, so going past them would show
+    await k.close();
   });
 
   it('stores a post from a live source that goes quiet within milliseconds, without waiting for a full batch', async () => {
