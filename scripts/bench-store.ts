@@ -15,10 +15,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { buildKairos, emptySummary, runSource } from '../src/app';
+import { loadConfig } from '../src/config';
 import { parsePostLine, type Post } from '../src/domain/post';
 import { Courier, type CardSink } from '../src/outbox/courier';
 import { createLogger } from '../src/log';
+import { JsonlSource } from '../src/sources/jsonl';
 import { openPostgres } from '../src/store/postgres';
+import { openSqlite } from '../src/store/sqlite';
 import { airlineFiles } from './lib/real-airline';
 
 const { values } = parseArgs({ options: { posts: { type: 'string', default: '100000' }, kills: { type: 'string', default: '20' }, 'sqlite-only': { type: 'boolean', default: false } } });
@@ -67,6 +71,38 @@ function replay(env: NodeJS.ProcessEnv): Promise<{ ms: number; cpuMs: number; ma
 }
 // Ids repeat within the corpus (a post quoted in two files): what is stored is what counts.
 const rate = (ms: number, n = N) => `${Math.round(n / (ms / 1000)).toLocaleString('en-US')} posts/s`;
+
+// ── 0. In process: the CPU time a post costs, triage alone beside the whole pipeline one at a time and in batches
+{
+  const n = Math.min(N, 20_000);
+  const part = join(dir, 'part.jsonl');
+  writeFileSync(part, readFileSync(file, 'utf8').split('\n').slice(0, n).join('\n') + '\n');
+  const posts = readFileSync(part, 'utf8').split('\n').filter(Boolean).map(parsePostLine).flatMap((r) => (r.ok ? [r.post] : []));
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const per = (ms: number) => `${Math.round((ms * 1000) / n)} µs`;
+  const config = loadConfig({ ...process.env, ...brandEnv, DATABASE_URL: '', KAIROS_REPLAY_FILE: '' });
+  const quiet = createLogger('warn');
+  const lines: string[] = [];
+  for (const size of [0, 1, 256]) {
+    const db = join(dir, `in-process-${size}.db`);
+    const k = await buildKairos(config, openSqlite(size ? db : ':memory:'), { log: quiet, sinks: [] });
+    const c = cpuMs();
+    if (size === 0) {
+      for (const p of posts) k.triage(p);
+      lines.push(`triage alone ${per(cpuMs() - c)}`);
+    } else {
+      await runSource(k, new JsonlSource('replay', part), emptySummary(), { size, waitMs: 10 });
+      await k.trends.settled();
+      const ms = cpuMs() - c;
+      lines.push(`${size === 1 ? 'the pipeline one post at a time' : `in batches of up to ${size}`} ${per(ms)} (${rate(ms, n)} of CPU time)`);
+    }
+    await k.close();
+  }
+  console.log(`0. in process, CPU time a post over ${n.toLocaleString('en-US')} posts (fresh SQLite files; cards stored, none delivered; no start-up): ${lines.join('; ')}`);
+}
 
 // ── 1. SQLite ─────────────────────────────────────────────────────────────────────────────────────────────
 const sqlite = await replay({ KAIROS_DB: join(dir, 'kairos.db'), DATABASE_URL: '' });
