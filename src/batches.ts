@@ -1,14 +1,15 @@
 /**
- * Groups items as they arrive into batches of up to `size`, or of what arrived within `waitMs` of a batch's first
- * item, and hands them to `run` one batch at a time, in order: a replay writes in few transactions, and a slow
- * live stream still has each item handled within `waitMs`. add() waits while a full batch is being handled, so
- * the producer never runs far ahead (at most two batches are held). An error from `run` stops the batching: the
- * next add() or flush() throws it.
+ * Groups items as they arrive into batches of up to `size` and hands them to `run` one batch at a time, in order:
+ * a replay writes in few transactions. When nothing is being handled, a batch waits at most `waitMs` for more
+ * items, so a live stream that goes quiet still has each item handled within milliseconds; while a batch is being
+ * handled, what arrives meanwhile is the next batch, taken as soon as it ends. add() waits while a full batch
+ * waits, so the producer never runs ahead of the consumer by more than two batches. An error from `run` stops the
+ * batching: the next add() or flush() throws it.
  */
 export class Batcher<T> {
   private items: T[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private running: Promise<void> | undefined;
   private failure: { error: unknown } | undefined;
 
   constructor(
@@ -20,14 +21,14 @@ export class Batcher<T> {
   async add(item: T): Promise<void> {
     this.check();
     this.items.push(item);
-    if (this.items.length >= this.size) await this.cut();
-    else this.timer ??= setTimeout(() => void this.cut(), this.waitMs);
+    if (this.items.length >= this.size) await this.drain();
+    else if (!this.running) this.timer ??= setTimeout(() => void this.drain(), this.waitMs);
     this.check();
   }
 
   /** Hands over what is waiting and resolves once every batch so far is handled. */
   async flush(): Promise<void> {
-    await this.cut();
+    await this.drain();
     this.check();
   }
 
@@ -35,14 +36,25 @@ export class Batcher<T> {
     if (this.failure) throw this.failure.error;
   }
 
-  private cut(): Promise<void> {
+  /** Runs batches until none waits; the one loop at a time. */
+  private drain(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const items = this.items;
-    this.items = [];
-    if (items.length && !this.failure) {
-      this.chain = this.chain.then(() => (this.failure ? undefined : this.run(items))).catch((error: unknown) => void (this.failure ??= { error }));
-    }
-    return this.chain;
+    if (this.running || !this.items.length || this.failure) return this.running ?? Promise.resolve();
+    this.running = (async () => {
+      try {
+        while (this.items.length && !this.failure) {
+          const batch = this.items.splice(0, this.size);
+          try {
+            await this.run(batch);
+          } catch (error) {
+            this.failure ??= { error };
+          }
+        }
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
   }
 }

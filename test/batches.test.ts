@@ -40,6 +40,30 @@ describe('Batcher', () => {
     expect(seen).toEqual([[1, 2, 3], [4, 5], [6]]);
   });
 
+  it('holds the producer back while a slow consumer works: never more than two batches ahead', async () => {
+    let handled = 0;
+    let added = 0;
+    let ahead = 0;
+    const b = new Batcher<number>(
+      async (items) => {
+        await sleep(15);
+        handled += items.length;
+      },
+      10,
+      5,
+    );
+    // A producer a little faster than the consumer, never filling a batch within the wait on its own.
+    for (let i = 0; i < 100; i++) {
+      await sleep(1);
+      await b.add(i);
+      added++;
+      ahead = Math.max(ahead, added - handled);
+    }
+    await b.flush();
+    expect(handled).toBe(100);
+    expect(ahead).toBeLessThanOrEqual(20);
+  });
+
   it('stops at the first failure: the next add and flush throw it, and no later batch runs', async () => {
     const seen: number[][] = [];
     const b = new Batcher<number>(async (items) => {
