@@ -184,8 +184,8 @@ async function configuredAnalyst(
 const GESTURE_REFRESH_MS = 60_000;
 
 /**
- * The month's gesture counts for the catalogue's caps, read per card by the analysts: kept in memory, read again
- * after each card and every minute (other workers make cards too).
+ * The month's gesture counts for the catalogue's caps, read per card by the analysts: kept in memory, each card's
+ * gesture counted as it is written, and read again every minute (other workers make cards too).
  */
 async function gestureUsage(
   store: Store,

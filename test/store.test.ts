@@ -117,6 +117,12 @@ describe('posts in batches', () => {
     expect(await count('posts')).toBe(7); // 0, old, 1, 2, 3, 4, 6: nothing for 5
     expect(await count('opportunities')).toBe(2);
     expect(await store.recordPosts([])).toEqual([]);
+    // Where each came in is kept, as one at a time: a post's source, else its platform.
+    await store.recordPosts([
+      { post: post('7'), triage: NOISE, source: 'replay' },
+      { post: post('8', 'bluesky'), triage: NOISE, source: 'replay' },
+    ]);
+    expect((await store.postsBySource())['replay']).toBe(2);
   });
 
   it('stores none of a batch when a write in it fails', async () => {
