@@ -121,9 +121,15 @@ const EnvSchema = z.object({
   BLUESKY_JETSTREAM_URL: wsUrl.default('wss://jetstream2.us-east.bsky.network/subscribe'),
   BLUESKY_API_URL: httpUrl.default('https://public.api.bsky.app'),
   BLUESKY_REPLAY_WINDOW_HOURS: int(1, 24 * 30).default(24),
+  BLUESKY_APP_PASSWORD: z
+    .string()
+    .regex(/^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/, "an app password (xxxx-xxxx-xxxx-xxxx, made in Bluesky's Settings → Privacy and security → App passwords), never the account's own password")
+    .optional(),
+  BLUESKY_PDS_URL: httpUrl.default('https://bsky.social'),
 
   MASTODON_URL: httpUrl.optional(),
   MASTODON_TOKEN: z.string().min(8, 'an access token of the brand account').optional(),
+  MASTODON_POST_REPLIES: bool.default(false),
 
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: httpUrl.optional(),
@@ -212,9 +218,11 @@ export type Config = Readonly<{
     jetstreamUrl: string;
     apiUrl: string;
     replayWindowHours: number;
+    /** Present when BLUESKY_APP_PASSWORD is set: approved replies are posted as the brand through its PDS. */
+    replies?: { pdsUrl: string; appPassword: string };
   };
-  /** Present when MASTODON_URL is set (with its token). */
-  mastodon?: { url: string; token: string };
+  /** Present when MASTODON_URL is set (with its token); postReplies with MASTODON_POST_REPLIES (the token needs write:statuses). */
+  mastodon?: { url: string; token: string; postReplies: boolean };
   llm?: {
     apiKey: string;
     baseUrl?: string;
@@ -377,6 +385,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`KAIROS_HTTP_PORT: required when ${e.KAIROS_WEBHOOK_SECRET ? 'KAIROS_WEBHOOK_SECRET' : 'META_APP_SECRET'} is set (the port webhooks are received on)`);
   }
   if (e.BLUESKY_MODE !== 'off' && !e.BLUESKY_HANDLE) problems.push(`BLUESKY_HANDLE: required when BLUESKY_MODE is ${e.BLUESKY_MODE}`);
+  if (e.BLUESKY_APP_PASSWORD && !e.BLUESKY_HANDLE) problems.push('BLUESKY_HANDLE: required when BLUESKY_APP_PASSWORD is set (the account the replies are posted as)');
+  if (e.MASTODON_POST_REPLIES && !(e.MASTODON_URL && e.MASTODON_TOKEN)) problems.push('MASTODON_POST_REPLIES: needs MASTODON_URL and MASTODON_TOKEN (a token with write:statuses)');
   if (e.MASTODON_URL && !e.MASTODON_TOKEN) problems.push('MASTODON_TOKEN: required when MASTODON_URL is set');
   if (e.MASTODON_TOKEN && !e.MASTODON_URL) problems.push('MASTODON_URL: required when MASTODON_TOKEN is set (the brand account\'s instance)');
   if (e.LLM_MAX_CALLS_PER_HOUR > e.LLM_MAX_CALLS_PER_DAY) {
@@ -416,8 +426,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jetstreamUrl: e.BLUESKY_JETSTREAM_URL,
       apiUrl: e.BLUESKY_API_URL,
       replayWindowHours: e.BLUESKY_REPLAY_WINDOW_HOURS,
+      replies: e.BLUESKY_APP_PASSWORD ? { pdsUrl: e.BLUESKY_PDS_URL.replace(/\/+$/, ''), appPassword: e.BLUESKY_APP_PASSWORD } : undefined,
     },
-    mastodon: e.MASTODON_URL && e.MASTODON_TOKEN ? { url: e.MASTODON_URL, token: e.MASTODON_TOKEN } : undefined,
+    mastodon: e.MASTODON_URL && e.MASTODON_TOKEN ? { url: e.MASTODON_URL, token: e.MASTODON_TOKEN, postReplies: e.MASTODON_POST_REPLIES } : undefined,
     llm: llmKey
       ? {
           apiKey: llmKey,

@@ -34,7 +34,9 @@ import { Inbox } from './ingress/inbox';
 import { mountIngress } from './ingress/mount';
 import { MetaReplySender } from './sources/meta/replies';
 import { replyRouter } from './sources/replies';
+import { blueskyReplySender } from './sources/bluesky/replies';
 import { startBluesky, type BlueskyHandle } from './sources/bluesky/start';
+import { mastodonReplySender } from './sources/mastodon/replies';
 import { startMastodon, type MastodonHandle } from './sources/mastodon/start';
 import { openStore } from './store/open';
 import { postFetcher } from './sources/fetch-post';
@@ -210,7 +212,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
         catalogue: k.catalogue,
         log,
         commands,
-        replySender: replyRouter([x?.replySender, metaReplies], store),
+        replySender: replyRouter([x?.replySender, metaReplies, blueskyReplySender(config, { store, log }), mastodonReplySender(config, { store, log })], store),
         teaching: k.teaching,
         sourceHealth: () => runChecks(sourceChecks),
         postFetcher,

@@ -127,6 +127,8 @@ describe('Mastodon settings', () => {
     }
     expect(message).toContain('MASTODON_TOKEN: expected an access token');
     expect(message).not.toContain('short"');
-    expect(loadConfig({ MASTODON_URL: 'https://mastodon.social', MASTODON_TOKEN: 'secret-token-999' }).mastodon).toEqual({ url: 'https://mastodon.social', token: 'secret-token-999' });
+    expect(loadConfig({ MASTODON_URL: 'https://mastodon.social', MASTODON_TOKEN: 'secret-token-999' }).mastodon).toEqual({ url: 'https://mastodon.social', token: 'secret-token-999', postReplies: false });
+    expect(loadConfig({ MASTODON_URL: 'https://mastodon.social', MASTODON_TOKEN: 'secret-token-999', MASTODON_POST_REPLIES: 'true' }).mastodon?.postReplies).toBe(true);
+    expect(() => loadConfig({ MASTODON_POST_REPLIES: 'true' })).toThrow(/MASTODON_POST_REPLIES: needs MASTODON_URL and MASTODON_TOKEN \(a token with write:statuses\)/);
   });
 });

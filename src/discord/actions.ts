@@ -355,7 +355,7 @@ export async function handleDismissReason(ctx: BotContext, i: StringSelectMenuIn
 
 const sending = new Set<number>();
 
-/** "Send reply on X" (or Facebook, Instagram): only with a sender for the post's platform, only on approved cards, once. */
+/** "Send reply on X" (or on the post's own platform): only with a sender for the post's platform, only on approved cards, once. */
 export async function handleXReply(ctx: BotContext, i: ButtonInteraction, id: number): Promise<void> {
   const view = await current(ctx, id);
   const opp = view?.opportunity;

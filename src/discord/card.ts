@@ -50,7 +50,7 @@ export interface DiscordMessage {
 export interface CardOptions {
   /**
    * A reply sender is configured (for these post platforms only, when a list): approved cards on them offer "Send
-   * reply on X" (or Facebook, Instagram); others show the approved reply ready to copy.
+   * reply on X" (or the post's own platform); others show the approved reply ready to copy.
    */
   canSendReply?: boolean | readonly string[];
 }
@@ -133,6 +133,10 @@ export function statusLine(opp: Opportunity, history: readonly ActionRecord[]): 
   let line = STATUS_LABEL[opp.status];
   if (opp.status === 'claimed' && opp.claimedBy) line += ` by ${neutralise(opp.claimedBy)}`;
   if (last) line += `\nLast: ${describeAction(last)}`;
+  // The reply the team sent from this card, linked where the fan sees it.
+  const sent = history.find((h) => isReplySent(h.action));
+  const link = safeLink(sent?.detail ?? undefined);
+  if (sent && link) line += `\nReply sent on ${platformName(sent.action.replace(/-reply-sent$/, ''))}: ${link}`;
   return line;
 }
 

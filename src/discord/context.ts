@@ -17,7 +17,7 @@ import type { Teaching } from '../domain/label';
 export type { Teaching };
 /**
  * The platforms' extension point: sends an approved card's reply where the post was made (X, Facebook,
- * Instagram). Given the actor, the sender records the '<platform>-reply-sent' audit itself (atomically with its
+ * Instagram, Bluesky, Mastodon). Given the actor, the sender records the '<platform>-reply-sent' audit itself (atomically with its
  * own bookkeeping). Errors named ReplyRefused or ReplyFailed carry a message that is safe to show.
  */
 export interface ReplySender {

@@ -8,7 +8,8 @@ export interface PlatformSender {
 }
 
 /**
- * One reply sender for the cards, handing each to the sender of its post's platform (X, Facebook, Instagram). A
+ * One reply sender for the cards, handing each to the sender of its post's platform (X, Facebook, Instagram,
+ * Bluesky, Mastodon). A
  * card on a platform no sender serves (a post pushed in through /ingest) is refused: its reply is copied by hand.
  */
 export class ReplyRouter implements PlatformSender {

@@ -7,6 +7,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * in /api/v1/notifications and /api/v1/timelines/tag/:tag (newest first, since_id / max_id / limit), and the
  * streaming API over a WebSocket (subscribe messages; `notification` and `update` events whose payload is a JSON
  * string). A wrong bearer token gets a 401 everywhere, the upgrade included. Sockets can be dropped.
+ * Posting as the brand: POST /api/v1/statuses (the token's scopes checked, a 500-character limit, Idempotency-Key
+ * honoured as Mastodon does: the same key gives the same status), the brand's own statuses, one status by id, and
+ * an answer that can be lost after the status was made.
  */
 
 export interface FakeMastoAccount {
@@ -33,6 +36,15 @@ export class FakeMastodon {
   private readonly sockets = new Map<WebSocket, Set<string>>();
   refusing = false;
   url = '';
+  /** The token's scopes: without write:statuses, posting is refused with 403 as Mastodon does. */
+  scopes = ['read', 'write:statuses'];
+  /** The next POST /api/v1/statuses makes the status, then the connection is cut before the answer. */
+  loseNextAnswer = false;
+  /** The account's own statuses list answers empty (a timeline that has not caught up). */
+  hideOwnStatuses = false;
+  /** Every POST /api/v1/statuses, with its body and Idempotency-Key. */
+  readonly posts: { body: Record<string, unknown>; idempotencyKey?: string }[] = [];
+  private readonly byKey = new Map<string, Record<string, unknown>>();
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => this.http(req, res));
@@ -140,7 +152,22 @@ export class FakeMastodon {
     });
   }
 
+  /** The brand's replies made through the API (not the fans' statuses). */
+  get replies(): Record<string, unknown>[] {
+    return this.statuses.filter((s) => s.account === this.me);
+  }
+
   private http(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => this.route(req, res, Buffer.concat(chunks).toString('utf8')));
+      return;
+    }
+    this.route(req, res, '');
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse, raw: string): void {
     const url = new URL(req.url ?? '/', 'http://x');
     this.requests.push({ path: url.pathname, query: url.searchParams });
     const json = (status: number, body: unknown) => {
@@ -149,6 +176,18 @@ export class FakeMastodon {
     };
     if (req.headers.authorization !== `Bearer ${this.token}`) return json(401, { error: 'The access token is invalid' });
     if (url.pathname === '/api/v1/accounts/verify_credentials') return json(200, this.me);
+    if (req.method === 'POST' && url.pathname === '/api/v1/statuses') return this.postStatus(req, res, raw, json);
+    const one = /^\/api\/v1\/statuses\/(\d+)$/.exec(url.pathname);
+    if (one) {
+      const s = this.statuses.find((x) => x.id === one[1]);
+      return s ? json(200, s) : json(404, { error: 'Record not found' });
+    }
+    const own = /^\/api\/v1\/accounts\/([^/]+)\/statuses$/.exec(url.pathname);
+    if (own) {
+      const limit = Number(url.searchParams.get('limit') ?? 20);
+      const mine = this.hideOwnStatuses ? [] : this.statuses.filter((s) => (s.account as FakeMastoAccount).id === own[1]).reverse();
+      return json(200, mine.slice(0, limit));
+    }
     const page = (items: { id: string }[]) => {
       const q = url.searchParams;
       const since = q.get('since_id');
@@ -178,5 +217,27 @@ export class FakeMastodon {
       return json(200, { accounts: [], hashtags: [], statuses: found.slice(0, 1) });
     }
     json(404, { error: 'Record not found' });
+  }
+
+  private postStatus(req: IncomingMessage, res: ServerResponse, raw: string, json: (status: number, body: unknown) => void): void {
+    const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+    const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
+    this.posts.push({ body, idempotencyKey: key });
+    if (!this.scopes.includes('write:statuses') && !this.scopes.includes('write')) return json(403, { error: 'This action is outside the authorized scopes' });
+    const text = String(body.status ?? '');
+    if (!text.trim()) return json(422, { error: "Validation failed: Text can't be blank" });
+    if ([...text].length > 500) return json(422, { error: 'Validation failed: Text character limit of 500 exceeded' });
+    if (body.in_reply_to_id && !this.statuses.some((s) => s.id === body.in_reply_to_id)) return json(404, { error: 'Record not found' });
+    let status = key ? this.byKey.get(key) : undefined;
+    if (!status) {
+      status = this.status(this.me, `<p>${text}</p>`, { in_reply_to_id: body.in_reply_to_id ?? null });
+      if (key) this.byKey.set(key, status);
+    }
+    if (this.loseNextAnswer) {
+      this.loseNextAnswer = false;
+      res.socket?.destroy();
+      return;
+    }
+    json(200, status);
   }
 }

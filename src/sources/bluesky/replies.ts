@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Config } from '../../config';
 import type { CardStore, ReplyStore } from '../../domain/ports';
 import type { Post } from '../../domain/post';
 import { ReplyRefused } from '../../domain/reply';
@@ -174,4 +175,11 @@ export class BlueskyReplySender extends ClaimedReplySender {
   constructor(opts: BlueskyReplySenderOptions) {
     super(new BlueskyReplies(opts), opts);
   }
+}
+
+/** The sender when BLUESKY_APP_PASSWORD is set, else none. */
+export function blueskyReplySender(config: Config, deps: Pick<BlueskyReplySenderOptions, 'store' | 'log' | 'claimStaleMs'>): BlueskyReplySender | undefined {
+  const b = config.bluesky;
+  if (!b.replies || !b.handle) return undefined;
+  return new BlueskyReplySender({ pdsUrl: b.replies.pdsUrl, apiUrl: b.apiUrl, handle: b.handle, appPassword: b.replies.appPassword, store: deps.store, log: deps.log.child({ source: 'bluesky' }), claimStaleMs: deps.claimStaleMs });
 }

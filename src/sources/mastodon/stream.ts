@@ -8,17 +8,10 @@ import type { Source } from '../source';
 import { DEFAULT_BACKOFF, newerId, sleep, type BackoffOptions } from '../x/client';
 import { PostDelivery } from '../x/delivery';
 import type { SourceState } from '../x/stream';
+import { MastodonApi, MastodonError } from './api';
 import { hashtagOf, normaliseStatus, StatusSchema, type Status } from './normalise';
 
-export class MastodonError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'MastodonError';
-  }
-}
+export { MastodonError };
 
 const Account = z.object({ id: z.string(), acct: z.string() }).loose();
 const Notification = z.object({ id: z.string(), type: z.string(), status: StatusSchema.nullable().optional() }).loose();
@@ -61,11 +54,13 @@ export class MastodonSource implements Source {
   private meId?: string;
   private readonly base: string;
   readonly host: string;
+  private readonly rest: MastodonApi;
   private readonly abort = new AbortController();
 
   constructor(private readonly opts: MastodonOptions) {
-    this.base = opts.url.replace(/\/+$/, '');
-    this.host = new URL(this.base).host;
+    this.rest = new MastodonApi(opts);
+    this.base = this.rest.base;
+    this.host = this.rest.host;
   }
 
   get emitted(): number {
@@ -280,18 +275,7 @@ export class MastodonSource implements Source {
     }
   }
 
-  private async api(path: string, params: Record<string, string> = {}): Promise<unknown> {
-    const url = `${this.base}${path}${Object.keys(params).length ? `?${new URLSearchParams(params)}` : ''}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: { authorization: `Bearer ${this.opts.token}`, accept: 'application/json' }, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000) });
-    } catch (err) {
-      throw new MastodonError(`no answer from ${this.host} (${(err as Error).message})`);
-    }
-    if (!res.ok) {
-      const body = (await res.json().catch(() => ({}))) as { error?: unknown };
-      throw new MastodonError(`${this.host} answered ${res.status} to ${path}${typeof body.error === 'string' ? ` (${body.error.slice(0, 200)})` : ''}`, res.status);
-    }
-    return res.json();
+  private api(path: string, params: Record<string, string> = {}): Promise<unknown> {
+    return this.rest.get(path, params);
   }
 }
