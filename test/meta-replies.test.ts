@@ -41,8 +41,9 @@ describe('sending an approved reply on Facebook and Instagram', () => {
     await store.close();
   });
 
-  async function card(platform: string, id: string, status: 'approved' | 'flagged' = 'approved'): Promise<number> {
+  async function card(platform: string, id: string, status: 'approved' | 'flagged' = 'approved', extra: Partial<Post> = {}): Promise<number> {
     const post: Post = {
+      ...extra,
       id,
       platform,
       url: platform === 'facebook' ? 'https://www.facebook.com/1000001_2000?comment_id=3001' : 'https://www.instagram.com/p/DAbc123/',
@@ -136,5 +137,60 @@ describe('sending an approved reply on Facebook and Instagram', () => {
     expect(pushed.content).toContain(analysis.reply);
     const forms = await card('forms', 'p2');
     await expect(router.send(forms, ilse)).rejects.toThrow(/no replies on forms/);
+  });
+
+  describe('an Instagram @mention (a comment or caption on someone else\'s media)', () => {
+    const mentionCard = (commentId: string | null, mediaId: string) =>
+      commentId ? card('instagram', commentId, 'approved', { via: 'mention', inReplyTo: mediaId }) : card('instagram', mediaId, 'approved', { via: 'mention' });
+
+    it('answers a comment mention through the account\'s mentions edge, once however often it is clicked', async () => {
+      const id = await mentionCard('18000009', '17999999');
+      const s = sender();
+      const results = await Promise.all([s.send(id, ilse), s.send(id, ilse), s.send(id, ilse)]);
+      expect(graph.callsTo('POST', /mentions$/)).toHaveLength(1);
+      expect(graph.callsTo('POST', /mentions$/)[0]).toMatchObject({ path: `${graph.igUserId}/mentions`, form: { media_id: '17999999', comment_id: '18000009', message: analysis.reply } });
+      // Never the comment's own replies edge: Meta refuses that for media the brand does not own.
+      expect(graph.callsTo('POST', /replies$/)).toHaveLength(0);
+      expect(results[0]).toEqual({ url: 'https://www.instagram.com/p/DAbc123/', alreadySent: false });
+      expect((await store.actionsFor(id)).filter((a) => a.action === 'instagram-reply-sent')).toHaveLength(1);
+    });
+
+    it('answers a caption mention as a comment on the media', async () => {
+      const id = await mentionCard(null, '17999998');
+      await sender().send(id, ilse);
+      const form = graph.callsTo('POST', /mentions$/)[0]!.form;
+      expect(form).toEqual({ media_id: '17999998', message: analysis.reply });
+    });
+
+    it('after a crash mid-send, finds the reply through the mention and never posts it twice', async () => {
+      graph.objects.set('18000010', { text: '@oranjeair what a flight', username: 'joost' });
+      const id = await mentionCard('18000010', '17999999');
+      graph.fail(/POST \d+\/mentions/, 'drop-after');
+      await expect(sender().send(id, ilse)).rejects.toMatchObject({ name: 'ReplyFailed', uncertain: true });
+      clock = new Date(clock.getTime() + 2 * 60_000);
+      const r = await sender().send(id, ilse);
+      expect(r.alreadySent).toBe(false);
+      expect(graph.callsTo('POST', /mentions$/)).toHaveLength(1);
+      expect(graph.callsTo('GET', new RegExp(`^${graph.igUserId}$`)).map((c) => c.query.fields)).toEqual(['mentioned_comment.comment_id(18000010){replies{id,text,from}}']);
+      expect((await store.getReply(id))?.status).toBe('sent');
+    });
+
+    it('a mention that cannot be answered: nothing posted, and the card shows the reply ready to copy (and can try again)', async () => {
+      const id = await mentionCard('18000011', '17999999');
+      graph.fail(/POST \d+\/mentions/, 400);
+      await expect(sender().send(id, ilse)).rejects.toMatchObject({ name: 'ReplyFailed', uncertain: false });
+      expect(await store.getReply(id)).toBeNull();
+      const history = await store.actionsFor(id);
+      expect(history.map((a) => a.action)).toContain('instagram-reply-refused');
+      const m = buildCard((await store.getOpportunity(id))!, history, replyOptions(new ReplyRouter([sender()], store)));
+      expect(m.content).toMatch(/^Not sent on Instagram \(the Graph API refused POST 1780001…: An unexpected error has occurred\.\)\. The approved reply, ready to copy:/);
+      expect(m.content).toContain(analysis.reply);
+      expect((m.components[0]?.components[0] as { label?: string }).label).toBe('Send reply on Instagram');
+      // Sent later after all: the copy-ready text goes, the link stays.
+      await sender().send(id, ilse);
+      const after = buildCard((await store.getOpportunity(id))!, await store.actionsFor(id), replyOptions(new ReplyRouter([sender()], store)));
+      expect(after.content).toBeUndefined();
+      expect(after.components).toEqual([]);
+    });
   });
 });

@@ -194,7 +194,9 @@ describe("Meta's webhooks", () => {
     graph.objects.set('18000009', { text: '@oranjeair the moment the crew sang for my mum', username: 'joost', timestamp: '2026-12-01T08:00:00+0000', media: { permalink: 'https://www.instagram.com/p/DXyz/' } });
     expect((await notify(instagram(graph.igUserId, 'mentions', { media_id: '17999999', comment_id: '18000009' }))).body.stored).toBe(1);
     const mention = await store.getOpportunityByPost({ platform: 'instagram', id: '18000009' });
-    expect(mention?.post).toMatchObject({ author: { handle: 'joost' }, url: 'https://www.instagram.com/p/DXyz/', createdAt: '2026-12-01T08:00:00.000Z' });
+    // Marked as a mention, with its media: only the account's mentions edge can answer it.
+    expect(mention?.post).toMatchObject({ author: { handle: 'joost' }, url: 'https://www.instagram.com/p/DXyz/', createdAt: '2026-12-01T08:00:00.000Z', via: 'mention', inReplyTo: '17999999' });
+    expect((await store.getOpportunityByPost({ platform: 'instagram', id: '18000001' }))?.post.via).toBeUndefined();
     expect(graph.callsTo('GET', new RegExp(`^${graph.igUserId}$`))[0]?.query.fields).toMatch(/^mentioned_comment\.comment_id\(18000009\)/);
   });
 

@@ -27,6 +27,9 @@ interface Network {
   /** Requests that would write a reply (the network may drop a repeat; these count the attempts). */
   writes(): number;
   loseNextAnswer(): void;
+  /** From now on the network refuses the brand's writes (a revoked app password, a token without write:statuses). */
+  refuse(): void;
+  refusal: RegExp;
   replyUrl: RegExp;
 }
 
@@ -50,6 +53,8 @@ function bluesky(): Network {
     replies: () => fake.records.size,
     writes: () => fake.apiCalls.filter((c) => c.method === 'com.atproto.repo.createRecord').length,
     loseNextAnswer: () => (fake.loseNextAnswer = true),
+    refuse: () => (fake.appPassword = 'zzzz-zzzz-zzzz-zzzz'),
+    refusal: /401.*BLUESKY_APP_PASSWORD/,
     replyUrl: /^https:\/\/bsky\.app\/profile\/oranjeair\.bsky\.social\/post\/[234567a-z]{13}$/,
   };
 }
@@ -70,6 +75,8 @@ function mastodon(): Network {
     replies: () => fake.replies.length,
     writes: () => fake.posts.length,
     loseNextAnswer: () => (fake.loseNextAnswer = true),
+    refuse: () => (fake.scopes = ['read']),
+    refusal: /403.*write:statuses/,
     replyUrl: /^https:\/\/local\/@oranjeair\/\d+$/,
   };
 }
@@ -148,6 +155,20 @@ describe.each([bluesky, mastodon])('an approved reply back on the open networks,
     expect(status).toContain(`Reply sent on ${net.name}: ${url}`);
     expect((await store.actionsFor(id)).filter((x) => x.action === `${net.platform}-reply-sent`).map((x) => [x.actorName, x.detail])).toEqual([['anna', url]]);
     expect(cap.text()).not.toContain(net.secret);
+  });
+
+  it('a refusal sends nothing, says what to fix, and the card shows the reply ready to copy next to the button', async () => {
+    const { id, message } = await card('approved');
+    net.refuse();
+    const click = fd.click(fd.users.member, message, `x-reply:${id}`);
+    expect(await answerTo(click)).toMatch(new RegExp(`^Not sent: .*${net.refusal.source}`));
+    expect(net.replies()).toBe(0);
+    expect(await store.getReply(id)).toBeNull();
+    const patch = await fd.waitForRequest((r) => r.method === 'PATCH' && r.path === `/v10/channels/${fd.channelId}/messages/${message.id}` && /ready to copy/.test(r.body.content ?? ''));
+    expect(patch.body.content).toMatch(new RegExp(`^Not sent on ${net.name} \\(`));
+    expect(patch.body.content).toContain(analysis.reply);
+    expect(patch.body.content).not.toContain(net.secret);
+    expect(patch.body.components[0].components[0]).toMatchObject({ custom_id: `x-reply:${id}`, label: `Send reply on ${net.name}` });
   });
 
   it('after a crash between sending and recording, the restarted bot finds the reply and never sends it twice', async () => {

@@ -375,9 +375,14 @@ export async function handleXReply(ctx: BotContext, i: ButtonInteraction, id: nu
     try {
       sent = await ctx.replySender.send(id, actorOf(i));
     } catch (err) {
-      // The X side's own refusals say what to do and are safe to show; anything else goes to the error boundary.
+      // The network's own refusals say what to do and are safe to show; anything else goes to the error boundary.
       if (err instanceof Error && (err.name === 'ReplyRefused' || err.name === 'ReplyFailed')) {
         await i.editReply({ content: `Not sent: ${clip(err.message, 1800)}` });
+        // A refusal is on the card's history now: the card shows the reply ready to copy.
+        if (err.name === 'ReplyFailed' && !(err as { uncertain?: boolean }).uncertain) {
+          await refreshCardMessage(ctx, id);
+          void recordInThread(ctx, id, cardMessageRef(i));
+        }
         return;
       }
       throw err;

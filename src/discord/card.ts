@@ -64,6 +64,12 @@ export function sendsReply(options: CardOptions, platform: string): boolean {
   return Array.isArray(c) ? c.includes(platform) : Boolean(c);
 }
 
+/** The last try to send the card's reply, when the network refused it (and nothing was sent since). */
+function lastReplyAttempt(history: readonly ActionRecord[]): ActionRecord | undefined {
+  const last = [...history].reverse().find((h) => isReplySent(h.action) || /^[a-z]+-reply-refused$/.test(h.action));
+  return last && !isReplySent(last.action) ? last : undefined;
+}
+
 /** The audit action of a reply sent from a card ('x-reply-sent', 'facebook-reply-sent'…). */
 export function isReplySent(action: string): boolean {
   return /^[a-z]+-reply-sent$/.test(action);
@@ -116,7 +122,8 @@ const ACTION_VERB: Record<string, string> = {
 
 export function describeAction(a: ActionRecord): string {
   const sentOn = /^([a-z]+)-reply-sent$/.exec(a.action)?.[1];
-  const verb = ACTION_VERB[a.action] ?? (sentOn ? `sent the reply on ${platformName(sentOn)}` : a.action);
+  const refusedOn = /^([a-z]+)-reply-refused$/.exec(a.action)?.[1];
+  const verb = ACTION_VERB[a.action] ?? (sentOn ? `sent the reply on ${platformName(sentOn)}` : refusedOn ? `could not send the reply on ${platformName(refusedOn)}` : a.action);
   const reason = a.reason ? ` (${neutralise(oneLine(a.reason))})` : '';
   return `${neutralise(a.actorName)} ${verb}${reason}, ${discordTime(a.at)}`;
 }
@@ -271,10 +278,13 @@ export function buildCard(opp: Opportunity, history: readonly ActionRecord[] = [
     components: buttons(opp, { ...options, replySent: history.some((h) => isReplySent(h.action)) }),
     allowed_mentions: { parse: [] },
   };
-  if (opp.status === 'approved' && !sendsReply(options, p.platform)) {
-    // No sender for this platform (a post pushed in through /ingest, or none wired): the reply is ready to copy.
-    message.content = clip(`Approved reply, ready to copy:\n${codeBlock(a.reply)}`, LIMITS.content);
-    if (!message.content.endsWith('```')) message.content = `Approved reply, ready to copy:\n${codeBlock(a.reply.slice(0, 1900))}`;
+  const refused = lastReplyAttempt(history);
+  if (opp.status === 'approved' && (!sendsReply(options, p.platform) || refused)) {
+    // No sender for this platform (a post pushed in through /ingest, or none wired), or the network refused it (an
+    // Instagram mention that cannot be answered, a missing permission): the reply is ready to copy.
+    const intro = refused ? `Not sent on ${platformName(p.platform)} (${neutralise(oneLine(refused.detail ?? 'refused')).slice(0, 300)}). The approved reply, ready to copy:` : 'Approved reply, ready to copy:';
+    message.content = clip(`${intro}\n${codeBlock(a.reply)}`, LIMITS.content);
+    if (!message.content.endsWith('```')) message.content = `${intro}\n${codeBlock(a.reply.slice(0, 1900 - intro.length))}`;
   }
   return message;
 }

@@ -33,6 +33,11 @@ export const PostSchema = z.object({
   quoteOf: z.string().max(512).nullable().optional(),
   /** The links in the post as their full addresses (X shortens them in the text), to see which posts it points at. */
   links: z.array(z.string().max(2048)).max(20).optional(),
+  /**
+   * How the post reached the brand, where that changes how it is answered: 'mention' for an Instagram @mention in a
+   * comment or caption on someone else's media (replied to through the account's mentions, not the comment's replies).
+   */
+  via: z.enum(['mention']).optional(),
 });
 
 export type Post = z.infer<typeof PostSchema>;

@@ -49,8 +49,11 @@ export interface ReplyPlatform {
   post(target: ReplyTarget): Promise<SentReply>;
 }
 
+/** What the senders need of the store: the card, the reply claims, and the audit (a refusal is recorded on the card). */
+export type ReplySenderStore = Pick<CardStore, 'getOpportunity' | 'audit'> & ReplyStore;
+
 export interface ClaimedReplyOptions {
-  store: Pick<CardStore, 'getOpportunity'> & ReplyStore;
+  store: ReplySenderStore;
   log: Logger;
   now?: () => Date;
   /**
@@ -64,7 +67,8 @@ export interface ClaimedReplyOptions {
  * Sends a card's approved reply once, on whichever network: only an approved card; the reply is claimed in the store
  * before the network is called (one caller wins, however many clicks, retries or workers race); concurrent clicks in
  * this process share the one request; a claim left 'sending' by a crash is checked on the network before anything
- * is sent again. Audited as '<platform>-reply-sent' with the actor, in the same transaction as the record.
+ * is sent again. Audited as '<platform>-reply-sent' with the actor, in the same transaction as the record; a refusal
+ * (nothing was posted) as '<platform>-reply-refused' with what the network said.
  */
 export class ClaimedReplySender {
   readonly platforms: readonly string[];
@@ -135,7 +139,10 @@ export class ClaimedReplySender {
       }
       await store.releaseReply(opportunityId);
       log.error({ opportunity: opportunityId, status: e.status, error: e.message }, `${name} refused the reply; nothing was posted`);
-      throw new ReplyFailed(`${e.message}${e.hint}`, false);
+      const message = `${e.message}${e.hint}`;
+      // On the card's history: the card then shows the reply ready to copy, and still offers to try again.
+      if (actor) await store.audit(opportunityId, actor, `${opp.post.platform}-reply-refused`, null, message.slice(0, 500));
+      throw new ReplyFailed(message, false);
     }
     return this.record(opportunityId, opp.post, sent, actor);
   }

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * A fake of Meta's Graph API on 127.0.0.1, with the paths and answer shapes Kairos uses: read a Facebook post or
  * comment, an Instagram comment or media, an @mention through the account; reply to a Facebook comment
- * (POST /{id}/comments) or an Instagram one (POST /{id}/replies); list the replies under one. Every call is
+ * (POST /{id}/comments) or an Instagram one (POST /{id}/replies), or an @mention (POST /{ig-user}/mentions); list
+ * the replies under one (for a mention, as nested fields of mentioned_comment / mentioned_media). Every call is
  * recorded with its Authorization header. Failures can be scripted: an error answer, or a reply that is stored
  * and then the connection dropped (an outcome the client cannot know).
  */
@@ -79,6 +80,15 @@ export class FakeGraph {
     if (failure && failure.status !== 'drop-after') return json(failure.status, { error: { message: 'An unexpected error has occurred.', type: 'OAuthException', code: 2 } });
 
     const [id, edge] = path.split('/');
+    if (call.method === 'POST' && edge === 'mentions' && id === this.igUserId) {
+      // A reply to an @mention: a comment on the media, or a reply to the comment that mentioned the account.
+      if (!form.media_id || !form.message) return json(400, { error: { message: '(#100) The parameters media_id and message are required', code: 100 } });
+      const target = form.comment_id ?? form.media_id;
+      const reply = { id: String(18_500_000 + ++this.seq), message: form.message, from: { id: this.igUserId } };
+      this.replies.set(target, [...(this.replies.get(target) ?? []), reply]);
+      if (failure?.status === 'drop-after') return void req.socket.destroy();
+      return json(200, { id: reply.id });
+    }
     if (call.method === 'POST' && (edge === 'comments' || edge === 'replies') && id) {
       if (!form.message) return json(400, { error: { message: '(#100) The parameter message is required', code: 100 } });
       const reply = { id: `${id.split('_')[0]}_${9_000_000 + ++this.seq}`, message: form.message, from: { id: edge === 'replies' ? this.igUserId : this.pageId } };
@@ -96,7 +106,10 @@ export class FakeGraph {
       if (mention) {
         const obj = this.objects.get(mention[2] as string);
         if (!obj) return json(400, { error: { message: 'Unsupported get request.', code: 100 } });
-        return json(200, { [`mentioned_${mention[1]}`]: obj, id });
+        // The replies under a mentioned comment, or the comments on a mentioned media, as nested fields (no author).
+        const under = (this.replies.get(mention[2] as string) ?? []).map((r) => ({ id: r.id, text: r.message }));
+        const edges = mention[1] === 'comment' ? { replies: { data: under } } : { comments: { data: under } };
+        return json(200, { [`mentioned_${mention[1]}`]: { ...obj, ...edges }, id });
       }
       const obj = this.objects.get(id);
       if (!obj) return json(400, { error: { message: `Unsupported get request. Object with ID '${id}' does not exist`, code: 100 } });

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { Config } from '../../config';
-import type { CardStore, ReplyStore } from '../../domain/ports';
 import type { Post } from '../../domain/post';
 import { ReplyRefused } from '../../domain/reply';
 import type { Logger } from '../../log';
-import { ClaimedReplySender, ReplyNotSent, type ReplyPlatform, type ReplyTarget, type SentReply } from '../claimed-reply';
+import { ClaimedReplySender, ReplyNotSent, type ReplyPlatform, type ReplySenderStore, type ReplyTarget, type SentReply } from '../claimed-reply';
 import { postUrl } from './normalise';
 
 /** Bluesky's limit on a post's text, in graphemes (counted here as code points, which is never fewer). */
@@ -51,7 +50,7 @@ export interface BlueskyReplySenderOptions {
   apiUrl: string;
   handle: string;
   appPassword: string;
-  store: Pick<CardStore, 'getOpportunity'> & ReplyStore;
+  store: ReplySenderStore;
   log: Logger;
   now?: () => Date;
   claimStaleMs?: number;

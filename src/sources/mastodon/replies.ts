@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { Config } from '../../config';
-import type { CardStore, ReplyStore } from '../../domain/ports';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
-import { ClaimedReplySender, ReplyNotSent, type ReplyPlatform, type ReplyTarget, type SentReply } from '../claimed-reply';
+import { ClaimedReplySender, ReplyNotSent, type ReplyPlatform, type ReplySenderStore, type ReplyTarget, type SentReply } from '../claimed-reply';
 import { MastodonApi, MastodonError } from './api';
 import { fullAcct } from './normalise';
 
@@ -87,7 +86,7 @@ class MastodonReplies implements ReplyPlatform {
 export interface MastodonReplySenderOptions {
   url: string;
   token: string;
-  store: Pick<CardStore, 'getOpportunity'> & ReplyStore;
+  store: ReplySenderStore;
   log: Logger;
   now?: () => Date;
   claimStaleMs?: number;

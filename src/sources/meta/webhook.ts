@@ -217,6 +217,7 @@ export async function resolvePost(deps: GraphReader, item: NewItem): Promise<Pos
     text: text.slice(0, MAX_TEXT),
     createdAt,
     ...(item.inReplyTo ? { inReplyTo: item.inReplyTo } : {}),
+    ...(l.kind === 'ig-mentioned-comment' || l.kind === 'ig-mentioned-media' ? { via: 'mention' } : {}),
   });
   if (!parsed.ok) throw new Error(`the ${item.platform} change does not make a valid post: ${parsed.error}`);
   return parsed.post;

@@ -1,10 +1,9 @@
 import type { TwitterApi, TweetV2 } from 'twitter-api-v2';
 import { X_MAX_CHARS } from '../../domain/analysis';
 import type { Actor } from '../../domain/opportunity';
-import type { CardStore, ReplyStore } from '../../domain/ports';
 import { ReplyFailed, ReplyRefused } from '../../domain/reply';
 import type { Logger } from '../../log';
-import { ClaimedReplySender, ReplyNotSent, type ReplyPlatform, type ReplyTarget, type SentReply } from '../claimed-reply';
+import { ClaimedReplySender, ReplyNotSent, type ReplyPlatform, type ReplySenderStore, type ReplyTarget, type SentReply } from '../claimed-reply';
 import { describeXError } from './client';
 
 /** Sends a card's approved reply to the fan on its platform. The Discord bot's "Send reply on …" button calls it. */
@@ -22,7 +21,7 @@ export { ReplyFailed, ReplyRefused };
 export interface XReplySenderOptions {
   /** A user-context client (OAuth 1.0a: X_APP_KEY, X_APP_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET). */
   client: TwitterApi;
-  store: Pick<CardStore, 'getOpportunity'> & ReplyStore;
+  store: ReplySenderStore;
   log: Logger;
   now?: () => Date;
   /** See ClaimedReplyOptions.claimStaleMs. */
