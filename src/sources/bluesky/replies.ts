@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Config } from '../../config';
+import { maskUrl, type Config } from '../../config';
 import type { Post } from '../../domain/post';
 import { ReplyRefused } from '../../domain/reply';
 import type { Logger } from '../../log';
@@ -180,5 +180,6 @@ export class BlueskyReplySender extends ClaimedReplySender {
 export function blueskyReplySender(config: Config, deps: Pick<BlueskyReplySenderOptions, 'store' | 'log' | 'claimStaleMs'>): BlueskyReplySender | undefined {
   const b = config.bluesky;
   if (!b.replies || !b.handle) return undefined;
+  deps.log.info({ handle: b.handle, pds: maskUrl(b.replies.pdsUrl) }, 'Bluesky replies on: approved cards offer "Send reply on Bluesky"');
   return new BlueskyReplySender({ pdsUrl: b.replies.pdsUrl, apiUrl: b.apiUrl, handle: b.handle, appPassword: b.replies.appPassword, store: deps.store, log: deps.log.child({ source: 'bluesky' }), claimStaleMs: deps.claimStaleMs });
 }

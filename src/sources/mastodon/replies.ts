@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Config } from '../../config';
+import { maskUrl, type Config } from '../../config';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import { ClaimedReplySender, ReplyNotSent, type ReplyPlatform, type ReplySenderStore, type ReplyTarget, type SentReply } from '../claimed-reply';
@@ -103,5 +103,7 @@ export class MastodonReplySender extends ClaimedReplySender {
 /** The sender when MASTODON_POST_REPLIES is on, else none. */
 export function mastodonReplySender(config: Config, deps: Pick<MastodonReplySenderOptions, 'store' | 'log' | 'claimStaleMs'>): MastodonReplySender | undefined {
   const m = config.mastodon;
-  return m?.postReplies ? new MastodonReplySender({ url: m.url, token: m.token, store: deps.store, log: deps.log.child({ source: 'mastodon' }), claimStaleMs: deps.claimStaleMs }) : undefined;
+  if (!m?.postReplies) return undefined;
+  deps.log.info({ instance: maskUrl(m.url) }, 'Mastodon replies on: approved cards offer "Send reply on Mastodon" (the token needs write:statuses)');
+  return new MastodonReplySender({ url: m.url, token: m.token, store: deps.store, log: deps.log.child({ source: 'mastodon' }), claimStaleMs: deps.claimStaleMs });
 }
