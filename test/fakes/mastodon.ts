@@ -177,11 +177,6 @@ export class FakeMastodon {
     if (req.headers.authorization !== `Bearer ${this.token}`) return json(401, { error: 'The access token is invalid' });
     if (url.pathname === '/api/v1/accounts/verify_credentials') return json(200, this.me);
     if (req.method === 'POST' && url.pathname === '/api/v1/statuses') return this.postStatus(req, res, raw, json);
-    const one = /^\/api\/v1\/statuses\/(\d+)$/.exec(url.pathname);
-    if (one) {
-      const s = this.statuses.find((x) => x.id === one[1]);
-      return s ? json(200, s) : json(404, { error: 'Record not found' });
-    }
     const own = /^\/api\/v1\/accounts\/([^/]+)\/statuses$/.exec(url.pathname);
     if (own) {
       const limit = Number(url.searchParams.get('limit') ?? 20);

@@ -13,7 +13,7 @@ export function mastodonStatusId(url: URL): string | null {
  * id (GET /api/v1/statuses/:id), one on another instance resolved by its address (GET /api/v2/search with
  * resolve=true), as the brand's account sees it.
  */
-export function mastodonPostFetcher(mastodon: Config['mastodon'], timeoutMs = 15_000): PlatformFetcher {
+export function mastodonPostFetcher(mastodon: Pick<NonNullable<Config['mastodon']>, 'url' | 'token'> | undefined, timeoutMs = 15_000): PlatformFetcher {
   const home = mastodon ? new URL(mastodon.url) : null;
   return {
     name: 'Mastodon',
