@@ -1,12 +1,13 @@
 /**
  * Kairos as a service, measured: peak memory of a replay of 100,000 and 1,000,000 posts (real airline posts from
- * ../shared/corpora, repeated with new ids and times, 20 s apart, streamed on stdin), and the time from start to
- * the first card and of the whole demo, for the compiled build (`npm run build`, plain node) against tsx.
+ * ../shared/corpora, repeated with new ids and times, 20 s apart, streamed on stdin) run as production runs it
+ * (the compiled build with the heap flags of `npm run start:prod`), and the time from start to the first card and
+ * of the whole demo, for the compiled build (`npm run build`, plain node) against tsx.
  *   npm run build && npx tsx scripts/bench-service.ts [--posts 100000,1000000] [--skip-start]   (--posts '' for start-up only)
- * Target: flat memory, under 300 MB for both sizes.
+ * Target: flat memory, under 300 MB for both sizes. The peak is printed as the replay goes (each tenth of the posts).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,11 +35,26 @@ function nth(n: number): string {
 
 const dir = mkdtempSync(join(tmpdir(), 'kairos-bench-service-'));
 const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
+/** The V8 flags production runs with: those of `npm run start:prod` (the systemd unit and the image use the same). */
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const heapFlags = pkg.scripts['start:prod']!.match(/--max-[\w-]+=\d+/g) ?? [];
+if (!existsSync(join(ROOT, 'dist/src/cli.js'))) throw new Error('run npm run build first: the replay is measured on the compiled build');
+console.log(`replays: node ${heapFlags.join(' ')} dist/src/cli.js replay --input - (console sink)`);
+
+/** The resident set now and its peak so far of a running process, in kB (Linux), or null once it is gone. */
+function rssOf(pid: number): { now: number; peak: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return { now: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]), peak: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1]) };
+  } catch {
+    return null;
+  }
+}
 
 /** Replays `count` posts on stdin through the whole pipeline (console sink); returns peak RSS and the time. */
 async function replay(count: number): Promise<{ peakKb: number; seconds: number; summary: string }> {
   const t0 = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'PEAK %M', process.execPath, '--import', 'tsx', 'src/cli.ts', 'replay', '--input', '-'], {
+  const child = spawn('/usr/bin/time', ['-f', 'PEAK %M', process.execPath, ...heapFlags, 'dist/src/cli.js', 'replay', '--input', '-'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', KAIROS_DB: join(dir, `replay-${count}.db`), ...brandEnv },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -48,14 +64,23 @@ async function replay(count: number): Promise<{ peakKb: number; seconds: number;
   child.stdout.setEncoding('utf8').on('data', (d: string) => (tail = (tail + d).slice(-4000)));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
   const closed = new Promise<number | null>((r) => child.on('close', r));
+  // The node process under /usr/bin/time, for the progress lines.
+  const nodePid = () => Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]) || 0;
   let batch = '';
+  const tenth = Math.max(1, Math.floor(count / 10));
   for (let n = 0; n < count; n++) {
     batch += `${nth(n)}\n`;
     if (batch.length > 256_000 || n === count - 1) {
       if (!child.stdin.write(batch)) await new Promise((r) => child.stdin.once('drain', r));
       batch = '';
     }
-    if (n > 0 && n % 100_000 === 0) process.stdout.write(`  … ${n.toLocaleString('en-US')} posts sent\n`);
+    if (n > 0 && n % tenth === 0) {
+      const rss = rssOf(nodePid());
+      const s = (performance.now() - t0) / 1000;
+      process.stdout.write(
+        `  … ${n.toLocaleString('en-US')} posts sent, ${s.toFixed(0)} s${rss ? `: RSS ${mb(rss.now)}, peak so far ${mb(rss.peak)}` : ''}\n`,
+      );
+    }
   }
   child.stdin.end();
   const code = await closed;

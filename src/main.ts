@@ -111,7 +111,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   let x: XHandle | undefined;
   let bluesky: BlueskyHandle | undefined;
   let mastodon: MastodonHandle | undefined;
-  const moments: StoredMoment[] = [];
+  // The run's rising moments for its summary: the first few, and how many (a long replay can raise thousands).
+  const moments = { first: [] as StoredMoment[], count: 0 };
   const multiWorker = store.kind === 'postgres';
   const k = await buildKairos(config, store, {
     log,
@@ -127,7 +128,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     },
     onMoment: (m, isNew) => {
       // Found again by a resumed replay: listed in its summary, its card (if out already) not sent again.
-      moments.push(m);
+      if (moments.first.length < MOMENTS_NAMED) moments.first.push(m);
+      moments.count++;
       if (!isNew && (m.messageId || !config.discord)) return;
       // A moment that crosses the line gets its own card: in the channel (queued once under the moment's key), or
       // in the terminal.
@@ -320,7 +322,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     if (refused) exitCode = 2;
     if (!discord) await Promise.all(k.couriers.map((c) => c.idle()));
     out.write(`\n${formatSummary(summary)}\n`);
-    if (moments.length) out.write(`${formatMoments(moments)}\n`);
+    if (moments.count) out.write(`${formatMoments(moments.first, moments.count)}\n`);
     if (refused) out.write(`Replay stopped: ${refused.message}\n`);
     if (interruptedBy) {
       out.write(
@@ -369,13 +371,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   return exitCode;
 }
 
-/** The rising moments of a run, one line, the first few named (a replay of copies can raise many). */
-export function formatMoments(moments: readonly StoredMoment[], shown = 10): string {
+const MOMENTS_NAMED = 10;
+
+/** The rising moments of a run, one line, the first few named (a replay of copies can raise many) of `total`. */
+export function formatMoments(moments: readonly StoredMoment[], total = moments.length, shown = MOMENTS_NAMED): string {
   const named = moments
     .slice(0, shown)
     .map((m) => `${m.term} (${m.nowPerHour.toFixed(0)}/h against ${m.baselinePerHour.toFixed(1)}/h)`)
     .join(', ');
-  return `Rising moments: ${named}${moments.length > shown ? `, and ${moments.length - shown} more (see the digest)` : ''}`;
+  return `Rising moments: ${named}${total > shown ? `, and ${total - shown} more (see the digest)` : ''}`;
 }
 
 /** One fetcher for every platform Kairos reads; a platform not configured here says so when asked. */

@@ -138,9 +138,19 @@ describe('TrendDetector', () => {
   });
 
   it('keeps memory bounded on a busy stream', () => {
-    const d = new TrendDetector({ maxTerms: 5000 });
+    const d = new TrendDetector({ maxTerms: 5000, maxKeys: 3000 });
     run(syntheticStream({ startMs: T0, durationMs: 6 * HOUR, postsPerMinute: 40, seed: 11 }), d);
     expect(d.size()).toBeLessThanOrEqual(5000);
+    // 40 posts a minute over a 30-minute window hold more author × term keys than that: the oldest are forgotten.
+    expect(d.keys()).toBeLessThanOrEqual(2 * 3000);
+    expect(d.keys()).toBeGreaterThan(2000);
+  });
+
+  it('finds the same moment with its de-duplication keys capped', () => {
+    const stream = background(3, [{ word: 'elfstedentocht', perHour: 60, surgeAtMs: T0 + 7 * HOUR, surgePerHour: 300 }]);
+    const capped = new TrendDetector({ maxKeys: 3000 });
+    expect(run(stream, capped).map((m) => m.term)).toEqual(['elfstedentocht']);
+    expect(capped.keys()).toBeLessThanOrEqual(2 * 3000);
   });
 
   it('computes small Poisson tails accurately', () => {

@@ -74,8 +74,14 @@ export interface TrendOptions {
   tideWeight?: number;
   /** No moment before the stream has this much history: every term is new at first. */
   warmupMs?: number;
+  /** At most this many terms are followed (the rarest are dropped first). */
   maxTerms?: number;
   samplesPerTerm?: number;
+  /**
+   * At most this many de-duplication keys (author × term, and text fingerprints) are kept; on a stream busier than
+   * that within the longest window the oldest are forgotten first, so memory stays bounded whatever the rate.
+   */
+  maxKeys?: number;
 }
 
 const MIN = 60_000;
@@ -92,8 +98,11 @@ const DEFAULTS = {
   cooldownMs: 6 * HOUR,
   tideWeight: 0.35,
   warmupMs: 2 * HOUR,
-  maxTerms: 100_000,
+  // About 0.7 KB a term with its samples: the cap keeps the detector under ~40 MB on any stream (a brand's real
+  // stream holds some 10,000).
+  maxTerms: 50_000,
   samplesPerTerm: 5,
+  maxKeys: 200_000,
 };
 
 interface TermState {
@@ -190,6 +199,11 @@ export class TrendDetector {
     return this.terms.size;
   }
 
+  /** How many de-duplication keys are held (author × term, text fingerprints). */
+  keys(): number {
+    return this.counted.size + this.copies.size;
+  }
+
   observe(post: TrendPost): void {
     const at = typeof post.createdAt === 'string' ? Date.parse(post.createdAt) : post.createdAt.getTime();
     if (!Number.isFinite(at)) return;
@@ -211,7 +225,7 @@ export class TrendDetector {
     const print = textFingerprint(post.text);
     if (print) {
       if ((this.copies.get(print) ?? -Infinity) > since) return;
-      this.copies.set(print, now);
+      remember(this.copies, print, now, this.o.maxKeys);
     }
 
     this.streamSlow = this.streamSlow * Math.exp(-(now - this.streamT) / this.o.slowTauMs) + 1;
@@ -236,7 +250,7 @@ export class TrendDetector {
     for (const term of terms) {
       const key = `${who}\u0000${term}`;
       if ((this.counted.get(key) ?? -Infinity) > since) continue;
-      this.counted.set(key, now);
+      remember(this.counted, key, now, this.o.maxKeys);
       let st = this.terms.get(term);
       if (!st) {
         if (this.terms.size >= this.o.maxTerms) this.evict();
@@ -447,7 +461,13 @@ export class TrendDetector {
   private prune(now: number): void {
     this.lastPrune = now;
     const since = now - this.keepMs;
-    for (const map of [this.counted, this.copies]) for (const [k, t] of map) if (t <= since) map.delete(k);
+    // Each map is in time order (remember() re-inserts): the expired keys are at its front.
+    for (const map of [this.counted, this.copies]) {
+      for (const [k, t] of map) {
+        if (t > since) break;
+        map.delete(k);
+      }
+    }
     for (const [term, st] of this.terms) {
       this.decay(st, now);
       // A term seen about once in the last half day is not worth its memory; if it comes back it starts anew.
@@ -473,6 +493,21 @@ interface Crossing {
   windowMs: number;
   count: number;
   expected: number;
+}
+
+/**
+ * Sets key to the time `at`, moved to the end so the map stays in time order; over `max` keys the oldest tenth
+ * is forgotten.
+ */
+function remember(map: Map<string, number>, key: string, at: number, max: number): void {
+  map.delete(key);
+  map.set(key, at);
+  if (map.size <= max) return;
+  let drop = Math.ceil(max / 10);
+  for (const k of map.keys()) {
+    if (drop-- <= 0) break;
+    map.delete(k);
+  }
 }
 
 function postRef(s: MomentSample): string {
