@@ -61,7 +61,7 @@ async function replay(count: number): Promise<{ peakKb: number; seconds: number;
   });
   let tail = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (tail = (tail + d).slice(-4000)));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (tail = (tail + d).slice(-30_000)));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
   const closed = new Promise<number | null>((r) => child.on('close', r));
   // The node process under /usr/bin/time, for the progress lines.

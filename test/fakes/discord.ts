@@ -81,6 +81,14 @@ export class FakeDiscord {
   /** Set to simulate a crash window: the message is created but the answer never arrives (socket dropped). */
   dropNextPostAnswer = false;
 
+  /**
+   * Discord keeps a message nonce for a few minutes only: after a longer outage a post with the same nonce is a
+   * new message. Forgetting them plays that, so only the bot's own recovery can keep a message once.
+   */
+  forgetNonces(): void {
+    this.nonces.clear();
+  }
+
   private readonly server: Server;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<WebSocket>();
