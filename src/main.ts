@@ -275,7 +275,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     source = new JsonlSource(config.replayFile ? 'replay' : 'demo', config.replayFile ?? DEMO_STREAM, (line, error) => {
       summary.invalid++;
       log.warn({ line, error }, 'skipped a line that is not a valid post');
-    });
+    }, () => out.write('The file is newest first: it is read from its end, oldest post first.\n'));
   }
   const where = discord ? 'the Discord channel' : 'the terminal';
   const what = [

@@ -22,8 +22,20 @@ async function replay(name: string, content: string[]): Promise<{ code: number; 
 }
 
 describe('replay order', () => {
-  it('a newest-first file is refused with exit 2 and what to do', async () => {
-    const r = await replay('reversed', [...lines].reverse());
+  it('a newest-first file is read from its end: the same cards and rising moments as the file oldest first', async () => {
+    const sorted = await replay('sorted', lines);
+    const reversed = await replay('reversed', [...lines].reverse());
+    expect(reversed.code).toBe(0);
+    expect(reversed.out).toContain('The file is newest first: it is read from its end, oldest post first.');
+    const figures = (out: string) => [/Posts read: .*/.exec(out)?.[0], /Cards: .*/.exec(out)?.[0], /Rising moments: .*/.exec(out)?.[0]];
+    expect(figures(sorted.out)[2]).toContain('elfstedentocht');
+    expect(figures(reversed.out)).toEqual(figures(sorted.out));
+    expect(sorted.out).not.toContain('newest first');
+  });
+
+  it('overlapping copies (the file twice, one after the other) are refused with exit 2 and what to do', async () => {
+    const ids = (l: string) => l.replace(/"id":"([^"]+)"/, '"id":"copy-$1"');
+    const r = await replay('overlap', [...lines, ...lines.map(ids)]);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/Replay stopped: the posts are not in time order: by line \d+/);
     expect(r.out).toContain('sort the file by createdAt');

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parsePostLine, type Post } from '../domain/post';
+import { countLines, linesBackwards } from './backwards';
 import type { Source } from './source';
 import { timeOrderCheck } from './time-order';
 
@@ -10,10 +11,18 @@ export type JsonlLine = { line: number; ok: true; post: Post } | { line: number;
  * Reads JSON lines one at a time (constant memory). Blank lines are skipped but still counted, or reported as
  * errors with `blankLines` (classify answers every input line, a trailing blank one included).
  */
-export async function* readJsonl(input: Readable, opts: { blankLines?: boolean } = {}): AsyncGenerator<JsonlLine> {
-  let n = 0;
-  for await (const raw of lines(input)) {
-    n++;
+export function readJsonl(input: Readable, opts: { blankLines?: boolean } = {}): AsyncGenerator<JsonlLine> {
+  return parseLines(lines(input), opts);
+}
+
+/** Parses lines as posts; `lineNumber` numbers the i-th line read (1-based) when they are not read first to last. */
+async function* parseLines(
+  source: AsyncIterable<string>,
+  opts: { blankLines?: boolean; lineNumber?: (i: number) => number } = {},
+): AsyncGenerator<JsonlLine> {
+  let i = 0;
+  for await (const raw of source) {
+    const n = opts.lineNumber ? opts.lineNumber(++i) : ++i;
     const line = raw.trim();
     if (!line) {
       if (opts.blankLines) yield { line: n, ok: false, error: 'empty line' };
@@ -46,9 +55,34 @@ async function* lines(input: Readable): AsyncGenerator<string> {
 }
 
 /**
+ * Whether a file of posts is newest first (as exports often are: the airline CSV is): the posts at each end run
+ * newest to oldest and its first post is newer than its last one by more than `marginMs`. Reads `sample` posts
+ * from each end only; a file that is merely disordered is left to the time-order check, which refuses it.
+ */
+export async function isNewestFirst(path: string, marginMs = 3_600_000, sample = 20): Promise<boolean> {
+  const times = async (items: AsyncGenerator<JsonlLine>) => {
+    const out: number[] = [];
+    for await (const item of items) {
+      if (item.ok) out.push(Date.parse(item.post.createdAt));
+      if (out.length >= sample) break;
+    }
+    await items.return(undefined);
+    return out;
+  };
+  const head = await times(readJsonl(createReadStream(path, 'utf8')));
+  // Read from the end: the last post first.
+  const tail = await times(parseLines(linesBackwards(path)));
+  if (head.length < 2 || tail.length < 2) return false;
+  const newestToOldest = (t: number[]) => t.every((v, i) => i === 0 || v <= t[i - 1]! + marginMs);
+  return newestToOldest(head) && newestToOldest([...tail].reverse()) && head[0]! > tail[0]! + marginMs;
+}
+
+/**
  * Replays a JSON-lines file of posts (KAIROS_REPLAY_FILE, `replay --input`, the demo stream; `-` reads stdin). A
- * line that is not a valid post is reported through onInvalid and skipped; the replay goes on. stop() stops
- * reading at once: the post being processed finishes, nothing after it is read.
+ * line that is not a valid post is reported through onInvalid and skipped; the replay goes on. A file that is
+ * newest first is read from its end, oldest post first (rising moments are found in the posts' own time);
+ * `onReversed` hears of it. stop() stops reading at once: the post being processed finishes, nothing after it is
+ * read.
  */
 export class JsonlSource implements Source {
   private stopped = false;
@@ -58,13 +92,23 @@ export class JsonlSource implements Source {
     readonly name: string,
     private readonly path: string,
     private readonly onInvalid: (line: number, error: string) => void = () => {},
+    private readonly onReversed: () => void = () => {},
   ) {}
 
   async start(emit: (post: Post) => Promise<void>): Promise<void> {
-    this.input = this.path === '-' ? process.stdin : createReadStream(this.path, 'utf8');
     const inOrder = timeOrderCheck();
+    let items: AsyncGenerator<JsonlLine>;
+    if (this.path !== '-' && (await isNewestFirst(this.path))) {
+      // Line numbers as in the file, for the messages about a line.
+      const total = await countLines(this.path);
+      this.onReversed();
+      items = parseLines(linesBackwards(this.path), { lineNumber: (i) => total + 1 - i });
+    } else {
+      this.input = this.path === '-' ? process.stdin : createReadStream(this.path, 'utf8');
+      items = readJsonl(this.input);
+    }
     try {
-      for await (const item of readJsonl(this.input)) {
+      for await (const item of items) {
         if (this.stopped) return;
         if (item.ok) {
           inOrder(item.post, item.line);

@@ -3,7 +3,8 @@ import type { Post } from '../domain/post';
 /**
  * Rising moments are found in stream time, so a replay must read its posts oldest first; exports often are not
  * (the airline CSV is newest first, concatenated copies overlap) and then no moment, or a false one, would be
- * found without a word. A little disorder is normal (a late post counts at the stream's current time); a post
+ * found without a word. A file newest first throughout is read from its end (JsonlSource); anything else out of
+ * order is refused here. A little disorder is normal (a late post counts at the stream's current time); a post
  * older than `toleranceMs` before the newest one read is late, and after `maxLate` of them the replay stops with
  * what to do.
  */
@@ -14,8 +15,9 @@ export class OutOfOrderError extends Error {
   ) {
     super(
       `the posts are not in time order: by line ${line}, ${late} were more than an hour older than a post read before ` +
-        'them (newest first, or overlapping copies?). Rising moments need them oldest first: sort the file by ' +
-        'createdAt (reverse a newest-first export with tac) and replay it again; posts already read are skipped.',
+        'them (overlapping copies, or newest first on stdin?). Rising moments need them oldest first: sort the file ' +
+        'by createdAt and replay it again (a file newest first throughout is read from its end by itself); posts ' +
+        'already read are skipped.',
     );
     this.name = 'OutOfOrderError';
   }
