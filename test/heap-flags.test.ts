@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './support/cli';
+
+/**
+ * Memory stays flat because every way Kairos is run starts node with the same heap flags (the old space collects
+ * before it passes them; the young one stays small). One launch that forgets them grows with its input.
+ */
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+const flagsOf = (line: string) => (line.match(/--max-[\w-]+=\d+/g) ?? []).sort();
+
+describe('heap flags', () => {
+  const flags = flagsOf(scripts['start:prod']!);
+
+  it('are set for production: an old-space ceiling and a small young space', () => {
+    expect(flags.map((f) => f.split('=')[0])).toEqual(['--max-old-space-size', '--max-semi-space-size']);
+  });
+
+  it('are the same in npm start, npm run cli, the systemd unit and the image', () => {
+    expect(flagsOf(scripts.start!)).toEqual(flags);
+    expect(flagsOf(scripts.cli!)).toEqual(flags);
+    expect(flagsOf(/^ExecStart=.*$/m.exec(read('deploy/kairos.service'))![0])).toEqual(flags);
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(read('Dockerfile'))![1]!) as string[];
+    expect(flagsOf(cmd.join(' '))).toEqual(flags);
+  });
+});
