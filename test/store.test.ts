@@ -237,6 +237,24 @@ describe('cards and the outbox', () => {
   });
 });
 
+describe('the digest\'s cards', () => {
+  it('reads only the best of each kind, however many are open: open opportunities by score, open risks first', async () => {
+    const range = { from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' };
+    for (let i = 0; i < 15; i++) await store.recordPost(post(`o${i}`), { ...OPP, score: 0.5 + i / 100 }, { analysis: analysis(), sinks: ['console'] });
+    const risks: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await store.recordPost(post(`r${i}`), { ...OPP, kind: 'risk', score: 0.5 + i / 100 }, { analysis: analysis(), sinks: ['console'] });
+      risks.push(r!.opportunityId!);
+    }
+    // The best risk is dealt with: it comes after the open ones.
+    await store.transition(risks[5]!, 'dismissed', BOB, 'handled');
+    const cards = await store.digestCards(range, 4);
+    expect(cards.opportunities.map((c) => c.opportunity.post.id)).toEqual(['o14', 'o13', 'o12', 'o11']);
+    expect(cards.risks.map((c) => c.opportunity.post.id)).toEqual(['r4', 'r3', 'r2', 'r1']);
+    expect((await store.digestCards(range, 10)).risks.map((c) => c.opportunity.post.id)).toEqual(['r4', 'r3', 'r2', 'r1', 'r0', 'r5']);
+  });
+});
+
 describe('lifecycle', () => {
   it('claims, then approves; approved is final and a second approve says closed', async () => {
     const id = await card('1');
@@ -482,8 +500,8 @@ describe('brands sharing one store', () => {
     expect(await b.card(id)).toBeNull();
     expect((await a.listCards()).map((c) => c.opportunity.id)).toEqual([id]);
     expect((await b.listCards()).map((c) => c.opportunity.id)).toEqual([idB]);
-    expect((await b.digestCards({ from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' })).opportunities).toEqual([]);
-    expect((await a.digestCards({ from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' })).opportunities.length).toBe(1);
+    expect((await b.digestCards({ from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' }, 10)).opportunities).toEqual([]);
+    expect((await a.digestCards({ from: '2026-02-10T00:00:00Z', to: '2026-02-11T00:00:00Z' }, 10)).opportunities.length).toBe(1);
     expect(await b.transition(id, 'approved', BOB)).toMatchObject({ ok: false, reason: 'not-found' });
     expect(await b.updateAnalysis(id, analysis(null), BOB, 'edited')).toMatchObject({ ok: false, reason: 'not-found' });
     await expect(b.audit(id, BOB, 'edited', null, null)).rejects.toThrow(/not one of brand klm/);

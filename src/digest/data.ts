@@ -140,7 +140,7 @@ export async function readDigestData(store: DigestReader, o: ReadOptions): Promi
     link: linkOf(deliveries),
   });
 
-  const cards = await store.digestCards(range);
+  const cards = await store.digestCards(range, limit);
   // Open opportunities posted before the end of the window, best first.
   const open = cards.opportunities
     .sort((a, b) => b.opportunity.score - a.opportunity.score || a.opportunity.createdAt.localeCompare(b.opportunity.createdAt))

@@ -108,8 +108,11 @@ export interface CardStore {
   card(id: number): Promise<CardView | null>;
   /** Newest first, each with its history and deliveries. */
   listCards(filter?: CardFilter): Promise<CardView[]>;
-  /** Open cards of a kind whose post was written before `before`, and (for risks) closed ones posted in the range. */
-  digestCards(range: Required<Range>): Promise<{ opportunities: CardView[]; risks: CardView[] }>;
+  /**
+   * The digest's cards, the best `limit` of each: open opportunities whose post was written before the range's end
+   * (highest score first), and risks posted in the range or still open from before (open ones first, then by score).
+   */
+  digestCards(range: Required<Range>, limit: number): Promise<{ opportunities: CardView[]; risks: CardView[] }>;
   /** Replaces a card's content (an edit, a regenerated draft) and records who did it. */
   updateAnalysis(id: number, analysis: Analysis, actor: Actor, action: string, detail?: string): Promise<TransitionResult>;
   /**

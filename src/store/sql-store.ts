@@ -352,12 +352,17 @@ export class SqlStore implements Store {
     return this.views(rows);
   }
 
-  async digestCards(range: Required<Range>): Promise<{ opportunities: CardView[]; risks: CardView[] }> {
-    // Cards are placed in time by their post (stream time), so a replay of old posts gets the right day.
+  async digestCards(range: Required<Range>, limit: number): Promise<{ opportunities: CardView[]; risks: CardView[] }> {
+    // Cards are placed in time by their post (stream time), so a replay of old posts gets the right day. The best
+    // `limit` of each in the database's own order: the open cards of a long unattended run can be tens of thousands.
     const open = await this.opps()
       .where('o.kind', '=', 'opportunity')
       .where('o.status', 'in', OPEN)
       .where('p.created_at', '<', range.to)
+      .orderBy('o.score', 'desc')
+      .orderBy('o.created_at', 'asc')
+      .orderBy('o.id', 'asc')
+      .limit(limit)
       .execute();
     const risks = await this.opps()
       .where('o.kind', '=', 'risk')
@@ -367,6 +372,11 @@ export class SqlStore implements Store {
           eb.and([eb('o.status', 'in', OPEN), eb('p.created_at', '<', range.from)]),
         ]),
       )
+      // Open ones first, then by score.
+      .orderBy((eb) => eb.case().when('o.status', 'in', OPEN).then(0).else(1).end(), 'asc')
+      .orderBy('o.score', 'desc')
+      .orderBy('o.id', 'asc')
+      .limit(limit)
       .execute();
     return { opportunities: await this.views(open), risks: await this.views(risks) };
   }
