@@ -162,15 +162,18 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const age = LEX.age.test(text);
     // "Went above and beyond" alone is praise of named staff with no story; a story says for whom or what: a child,
     // a parent, a first flight, a life event, something found, someone ill or afraid.
-    const toldFor = family || age || lifeEvent || milestone || LEX.identity.test(text) || LEX.disability.test(text) || LEX.storyDetail.test(text);
+    const identity = LEX.identity.test(text) || LEX.disability.test(text);
     const thankedAct = ((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm;
-    const stripped = text.replace(GENERIC_KINDNESS, ' ');
-    const onlyGeneric = !LEX.kindAct.test(stripped) && !LEX.namedThanks.test(stripped);
-    const gratitude = has('gratitude-story', (thankedAct && (toldFor || !onlyGeneric)) || handledWell);
+    // Read only for a thank-you (few posts): is there a story, or an act beyond the generic phrases?
+    const toldFor = () => family || age || lifeEvent || milestone || identity || LEX.storyDetail.test(text);
+    const beyondGeneric = () => {
+      const stripped = text.replace(GENERIC_KINDNESS, ' ');
+      return LEX.kindAct.test(stripped) || LEX.namedThanks.test(stripped);
+    };
+    const gratitude = has('gratitude-story', (thankedAct && (toldFor() || beyondGeneric())) || handledWell);
     has('praise', (praised || thanks) && !gratitude && !sarcasm);
 
     const accusation = has('accusation', accusationWords);
-    const identity = LEX.identity.test(text) || LEX.disability.test(text);
     const discrimination = has(
       'discrimination',
       (LEX.discrimination.test(text) && !LEX.notDiscrimination.test(text)) || (identity && accusation),
