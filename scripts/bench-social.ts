@@ -32,17 +32,10 @@ import { FakeDiscord } from '../test/fakes/discord';
 import { FakeJetstream } from '../test/fakes/jetstream';
 import { FakeMastodon } from '../test/fakes/mastodon';
 import { cardPipeline } from '../test/support/x';
+import { sleep, until } from './lib/wait';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const BRAND_DID = 'did:plc:oranjeairbrand00000000000';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 /** The heap once garbage is collected (with --expose-gc; without it, as it is). */
 async function settledHeap(): Promise<number> {

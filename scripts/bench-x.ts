@@ -15,19 +15,12 @@ import { startX, type XHandle } from '../src/sources/x/start';
 import { openStore } from '../src/store/open';
 import { FakeDiscord } from '../test/fakes/discord';
 import { FakeX, type FakeUser } from '../test/fakes/x';
+import { sleep, until } from './lib/wait';
 
 const LATENCY_POSTS = Number(process.env.BENCH_X_POSTS ?? 300);
 const GAP_POSTS = 1000;
 const TIMING = { backoff: { baseMs: 50, maxMs: 1000, resetMarginMs: 100 }, keepAliveTimeoutMs: 10_000 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 /** The p-th percentile of sorted latencies in ms, to a tenth. */
 function pct(sorted: number[], p: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! * 10) / 10;
