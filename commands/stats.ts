@@ -13,7 +13,8 @@ const Period = z.enum(['today', '7d', '30d', 'all']);
 
 export function periodRange(period: keyof typeof PERIODS, now: Date): Range {
   const days = PERIODS[period];
-  return days ? { from: new Date(now.getTime() - days * 86_400_000).toISOString(), to: now.toISOString() } : {};
+  // Ranges end before `to`: one past now, so a post stored in the same millisecond as the command counts.
+  return days ? { from: new Date(now.getTime() - days * 86_400_000).toISOString(), to: new Date(now.getTime() + 1).toISOString() } : {};
 }
 
 /** /stats: posts read, cards by kind and status, approvals and dismissals by reason, over a period. */
