@@ -11,16 +11,12 @@ import tseslint from 'typescript-eslint';
 const zone = (target, from, message, except = []) => ({ target, from, except, message });
 const layers = [
   zone('./src/domain', './src', 'src/domain imports nothing of the rest of Kairos: it is the core', ['./domain']),
-  // Detection is pure: posts in, verdicts out. Types of the configuration and the logger are allowed.
-  zone('./src/detect', './src', 'src/detect imports only src/domain (and types of config and log)', ['./detect', './domain', './config.ts', './log.ts']),
-  // The analysts read the post with detection's own word lists and language detector.
-  zone('./src/analyse', './src', 'src/analyse imports only src/domain and src/detect (and types of config and log)', [
-    './analyse',
-    './domain',
-    './detect',
-    './config.ts',
-    './log.ts',
-  ]),
+  // Detection is pure: posts in, verdicts out. What it reads of the configuration it declares itself (TrendsConfig),
+  // and it logs through the domain's Logger; the composition root hands both in.
+  zone('./src/detect', './src', 'src/detect imports only src/detect and src/domain', ['./detect', './domain']),
+  // The analysts read a post as detection does (its language, its event words) through the domain's TextReading,
+  // which the composition root hands in with the calendar; their settings they declare themselves (LlmSettings).
+  zone('./src/analyse', './src', 'src/analyse imports only src/analyse and src/domain', ['./analyse', './domain']),
   zone('./src/store', './src', 'a store adapter imports only src/domain', ['./store', './domain']),
   // Nothing below the composition root reaches up into it, or into the slash commands.
   zone('./src/*/**', './src/main.ts', 'main.ts is the composition root: nothing below it imports it'),

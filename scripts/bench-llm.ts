@@ -18,6 +18,7 @@ import type { Post } from '../src/domain/post';
 import { isCardKind, policyKeepsCard, type Triage } from '../src/domain/verdict';
 import { FakeOpenAI } from '../test/fakes/openai';
 import { airlineFiles, realLabels, type AirlineFile, type Brand } from './lib/real-airline';
+import { detectionReading } from '../src/detect/reading';
 
 const ANSWER: AnalysisAnswer = {
   kind: 'none',
@@ -40,8 +41,8 @@ const llmConfig = { ...base.llm!, maxCallsPerHour: 1e9, maxCallsPerDay: 1e9 };
 const catalogue = loadCatalogue();
 
 function analystFor(brand: Brand): LlmAnalyst {
-  const offline = new OfflineAnalyst({ catalogue, brand, usage: () => () => 0 });
-  return new LlmAnalyst({ config: llmConfig, brand: { ...brand, languages: ['en'] }, fallback: offline, catalogue, usage: () => () => 0 });
+  const offline = new OfflineAnalyst({ reading: detectionReading, catalogue, brand, usage: () => () => 0 });
+  return new LlmAnalyst({ reading: detectionReading, config: llmConfig, brand: { ...brand, languages: ['en'] }, fallback: offline, catalogue, usage: () => () => 0 });
 }
 
 /** What the pipeline sends to a screening model for one triaged post (see Pipeline.ingest). */

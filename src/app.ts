@@ -8,6 +8,8 @@ import { offlineAnalystFor, type OfflineAnalyst } from './analyse/offline';
 import type { GestureUsage } from './analyse/policy';
 import type { Config } from './config';
 import { staticContext, type TriageContext } from './detect/context';
+import { loadCalendar } from './detect/events';
+import { detectionReading } from './detect/reading';
 import { createTrends, type Trends } from './detect/trends-service';
 import { BrandTriage } from './learning';
 import type { Teaching } from './domain/label';
@@ -93,7 +95,9 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
   const worker = opts.worker ?? randomUUID();
   const pack = opts.pack ?? loadBrandPack(config.brand.dir);
   const catalogue = pack.catalogue;
-  const trends = await createTrends({ store, config, log, onMoment: opts.onMoment });
+  // One calendar for the trends (the day's watch terms) and the drafts (an event's own spelling).
+  const calendar = loadCalendar(config.eventsFile);
+  const trends = await createTrends({ store, config, log, calendar, onMoment: opts.onMoment });
   const gestures = await gestureUsage(store, log);
   const context: TriageContext = { ...staticContext(config.brand), watchTerms: trends.watchTerms, risingTerms: trends.risingTerms };
   // The brand's own model when its team has taught one that measured better, else the shipped one; swapped in
@@ -101,7 +105,7 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
   const brandTriage = new BrandTriage(config, context, store, log);
   brandTriage.watch();
   const triage = brandTriage.triage;
-  const offline = offlineAnalystFor(config, pack, { usage: gestures.current, triage, now: clock });
+  const offline = offlineAnalystFor(config, pack, { usage: gestures.current, triage, now: clock, events: calendar, reading: detectionReading });
   const analyst = opts.analyst ? opts.analyst(offline, catalogue) : await configuredAnalyst(config, pack, store, log, offline, gestures.current, opts.notify, opts.metrics);
   const onFailed = opts.metrics && ((queue: string, permanent: boolean) => opts.metrics!.deliveriesFailed.inc({ queue, sink: 'console', permanent: String(permanent) }));
   const couriers = opts.sinks.map((sink) => new Courier(store, sink, log, clock, { worker, onFailed, ...opts.courier }));
@@ -163,6 +167,7 @@ async function configuredAnalyst(
   if (!llm) return offline;
   return new LlmAnalyst({
     config: llm,
+    reading: detectionReading,
     brand: { ...config.brand, voice: pack.voice },
     fallback: offline,
     catalogue: pack.catalogue,

@@ -4,8 +4,10 @@ import { loadBrandPack } from './analyse/brand-pack';
 import { offlineAnalystFor } from './analyse/offline';
 import type { Config } from './config';
 import { staticContext } from './detect/context';
+import { loadCalendar } from './detect/events';
 import { languageDetectorLoaded, loadLanguageDetector, needsLanguageDetector } from './detect/lang';
 import { warmUpSteps } from './detect/prefilter';
+import { detectionReading } from './detect/reading';
 import { createTriager } from './detect/triage';
 import { parsePostLine, type Post } from './domain/post';
 import { isCardKind } from './domain/verdict';
@@ -31,7 +33,13 @@ export async function classify(
   // may have none. The team's own files (a brand pack, a calendar) are read at once all the same, so a mistake in
   // them stops the run before any output, with the file named.
   let drafts: ReturnType<typeof offlineAnalystFor> | undefined;
-  const analyst = () => (drafts ??= offlineAnalystFor({ brand, eventsFile }, loadBrandPack(brand.dir), { usage: () => () => 0, triage }));
+  const analyst = () =>
+    (drafts ??= offlineAnalystFor({ brand }, loadBrandPack(brand.dir), {
+      usage: () => () => 0,
+      triage,
+      events: loadCalendar(eventsFile),
+      reading: detectionReading,
+    }));
   if (brand.dir || eventsFile) analyst();
   let reading = true;
   if (opts.live) {

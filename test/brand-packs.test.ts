@@ -12,6 +12,8 @@ import { createTriager } from '../src/detect/triage';
 import type { Analysis } from '../src/domain/analysis';
 import { parsePostLine, type Post } from '../src/domain/post';
 import { isCardKind, type Triage } from '../src/domain/verdict';
+import { detectionReading } from '../src/detect/reading';
+import { loadCalendar } from '../src/detect/events';
 
 /**
  * Cards for brands that are not the demo's, from posts written for these tests (test/brand-packs/<brand>/posts.jsonl):
@@ -30,7 +32,12 @@ interface Card {
 function cardsFor(env: Record<string, string>, postsFile: string): Map<string, Card> {
   const config = loadConfig(env);
   const triage = createTriager(staticContext(config.brand));
-  const analyst = offlineAnalystFor(config, loadBrandPack(config.brand.dir), { usage: () => () => 0, triage });
+  const analyst = offlineAnalystFor(config, loadBrandPack(config.brand.dir), {
+    usage: () => () => 0,
+    triage,
+    events: loadCalendar(config.eventsFile),
+    reading: detectionReading,
+  });
   const out = new Map<string, Card>();
   for (const line of readFileSync(postsFile, 'utf8').split('\n').filter(Boolean)) {
     const parsed = parsePostLine(line);

@@ -10,6 +10,7 @@ import { Pipeline } from '../src/pipeline';
 import { openSqlite } from '../src/store/sqlite';
 import type { SqlStore as Store } from '../src/store/sql-store';
 import { FakeOpenAI } from './fakes/openai';
+import { detectionReading } from '../src/detect/reading';
 
 // The model cascade with the real SDK against a fake OpenAI-compatible server on 127.0.0.1: the uncertain band
 // goes to the model, which may answer that no card is needed; policy keeps severe risks whatever it says.
@@ -48,8 +49,8 @@ function config(over: Partial<NonNullable<Config['llm']>> = {}): NonNullable<Con
 }
 
 function analyst(over: Partial<NonNullable<Config['llm']>> = {}): LlmAnalyst {
-  const offline = new OfflineAnalyst({ catalogue, brand: BRAND, usage: () => () => 0 });
-  return new LlmAnalyst({ config: config(over), brand: { ...BRAND, languages: ['en'] }, fallback: offline, catalogue, usage: () => () => 0 });
+  const offline = new OfflineAnalyst({ reading: detectionReading, catalogue, brand: BRAND, usage: () => () => 0 });
+  return new LlmAnalyst({ reading: detectionReading, config: config(over), brand: { ...BRAND, languages: ['en'] }, fallback: offline, catalogue, usage: () => () => 0 });
 }
 
 let seq = 0;
@@ -159,7 +160,7 @@ describe('the pipeline sends the uncertain band to a model that screens', () => 
   });
 
   it('offline, the uncertain band never becomes a card', async () => {
-    const offline = new OfflineAnalyst({ catalogue, brand: BRAND, usage: () => () => 0 });
+    const offline = new OfflineAnalyst({ reading: detectionReading, catalogue, brand: BRAND, usage: () => () => 0 });
     const pipeline = new Pipeline({ store, triage: unsure, analyst: offline, sinks: ['console'], log });
     const r = await pipeline.ingest(post('@OranjeAir honeymoon tomorrow, seats together?'));
     expect(r.status === 'processed' && r.opportunityId).toBeNull();

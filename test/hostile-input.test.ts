@@ -28,6 +28,7 @@ import { KINDS, SIGNALS, type Signal } from '../src/domain/verdict';
 import { createLogger, secretValues } from '../src/log';
 import { formatCard } from '../src/sinks/console';
 import type { ActionRecord } from '../src/domain/opportunity';
+import { detectionReading } from '../src/detect/reading';
 
 const RUNS = { numRuns: 150, seed: 20240301 };
 
@@ -172,7 +173,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 const BRAND = { name: 'Oranje Air', handles: ['OranjeAir'], terms: ['Oranje Air', 'OranjeAir'] };
 const triage = createTriager(staticContext(BRAND, ['elfstedentocht'], ['elfstedenkoorts']));
-const analyst = new OfflineAnalyst({ catalogue: loadCatalogue(), brand: BRAND, usage: () => () => 0, triage });
+const analyst = new OfflineAnalyst({ reading: detectionReading, catalogue: loadCatalogue(), brand: BRAND, usage: () => () => 0, triage });
 
 function analysisFor(post: Post, kind: 'opportunity' | 'risk', signals: Signal[]): Analysis {
   return analyst.write(post, kind, signals, post.lang ?? 'en');

@@ -10,6 +10,7 @@ import { X_MAX_CHARS, type Analysis, type DraftRequest } from '../src/domain/ana
 import { PostSchema } from '../src/domain/post';
 import type { BudgetStatus } from '../src/analyse/budget';
 import { FakeOpenAI } from './fakes/openai';
+import { detectionReading } from '../src/detect/reading';
 
 const catalogue = loadCatalogue(DEMO_GESTURES);
 const fake = new FakeOpenAI();
@@ -74,6 +75,7 @@ function make(over: Partial<NonNullable<Config['llm']>> = {}, extra: Partial<Llm
   store = openSqlite(':memory:');
   const offline = offlineDouble();
   const analyst = new LlmAnalyst({
+    reading: detectionReading,
     config: llmConfig(over),
     brand: { name: 'Oranje Air', languages: ['en', 'nl'], handles: ['OranjeAir'] },
     fallback: offline.analyst,

@@ -11,6 +11,8 @@ import { createTriager } from '../src/detect/triage';
 import type { Post } from '../src/domain/post';
 import { FakeOpenAI } from './fakes/openai';
 import { packPosts } from './support/brand-posts';
+import { detectionReading } from '../src/detect/reading';
+import { loadCalendar } from '../src/detect/events';
 
 /**
  * The rules the offline drafts keep hold for the model's too (a fake OpenAI-compatible server on loopback, the real
@@ -22,7 +24,12 @@ const PACK = fileURLToPath(new URL('./brand-packs/railnoord/', import.meta.url))
 const config = loadConfig({ KAIROS_BRAND_DIR: PACK });
 const pack = loadBrandPack(config.brand.dir);
 const triage = createTriager(staticContext(config.brand));
-const offline = offlineAnalystFor(config, pack, { usage: () => () => 0, triage });
+const offline = offlineAnalystFor(config, pack, {
+  usage: () => () => 0,
+  triage,
+  events: loadCalendar(config.eventsFile),
+  reading: detectionReading,
+});
 const posts = packPosts(PACK);
 
 const fake = new FakeOpenAI();
@@ -32,6 +39,7 @@ afterEach(() => fake.reset());
 
 function analyst() {
   return new LlmAnalyst({
+    reading: detectionReading,
     config: {
       apiKey: 'sk-test',
       baseUrl: fake.baseURL,

@@ -12,11 +12,12 @@ import { createTriager } from '../src/detect/triage';
 import { X_MAX_CHARS } from '../src/domain/analysis';
 import type { Post } from '../src/domain/post';
 import type { Signal } from '../src/domain/verdict';
+import { detectionReading } from '../src/detect/reading';
 
 const catalogue = loadCatalogue();
 const brand = { name: 'Oranje Air' };
 const noUsage = () => () => 0;
-const analyst = new OfflineAnalyst({ catalogue, brand, usage: noUsage });
+const analyst = new OfflineAnalyst({ reading: detectionReading, catalogue, brand, usage: noUsage });
 const triage = createTriager(staticContext({ ...brand, handles: ['OranjeAir'], terms: ['Oranje Air', 'OranjeAir'] }));
 
 /** Each situation the templates are written for, with the signals that make it that situation. */
@@ -156,11 +157,12 @@ describe('OfflineAnalyst', () => {
     expect(first).not.toBeNull();
     const cap = catalogue.find((g) => g.id === first?.id)?.capPerMonth ?? 0;
     const usedUp: GestureUsage = (id) => (id === first?.id ? cap : 0);
-    const capped = new OfflineAnalyst({ catalogue, brand, usage: () => usedUp });
+    const capped = new OfflineAnalyst({ reading: detectionReading, catalogue, brand, usage: () => usedUp });
     const second = capped.write(STORY, 'opportunity', signals, 'en').gesture;
     expect(second?.id).not.toBe(first?.id);
 
     const allUsed = new OfflineAnalyst({
+      reading: detectionReading,
       catalogue,
       brand,
       usage: () => (id) => catalogue.find((g) => g.id === id)?.capPerMonth ?? 0,
@@ -199,13 +201,14 @@ describe('OfflineAnalyst', () => {
     it('gets no celebration gesture when the rescue gestures are over their cap, and no public post with the rebooking', () => {
       const rescues = catalogue.filter((g) => g.signals.includes('at-stake')).map((g) => g.id);
       expect(rescues.length).toBeGreaterThan(0);
-      const capped = new OfflineAnalyst({ catalogue, brand, usage: () => (id) => (rescues.includes(id) ? 1_000 : 0) });
+      const capped = new OfflineAnalyst({ reading: detectionReading, catalogue, brand, usage: () => (id) => (rescues.includes(id) ? 1_000 : 0) });
       const a = capped.write(WEDDING, 'opportunity', ['life-event', 'milestone', 'at-stake'], 'en');
       expect(a.gesture).toBeNull();
       expect(a.reply).not.toMatch(CELEBRATING);
 
       // Only the rebooking left: it may be offered, but the public promise of the dilemma card must not come with it.
       const onlyRebooking = new OfflineAnalyst({
+        reading: detectionReading,
         catalogue,
         brand,
         usage: () => (id) => (rescues.includes(id) && id !== 'flexible-rebooking' ? 1_000 : 0),
@@ -268,6 +271,7 @@ describe('OfflineAnalyst', () => {
   it('does not promise a free rebooking in public when the rebooking is over its cap', () => {
     const signals: Signal[] = ['cultural-event', 'life-event', 'dilemma'];
     const capped = new OfflineAnalyst({
+      reading: detectionReading,
       catalogue,
       brand,
       usage: () => (id) => (id === 'flexible-rebooking' ? 1_000 : 0),
@@ -279,14 +283,14 @@ describe('OfflineAnalyst', () => {
 
   it('reads usage per card, so a cap reached during a run is respected at once', () => {
     let used = 0;
-    const counting = new OfflineAnalyst({ catalogue, brand, usage: () => () => used });
+    const counting = new OfflineAnalyst({ reading: detectionReading, catalogue, brand, usage: () => () => used });
     expect(counting.write(STORY, 'risk', ['complaint'], 'en').gesture).not.toBeNull();
     used = 10_000;
     expect(counting.write(STORY, 'risk', ['complaint'], 'en').gesture).toBeNull();
   });
 
   it('drafts a generic reply in the asked language when the text is no card', async () => {
-    const drafting = new OfflineAnalyst({ catalogue, brand, usage: noUsage, triage });
+    const drafting = new OfflineAnalyst({ reading: detectionReading, catalogue, brand, usage: noUsage, triage });
     const nl = await drafting.draft({ text: 'Hoe laat gaat de balie open?', kind: 'reply', lang: 'nl' });
     expect(detectLanguage(nl.reply)).toBe('nl');
     expect(nl.publicPost).toBeNull();
@@ -326,7 +330,7 @@ describe('templates', () => {
       ...base,
       summary: { ...base.summary, dilemma: used.map((v) => `{{${v}}}`).join(' ') },
     };
-    const a = new OfflineAnalyst({ catalogue, brand, usage: noUsage, templates: probe }).write(STORY, 'opportunity', ['dilemma'], 'en');
+    const a = new OfflineAnalyst({ reading: detectionReading, catalogue, brand, usage: noUsage, templates: probe }).write(STORY, 'opportunity', ['dilemma'], 'en');
     expect(a.summary).not.toMatch(/\{\{/);
     expect(a.summary).toContain('Oranje Air');
   });
@@ -334,7 +338,7 @@ describe('templates', () => {
   it('a template error names the template it is in', () => {
     const base = loadOfflineTemplates();
     const broken: OfflineTemplates = { ...base, why: { ...base.why, dilemma: 'needs {{nothing}}' } };
-    const broke = new OfflineAnalyst({ catalogue, brand, usage: noUsage, templates: broken });
+    const broke = new OfflineAnalyst({ reading: detectionReading, catalogue, brand, usage: noUsage, templates: broken });
     // 'question' has no why template, so it comes first in signals but must not be the one blamed.
     expect(() => broke.write(STORY, 'opportunity', ['question', 'dilemma'], 'en')).toThrow(/why\.dilemma: missing variable\(s\) nothing/);
   });

@@ -18,6 +18,8 @@ import { openSqlite } from '../src/store/sqlite';
 import type { SqlStore } from '../src/store/sql-store';
 import { FakeDiscord } from './fakes/discord';
 import { packPosts } from './support/brand-posts';
+import { detectionReading } from '../src/detect/reading';
+import { loadCalendar } from '../src/detect/events';
 
 /**
  * One story, one card: a columnist quoting a customer's post, and someone replying to the columnist, join the card
@@ -62,7 +64,12 @@ const spam: Post = {
 
 const config = loadConfig({ KAIROS_BRAND_DIR: PACK });
 const triage = createTriager(staticContext(config.brand));
-const analyst = offlineAnalystFor(config, loadBrandPack(config.brand.dir), { usage: () => () => 0, triage });
+const analyst = offlineAnalystFor(config, loadBrandPack(config.brand.dir), {
+  usage: () => () => 0,
+  triage,
+  events: loadCalendar(config.eventsFile),
+  reading: detectionReading,
+});
 
 describe('one story, one card (pipeline and store)', () => {
   let store: SqlStore;

@@ -10,6 +10,7 @@ import { createLogger } from '../src/log';
 import { Pipeline } from '../src/pipeline';
 import { openSqlite } from '../src/store/sqlite';
 import type { SqlStore as Store } from '../src/store/sql-store';
+import { detectionReading } from '../src/detect/reading';
 
 const log = createLogger('silent');
 const triage = createTriager(staticContext({ name: 'Oranje Air', handles: ['OranjeAir'], terms: ['Oranje Air', 'OranjeAir'] }));
@@ -34,7 +35,7 @@ const DILEMMA = post(
 const QUESTION = post('2', '@OranjeAir how many bags can I take on a flight to Oslo?');
 
 function offline(): OfflineAnalyst {
-  return new OfflineAnalyst({ catalogue, brand: { name: 'Oranje Air' }, usage: () => () => 0 });
+  return new OfflineAnalyst({ reading: detectionReading, catalogue, brand: { name: 'Oranje Air' }, usage: () => () => 0 });
 }
 
 /** Wraps an analyst to count its calls. */

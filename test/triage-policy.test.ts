@@ -6,6 +6,7 @@ import { createBrandScope } from '../src/detect/scope';
 import { createTriager } from '../src/detect/triage';
 import type { Post } from '../src/domain/post';
 import { isCardKind } from '../src/domain/verdict';
+import { detectionReading } from '../src/detect/reading';
 
 // The policy rules triage keeps whatever its model says, on posts written for these tests the way real people
 // post (short, lower case, typos, hashtags, 0 followers). None is taken from a corpus.
@@ -203,7 +204,7 @@ describe('a moment inside a complaint is not a celebration', () => {
     const p = post("@OranjeAir flight OA231 cancelled and my sister's wedding is saturday in lisbon. pls help, any way to get there tmrw?");
     const t = triage2(p);
     expect(t.signals).toContain('at-stake');
-    const analyst = new OfflineAnalyst({ catalogue: loadCatalogue(), brand: ORANJE, usage: () => () => 0 });
+    const analyst = new OfflineAnalyst({ reading: detectionReading, catalogue: loadCatalogue(), brand: ORANJE, usage: () => () => 0 });
     const a = analyst.write(p, 'opportunity', t.signals, 'en');
     expect(a.reply).not.toMatch(/congratulations|trip to remember/i);
   });
@@ -247,7 +248,7 @@ describe('moments the way people tell them', () => {
 });
 
 describe('a trip with a loss is never congratulated', () => {
-  const analyst = new OfflineAnalyst({ catalogue: loadCatalogue(), brand: { ...ORANJE, languages: ['en', 'nl'] }, usage: () => () => 0 });
+  const analyst = new OfflineAnalyst({ reading: detectionReading, catalogue: loadCatalogue(), brand: { ...ORANJE, languages: ['en', 'nl'] }, usage: () => () => 0 });
   const triage = createTriager(staticContext(ORANJE));
   it.each([
     ['en', "@OranjeAir flying to lisbon friday with my dad's ashes, to scatter them where he proposed to mum. any tips for carrying the urn?", /sorry for your loss/],

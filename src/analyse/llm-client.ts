@@ -2,7 +2,7 @@ import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
 import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/error';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import type { Logger } from '../log';
+import type { Logger } from '../domain/log';
 import type { LlmOutcome, LlmPurpose, LlmUsageRecord } from '../domain/usage';
 import type { Messages } from './llm-prompts';
 import { estimateCostUsd } from './pricing';

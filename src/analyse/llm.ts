@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import type { Config } from '../config';
 import { X_MAX_CHARS, type Analysis, type DraftRequest, type Drafts } from '../domain/analysis';
 import { policyKeepsCard, SIGNALS, type Signal } from '../domain/verdict';
-import type { Logger } from '../log';
+import type { Logger } from '../domain/log';
+import type { TextReading } from '../domain/reading';
 import type { LlmUsageRecord } from '../domain/usage';
 import type { AnalyseInput, Analyst, Screening } from './analyst';
 import { CallBudget, type BudgetStatus } from './budget';
 import type { Gesture } from './catalogue';
-import { detectLanguage } from '../detect/lang';
 import { factsOf } from './facts';
 import { OfflineAnalyst } from './offline';
 import { draftProblem, findPromise, handlesIn, stripMentions, untagStrangers, type DraftRules } from './guard';
@@ -38,8 +37,25 @@ export type AnalysisAnswer = z.infer<typeof AnalysisAnswerSchema>;
 export const DraftAnswerSchema = z.object({ reply: z.string(), publicPost: z.string().nullable() });
 export const DigestAnswerSchema = z.object({ summary: z.string() });
 
+/** The model and its bounds, as configured (OPENAI_*, LLM_*). */
+export interface LlmSettings {
+  apiKey: string;
+  baseUrl?: string;
+  model: string;
+  timeoutMs: number;
+  maxRetries: number;
+  /** Triage's score a candidate needs to reach the model (uncertain and severe posts always do). */
+  minScore: number;
+  maxCallsPerHour: number;
+  maxCallsPerDay: number;
+  /** Whether e-mail addresses, phone numbers and booking references are removed before the model sees a post (LLM_REDACT). */
+  redact: boolean;
+}
+
 export interface LlmAnalystOptions {
-  config: NonNullable<Config['llm']>;
+  config: LlmSettings;
+  /** Detection's reading of a text: the model's drafts must be in the language the card asks for. */
+  reading: Pick<TextReading, 'language'>;
   brand: BrandContext & { handles?: readonly string[] };
   /** Writes the card when the model may not or cannot (the offline analyst). */
   fallback: Analyst;
@@ -48,7 +64,7 @@ export interface LlmAnalystOptions {
   usage: () => GestureUsage;
   log?: Logger;
   clock?: () => Date;
-  /** Stores each call's tokens and cost (e.g. `(r) => recordLlmUsage(store.db, r)`). */
+  /** Stores each call's tokens and cost (e.g. `(r) => store.recordLlmUsage(r)`). */
   recordUsage?: (record: LlmUsageRecord) => void;
   /** Call times already spent, to restore the budget after a restart (llmCallTimesSince). */
   spent?: readonly Date[];
@@ -307,7 +323,7 @@ export class LlmAnalyst implements Analyst {
     const tags = untagStrangers(mentions.text, opts.allowed);
     if (mentions.changed || tags.changed) notes.push(`Removed mentions from the model's ${label}.`);
     const promise = findPromise(tags.text, { upgradeAllowed: opts.upgradeAllowed });
-    const broken = opts.rules ? draftProblem(tags.text, opts.rules, (t) => detectLanguage(t)) : null;
+    const broken = opts.rules ? draftProblem(tags.text, opts.rules, (t) => this.options.reading.language(t)) : null;
     if (promise.problem || broken) {
       notes.push(
         promise.problem

@@ -1,9 +1,7 @@
 import { X_MAX_CHARS, type Analysis, type DraftRequest, type Drafts } from '../domain/analysis';
 import { engagement, type Post } from '../domain/post';
 import type { Signal, Triage } from '../domain/verdict';
-import { loadCalendar } from '../detect/events';
-import { LEX } from '../detect/lexicon';
-import { normalise } from '../detect/triage';
+import type { TextReading } from '../domain/reading';
 import type { AnalyseInput, Analyst } from './analyst';
 import { loadBrandSettings, type BrandPack, type BrandSettings, type RouteKey } from './brand-pack';
 import type { Gesture } from './catalogue';
@@ -40,10 +38,18 @@ export function situationOf(kind: 'opportunity' | 'risk', signals: readonly Sign
 // Words that point at an event without naming it: a named one ("Elfstedentocht") is preferred when both appear.
 const GENERIC_EVENT = /^(?:start ?(?:ticket|bewijs|kaart)|startbewijs|finish|the final|de finale|(?:afscheids)?concert|festival)$/;
 
-/** The dated moment a post speaks of ("Elfstedentocht", "Champions League"), spelled as the fan or the calendar spells it. */
-export function eventOf(text: string, lang: string, calendar: readonly { name: string; terms: readonly string[] }[] = []): string {
-  const global = new RegExp(LEX.culturalEvent.source, 'gu');
-  const lower = normalise(text);
+/**
+ * The dated moment a post speaks of ("Elfstedentocht", "Champions League"), spelled as the fan or the calendar
+ * spells it; found with detection's own event words.
+ */
+export function eventOf(
+  text: string,
+  lang: string,
+  reading: Pick<TextReading, 'normalise' | 'eventWords'>,
+  calendar: readonly { name: string; terms: readonly string[] }[] = [],
+): string {
+  const global = new RegExp(reading.eventWords.source, 'gu');
+  const lower = reading.normalise(text);
   const terms = [...lower.matchAll(global)].map((m) => m[0].replace(/^[^\p{L}\p{N}]/u, '').trim()).filter(Boolean);
   const term = terms.find((t) => !GENERIC_EVENT.test(t)) ?? terms[0];
   if (!term) return lang === 'nl' ? 'dit bijzondere moment' : 'this special moment';
@@ -103,6 +109,8 @@ export interface OfflineAnalystOptions {
   settings?: BrandSettings;
   /** The calendar's events, for their names' own spelling. */
   events?: readonly { name: string; terms: readonly string[] }[];
+  /** Detection's reading of a text: the event a post names is found with its words. */
+  reading: Pick<TextReading, 'normalise' | 'eventWords'>;
   /** Triage for /draft on pasted text (to pick the situation). */
   triage?: (post: Post) => Triage;
   now?: () => Date;
@@ -325,7 +333,7 @@ export class OfflineAnalyst implements Analyst {
       brand: this.opts.brand.name,
       handle,
       name: neutraliseMentions(greetingName(post.author.name, post.author.handle)),
-      event: eventOf(post.text, lang, this.opts.events),
+      event: eventOf(post.text, lang, this.opts.reading, this.opts.events),
       followers: post.author.followers.toLocaleString('en-US'),
       reposts: (m.reposts + m.quotes).toLocaleString('en-US'),
       reference: words.reference,
@@ -366,11 +374,14 @@ function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** The offline analyst for a brand: the pack's catalogue, templates, words and calendar, the config's identity. */
+/**
+ * The offline analyst for a brand: the pack's catalogue, templates and words, the config's identity, and the
+ * calendar and reading detection hands in.
+ */
 export function offlineAnalystFor(
-  config: { brand: OfflineAnalystOptions['brand'] & { bilingualPublicPost?: boolean }; eventsFile?: string },
+  config: { brand: OfflineAnalystOptions['brand'] & { bilingualPublicPost?: boolean } },
   pack: BrandPack,
-  opts: Pick<OfflineAnalystOptions, 'usage' | 'triage' | 'now'>,
+  opts: Pick<OfflineAnalystOptions, 'usage' | 'triage' | 'now' | 'events' | 'reading'>,
 ): OfflineAnalyst {
   return new OfflineAnalyst({
     ...opts,
@@ -378,6 +389,5 @@ export function offlineAnalystFor(
     templates: pack.templates,
     settings: { ...pack.settings, bilingualPublicPost: config.brand.bilingualPublicPost ?? pack.settings.bilingualPublicPost },
     brand: config.brand,
-    events: loadCalendar(config.eventsFile),
   });
 }

@@ -1,10 +1,9 @@
-import type { Config } from '../config';
 import type { StoredMoment } from '../domain/moment';
 import type { MomentStore, WatchStore } from '../domain/ports';
 import type { Post } from '../domain/post';
 import { dateFormat } from '../domain/date-format';
 import type { Triage } from '../domain/verdict';
-import type { Logger } from '../log';
+import type { Logger } from '../domain/log';
 import { activeEventTerms, loadCalendar, watchEntries, type CalendarEvent } from './events';
 import { TrendDetector, type TrendOptions } from './trends';
 
@@ -27,9 +26,18 @@ export interface Trends {
   settled(): Promise<void>;
 }
 
+/** What the trends read of the configuration: the brand's own words (never a rising term), the stream's day. */
+export interface TrendsConfig {
+  brand: { name: string; terms: readonly string[]; handles: readonly string[] };
+  /** The IANA time zone the stream's days are counted in. */
+  timeZone: string;
+  /** The calendar of events, when `calendar` is not given (the shipped one by default). */
+  eventsFile?: string;
+}
+
 export interface TrendsOptions {
   store: Pick<WatchStore, 'listWatch'> & Pick<MomentStore, 'recordMoment'>;
-  config: Pick<Config, 'brand' | 'timeZone' | 'eventsFile'>;
+  config: TrendsConfig;
   log?: Logger;
   calendar?: CalendarEvent[];
   detector?: TrendOptions;
