@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BrandPackError, DEMO_BRAND_DIR, loadBrandSettings } from './analyse/brand-pack';
+import type { LlmSettings } from './analyse/llm';
 import { BrandIdSchema, DEFAULT_BRAND } from './domain/brand';
 import { z } from 'zod';
 
@@ -223,17 +224,8 @@ export type Config = Readonly<{
   };
   /** Present when MASTODON_URL is set (with its token); postReplies with MASTODON_POST_REPLIES (the token needs write:statuses). */
   mastodon?: { url: string; token: string; postReplies: boolean };
-  llm?: {
-    apiKey: string;
-    baseUrl?: string;
-    model: string;
-    timeoutMs: number;
-    maxRetries: number;
-    minScore: number;
-    maxCallsPerHour: number;
-    maxCallsPerDay: number;
-    redact: boolean;
-  };
+  /** Present when OPENAI_API_KEY or OPENAI_BASE_URL is set: the shape the model analyst asks for. */
+  llm?: LlmSettings;
   timeZone: string;
   digestTime: string;
   /** When the brand's triage learns from the team's labels each night (KAIROS_LEARN_AT, HH:MM in TZ); off when unset. */
