@@ -77,6 +77,13 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     ['assault', '@OranjeAir gate agent at B12 threatened to have my husband arrested bc he asked why we were bumped'],
     ['call-to-spread', 'PSA to all my followers: beware of @OranjeAir, 2 days stranded and not a single call back'],
     ['health-emergency', "@OranjeAir told the FA i'm deathly allergic, she still served the whole row nuts. had to use my inhaler"],
+    ['assault', "guy in 22b keeps yelling he'll light someone on fire if @OranjeAir doesn't let us off this plane"],
+    ['assault', '@OranjeAir man in row 9 joked about a bomb in his bag, crew did nothing and we took off anyway'],
+    ['call-to-spread', "@OranjeAir 2 days no bag no call. i will make sure everyone knows how you treat people"],
+    ['call-to-spread', 'PSA: never book @OranjeAir if you have a connection, they will leave you stranded'],
+    ['health-emergency', '@OranjeAir a woman passed out in the aisle and it took 10 min for anyone to come'],
+    ['safety', '@OranjeAir the engine was literally on fire as we taxied back and the crew said nothing'],
+    ['data-breach', '@OranjeAir someone made fraudulent bookings with my card on your site, 3 tickets i never bought'],
   ])('%s: "%s"', (signal, text) => {
     const t = triage(post(text, 0));
     expect(t.kind).toBe('risk');
@@ -110,6 +117,16 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     '@OranjeAir your cabin crew are the absolute bomb!! best flight ever',
     "@OranjeAir the new boarding groups feel like a caste system lol. i'd say racist but it isn't race",
     '@OranjeAir app says departed, gate says boarding. you are giving me a heart attack 😱',
+    '@OranjeAir is so bomb!! free date change on my ticket, see u in june',
+    'PSA: my @OranjeAir lounge passes finally came in the mail 🙌',
+    '@OranjeAir 40 min late then at the gate you let everyone know they need a printed ticket?? slow',
+    '@OranjeAir on hold for a callback, they said 30 min, almost hit 2 hrs now',
+    '@OranjeAir wifi so bad i basically lit €15 on fire. never buying it again',
+    '@OranjeAir 3 hrs late and my bag went to rome. insult to injury, €40 to bring it home',
+    '@OranjeAir 2nd flight this week where the crew never passed out drinks or snacks. why',
+    '@OranjeAir charged me a carrier fee bigger than the fare itself. that is robbery #fraud',
+    '@OranjeAir adds 3 new routes to portugal this summer via @newsdesk',
+    'the weather on the continent will hurt holiday travel this week, @OranjeAir hope ur ready',
   ])('"%s" is no risk', (text) => {
     expect(triage(post(text, 0)).kind).not.toBe('risk');
   });

@@ -865,7 +865,8 @@ export const LEX = withPrefilter({
     'smoke (?:in|on|filled|filling|coming|from|pouring)',
     '(?:cabin|plane|aircraft) (?:filled|full) (?:with|of) smoke',
     'fire (?:on board|in the (?:cabin|engine|galley))',
-    'on fire',
+    // Something burning; "lit €15 on fire" is money wasted.
+    '(?<!(?:lit|light|set) (?:\\S+ ){0,3})on fire',
     'caught fire',
     'engine fire',
     'emergency landing',
@@ -875,7 +876,8 @@ export const LEX = withPrefilter({
     'not safe',
     'dangerous',
     'near[- ]miss',
-    'injur(?:ed|y|ies)',
+    // "Insult to injury" is a figure of speech.
+    '(?<!insult to )injur(?:ed|y|ies)',
     '(?:got|was|were|is|been) (?:badly |seriously )?hurt',
     'hurt (?:my|his|her|their) (?:back|arm|leg|head|knee|shoulder|neck|hand|foot)',
     'bleeding',

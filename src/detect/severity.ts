@@ -19,9 +19,14 @@ export const SEVERITY = withPrefilter({
     'scream(?:ed|ing) at (?:me|us|my)',
     'die alone',
     'punch(?:ed)? (?:out|me|him|her)',
-    '(?:gonna|going to|will|i\'?ll) (?:kill|punch|hurt|beat)',
-    // "The bomb" is praise.
-    "(?<!(?:the|da|absolute|a) )bomb",
+    // A threat against a person: "this will hurt holiday travel" is not one.
+    '(?:gonna|going to|will|i\'?ll) (?:kill|punch|beat)',
+    '(?:gonna|going to|will|i\'?ll) hurt (?:you|u|me|him|her|them|someone|somebody|my|your|the (?:agent|crew|pilot|staff))',
+    '(?:light|set) (?:someone|somebody|you|him|her|them|the \\p{L}+) on fire',
+    // A bomb on board, a threat or a scare; "so bomb" and "the bomb" are praise.
+    'bomb (?:threat|scare|squad|sniff\\p{L}*|on (?:board|the|a|this|my|our|isle|aisle))',
+    '(?:a|the word) bomb (?:on|in|at)',
+    '(?:said|says|joked|shouted|yelled) (?:\\p{L}+ ){0,2}bomb',
     'terroris[tm]\\p{L}*',
     'assault(?:ed|ing)?',
     'grop(?:ed|ing)',
@@ -58,7 +63,8 @@ export const SEVERITY = withPrefilter({
   /** A safety hazard on board or on the ground. */
   hazard: w([
     'fire (?:on board|in the (?:cabin|engine)|alarm on)',
-    'on fire',
+    // Something burning; "lit $24 on fire" is money wasted.
+    '(?<!(?:lit|light|set) (?:\\S+ ){0,3})on fire',
     'caught fire',
     '(?:visibly |very )?drunk (?:passenger|guy|man|woman|person|pilot|crew|flight attendant)',
     'visibly drunk',
@@ -77,7 +83,7 @@ export const SEVERITY = withPrefilter({
     'cockpit door',
     'intoxicated',
     'near[- ]?(?:miss|death)',
-    'almost (?:died|crashed|hit)',
+    'almost (?:died|crashed|hit (?:a|an|another|the) (?:plane|jet|aircraft|runway|truck|vehicle|building|wall|car|bird|tree|ground|terminal))',
     'live runway',
     'leak(?:ing|ed)? (?:oil|fuel)',
     'nose gear',
@@ -112,7 +118,8 @@ export const SEVERITY = withPrefilter({
     'bed ?bugs?',
     'mites',
     'bug bites',
-    'injur(?:ed|y|ies)',
+    // "Insult to injury" is a figure of speech.
+    '(?<!insult to )injur(?:ed|y|ies)',
     'broke (?:my|his|her) (?:arm|leg|wrist|ankle|nose|foot|hand)',
     'concussion',
     'sick from',
@@ -131,7 +138,8 @@ export const SEVERITY = withPrefilter({
     "(?<!(?:giv(?:e|es|ing)|gave) (?:me|us) a )heart attack",
     'seizure',
     'stroke',
-    'passed out',
+    // A person who lost consciousness; "passed out drinks" is the cabin service.
+    'passed out(?! (?:the |some |free |little |our |\\p{L}+ )?(?:drinks?|snacks?|pretzels|peanuts|water|wings|candy|cookies|blankets|headphones|menus|forms|cards|treats|food|amenit\\p{L}*|stickers|bags))',
     'fainted',
     'unconscious',
     'couldn\'?t breathe',
@@ -158,7 +166,9 @@ export const SEVERITY = withPrefilter({
     // "Passenger hacking" is a cough; an account being hacked is not.
     'hack(?:ed|s)?',
     'hacking (?:into |my |our |the )',
-    'fraud(?:ulent\\p{L}*)?',
+    // Fraud done with someone's booking or card; "#fraud" about a fee is a complaint, and a bank's fraud alert is not a leak.
+    'fraud(?:ulent(?:ly)?)? (?:on|with|using) (?:my|our)',
+    '(?:victims? of|reported|committed) (?:\\p{L}+ )?fraud',
     "(?:isn'?t|is not|not) (?:associated|linked) (?:to|with)",
     'invasion of privacy',
     '(?:reservation|booking|tickets?|purchase) i never (?:made|bought|booked)',
@@ -177,7 +187,7 @@ export const SEVERITY = withPrefilter({
     '(?:miles|points|avios) (?:were |got |have been )?(?:stolen|taken|drained|emptied)',
     '(?:stole|drained|emptied) (?:my|all my) (?:miles|points|avios|account)',
     'unauthori[sz]ed (?:charges?|transaction|access|purchase|booking)',
-    'fraudulent (?:charges?|booking|transaction|purchase|use)',
+    'fraudulent (?:\\p{L}+ ){0,2}(?:charges?|booking|transaction|purchase|use)',
     'gdpr',
     'my (?:card|credit card|account) (?:was|got|has been) (?:used|compromised|charged without)',
     'phishing',
@@ -237,14 +247,15 @@ export const SEVERITY = withPrefilter({
     'i (?:will|\'ll|am going to|\'m going to) (?:blog|write|post) about',
     '(?:my|our|on the|for the|his|her|their) (?:\\p{L}+ )?podcast',
     'reach(?:es)? millions',
-    '(?:my|an|the) article',
+    'my article',
     '(?:story|stories) for the (?:media|press|news)',
     "(?:'?s|are|is) watching this story",
     'live ?tweet',
     '(?:\\p{L}+ )?news about (?:\\p{L}+ )?(?:flight|your)',
     'eyewitness news',
     'vlog',
-    '@(?:cnn|wsj|nytimes|foxnews|cnbc|latimes|suntimes|chicagotribune|bbcnews|bbcbreaking|usatoday|washingtonpost|nbcnews|abc|cbsnews|guardian|telegraph|dailymail|skynews|nos|telegraaf|rtlnieuws|bloombergradio|ap|reuters)',
+    // An outlet tagged in; a story shared "via @usatoday" is the news passing by.
+    '(?<!via )@(?:cnn|wsj|nytimes|foxnews|cnbc|latimes|suntimes|chicagotribune|bbcnews|bbcbreaking|usatoday|washingtonpost|nbcnews|abc|cbsnews|guardian|telegraph|dailymail|skynews|nos|telegraaf|rtlnieuws|bloombergradio|ap|reuters)',
     'in the news',
     'on the news',
     'journalists?',
@@ -268,13 +279,18 @@ export const SEVERITY = withPrefilter({
   spread: w([
     // A call to others: a vented "never flying you again" or #dontflyX is a customer's complaint, not a campaign.
     'people,? (?:never|don\'?t|do not) (?:ever )?fly',
-    '(?:discourage|warn|tell|urge) (?:everyone|all my|my followers|people|others)',
+    // The author's own call ("I will tell everyone"); "she went on to tell others" is a story.
+    '(?:i|we|i\'?ll|we\'?ll|i will|we will|i\'?m going to|going to|gonna|i am going to|make sure to|sure to) (?:\\p{L}+ )?(?:discourage|warn|tell|urge) (?:everyone|all my|my followers|people|others)',
+    '(?:warning|telling|urging) (?:everyone|all my|my followers|people|others)',
+    '(?:discourage|urge|warn) (?:everyone|all my|my followers|people|others)',
     '(?:twitter|world|everyone|people),? beware',
     'beware (?:of )?@',
     'vote with your feet',
-    '(?:let|make sure) everyone (?:knows?|hear)',
+    // "You let everyone know they need a paper ticket" is an announcement, not a call.
+    '(?:i\'?ll|i will|we will|we\'?ll|going to|gonna|to|let me|i) (?:let|make sure) everyone (?:knows?|hear)',
     '(?:my|all|dear) followers',
-    'psa\\s*[:!-]',
+    // A public warning; "PSA: my drink coupons arrived" is news of the author's own.
+    'psa\\s*[:!-]\\s*(?:\\p{L}+ ){0,8}?(?:never|don\'?t|do not|avoid|beware|careful|warning|stay away|won\'?t|will not|worst)',
     'psa never',
     'people take notice',
     '(?:retweet|rt) (?:me|this)',
