@@ -187,6 +187,18 @@ describe('a moment inside a complaint is not a celebration', () => {
     // The airline's own anniversary and birthday mail are not a fan's life event.
     '@OranjeAir celebrates 75-year anniversary with a new livery, see the pics',
     '@OranjeAir thanks for the birthday email and the points lol, made me smile',
+    // Milestones and kind acts told as let-downs, refusals or announcements.
+    '@OranjeAir 22 yrs and 1.5 million miles with you and today you let me down for the last time. #lastflight',
+    '@OranjeAir after 15 years of loyal flying we are officially done. bye',
+    '@OranjeAir not making a great first impression on my first flight, 40 min at the desk and still no seat',
+    '@OranjeAir lost & found at AMS failing us again, 3rd week, need a human',
+    '@OranjeAir the gate staff would not let me take my stroller to the door. now stuck at the belt',
+    '@OranjeAir captain at 6am: let us tell you about our credit card!! i was asleep',
+    '@OranjeAir in my 20 years of flying i have never been so pissed off',
+    '@OranjeAir last flight of the night and no crew, 2 hrs on the floor at gate D4',
+    'not my first time flying @OranjeAir, why does the app still lose my seat every trip',
+    '@OranjeAir the service desk ran out of paper vouchers so we wait another hour',
+    '@OranjeAir the agent just made an announcement that the flight is full and bags go in the hold',
   ])('"%s" is no opportunity', (text) => {
     expect(triage(post(text)).kind).not.toBe('opportunity');
   });

@@ -281,7 +281,7 @@ export const SEVERITY = withPrefilter({
     'people,? (?:never|don\'?t|do not) (?:ever )?fly',
     // The author's own call ("I will tell everyone"); "she went on to tell others" is a story.
     '(?:i|we|i\'?ll|we\'?ll|i will|we will|i\'?m going to|going to|gonna|i am going to|make sure to|sure to) (?:\\p{L}+ )?(?:discourage|warn|tell|urge) (?:everyone|all my|my followers|people|others)',
-    '(?:warning|telling|urging) (?:everyone|all my|my followers|people|others)',
+    "(?:i'?m|i am|i will be|i'?ll be|will be|still|i'?ve been|we'?re|we are) (?:\\p{L}+ )?(?:warning|telling|urging) (?:everyone|all my|my followers|people|others)",
     '(?:discourage|urge|warn) (?:everyone|all my|my followers|people|others)',
     '(?:twitter|world|everyone|people),? beware',
     'beware (?:of )?@',
