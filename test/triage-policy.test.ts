@@ -199,6 +199,10 @@ describe('a moment inside a complaint is not a celebration', () => {
     'not my first time flying @OranjeAir, why does the app still lose my seat every trip',
     '@OranjeAir the service desk ran out of paper vouchers so we wait another hour',
     '@OranjeAir the agent just made an announcement that the flight is full and bags go in the hold',
+    '@OranjeAir sat at the gate for over 2 hrs on the last day of our honeymoon. great way to end it',
+    '@OranjeAir sooo mad rn, my new suitcase was a wedding gift and one trip in it has a huge tear',
+    "@OranjeAir you can't undo me missing my best friend's 30th bday bc of your negligence",
+    '@OranjeAir thanks for downgrading me on our anniversary trip, 10 min before boarding',
   ])('"%s" is no opportunity', (text) => {
     expect(triage(post(text)).kind).not.toBe('opportunity');
   });

@@ -111,7 +111,7 @@ export const LEX = withPrefilter({
   namedThanks: any([
     '\\bgave (?:up )?(?:her|his|their) (?:own )?\\p{L}+ (?:to|for) (?:me|us|my|our)\\b',
     '\\b(?:extra effort|extra mile|above (?:and|&amp;|&) beyond|above and beyond|out of (?:her|his|their|your) way|went the distance|saved (?:me|us|my|our|the day)|came to (?:my|our) rescue|stepped up|made (?:it|magic) happen)\\b',
-    '\\b(?:found(?! out)|located|returned|tracked down|ran (?:after|down)|chased (?:me|us) down|brought back|snuck|sneaked) (?:\\p{L}+ ){0,3}(?:my|our|me|us|him|her)\\b',
+    '\\b(?:found(?! out| (?:my|our) own)|located|returned|tracked down|ran (?:after|down)|chased (?:me|us) down|brought back|snuck|sneaked) (?:\\p{L}+ ){0,3}(?:my|our|me|us|him|her)\\b',
     // Wings given to a child, a cockpit visit; not "the dirtiest wings".
     '\\b(?:(?:pilot|captain|junior|flight|kids?|his|her|their|my|our|pair of|set of|first|1st) wings|(?:a|in|into|visit(?:ed)?|see|saw|tour of) (?:the )?cockpit)\\b',
     '\\b(?:gave|give|gives|giving|got|brought|bringing|handed|flying) (?:[^.!?]{0,40}?)wings\\b',
@@ -207,7 +207,7 @@ export const LEX = withPrefilter({
   ]),
   /** The moment is already lost: a complaint told after the fact. */
   alreadyLost: w([
-    'missed (?:my|our|the|his|her|a) (?:\\p{L}+ ){0,2}(?:wedding|funeral|graduation|birthday|b-?day|anniversary|party|ceremony|reception|dinner|reunion)',
+    'missed (?:my|our|the|his|her|a|surprise) (?:\\p{L}+ ){0,2}(?:wedding|funeral|graduation|birthday|b-?day|anniversary|party|ceremony|reception|dinner|reunion)',
     '(?:made|making|caused|causing) (?:me|us|her|him|them) (?:to )?miss',
     "(?:won'?t|will not|wasn'?t|couldn'?t) be at (?:my|our|the|his|her)",
     'this past (?:weekend|week)',
@@ -940,7 +940,12 @@ export const LEX = withPrefilter({
     'late',
     'cancel+ed',
     'cancel+ation',
-    'lost (?:my |our )?(?:bag|luggage|suitcase)',
+    'los(?:t|ing|e) (?:my |our |his |her )?(?:bag|luggage|suitcase)s?',
+    '(?:no|zero|lack of|requires?|take|takes|taking) accountability',
+    'negligen\\p{L}*',
+    'downgrad\\p{L}*',
+    'so+ mad',
+    '(?:sitting|sat|stuck|waiting) (?:\\p{L}+ ){0,4}for (?:almost |over |nearly |about )?(?:\\d+|two|three|four|five|an?) (?:hours?|hrs?)',
     '(?:bag|luggage|suitcase)s? (?:is |was |has been |have been |got |were )?(?:lost|missing|damaged|broken)',
     'still (?:never|not) (?:received|got|gotten|heard|had)',
     'missing (?:bag|luggage|suitcase)',
