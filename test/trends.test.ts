@@ -2,10 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { DEMO_BRAND_DIR } from '../src/analyse/brand-pack';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { activeEventTerms, CalendarError, loadCalendar, watchEntries } from '../src/detect/events';
 import { buildMomentCard } from '../src/detect/moment-card';
 import { extractTerms } from '../src/detect/terms';
+import { dayAround } from '../src/detect/trends-service';
+import { dateFormat } from '../src/domain/date-format';
 import type { Moment } from '../src/domain/moment';
 import { poissonTail, TrendDetector, type TrendPost } from '../src/detect/trends';
 import { syntheticStream } from './support/trend-stream';
@@ -38,6 +41,24 @@ describe('terms', () => {
     expect(terms).toContain('winter storm');
     expect(terms).toContain('vlieg');
     for (const stop of ['de', 'en', 'ik', 'met', 'gaat', 'door', 'oranjeair', 'oranje air', 'https', 't.co']) expect(terms).not.toContain(stop);
+  });
+});
+
+describe("the stream's local day", () => {
+  it('is the day of every millisecond up to the next one, across daylight saving and zones off the hour', () => {
+    const zones = ['Europe/Amsterdam', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Apia', 'UTC'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.parse('2011-01-01'), max: Date.parse('2027-01-01') }), (timeZone, at) => {
+        const format = dateFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+        const { day, from, until } = dayAround(format, at);
+        expect(day).toBe(format.format(at));
+        expect(from).toBe(at);
+        expect(format.format(until - 1)).toBe(day);
+        expect(format.format(until)).not.toBe(day);
+        expect(until - at).toBeLessThanOrEqual(26 * HOUR);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -144,6 +165,28 @@ describe('TrendDetector', () => {
     // 40 posts a minute over a 30-minute window hold more author × term keys than that: the oldest are forgotten.
     expect(d.keys()).toBeLessThanOrEqual(2 * 3000);
     expect(d.keys()).toBeGreaterThan(2000);
+  });
+
+  it('forgets a term seen once after about half a day, but not one seen again since', () => {
+    const d = new TrendDetector();
+    const at = (ms: number) => new Date(T0 + ms).toISOString();
+    // A term mentioned every ten minutes keeps the stream going (each text and author new: no copies).
+    const tick = (i: number) => d.observe({ text: `keepalive ${i}`, author: `a${i}`, createdAt: at(i * 10 * MIN) });
+    d.observe({ text: 'zeppelin', author: 'z', createdAt: at(0) });
+    d.observe({ text: 'blimp', author: 'b', createdAt: at(0) });
+    let i = 0;
+    for (; i * 10 * MIN <= 6 * HOUR; i++) tick(i);
+    // Seen again at six hours: its baseline (1.78) lasts until about 32 hours.
+    d.observe({ text: 'blimp', author: 'b2', createdAt: at(6 * HOUR + 1) });
+    // A single mention decays below 0.6 after 24 h × ln(1/0.6) ≈ 12.26 h.
+    for (; i * 10 * MIN <= 12 * HOUR; i++) tick(i);
+    expect(d.size()).toBe(3);
+    for (; i * 10 * MIN <= 12.6 * HOUR; i++) tick(i);
+    expect(d.size()).toBe(2);
+    for (; i * 10 * MIN <= 31.5 * HOUR; i++) tick(i);
+    expect(d.size()).toBe(2);
+    for (; i * 10 * MIN <= 32.5 * HOUR; i++) tick(i);
+    expect(d.size()).toBe(1);
   });
 
   it('finds the same moment with its de-duplication keys capped', () => {

@@ -11,12 +11,11 @@ const MENTION = /(^|[^\p{L}\p{N}_])@[\p{L}\p{N}_]+/gu;
 const TOKEN = /#?[\p{L}\p{N}]+/gu;
 
 export function normaliseText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(URL, ' ')
-    .replace(MENTION, '$1 ')
-    .replace(/['’`]/gu, '');
+  let s = text.normalize('NFKC').toLowerCase();
+  // Each pattern only where its text can be (most posts have no link): the same result, a scan saved per post.
+  if (s.includes('http') || s.includes('www.')) s = s.replace(URL, ' ');
+  if (s.includes('@')) s = s.replace(MENTION, '$1 ');
+  return s.replace(/['’`]/gu, '');
 }
 
 /** The ignore set for a brand: each name and handle, its words run together, and its words as a phrase. */
@@ -34,13 +33,29 @@ export function brandIgnoreSet(names: readonly string[]): Set<string> {
 
 function keep(token: string): boolean {
   if (token.length < 3 || token.length > 30) return false;
-  if (!/\p{L}/u.test(token)) return false; // numbers, times and prices are not moments
+  if (!hasLetter(token)) return false; // numbers, times and prices are not moments
   return !STOP_WORDS.has(token);
+}
+
+/** /\p{L}/u.test(token) for a token of letters and digits, without the regex for the usual ASCII ones. */
+function hasLetter(token: string): boolean {
+  let ascii = true;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) return true; // a–z (the text is lower case)
+    if (c > 0x7f) ascii = false;
+  }
+  return !ascii && /\p{L}/u.test(token);
 }
 
 /** The distinct terms of one text, unigrams first. */
 export function extractTerms(text: string, ignore: ReadonlySet<string> = new Set()): string[] {
-  const tokens = normaliseText(text).match(TOKEN) ?? [];
+  return [...termsOf(normaliseText(text), ignore)];
+}
+
+/** extractTerms of a text already normalised (normaliseText), as a set, for a caller that needs it for more. */
+export function termsOf(normalised: string, ignore: ReadonlySet<string> = new Set()): Set<string> {
+  const tokens = normalised.match(TOKEN) ?? [];
   const terms = new Set<string>();
   let prev: string | null = null;
   for (const raw of tokens) {
@@ -56,11 +71,20 @@ export function extractTerms(text: string, ignore: ReadonlySet<string> = new Set
     }
     prev = word;
   }
-  return [...terms];
+  return terms;
 }
 
 /** A fingerprint of a text for spotting copies (retweets, copy-paste spam): its words, without RT and links. */
 export function textFingerprint(text: string): string {
-  const words = (normaliseText(text).match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w !== 'rt');
-  return words.join(' ').slice(0, 200);
+  return fingerprintOf(wordsOf(normaliseText(text)));
+}
+
+/** textFingerprint from the words of the normalised text (wordsOf). */
+export function fingerprintOf(words: readonly string[]): string {
+  return words.filter((w) => w !== 'rt').join(' ').slice(0, 200);
+}
+
+/** The words of a normalised text: runs of letters and digits. */
+export function wordsOf(normalised: string): string[] {
+  return normalised.match(/[\p{L}\p{N}]+/gu) ?? [];
 }

@@ -60,9 +60,14 @@ export async function createTrends(opts: TrendsOptions): Promise<Trends> {
   let teamTerms: string[] = [];
   let pending: Promise<void> = Promise.resolve();
 
-  // One formatter for the stream's time zone, not one a post.
+  // One formatter for the stream's time zone, not one a post; and each day formatted once, with the moment it ends.
   const dayFormat = dateFormat('en-CA', { timeZone: config.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-  const localDay = (at: Date) => dayFormat.format(at);
+  let known = { day: '', from: Infinity, until: -Infinity };
+  const localDay = (at: number): string => {
+    if (at >= known.from && at < known.until) return known.day;
+    known = dayAround(dayFormat, at);
+    return known.day;
+  };
 
   // The team's terms are read from the store when they change; the day's events are worked out from them here.
   const applyWatch = () => {
@@ -93,8 +98,8 @@ export async function createTrends(opts: TrendsOptions): Promise<Trends> {
   return {
     detector,
     observe(post, triage) {
-      const at = new Date(post.createdAt);
-      const d = localDay(at > (detector.streamTime() ?? at) ? at : (detector.streamTime() ?? at));
+      const at = Date.parse(post.createdAt);
+      const d = localDay(Math.max(at, detector.streamMs() ?? at));
       if (d !== day) {
         day = d;
         applyWatch();
@@ -114,4 +119,26 @@ export async function createTrends(opts: TrendsOptions): Promise<Trends> {
     refreshWatch,
     settled: () => pending,
   };
+}
+
+const HOUR = 3600_000;
+
+/**
+ * The local day at `at`, and the span around it known to be that day: from `at` to the first millisecond of the
+ * next day (found by hour steps, then halving; time zones and their changes are not on whole hours everywhere).
+ */
+export function dayAround(format: Intl.DateTimeFormat, at: number): { day: string; from: number; until: number } {
+  const day = format.format(at);
+  let lo = at;
+  let hi = at + HOUR;
+  while (format.format(hi) === day) {
+    lo = hi;
+    hi += HOUR;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (format.format(mid) === day) lo = mid;
+    else hi = mid;
+  }
+  return { day, from: at, until: hi };
 }

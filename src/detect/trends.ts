@@ -2,7 +2,7 @@ import type { Moment } from '../domain/moment';
 import type { Kind } from '../domain/verdict';
 
 import type { MomentSample } from '../domain/moment';
-import { brandIgnoreSet, extractTerms, normaliseText, textFingerprint } from './terms';
+import { brandIgnoreSet, fingerprintOf, normaliseText, termsOf, wordsOf } from './terms';
 
 /**
  * Rising moments: terms whose volume now is well above their own rolling baseline ("Elfstedenkoorts").
@@ -115,7 +115,14 @@ interface TermState {
   opportunities: MomentSample[];
   rising: boolean;
   cooldownUntil: number;
+  /** The prune slot (PRUNE_MS of stream time) in which the term is next looked at for forgetting. */
+  due: number;
 }
+
+/** Stream time between prunes. */
+const PRUNE_MS = 10 * MIN;
+/** A term whose baseline decays below this many mentions (about one in the last half day) is forgotten. */
+const FORGET_BELOW = 0.6;
 
 export type MomentListener = (moment: Moment) => void;
 
@@ -137,10 +144,19 @@ export class TrendDetector {
   private now = Number.NaN;
   private lastSweep = 0;
   private lastPrune = 0;
+  /**
+   * Terms by the prune slot in which their baseline may have decayed below FORGET_BELOW: a prune looks at those
+   * alone instead of every term (a term seen since is put off to its new slot then).
+   */
+  private readonly dueSlots = new Map<number, string[]>();
+  /** The first prune slot not looked at yet. */
+  private nextSlot = Number.NaN;
+  /** Terms whose mentions all left the window: their samples are let go an hour after the last one. */
+  private readonly emptied = new Set<TermState>();
   /** Recently announced terms, to fold "winter storm", "winter" and "storm" into one announcement. */
   private announced: { term: string; at: number; posts: Set<string> }[] = [];
   /** The whole stream's posts: times within the window, and a decaying count (its baseline). */
-  private streamRecent: number[] = [];
+  private readonly stream = { recent: [] as number[] };
   private streamSlow = 0;
   private streamT = 0;
   /** The tested windows in ms, shortest first, and the longest: mentions are kept (and de-duplicated) that long. */
@@ -175,10 +191,10 @@ export class TrendDetector {
     this.watch = new Map();
     this.watchPhrases = [];
     for (const e of entries) {
-      const term = wordsOf(e.term).join(' ');
+      const term = wordsOfText(e.term).join(' ');
       if (!term) continue;
       this.watch.set(term, { ...e, term });
-      for (const phrase of [term, ...(e.aliases ?? []).map((a) => wordsOf(a).join(' '))]) {
+      for (const phrase of [term, ...(e.aliases ?? []).map((a) => wordsOfText(a).join(' '))]) {
         if (phrase && (phrase.includes(' ') || phrase !== term)) this.watchPhrases.push([phrase, term]);
       }
     }
@@ -192,6 +208,11 @@ export class TrendDetector {
   /** The stream's current time (the newest post seen), or null before the first post. */
   streamTime(): Date | null {
     return Number.isNaN(this.now) ? null : new Date(this.now);
+  }
+
+  /** streamTime() in milliseconds. */
+  streamMs(): number | null {
+    return Number.isNaN(this.now) ? null : this.now;
   }
 
   /** How many terms are held in memory (for the benchmark). */
@@ -212,6 +233,7 @@ export class TrendDetector {
       this.now = at;
       this.lastSweep = at;
       this.lastPrune = at;
+      this.nextSlot = Math.floor(at / PRUNE_MS);
     }
     // Slightly late posts count at the stream's current time; the stream's clock never goes back.
     if (at > this.now) this.now = at;
@@ -220,21 +242,25 @@ export class TrendDetector {
     const since = now - this.keepMs;
 
     if (now - this.lastSweep >= MIN) this.sweep(now);
-    if (now - this.lastPrune >= 10 * MIN) this.prune(now);
+    if (now - this.lastPrune >= PRUNE_MS) this.prune(now);
 
-    const print = textFingerprint(post.text);
+    // The text normalised once for its fingerprint, its terms and the watched phrases.
+    const normalised = normaliseText(post.text);
+    const words = wordsOf(normalised);
+    const print = fingerprintOf(words);
     if (print) {
-      if ((this.copies.get(print) ?? -Infinity) > since) return;
-      remember(this.copies, print, now, this.o.maxKeys);
+      const seen = this.copies.get(print);
+      if (seen !== undefined && seen > since) return;
+      remember(this.copies, print, now, this.o.maxKeys, seen !== undefined);
     }
 
     this.streamSlow = this.streamSlow * Math.exp(-(now - this.streamT) / this.o.slowTauMs) + 1;
     this.streamT = now;
-    this.streamRecent.push(now);
+    this.stream.recent.push(now);
 
-    const terms = new Set(extractTerms(post.text, this.ignore));
+    const terms = termsOf(normalised, this.ignore);
     if (this.watchPhrases.length) {
-      const padded = ` ${wordsOf(post.text).join(' ')} `;
+      const padded = ` ${words.join(' ')} `;
       for (const [phrase, term] of this.watchPhrases) if (padded.includes(` ${phrase} `)) terms.add(term);
     }
     const who = post.author?.toLowerCase() ?? `post:${post.id ?? print}`;
@@ -249,16 +275,21 @@ export class TrendDetector {
 
     for (const term of terms) {
       const key = `${who}\u0000${term}`;
-      if ((this.counted.get(key) ?? -Infinity) > since) continue;
-      remember(this.counted, key, now, this.o.maxKeys);
+      const counted = this.counted.get(key);
+      if (counted !== undefined && counted > since) continue;
+      remember(this.counted, key, now, this.o.maxKeys, counted !== undefined);
       let st = this.terms.get(term);
       if (!st) {
-        if (this.terms.size >= this.o.maxTerms) this.evict();
-        st = { slow: 0, t: now, recent: [], samples: [], opportunities: [], rising: false, cooldownUntil: 0 };
+        if (this.terms.size >= this.o.maxTerms) this.evict(now);
+        st = { slow: 0, t: now, recent: [], samples: [], opportunities: [], rising: false, cooldownUntil: 0, due: 0 };
         this.terms.set(term, st);
+        this.decay(st, now);
+        st.slow += 1;
+        this.schedule(term, st);
+      } else {
+        this.decay(st, now);
+        st.slow += 1;
       }
-      this.decay(st, now);
-      st.slow += 1;
       st.recent.push(now);
       st.samples.unshift(sample);
       if (st.samples.length > this.o.samplesPerTerm) st.samples.length = this.o.samplesPerTerm;
@@ -291,7 +322,10 @@ export class TrendDetector {
     const keep = now - this.keepMs;
     let drop = 0;
     while (drop < st.recent.length && st.recent[drop]! <= keep) drop++;
-    if (drop) st.recent.splice(0, drop);
+    if (drop) {
+      st.recent.splice(0, drop);
+      if (!st.recent.length && st !== this.stream) this.emptied.add(st as TermState);
+    }
     if (windowMs >= this.keepMs) return st.recent.length;
     // Times are sorted: binary search for the first one inside the window.
     const since = now - windowMs;
@@ -311,7 +345,7 @@ export class TrendDetector {
    */
   private tide(now: number): number {
     if (now === this.tideAt) return this.tideNow;
-    const count = this.windowCount({ recent: this.streamRecent }, now);
+    const count = this.windowCount(this.stream, now);
     const age = Math.max(now - this.start, this.o.windowMs);
     const span = this.o.slowTauMs * (1 - Math.exp(-age / this.o.slowTauMs));
     const usual = (this.streamSlow * Math.exp(-(now - this.streamT) / this.o.slowTauMs) * this.o.windowMs) / span;
@@ -468,24 +502,55 @@ export class TrendDetector {
         map.delete(k);
       }
     }
-    for (const [term, st] of this.terms) {
-      this.decay(st, now);
-      // A term seen about once in the last half day is not worth its memory; if it comes back it starts anew.
-      if (!st.rising && now >= st.cooldownUntil && st.slow < 0.6) this.terms.delete(term);
-      else if (st.recent.length === 0 && st.samples.length && Date.parse(st.samples[0]!.createdAt) <= now - HOUR) {
+    // A term seen about once in the last half day is not worth its memory; if it comes back it starts anew.
+    const last = Math.floor(now / PRUNE_MS);
+    const first = this.nextSlot;
+    this.nextSlot = last + 1;
+    // Slot by slot, or (after a long gap in the stream) the slots there are.
+    const slots = last - first < this.dueSlots.size ? Array.from({ length: last - first + 1 }, (_, i) => first + i) : [...this.dueSlots.keys()].filter((k) => k <= last);
+    for (const slot of slots) {
+      const names = this.dueSlots.get(slot);
+      if (!names) continue;
+      this.dueSlots.delete(slot);
+      for (const term of names) {
+        const st = this.terms.get(term);
+        if (!st || st.due !== slot) continue; // forgotten since, or due in another slot
+        this.decay(st, now);
+        if (!st.rising && now >= st.cooldownUntil && st.slow < FORGET_BELOW) this.terms.delete(term);
+        else this.schedule(term, st);
+      }
+    }
+    for (const st of this.emptied) {
+      if (st.recent.length || !st.samples.length) this.emptied.delete(st);
+      else if (Date.parse(st.samples[0]!.createdAt) <= now - HOUR) {
         st.samples = [];
         st.opportunities = [];
+        this.emptied.delete(st);
       }
     }
   }
 
-  /** At the cap, drop the fifth of terms with the smallest baseline (never a rising one). */
-  private evict(): void {
+  /**
+   * Files a term under the prune slot in which its baseline, if it is not seen again, falls below FORGET_BELOW (a
+   * second early, against rounding; the prune checks), and never under a slot already looked at.
+   */
+  private schedule(term: string, st: TermState): void {
+    const forgetAt = st.t + this.o.slowTauMs * Math.log(st.slow / FORGET_BELOW) - 1000;
+    const slot = Math.max(Math.floor(forgetAt / PRUNE_MS), this.nextSlot);
+    st.due = slot;
+    const names = this.dueSlots.get(slot);
+    if (names) names.push(term);
+    else this.dueSlots.set(slot, [term]);
+  }
+
+  /** At the cap, drop the fifth of terms with the smallest baseline now (never a rising one). */
+  private evict(now: number): void {
     const victims = [...this.terms.entries()]
       .filter(([, st]) => !st.rising)
-      .sort((a, b) => a[1].slow - b[1].slow)
+      .map(([term, st]) => ({ term, slow: st.slow * Math.exp(-(now - st.t) / this.o.slowTauMs) }))
+      .sort((a, b) => a.slow - b.slow)
       .slice(0, Math.ceil(this.o.maxTerms / 5));
-    for (const [term] of victims) this.terms.delete(term);
+    for (const { term } of victims) this.terms.delete(term);
   }
 }
 
@@ -499,8 +564,8 @@ interface Crossing {
  * Sets key to the time `at`, moved to the end so the map stays in time order; over `max` keys the oldest tenth
  * is forgotten.
  */
-function remember(map: Map<string, number>, key: string, at: number, max: number): void {
-  map.delete(key);
+function remember(map: Map<string, number>, key: string, at: number, max: number, present = true): void {
+  if (present) map.delete(key);
   map.set(key, at);
   if (map.size <= max) return;
   let drop = Math.ceil(max / 10);
@@ -514,8 +579,8 @@ function postRef(s: MomentSample): string {
   return s.id ?? `${s.author ?? ''}@${s.createdAt}`;
 }
 
-function wordsOf(text: string): string[] {
-  return normaliseText(text).match(/[\p{L}\p{N}]+/gu) ?? [];
+function wordsOfText(text: string): string[] {
+  return wordsOf(normaliseText(text));
 }
 
 const LOG_FACT: number[] = [0];
