@@ -125,6 +125,32 @@ describe('posts in batches', () => {
     expect((await store.postsBySource())['replay']).toBe(2);
   });
 
+  it('keeps every value in its column batch after batch of the same size (the insert built once and reused)', async () => {
+    const shaped = (id: string, i: number): Post => ({
+      ...post(id),
+      author: { handle: `h_${id}`, followers: i },
+      url: `https://x.com/h_${id}/status/${id}`,
+      createdAt: `2026-02-10T0${i}:00:00Z`,
+    });
+    const write = (id: string, i: number) => ({ post: shaped(id, i), triage: { kind: 'service' as const, score: i / 10, signals: [`s${i}`] as never, lang: `l${i}` }, source: `src${i}` });
+    for (const round of ['a', 'b', 'c']) {
+      const batch = [1, 2, 3].map((i) => write(`${round}${i}`, i));
+      expect(await store.recordPosts(batch)).toEqual([{ opportunityId: null }, { opportunityId: null }, { opportunityId: null }]);
+    }
+    for (const round of ['a', 'b', 'c']) {
+      for (const i of [1, 2, 3]) {
+        const id = `${round}${i}`;
+        expect(await store.getPost(shaped(id, i))).toEqual(shaped(id, i));
+        expect(await store.findPostByUrl(`https://x.com/h_${id}/status/${id}`)).toEqual(shaped(id, i));
+      }
+    }
+    expect(await store.seenKinds([shaped('c3', 3)])).toEqual(['service']);
+    const rows = await store.db.selectFrom('verdicts').select(['post_id', 'score', 'signals', 'lang']).where('post_id', 'like', 'x:c%').orderBy('post_id').execute();
+    expect(rows).toEqual([1, 2, 3].map((i) => ({ post_id: `x:c${i}`, score: i / 10, signals: `["s${i}"]`, lang: `l${i}` })));
+    const posts = await store.db.selectFrom('posts').select(['id', 'author_handle', 'created_at', 'source']).where('id', 'like', 'x:b%').orderBy('id').execute();
+    expect(posts).toEqual([1, 2, 3].map((i) => ({ id: `x:b${i}`, author_handle: `h_b${i}`, created_at: `2026-02-10T0${i}:00:00Z`, source: `src${i}` })));
+  });
+
   it('stores none of a batch when a write in it fails', async () => {
     await harness.breakOutbox(store);
     await expect(

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import { z } from 'zod';
 import { AnalysisSchema, type Analysis, type StoryPost } from '../domain/analysis';
 import { BrandIdSchema, DEFAULT_BRAND } from '../domain/brand';
@@ -150,20 +150,16 @@ export class SqlStore implements Store {
       // Posts, then their verdicts, many rows a statement: only the posts not stored before go on.
       const stored = new Set<string>();
       for (const chunk of chunks([...first], 250)) {
-        const rows = await trx
-          .insertInto('posts')
-          .values(chunk.map(([key, i]) => this.postRow(key, batch[i]!, at)))
-          .onConflict((oc) => oc.doNothing())
-          .returning('id')
-          .execute();
-        for (const r of rows) stored.add(r.id);
+        const rows = chunk.map(([key, i]) => this.postRow(key, batch[i]!, at));
+        const inserted = await this.insertMany(trx, 'posts', rows, () =>
+          trx.insertInto('posts').values(rows).onConflict((oc) => oc.doNothing()).returning('id').compile(),
+        );
+        for (const r of inserted as { id: string }[]) stored.add(r.id);
       }
       const fresh = [...first].filter(([key]) => stored.has(key));
       for (const chunk of chunks(fresh, 250)) {
-        await trx
-          .insertInto('verdicts')
-          .values(chunk.map(([key, i]) => this.verdictRow(key, batch[i]!, at)))
-          .execute();
+        const rows = chunk.map(([key, i]) => this.verdictRow(key, batch[i]!, at));
+        await this.insertMany(trx, 'verdicts', rows, () => trx.insertInto('verdicts').values(rows).compile());
       }
       for (const [key, i] of fresh) {
         const w = batch[i]!;
@@ -201,6 +197,30 @@ export class SqlStore implements Store {
       }
       return out;
     });
+  }
+
+  /** The SQL of the batch inserts by table and number of rows: building it costs more than the insert itself. */
+  private readonly batchSql = new Map<string, string>();
+
+  /**
+   * Runs a many-row insert of rows that all have the same columns in the same order (none undefined): built by
+   * Kysely (`build`) the first time for its table and number of rows, and from then on its SQL text with the rows'
+   * values in that order, as Kysely lays them out.
+   */
+  private async insertMany(trx: Q, table: string, rows: readonly object[], build: () => CompiledQuery): Promise<unknown[]> {
+    const columns = Object.keys(rows[0]!);
+    const shape = columns.join(',');
+    const key = `${table}:${rows.length}:${shape}`;
+    const text = this.batchSql.get(key);
+    const uniform = rows.every((r) => Object.keys(r).join(',') === shape && Object.values(r).every((v) => v !== undefined));
+    if (text === undefined || !uniform) {
+      const compiled = build();
+      if (uniform) this.batchSql.set(key, compiled.sql);
+      return (await trx.executeQuery(compiled)).rows;
+    }
+    const parameters: unknown[] = [];
+    for (const r of rows) for (const c of columns) parameters.push((r as Record<string, unknown>)[c]);
+    return (await trx.executeQuery(CompiledQuery.raw(text, parameters))).rows;
   }
 
   private postRow(key: string, { post, source }: PostWrite, at: string): Insertable<Schema['posts']> {
