@@ -54,22 +54,31 @@ describe('the triage model', () => {
     const a = featurize(read(p), p);
     const b = featurize(read(p), p);
     expect(Array.from(a.index)).toEqual(Array.from(b.index));
+    // Flags built in another order are the same features (they are read by position when in EVIDENCE_FLAGS' order).
+    const e = read(p);
+    const reordered = { ...e, flags: Object.fromEntries(Object.entries(e.flags).reverse()) as typeof e.flags };
+    const c = featurize(reordered, p);
+    expect([Array.from(c.index), Array.from(c.value)]).toEqual([Array.from(a.index), Array.from(a.value)]);
     const q = post('My grandma flies for the first time at 90 with @OranjeAir!');
     expect(Array.from(featurize(read(q), q).index)).not.toEqual(Array.from(a.index));
   });
 
-  it("triage predicts what the model gives the post's feature vector, bit for bit, with few or many distinct weights", () => {
+  it("triage predicts what the model gives the post's feature vector, bit for bit, with few, many or rare distinct weights", () => {
     const read = createEvidence(staticContext(brand));
     const shipped = loadTriageModel()!;
     // Unrounded weights (a brand's learned model): more distinct values than the table of values holds.
     const weights = new Float64Array(KINDS.length * FEATURES).map((_, i) => Math.sin(i * 12.9898) * 0.37);
     const learned = { ...shipped, weights };
+    // The shipped weights with the dense features' own (each post has some): weights outside the palettes.
+    const rareWeights = shipped.weights.slice();
+    for (let c = 0; c < KINDS.length; c++) for (let j = 0; j < 120; j++) rareWeights[c * FEATURES + j] = 0.25 + (c * 120 + j) * 1e-6;
+    const rare = { ...shipped, weights: rareWeights };
     const texts = [
       'My grandad flies for the first time at 90 with @OranjeAir!',
       'Bag lost AGAIN @OranjeAir, flight 1234 cancelled and nobody answers. Never again',
       'Vlucht naar Lissabon vertraagd, koffer kwijt, geen informatie @OranjeAir 😡',
     ];
-    for (const model of [shipped, learned]) {
+    for (const model of [shipped, learned, rare]) {
       for (const text of texts) {
         const p = post(text);
         const e = read(p);
@@ -79,6 +88,7 @@ describe('the triage model', () => {
       }
     }
     expect(predictPost(learned, read(post(texts[0]!)), post(texts[0]!)).p).not.toEqual(predictPost(shipped, read(post(texts[0]!)), post(texts[0]!)).p);
+    expect(predictPost(rare, read(post(texts[0]!)), post(texts[0]!)).p).not.toEqual(predictPost(shipped, read(post(texts[0]!)), post(texts[0]!)).p);
   });
 
   it("reads words as /[\\p{L}\\p{N}]+(?:'\\p{L}+)?/gu matches them, without the regex", () => {

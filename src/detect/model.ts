@@ -159,17 +159,18 @@ function nextWord(text: string, from: number): boolean {
 }
 
 // Scratch space of featurize, reused from post to post (it runs for every post, one at a time): the features
-// found so far, and each hash bucket marked with the post's number as a word or an n-gram feature.
+// found so far, and each hash bucket's marks (1 a word feature, 2 an n-gram one), cleared after each post through
+// the list of buckets it touched. One byte a bucket keeps the marks in 64 KB, beside the weights in the cache.
 let outIndex = new Int32Array(1024);
 let outValue = new Float64Array(1024);
 let outCount = 0;
-const wordMark = new Uint32Array(HASH_SIZE);
-const gramMark = new Uint32Array(HASH_SIZE);
+const WORD = 1;
+const GRAM = 2;
+const marks = new Uint8Array(HASH_SIZE);
 let touched = new Int32Array(1024);
 let touchedCount = 0;
 let wordCount = 0;
 let gramCount = 0;
-let epoch = 0;
 
 function put(i: number, v: number): void {
   if (v === 0) return;
@@ -189,23 +190,16 @@ function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   return bigger;
 }
 
-function markWord(b: number): void {
-  if (wordMark[b] === epoch) return;
-  wordMark[b] = epoch;
-  wordCount++;
-  if (gramMark[b] !== epoch) touch(b);
-}
-
-function markGram(b: number): void {
-  if (gramMark[b] === epoch) return;
-  gramMark[b] = epoch;
-  gramCount++;
-  if (wordMark[b] !== epoch) touch(b);
-}
-
-function touch(b: number): void {
-  if (touchedCount === touched.length) touched = grown(touched);
-  touched[touchedCount++] = b;
+function mark(b: number, as: number): void {
+  const m = marks[b]!;
+  if (m & as) return;
+  if (as === WORD) wordCount++;
+  else gramCount++;
+  if (m === 0) {
+    if (touchedCount === touched.length) touched = grown(touched);
+    touched[touchedCount++] = b;
+  }
+  marks[b] = m | as;
 }
 
 /** The words the model reads in a text, as strings (featurize never builds them): for checks. */
@@ -257,15 +251,42 @@ export function featurize(e: Evidence, post: FeaturedPost): SparseVector {
   return { index: outIndex.slice(0, outCount), value: new Float32Array(outValue.subarray(0, outCount)) };
 }
 
+const SIGNAL_NUMBER = new Map(SIGNALS.map((s, n) => [s, n]));
+const signalMarks = new Uint8Array(SIGNALS.length);
+
+/**
+ * The flags' features, from feature number `first` on. Evidence builds its flags in EVIDENCE_FLAGS' order, and a
+ * for-in reads them by position, far quicker than thirty lookups by name; flags in any other order are read by name.
+ */
+function putFlags(flags: Evidence['flags'], first: number): void {
+  const before = outCount;
+  let k = 0;
+  for (const f in flags) {
+    if (f !== EVIDENCE_FLAGS[k]) break;
+    put(first + k++, flags[f as keyof typeof flags] ? 1 : 0);
+  }
+  if (k === EVIDENCE_FLAGS.length) return;
+  outCount = before;
+  EVIDENCE_FLAGS.forEach((f, n) => put(first + n, flags[f] ? 1 : 0));
+}
+
 /** The features of one post into the scratch arrays (outIndex, outValue: outCount of them), values as float64. */
 function fillFeatures(e: Evidence, post: FeaturedPost): void {
   outCount = 0;
   let i = 0;
-  for (const s of SIGNALS) put(i++, e.signals.includes(s) ? 1 : 0);
-  for (const f of EVIDENCE_FLAGS) put(i++, e.flags[f] ? 1 : 0);
+  for (const s of e.signals) signalMarks[SIGNAL_NUMBER.get(s)!] = 1;
+  for (let s = 0; s < SIGNALS.length; s++) {
+    put(i++, signalMarks[s]!);
+    signalMarks[s] = 0;
+  }
+  putFlags(e.flags, i);
+  i += EVIDENCE_FLAGS.length;
   put(i++, e.reach.score);
-  put(i++, Math.min(1, Math.log10(post.author.followers + 1) / 6));
-  put(i++, Math.min(1, Math.log10((post.metrics?.reposts ?? 0) + 1) / 4));
+  // log10(1) is 0: most posts have neither followers nor reposts counted, and skip the logarithm.
+  const followers = post.author.followers;
+  const reposts = post.metrics?.reposts ?? 0;
+  put(i++, followers === 0 ? 0 : Math.min(1, Math.log10(followers + 1) / 6));
+  put(i++, reposts === 0 ? 0 : Math.min(1, Math.log10(reposts + 1) / 4));
   put(i++, Math.max(-1, Math.min(1, e.points / 5)));
   put(i++, Math.min(1, e.text.length / 500));
   put(i++, e.flags.spreading && e.flags.grievance ? 1 : 0);
@@ -277,11 +298,6 @@ function fillFeatures(e: Evidence, post: FeaturedPost): void {
   // and each family scaled on its own so long posts do not outweigh short ones. The hashes are FNV-1a of
   // `word`, `previous word`, and `#` + each 3–5 character slice of `<word>`, computed as the characters go by
   // (no string is built for any of them).
-  if (++epoch === 0xffffffff) {
-    wordMark.fill(0);
-    gramMark.fill(0);
-    epoch = 1;
-  }
   touchedCount = wordCount = gramCount = 0;
   const text = e.masked;
   let previous = 0;
@@ -291,11 +307,11 @@ function fillFeatures(e: Evidence, post: FeaturedPost): void {
     const length = wordEnd - wordStart;
     let h = FNV_OFFSET;
     for (let c = 0; c < length; c++) h = Math.imul(h ^ digitAsZero(text.charCodeAt(start + c)), FNV_PRIME);
-    markWord((h >>> 0) & (HASH_SIZE - 1));
+    mark((h >>> 0) & (HASH_SIZE - 1), WORD);
     if (!first) {
       let pair = Math.imul(previous ^ 32, FNV_PRIME);
       for (let c = 0; c < length; c++) pair = Math.imul(pair ^ digitAsZero(text.charCodeAt(start + c)), FNV_PRIME);
-      markWord((pair >>> 0) & (HASH_SIZE - 1));
+      mark((pair >>> 0) & (HASH_SIZE - 1), WORD);
     }
     first = false;
     previous = h;
@@ -304,13 +320,13 @@ function fillFeatures(e: Evidence, post: FeaturedPost): void {
       let g = Math.imul(HASH_OF_HASH ^ padded(text, start, length, k), FNV_PRIME);
       g = Math.imul(g ^ padded(text, start, length, k + 1), FNV_PRIME);
       g = Math.imul(g ^ padded(text, start, length, k + 2), FNV_PRIME);
-      markGram((g >>> 0) & (HASH_SIZE - 1));
+      mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
       if (k + 4 > paddedLength) continue;
       g = Math.imul(g ^ padded(text, start, length, k + 3), FNV_PRIME);
-      markGram((g >>> 0) & (HASH_SIZE - 1));
+      mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
       if (k + 5 > paddedLength) continue;
       g = Math.imul(g ^ padded(text, start, length, k + 4), FNV_PRIME);
-      markGram((g >>> 0) & (HASH_SIZE - 1));
+      mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
     }
   }
   const wordScale = wordCount ? 1 / Math.sqrt(wordCount) : 0;
@@ -318,9 +334,11 @@ function fillFeatures(e: Evidence, post: FeaturedPost): void {
   sortTouched();
   for (let t = 0; t < touchedCount; t++) {
     const b = touched[t]!;
+    const m = marks[b]!;
+    marks[b] = 0;
     let v = 0;
-    if (wordMark[b] === epoch) v += wordScale;
-    if (gramMark[b] === epoch) v += gramScale;
+    if (m & WORD) v += wordScale;
+    if (m & GRAM) v += gramScale;
     put(DENSE.length + b, v);
   }
 }
@@ -350,53 +368,119 @@ function softmax(logits: number[]): number[] {
 
 /**
  * A model's weights feature by feature (all classes of one feature side by side), made once per weights array:
- * a post's few hundred features then read one cache line each instead of one per class. A shipped model has a few
- * hundred distinct weights (rounded to 1e-3): each is then stored as its number in a table of those values, which
- * is the same float64 read from a quarter of the memory (the array is read at random, so its size is the cost).
+ * a post's few hundred features then read one cache line each instead of one per class. The array is read at
+ * random, so its size is the cost. A shipped model has a few hundred distinct weights a class (rounded to 1e-3):
+ * each weight is then stored as one byte, its number in its class's palette of the 255 commonest weights, and the
+ * few others (code 255) are looked up apart. The same float64 is read from an eighth of the memory.
  */
-interface ByFeature {
-  /** Per feature and class, the weight's number in `values`; null when there are too many distinct weights. */
-  codes: Uint16Array | null;
-  values: Float64Array;
-}
+type ByFeature =
+  /**
+   * Per feature and class, the weight's byte in its class's palette (256 a class); 255: rareValues[rare.get(at)].
+   * With four classes, each feature's four bytes also as one number (class 0 in the low byte).
+   */
+  | { kind: 'bytes'; codes: Uint8Array; quads: Uint32Array | null; palette: Float64Array; rare: Map<number, number>; rareValues: Float64Array }
+  /** Per feature and class, the weight itself: a model with too many distinct weights (unrounded), or a -0. */
+  | { kind: 'plain'; values: Float64Array };
+const RARE = 255;
 const byFeature = new WeakMap<Float64Array, ByFeature>();
 function weightsByFeature(model: Pick<TriageModel, 'bias' | 'weights'>): ByFeature {
   let t = byFeature.get(model.weights);
   if (!t) {
     const classes = model.bias.length;
+    const at = (j: number, c: number) => model.weights[c * FEATURES + j]!;
     // Map keys cannot tell -0 from 0: a model with a -0 weight keeps the plain array.
-    const distinct = new Map<number, number>();
-    let negativeZero = false;
-    for (const w of model.weights) {
-      if (!distinct.has(w)) distinct.set(w, distinct.size);
-      if (Object.is(w, -0)) negativeZero = true;
-      if (distinct.size > 65536) break;
-    }
-    if (distinct.size <= 65536 && !negativeZero) {
-      const codes = new Uint16Array(FEATURES * classes);
-      for (let c = 0; c < classes; c++) for (let j = 0; j < FEATURES; j++) codes[j * classes + c] = distinct.get(model.weights[c * FEATURES + j]!)!;
-      t = { codes, values: Float64Array.from(distinct.keys()) };
-    } else {
-      const values = new Float64Array(FEATURES * classes);
-      for (let c = 0; c < classes; c++) for (let j = 0; j < FEATURES; j++) values[j * classes + c] = model.weights[c * FEATURES + j] as number;
-      t = { codes: null, values };
-    }
+    t = (model.weights.some((w) => Object.is(w, -0)) ? null : paletted(classes, at)) ?? plain(classes, at);
     byFeature.set(model.weights, t);
   }
   return t;
 }
 
+function plain(classes: number, at: (j: number, c: number) => number): ByFeature {
+  const values = new Float64Array(FEATURES * classes);
+  for (let c = 0; c < classes; c++) for (let j = 0; j < FEATURES; j++) values[j * classes + c] = at(j, c);
+  return { kind: 'plain', values };
+}
+
+/** The weights as bytes of per-class palettes; null when more than one weight in 256 falls outside them. */
+function paletted(classes: number, at: (j: number, c: number) => number): ByFeature | null {
+  const codes = new Uint8Array(FEATURES * classes);
+  const palette = new Float64Array(256 * classes);
+  const rare = new Map<number, number>();
+  const rareValues: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    const counts = new Map<number, number>();
+    for (let j = 0; j < FEATURES; j++) counts.set(at(j, c), (counts.get(at(j, c)) ?? 0) + 1);
+    const code = new Map([...counts].sort((x, y) => y[1] - x[1]).slice(0, RARE).map(([w], n) => [w, n]));
+    for (const [w, n] of code) palette[c * 256 + n] = w;
+    for (let j = 0; j < FEATURES; j++) {
+      const n = code.get(at(j, c));
+      codes[j * classes + c] = n ?? RARE;
+      if (n === undefined) rare.set(j * classes + c, rareValues.push(at(j, c)) - 1);
+    }
+    if (rare.size > codes.length / 256) return null;
+  }
+  let quads: Uint32Array | null = null;
+  if (classes === 4) {
+    quads = new Uint32Array(FEATURES);
+    for (let j = 0; j < FEATURES; j++) quads[j] = (codes[4 * j]! | (codes[4 * j + 1]! << 8) | (codes[4 * j + 2]! << 16) | (codes[4 * j + 3]! << 24)) >>> 0;
+  }
+  return { kind: 'bytes', codes, quads, palette, rare, rareValues: Float64Array.from(rareValues) };
+}
+
 /** The logits of `count` features (feature numbers, float32 values), each class adding them in the same order. */
 function logitsOf(model: Pick<TriageModel, 'bias' | 'weights'>, index: ArrayLike<number>, value: ArrayLike<number>, count: number, f32: boolean): number[] {
-  const { codes, values } = weightsByFeature(model);
+  const t = weightsByFeature(model);
   const classes = model.bias.length;
   const logits = model.bias.slice();
-  for (let j = 0; j < count; j++) {
-    const at = (index[j] as number) * classes;
-    // featurize() hands its values out as float32: the scratch's float64 values are rounded the same way.
-    const v = f32 ? Math.fround(value[j] as number) : (value[j] as number);
-    if (codes) for (let c = 0; c < classes; c++) logits[c]! += (values[codes[at + c]!] as number) * v;
-    else for (let c = 0; c < classes; c++) logits[c]! += (values[at + c] as number) * v;
+  if (t.kind === 'bytes' && t.quads) {
+    // Four classes (every triage model): the four sums in registers, each feature's four codes one 32-bit read.
+    const { quads, palette, rare, rareValues } = t;
+    let z0 = logits[0]!;
+    let z1 = logits[1]!;
+    let z2 = logits[2]!;
+    let z3 = logits[3]!;
+    for (let j = 0; j < count; j++) {
+      const feature = index[j] as number;
+      const v = f32 ? Math.fround(value[j] as number) : (value[j] as number);
+      const q = quads[feature]!;
+      const c0 = q & 255;
+      const c1 = (q >>> 8) & 255;
+      const c2 = (q >>> 16) & 255;
+      const c3 = q >>> 24;
+      if (c0 === RARE || c1 === RARE || c2 === RARE || c3 === RARE) {
+        const at = feature * 4;
+        z0 += (c0 === RARE ? rareValues[rare.get(at)!]! : palette[c0]!) * v;
+        z1 += (c1 === RARE ? rareValues[rare.get(at + 1)!]! : palette[256 + c1]!) * v;
+        z2 += (c2 === RARE ? rareValues[rare.get(at + 2)!]! : palette[512 + c2]!) * v;
+        z3 += (c3 === RARE ? rareValues[rare.get(at + 3)!]! : palette[768 + c3]!) * v;
+      } else {
+        z0 += palette[c0]! * v;
+        z1 += palette[256 + c1]! * v;
+        z2 += palette[512 + c2]! * v;
+        z3 += palette[768 + c3]! * v;
+      }
+    }
+    return [z0, z1, z2, z3];
+  }
+  if (t.kind === 'bytes') {
+    const { codes, palette, rare, rareValues } = t;
+    for (let j = 0; j < count; j++) {
+      const at = (index[j] as number) * classes;
+      // featurize() hands its values out as float32: the scratch's float64 values are rounded the same way.
+      const v = f32 ? Math.fround(value[j] as number) : (value[j] as number);
+      for (let c = 0; c < classes; c++) {
+        const code = codes[at + c]!;
+        // Both reads are float64 arrays, so the weight stays an unboxed double.
+        logits[c]! += (code === RARE ? rareValues[rare.get(at + c)!]! : palette[c * 256 + code]!) * v;
+      }
+    }
+  } else {
+    const { values } = t;
+    for (let j = 0; j < count; j++) {
+      const at = (index[j] as number) * classes;
+      const v = f32 ? Math.fround(value[j] as number) : (value[j] as number);
+      for (let c = 0; c < classes; c++) logits[c]! += (values[at + c] as number) * v;
+    }
   }
   return logits;
 }
