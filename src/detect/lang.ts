@@ -38,12 +38,42 @@ const FOREIGN: ReadonlySet<string> = (() => {
 const OTHER_LETTER = /[^\P{L}a-zéèëêïöüáàäóòôúç]/u;
 const LONGEST = Math.max(...[...NL, ...EN, ...FOREIGN].map((word) => word.length));
 /** Each function word's languages in one lookup: 1 Dutch, 2 English, 4 another language. */
-const WORDS: ReadonlyMap<string, number> = (() => {
+export const FUNCTION_WORDS: ReadonlyMap<string, number> = (() => {
   const out = new Map<string, number>();
   for (const [set, bit] of [[NL, 1], [EN, 2], [FOREIGN, 4]] as const) for (const word of set) out.set(word, (out.get(word) ?? 0) | bit);
   return out;
 })();
 const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || (c >= 65 && c <= 90);
+
+/**
+ * FUNCTION_WORDS as an open-addressing table keyed by a hash of each word's code units, so a run of the text is looked up
+ * as it is read, without a string made of it (a slice and a Map lookup a word were most of the cost).
+ */
+const SLOTS = 1 << 14;
+const slotWord: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
+const slotBits = new Uint8Array(SLOTS);
+const FNV_PRIME = 0x01000193;
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const slotOf = (h: number) => (h ^ (h >>> 15)) & (SLOTS - 1);
+for (const [word, bits] of FUNCTION_WORDS) {
+  let h = FNV_OFFSET;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME);
+  let slot = slotOf(h);
+  while (slotWord[slot] !== undefined) slot = (slot + 1) & (SLOTS - 1);
+  slotWord[slot] = word;
+  slotBits[slot] = bits;
+}
+/** The bits of the word text[start, end) whose hash is h; 0 when it is no function word. */
+function wordBits(text: string, start: number, end: number, h: number): number {
+  for (let slot = slotOf(h); ; slot = (slot + 1) & (SLOTS - 1)) {
+    const word = slotWord[slot];
+    if (word === undefined) return 0;
+    if (word.length !== end - start) continue;
+    let i = 0;
+    while (i < word.length && word.charCodeAt(i) === text.charCodeAt(start + i)) i++;
+    if (i === word.length) return slotBits[slot]!;
+  }
+}
 
 /**
  * The post's language: the platform's own label when it has one, else detected. Dutch and English are told
@@ -77,9 +107,10 @@ export function needsLanguageDetector(text: string, declared?: string): boolean 
 }
 
 let lastText: string | undefined;
-let lastWords: { clean: string; nl: number; en: number; settled: boolean } | undefined;
+let lastWords: FunctionWords | undefined;
+type FunctionWords = { clean: string; nl: number; en: number; foreign: number; settled: boolean };
 /** What the post's function words say (the last post's answer is kept: classify asks, then triage does). */
-function functionWords(text: string): { clean: string; nl: number; en: number; settled: boolean } {
+export function functionWords(text: string): FunctionWords {
   if (text === lastText && lastWords) return lastWords;
   const clean = text
     .replace(/https?:\/\/\S+/g, ' ')
@@ -94,15 +125,14 @@ function functionWords(text: string): { clean: string; nl: number; en: number; s
       i++;
       continue;
     }
+    let h = Math.imul(FNV_OFFSET ^ clean.charCodeAt(i), FNV_PRIME);
     let end = i + 1;
-    while (end < clean.length && isWordChar(clean.charCodeAt(end))) end++;
+    for (let c: number; end < clean.length && isWordChar((c = clean.charCodeAt(end))); end++) h = Math.imul(h ^ c, FNV_PRIME);
     if (end - i <= LONGEST) {
-      const bits = WORDS.get(clean.slice(i, end));
-      if (bits !== undefined) {
-        nl += bits & 1;
-        en += (bits >> 1) & 1;
-        foreign += bits >> 2;
-      }
+      const bits = wordBits(clean, i, end, h);
+      nl += bits & 1;
+      en += (bits >> 1) & 1;
+      foreign += bits >> 2;
     }
     i = end;
   }
@@ -114,6 +144,6 @@ function functionWords(text: string): { clean: string; nl: number; en: number; s
     nl !== en &&
     (clean.length <= 30 || (most >= 2 && most >= 2 * Math.min(nl, en) && foreign * 2 < most && !OTHER_LETTER.test(clean)));
   lastText = text;
-  lastWords = { clean, nl, en, settled };
+  lastWords = { clean, nl, en, foreign, settled };
   return lastWords;
 }
