@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEX } from '../src/detect/lexicon';
-import { requiredLiterals, warmUpSteps, withPrefilter } from '../src/detect/prefilter';
+import { requiredLiterals, splitAlternatives, warmUpSteps, withPrefilter } from '../src/detect/prefilter';
 import { SEVERITY } from '../src/detect/severity';
 
 const plainTest = (re: RegExp, text: string) => RegExp.prototype.test.call(re, text);
@@ -31,6 +31,26 @@ describe('the lexicon prefilter', () => {
     expect(patterns.map((re) => texts.map((t) => re.test(t)))).toEqual(before);
   });
 
+  it('tests a word list word by word, each word with its own strings, and answers as the whole list does', () => {
+    const list = /(?:^|[^\p{L}])(?:first (?:time )?flight|\d+(?:st|nd|rd|th) birthday|\p{L}*farewell|(?<!\d)\d+ flight)(?![\p{L}])/u;
+    const parts = splitAlternatives(list)!;
+    expect(parts.map((p) => p.needs?.sort() ?? null)).toEqual([
+      ['first flight', 'first time flight'],
+      ['nd birthday', 'rd birthday', 'st birthday', 'th birthday'],
+      ['farewell'],
+      [' flight'],
+    ]);
+    expect(parts[0]!.source).toBe('(?:^|[^\\p{L}])(?:first (?:time )?flight)(?![\\p{L}])');
+    const table = withPrefilter({ list });
+    for (const text of ['my first flight', 'her 90th birthday', 'the 630 flight', '#pilotfarewell', 'a flight', 'first flights', 'x1 flight', '']) {
+      expect(table.list.test(text), text).toBe(plainTest(list, text));
+    }
+    // Not split: a capturing group or a back-reference could mean something else in a part.
+    expect(splitAlternatives(/(a|b)\1/u)).toBeNull();
+    expect(splitAlternatives(/x(?:a|(b))/u)).toBeNull();
+    expect(splitAlternatives(/late|delay/iu)).toBeNull();
+  });
+
   it('finds overlapping strings of several patterns in one pass', () => {
     const table = withPrefilter({ she: /she/, he: /he/, hers: /hers/, his: /his/ });
     expect(Object.values(table).map((re) => re.test('ushers'))).toEqual([true, true, true, false]);
@@ -43,7 +63,11 @@ describe('the lexicon prefilter', () => {
   // The prefilter never changes what a pattern means: on texts built from the patterns' own strings, with
   // random glue, every lexicon and severity pattern answers as its plain regex does.
   const patterns = Object.entries({ ...LEX, ...SEVERITY }) as [string, RegExp][];
-  const pieces = patterns.flatMap(([, re]) => (requiredLiterals(re) ?? []).slice(0, 20));
+  // The strings of each word of a list too (a list is tested word by word, each with its own strings).
+  const pieces = patterns.flatMap(([, re]) => [
+    ...(requiredLiterals(re) ?? []).slice(0, 20),
+    ...(splitAlternatives(re) ?? []).flatMap((part) => (part.needs ?? []).slice(0, 2)),
+  ]);
   const text = fc
     .array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(' ', '  ', '!', "'", 'ë', '🙃', 'a', 'my ', 'the ', '2'), fc.string({ maxLength: 4 })), {
       maxLength: 12,

@@ -1,4 +1,4 @@
-import { type AST, parseRegExpLiteral } from '@eslint-community/regexpp';
+import { type AST, parseRegExpLiteral, visitRegExpAST } from '@eslint-community/regexpp';
 
 /**
  * A cheap test before each lexicon pattern: the literal strings one of which every match of the pattern must
@@ -58,12 +58,12 @@ function union(parts: Literals[]): Literals {
   return { exact, needs: strength(needs) ? needs : null };
 }
 
-function sequence(elements: readonly AST.Element[]): Literals {
+function sequence(elements: readonly AST.Element[], of: (e: AST.Element) => Literals = literals): Literals {
   let needs: Needs = null;
   let run: Set<string> | null = new Set(['']);
   let whole: Exact = new Set(['']);
   for (const element of elements) {
-    const l = literals(element);
+    const l = of(element);
     needs = better(needs, l.needs);
     whole = whole && l.exact ? product(whole, l.exact) : null;
     const next: Exact = run && l.exact ? product(run, l.exact) : null;
@@ -261,7 +261,7 @@ function scanner(): LiteralScanner {
 }
 
 /** Every pattern of every table, for warmUpSteps(). */
-const tabled: RegExp[] = [];
+const tabled: (() => RegExp)[] = [];
 const SAMPLE = 'a post about a flight, a bag and a delay: nothing in it matches much at all';
 
 /**
@@ -272,7 +272,8 @@ const SAMPLE = 'a post about a flight, a bag and a delay: nothing in it matches 
  */
 export function warmUpSteps(): (() => void)[] {
   const exec = RegExp.prototype.exec;
-  return tabled.map((re) => () => {
+  return tabled.map((made) => () => {
+    const re = made();
     for (const text of [SAMPLE, SAMPLE, `${SAMPLE} 🙂`, `${SAMPLE} 🙂`]) {
       re.lastIndex = 0;
       exec.call(re, text);
@@ -282,13 +283,71 @@ export function warmUpSteps(): (() => void)[] {
 }
 
 /**
- * The same table of patterns, each `test` preceded by the one-pass check of its needed strings. Patterns keep
- * their source, flags and every other method; only `test` gains the shortcut.
+ * A pattern made of one alternation between a fixed prefix and suffix (a lexicon word list: "(?:^|[^\p{L}])(?:a|b|…)
+ * (?![\p{L}])"), as one pattern per alternative, with the same prefix, suffix and flags. The pattern matches a text
+ * exactly when one of them does, and each has its own needed strings: a list of many words, one of them common,
+ * runs only the regexes of the words whose strings occur instead of the whole list (whose needed strings are those
+ * of its least selective word). Alternatives whose strings cannot be said are kept together in one pattern. Null
+ * when the pattern has no such alternation, or holds a group or reference that splitting could change.
+ */
+export function splitAlternatives(re: RegExp): { source: string; needs: string[] | null }[] | null {
+  if (re.flags.includes('i') || re.flags.includes('v') || re.global || re.sticky) return null;
+  const literal = parseRegExpLiteral(re);
+  const { pattern } = literal;
+  if (pattern.alternatives.length !== 1) return null;
+  let capturing = false;
+  visitRegExpAST(pattern, { onCapturingGroupEnter: () => (capturing = true), onBackreferenceEnter: () => (capturing = true) });
+  if (capturing) return null;
+  const elements = pattern.alternatives[0]!.elements;
+  let widest: AST.Group | null = null;
+  for (const e of elements) if (e.type === 'Group' && (!widest || e.alternatives.length > widest.alternatives.length)) widest = e;
+  if (!widest || widest.alternatives.length < 2) return null;
+  const raw = literal.raw;
+  const before = raw.slice(pattern.start, widest.start);
+  const after = raw.slice(widest.end, pattern.end);
+  const source = (alternatives: string[]) => `${before}(?:${alternatives.join('|')})${after}`;
+  const parts: { source: string; needs: string[] | null }[] = [];
+  const unsaid: string[] = [];
+  for (const alternative of widest.alternatives) {
+    // What requiredLiterals() reads off the pattern with this alternative alone in the group, without parsing it.
+    const one = union([sequence(elements, (e) => (e === widest ? union([literals(alternative)]) : literals(e)))]);
+    const needs = better(one.exact, one.needs);
+    if (needs) parts.push({ source: source([alternative.raw]), needs: [...needs] });
+    else unsaid.push(alternative.raw);
+  }
+  if (unsaid.length) parts.push({ source: source(unsaid), needs: null });
+  return parts.length > 1 ? parts : null;
+}
+
+/**
+ * The same table of patterns, each `test` preceded by the one-pass check of its needed strings (and a word list
+ * tested as one pattern per word, see splitAlternatives). Patterns keep their source, flags and every other method;
+ * only `test` gains the shortcut.
  */
 export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
   const test = RegExp.prototype.test;
   for (const re of Object.values(table)) {
-    tabled.push(re);
+    tabled.push(() => re);
+    const split = splitAlternatives(re);
+    if (split) {
+      // Each part's regex is made when first needed: most are never run on most posts, and making ~2,000 at
+      // start would cost more than the whole start-up of classify may.
+      const parts = split.map(({ source, needs }) => {
+        const part = { re: null as RegExp | null, id: needs ? registered.push(needs) - 1 : -1 };
+        const made = () => (part.re ??= new RegExp(source, re.flags));
+        tabled.push(made);
+        return { part, made };
+      });
+      shared = null;
+      Object.defineProperty(re, 'test', {
+        value: (text: string) => {
+          const scan = scanner();
+          for (const { part, made } of parts) if ((part.id < 0 || scan.mayMatch(text, part.id)) && test.call(part.re ?? made(), text)) return true;
+          return false;
+        },
+      });
+      continue;
+    }
     const needs = re.global || re.sticky ? null : requiredLiterals(re);
     if (!needs) continue;
     const id = registered.push(needs) - 1;
