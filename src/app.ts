@@ -3,7 +3,6 @@ import type { Analyst } from './analyse/analyst';
 import { loadBrandPack, type BrandPack } from './analyse/brand-pack';
 import type { StoryPost } from './domain/analysis';
 import type { Gesture } from './analyse/catalogue';
-import { LlmAnalyst } from './analyse/llm';
 import { offlineAnalystFor, type OfflineAnalyst } from './analyse/offline';
 import type { GestureUsage } from './analyse/policy';
 import type { Config } from './config';
@@ -165,6 +164,8 @@ async function configuredAnalyst(
 ): Promise<Analyst> {
   const llm = config.llm;
   if (!llm) return offline;
+  // Loaded only for a model: the offline analyst needs no openai client.
+  const { LlmAnalyst } = await import('./analyse/llm');
   return new LlmAnalyst({
     config: llm,
     reading: detectionReading,

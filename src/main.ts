@@ -2,12 +2,11 @@ import 'dotenv/config';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commands } from '../commands/index';
 import { buildKairos, emptySummary, formatSummary, ingestCounted, runSource } from './app';
 import { ConfigError, loadConfig, maskUrl, type Config } from './config';
 import { buildMomentCard, momentCardText } from './detect/moment-card';
-import { DigestScheduler } from './digest/scheduler';
-import { LearnScheduler } from './learn-scheduler';
+import type { DigestScheduler } from './digest/scheduler';
+import type { LearnScheduler } from './learn-scheduler';
 import { xDigestOptions } from './digest/data';
 import { printDigest, storedSpanHours } from './digest/print';
 import { DEFAULT_BRAND } from './domain/brand';
@@ -15,8 +14,8 @@ import type { StoredMoment } from './domain/moment';
 import type { NewMessage } from './domain/outbox';
 import type { PostFetcher, Store } from './domain/ports';
 import { momentMessage, noticeMessage, outboxDigestSender } from './discord/messages';
-import { DISCORD_SINK } from './discord/sink';
-import { startDiscord, type DiscordRuntime } from './discord/start';
+import { DISCORD_SINK } from './discord/sink-name';
+import type { DiscordRuntime } from './discord/start';
 import { createLogger, secretValues } from './log';
 import type { CardSink } from './outbox/courier';
 import { ConsoleSink, terminalSafe } from './sinks/console';
@@ -26,26 +25,14 @@ import { OutOfOrderError } from './sources/time-order';
 import type { Source } from './sources/source';
 import { runChecks, serveHealth, type Check } from './service/health';
 import { startHttp, type HttpService } from './service/http';
-import { createMetrics, serveMetrics } from './service/metrics';
 import { registerStop, runAsProgram, signalExitCode } from './service/program';
-import { startX, type XHandle } from './sources/x/start';
-import { XStreamSource } from './sources/x/stream';
+import type { XHandle } from './sources/x/start';
+import type { XStreamSource } from './sources/x/stream';
 import { Inbox } from './ingress/inbox';
-import { mountIngress } from './ingress/mount';
-import { MetaReplySender } from './sources/meta/replies';
-import { replyRouter } from './sources/replies';
-import { blueskyReplySender } from './sources/bluesky/replies';
-import { startBluesky, type BlueskyHandle } from './sources/bluesky/start';
-import { mastodonReplySender } from './sources/mastodon/replies';
-import { startMastodon, type MastodonHandle } from './sources/mastodon/start';
+import type { BlueskyHandle } from './sources/bluesky/start';
+import type { MastodonHandle } from './sources/mastodon/start';
 import { openStore } from './store/open';
-import { postFetcher } from './sources/fetch-post';
-import { createXClient } from './sources/x/client';
-import { xPostFetcher } from './sources/x/fetch';
-import { GraphClient } from './sources/meta/graph';
-import { metaPostFetchers } from './sources/meta/fetch';
-import { blueskyPostFetcher } from './sources/bluesky/fetch';
-import { mastodonPostFetcher } from './sources/mastodon/fetch';
+import type { GraphClient } from './sources/meta/graph';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
@@ -87,7 +74,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   if (config.brandId !== DEFAULT_BRAND) log.info({ brand: config.brandId }, `working for brand ${config.brandId}: only its rows of the store are read and written`);
   // /healthz and /metrics, when KAIROS_HTTP_PORT asks for them: started early, so "not ready" is visible while
   // Discord and the sources connect.
-  const metrics = config.http ? createMetrics() : undefined;
+  // Only what is configured is loaded: a replay to the terminal never loads discord.js, the X client, the
+  // metrics or the webhooks (about half a second and 50 MB of a short run).
+  const metricsModule = config.http ? await import('./service/metrics') : undefined;
+  const metrics = metricsModule?.createMetrics();
   let http: HttpService | undefined;
   if (config.http) {
     try {
@@ -150,11 +140,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     ...(config.bluesky.mode !== 'off' ? { bluesky: () => bluesky?.source?.health() ?? 'not started' } : {}),
     ...(config.mastodon ? { mastodon: () => mastodon?.source?.health() ?? 'not started' } : {}),
   };
-  if (http && metrics) {
-    serveMetrics(http, metrics, {
+  if (http && metrics && metricsModule) {
+    metricsModule.serveMetrics(http, metrics, {
       outbox: () => store.outboxStats(),
       reconnects: (): Record<string, number> => ({
-        ...(x?.source instanceof XStreamSource ? { [xSource]: x.source.reconnects } : {}),
+        ...(x?.source && isXStream(x.source) ? { [xSource]: x.source.reconnects } : {}),
         ...(bluesky?.source ? { bluesky: bluesky.source.reconnects } : {}),
         ...(mastodon?.source ? { mastodon: mastodon.source.reconnects } : {}),
       }),
@@ -171,21 +161,18 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     http && (config.ingest || config.meta)
       ? new Inbox({ store, worker: k.worker, log: log.child({ source: 'inbox' }), process: (post, source) => ingestCounted(k, source, post), pollMs: multiWorker ? 2_000 : 0 })
       : undefined;
-  const ingress = http && inbox ? mountIngress(http, { config, store, log, inbox }) : undefined;
+  const ingress = http && inbox ? (await import('./ingress/mount')).mountIngress(http, { config, store, log, inbox }) : undefined;
   await inbox?.start({ exclusive: !multiWorker });
   const pushed = ingress?.routes ?? [];
   // Approved replies go back where the post was made, each by its platform's sender (META_POST_REPLIES for Meta's).
   const metaReplies =
     config.meta?.postReplies && ingress?.graph
-      ? new MetaReplySender({ graph: ingress.graph, pageId: config.meta.pageId, igUserId: config.meta.igUserId, store, log: log.child({ source: 'meta' }) })
+      ? new (await import('./sources/meta/replies')).MetaReplySender({ graph: ingress.graph, pageId: config.meta.pageId, igUserId: config.meta.igUserId, store, log: log.child({ source: 'meta' }) })
       : undefined;
-
-  // /missed reads a post Kairos never stored from its platform, with the clients configured here.
-  const postFetcher = buildPostFetcher(config, ingress?.graph, log);
 
   if (config.x.mode !== 'off') {
     // Several workers on one PostgreSQL: one of them holds the X connection (X counts each connection's reads).
-    x = startX({
+    x = (await import('./sources/x/start')).startX({
       config,
       store,
       log,
@@ -199,14 +186,23 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     });
   }
   if (config.bluesky.mode !== 'off') {
-    bluesky = startBluesky({ config, store, log, emit: (post) => ingestCounted(k, 'bluesky', post) });
+    bluesky = (await import('./sources/bluesky/start')).startBluesky({ config, store, log, emit: (post) => ingestCounted(k, 'bluesky', post) });
   }
   if (config.mastodon) {
-    mastodon = startMastodon({ config, store, log, emit: (post) => ingestCounted(k, 'mastodon', post) });
+    mastodon = (await import('./sources/mastodon/start')).startMastodon({ config, store, log, emit: (post) => ingestCounted(k, 'mastodon', post) });
   }
   const live = Boolean(x || bluesky || mastodon);
   if (config.discord) {
     try {
+      const [{ startDiscord }, { commands }, { replyRouter }, { blueskyReplySender }, { mastodonReplySender }] = await Promise.all([
+        import('./discord/start'),
+        import('../commands/index'),
+        import('./sources/replies'),
+        import('./sources/bluesky/replies'),
+        import('./sources/mastodon/replies'),
+      ]);
+      // /missed reads a post Kairos never stored from its platform, with the clients configured here.
+      const postFetcher = await buildPostFetcher(config, ingress?.graph, log);
       discord = await startDiscord({
         config,
         store,
@@ -245,7 +241,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   if (discord && config.discord) {
     // Moments of the last day stored but never queued (a crash in between) are queued now; the key keeps it once.
     for (const m of await store.unpostedMoments(new Date(Date.now() - 24 * 3_600_000))) send(momentMessage(m));
-    scheduler = new DigestScheduler({
+    scheduler = new (await import('./digest/scheduler')).DigestScheduler({
       store,
       worker: k.worker,
       sender: outboxDigestSender(send, config.discord.digestChannelId, config.brand.name),
@@ -264,7 +260,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   // The nightly learn, when KAIROS_LEARN_AT asks for it, in a Kairos that stays up.
   let learner: LearnScheduler | undefined;
   if (config.learnAt && stayUp) {
-    learner = new LearnScheduler({ store, config: { ...config, learnAt: config.learnAt }, triage: k.brandTriage, worker: k.worker, log, since: await store.createdAt() });
+    learner = new (await import('./learn-scheduler')).LearnScheduler({ store, config: { ...config, learnAt: config.learnAt }, triage: k.brandTriage, worker: k.worker, log, since: await store.createdAt() });
     log.info({ at: config.learnAt, timeZone: config.timeZone }, `the brand's triage learns from the team's labels each night at ${config.learnAt} (${config.timeZone})`);
     void learner.start().catch((err: unknown) => log.error({ err }, 'nightly learn failed to start'));
   }
@@ -383,7 +379,16 @@ export function formatMoments(moments: readonly StoredMoment[], total = moments.
 }
 
 /** One fetcher for every platform Kairos reads; a platform not configured here says so when asked. */
-function buildPostFetcher(config: Config, graph: GraphClient | undefined, log: ReturnType<typeof createLogger>): PostFetcher {
+async function buildPostFetcher(config: Config, graph: GraphClient | undefined, log: ReturnType<typeof createLogger>): Promise<PostFetcher> {
+  const [{ postFetcher }, { createXClient }, { xPostFetcher }, { GraphClient }, { metaPostFetchers }, { blueskyPostFetcher }, { mastodonPostFetcher }] = await Promise.all([
+    import('./sources/fetch-post'),
+    import('./sources/x/client'),
+    import('./sources/x/fetch'),
+    import('./sources/meta/graph'),
+    import('./sources/meta/fetch'),
+    import('./sources/bluesky/fetch'),
+    import('./sources/mastodon/fetch'),
+  ]);
   const x = config.x;
   const credentials = x.bearerToken ? { bearerToken: x.bearerToken } : x.replies;
   const meta = config.meta;
@@ -407,8 +412,13 @@ function xHealth(x: XHandle | undefined): string | null {
   if (!source) return 'not started';
   if (source.status.state === 'failed') return `stopped: ${source.status.reason}`;
   if (source.status.state !== 'running') return source.status.state;
-  if (source instanceof XStreamSource && !source.connected) return 'not connected to the stream';
+  if (isXStream(source) && !source.connected) return 'not connected to the stream';
   return null;
+}
+
+/** The X source reading the filtered stream (not polling): it has a connection and counts its reconnects. */
+function isXStream(source: NonNullable<XHandle['source']>): source is XStreamSource {
+  return 'connected' in source && 'reconnects' in source;
 }
 
 // Run only when started as a program, not when imported by a test.

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  ButtonStyle,
-  ComponentType,
-  type APIActionRowComponent,
-  type APIButtonComponent,
-  type APIEmbed,
-  type APIEmbedField,
-} from 'discord.js';
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
+import { ButtonStyle, ComponentType } from './components';
 import type { StoryPost } from '../domain/analysis';
 import type { Opportunity, Status } from '../domain/opportunity';
 import { isClosed } from '../domain/opportunity';
@@ -294,7 +288,7 @@ function safeTimestamp(iso: string): string | undefined {
   return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
 }
 
-function button(custom_id: string, label: string, style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger): APIButtonComponent {
+function button(custom_id: string, label: string, style: (typeof ButtonStyle)[keyof typeof ButtonStyle]): APIButtonComponent {
   return { type: ComponentType.Button, custom_id, label, style };
 }
 

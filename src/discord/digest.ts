@@ -1,4 +1,5 @@
-import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed, type APIEmbedField } from 'discord.js';
+import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed, APIEmbedField } from 'discord.js';
+import { ButtonStyle, ComponentType } from './components';
 import { describeTeaching } from '../domain/label';
 import { clip, neutralise, oneLine, safeLink } from './text';
 import { dateFormat } from '../domain/date-format';
@@ -147,7 +148,7 @@ export function buildDigest(data: DigestData, options: BuildOptions = {}): Diges
     fields.push({ name: 'Team labels · triage', value: safe(describeTeaching('in this window', l.given, l.total, l.last, l.model), LIMIT.fieldValue) });
   }
   const components = close.map((c, n) => ({
-    type: ComponentType.ActionRow as const,
+    type: ComponentType.ActionRow,
     components: [closeCallButton(c, n)],
   }));
 

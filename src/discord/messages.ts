@@ -6,7 +6,7 @@ import type { DigestSender } from '../digest/scheduler';
 import type { OnMessageSent } from '../outbox/messages';
 import type { NewMessage } from '../domain/outbox';
 import type { DigestStore, MomentStore } from '../domain/ports';
-import { DISCORD_SINK } from './sink';
+import { DISCORD_SINK } from './sink-name';
 import { clip, neutralise, oneLine, safeLink } from './text';
 
 /**

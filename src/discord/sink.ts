@@ -7,7 +7,9 @@ import { backoffMs, DeliveryError, type CardSink } from '../outbox/courier';
 import { buildCard, cardMarker, type CardOptions } from './card';
 import { findPosted } from './recovery';
 
-export const DISCORD_SINK = 'discord';
+import { DISCORD_SINK } from './sink-name';
+
+export { DISCORD_SINK };
 
 export interface DiscordSinkOptions {
   token: string;

@@ -1,6 +1,5 @@
 import type { Clock } from '../domain/opportunity';
 import type { Store } from '../domain/ports';
-import { openPostgres } from './postgres';
 import { openSqlite } from './sqlite';
 
 /**
@@ -8,5 +7,8 @@ import { openSqlite } from './sqlite';
  * opened for one brand (KAIROS_BRAND_ID; the default brand when none is given).
  */
 export async function openStore(where: { dbPath: string; databaseUrl?: string; brandId?: string }, clock?: Clock): Promise<Store> {
-  return where.databaseUrl ? openPostgres(where.databaseUrl, clock, { brand: where.brandId }) : openSqlite(where.dbPath, clock, where.brandId);
+  if (!where.databaseUrl) return openSqlite(where.dbPath, clock, where.brandId);
+  // pg is loaded only for PostgreSQL.
+  const { openPostgres } = await import('./postgres');
+  return openPostgres(where.databaseUrl, clock, { brand: where.brandId });
 }
