@@ -137,7 +137,7 @@ const EnvSchema = z.object({
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: int(1000, 300_000).default(20_000),
   OPENAI_MAX_RETRIES: int(0, 10).default(2),
-  LLM_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.5),
+  LLM_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.3),
   LLM_MAX_CALLS_PER_HOUR: int(0, 100_000).default(60),
   LLM_MAX_CALLS_PER_DAY: int(0, 1_000_000).default(500),
   LLM_REDACT: bool.default(true),
