@@ -84,6 +84,8 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     ['health-emergency', '@OranjeAir a woman passed out in the aisle and it took 10 min for anyone to come'],
     ['safety', '@OranjeAir the engine was literally on fire as we taxied back and the crew said nothing'],
     ['data-breach', '@OranjeAir someone made fraudulent bookings with my card on your site, 3 tickets i never bought'],
+    ['discrimination', '@OranjeAir still no response after the racist remarks your gate agent made to my dad. 2 weeks now'],
+    ['discrimination', '@OranjeAir my aunt is disabled & was refused boarding bc the crew said her chair would take too long'],
   ])('%s: "%s"', (signal, text) => {
     const t = triage(post(text, 0));
     expect(t.kind).toBe('risk');

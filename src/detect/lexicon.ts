@@ -835,7 +835,8 @@ export const LEX = withPrefilter({
   ]),
   /** Discrimination denied or meant otherwise ("might not be racist but", "no discrimination regardless of race"). */
   notDiscrimination: w([
-    "(?:not|no|never|isn'?t|wasn'?t|without|positive|reverse) (?:\\p{L}+ ){0,2}(?:racis\\p{L}*|discriminat\\p{L}*|race)",
+    // "No response following racist comments" denies the answer, not the racism.
+    "(?:not|no|never|isn'?t|wasn'?t|without|positive|reverse) (?!(?:response|reply|answer|apology|action|word)\\b)(?:\\p{L}+ ){0,2}(?:racis\\p{L}*|discriminat\\p{L}*|race)",
     'regardless of (?:race|religion|colou?r|gender)',
     "i'?d say racist",
   ]),
@@ -854,7 +855,7 @@ export const LEX = withPrefilter({
     'racial(?:ly)?',
     // Hashtags are unwrapped whole: #BrandDiscriminates.
     '\\p{L}*discriminat\\p{L}*',
-    '(?:disabled|in a wheelchair|blind|deaf) (?:\\p{L}+ ){0,3}(?:denied|declined|refused) (?:boarding|to board|entry)',
+    '(?:disabled|in a wheelchair|blind|deaf) (?:\\S+ ){0,3}(?:denied|declined|refused) (?:boarding|to board|entry)',
     'gediscrimineerd',
     'homophob\\p{L}*',
     'transphob\\p{L}*',
