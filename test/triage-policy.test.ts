@@ -244,6 +244,18 @@ describe('a moment inside a complaint is not a celebration', () => {
     expect(a.reply).not.toMatch(/congratulations|trip to remember/i);
   });
 
+  it.each([
+    // What the trip can still lose, and asks to save it, are told in many ways.
+    "@OranjeAir you lost my bag with the bridesmaid dress in it and my best friend's wedding is today!!",
+    '@OranjeAir our honeymoon flight tonight and you split us up, 14c and 31f. anything you can do?',
+    '@OranjeAir pls get my mum on another flight so she can make my graduation, OA77 delayed 5 hrs',
+    "@OranjeAir it's my 40th birthday and my brother's flights keep getting cancelled, do all you can to get him here",
+  ])('"%s" is a moment at stake', (text) => {
+    const t = triage(post(text));
+    expect(t.signals).toContain('at-stake');
+    expect(t.kind).toBe('opportunity');
+  });
+
   it('told after the fact, a missed wedding is a complaint', () => {
     const t = triage(post('@OranjeAir cancelled twice and i missed my best friends wedding. want a refund'));
     expect(t.signals).not.toContain('at-stake');
