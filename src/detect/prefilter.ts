@@ -137,14 +137,20 @@ const SLOTS = 4;
 class LiteralScanner {
   private readonly classOf = new Uint8Array(65536);
   private readonly classes: number;
-  private readonly delta: Uint32Array;
+  /** Per state and class, the next state doubled, plus 1 when strings end there (16 bits when they fit). */
+  private readonly delta: Uint16Array | Uint32Array;
   /** The patterns whose strings end at a state: outputs[outStart[state] .. outStart[state + 1]). */
   private readonly outStart: Uint32Array;
   private readonly outputs: Uint32Array;
-  private readonly slots: { text: string | undefined; marks: Uint8Array }[];
+  /** Per pattern, its word list's number (-1: none); per list, where its hits start in a slot's `hits`. */
+  private readonly listOf: Int32Array;
+  readonly listStart: Int32Array;
+  private readonly slots: Slot[];
   private nextSlot = 0;
 
-  constructor(patterns: number, needs: (readonly string[] | null)[]) {
+  constructor(entries: readonly Entry[], lists: number) {
+    const patterns = entries.length;
+    const needs = entries.map((e) => e.needs);
     // The trie, with a character class for each code unit any string holds (class 0: none does).
     let classes = 1;
     for (const strings of needs) {
@@ -196,9 +202,9 @@ class LiteralScanner {
         queue.push(to);
       }
     }
-    // Each transition as its target's row offset (state × classes), doubled, plus 1 when strings end there.
-    for (let i = 0; i < delta.length; i++) delta[i] = ((delta[i]! * classes) << 1) | (out[delta[i]!]!.size ? 1 : 0);
-    this.delta = delta;
+    // Each transition as its target state, doubled, plus 1 when strings end there.
+    this.delta = children.length * 2 <= 0xffff ? new Uint16Array(delta.length) : new Uint32Array(delta.length);
+    for (let i = 0; i < delta.length; i++) this.delta[i] = (delta[i]! << 1) | (out[delta[i]!]!.size ? 1 : 0);
     this.outStart = new Uint32Array(children.length + 1);
     const flat: number[] = [];
     out.forEach((set, state) => {
@@ -207,56 +213,90 @@ class LiteralScanner {
     });
     this.outStart[children.length] = flat.length;
     this.outputs = Uint32Array.from(flat);
-    this.slots = Array.from({ length: SLOTS }, () => ({ text: undefined, marks: new Uint8Array(patterns) }));
+    this.listOf = Int32Array.from(entries, (e) => e.list);
+    this.listStart = new Int32Array(lists + 1);
+    for (const e of entries) if (e.list >= 0) this.listStart[e.list + 1]!++;
+    for (let l = 0; l < lists; l++) this.listStart[l + 1]! += this.listStart[l]!;
+    this.slots = Array.from({ length: SLOTS }, () => ({
+      text: undefined,
+      marks: new Uint8Array(patterns),
+      hits: new Int32Array(patterns),
+      hitCount: new Int32Array(lists),
+    }));
   }
 
-  /** The text asked about last and its marks: most asks are of the same text as the one before. */
-  private lastText: string | undefined;
-  private lastMarks: Uint8Array | undefined;
+  /** The text asked about last and its scan: most asks are of the same text as the one before. */
+  private last: Slot | undefined;
 
   /** Whether one of the pattern's strings occurs in the text (recent texts' scans are kept). */
   mayMatch(text: string, pattern: number): boolean {
-    if (text === this.lastText) return this.lastMarks![pattern] === 1;
-    let marks: Uint8Array | undefined;
+    return this.scanOf(text).marks[pattern] === 1;
+  }
+
+  /** The text's scan: each pattern's mark, and each word list's marked words (recent texts' scans are kept). */
+  scanOf(text: string): Slot {
+    if (this.last?.text === text) return this.last;
+    let found: Slot | undefined;
     for (const slot of this.slots) {
       if (slot.text === text) {
-        marks = slot.marks;
+        found = slot;
         break;
       }
     }
-    marks ??= this.scan(text);
-    this.lastText = text;
-    this.lastMarks = marks;
-    return marks[pattern] === 1;
+    this.last = found ?? this.scan(text);
+    return this.last;
   }
 
-  private scan(text: string): Uint8Array {
+  private scan(text: string): Slot {
     const slot = this.slots[this.nextSlot]!;
     this.nextSlot = (this.nextSlot + 1) % SLOTS;
     slot.text = text;
-    const marks = slot.marks.fill(0);
-    const { classOf, classes, delta, outStart, outputs } = this;
-    // One lookup a code unit: the next state's row, and whether any string ends there.
+    const { marks, hits, hitCount } = slot;
+    marks.fill(0);
+    hitCount.fill(0);
+    const { classOf, classes, delta, outStart, outputs, listOf, listStart } = this;
+    // One lookup a code unit: the next state, and whether any string ends there.
     let row = 0;
     for (let i = 0; i < text.length; i++) {
       const to = delta[row + classOf[text.charCodeAt(i)]!]!;
-      row = to >>> 1;
+      const state = to >>> 1;
+      row = state * classes;
       if (to & 1) {
-        const state = row / classes;
-        for (let o = outStart[state]!, end = outStart[state + 1]!; o < end; o++) marks[outputs[o]!] = 1;
+        for (let o = outStart[state]!, end = outStart[state + 1]!; o < end; o++) {
+          const p = outputs[o]!;
+          if (marks[p] === 1) continue;
+          marks[p] = 1;
+          const list = listOf[p]!;
+          if (list >= 0) hits[listStart[list]! + hitCount[list]!++] = p;
+        }
       }
     }
-    return marks;
+    return slot;
   }
+}
+
+/** What a text's scan keeps: the marks by pattern, and by word list its marked words (hits from listStart). */
+interface Slot {
+  text: string | undefined;
+  marks: Uint8Array;
+  hits: Int32Array;
+  hitCount: Int32Array;
+}
+
+/** A pattern's needed strings, and the word list it is a word of (-1: none). */
+interface Entry {
+  needs: readonly string[];
+  list: number;
 }
 
 // Every table shares one scanner, so a text is scanned once for the lexicon and severity patterns together. It
 // is built when a pattern is first tested, after the tables have all been registered (a table registered later
 // rebuilds it).
-const registered: (readonly string[] | null)[] = [];
+const registered: Entry[] = [];
+let lists = 0;
 let shared: LiteralScanner | null = null;
 function scanner(): LiteralScanner {
-  shared ??= new LiteralScanner(registered.length, registered);
+  shared ??= new LiteralScanner(registered, lists);
   return shared;
 }
 
@@ -332,17 +372,28 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
     if (split) {
       // Each part's regex is made when first needed: most are never run on most posts, and making ~2,000 at
       // start would cost more than the whole start-up of classify may.
-      const parts = split.map(({ source, needs }) => {
-        const part = { re: null as RegExp | null, id: needs ? registered.push(needs) - 1 : -1 };
-        const made = () => (part.re ??= new RegExp(source, re.flags));
-        tabled.push(made);
-        return { part, made };
-      });
+      // A word list's words are registered together; the scan lists the words whose strings occur, so a text is
+      // answered by running those words' regexes alone (and the words whose strings cannot be said).
+      const list = lists++;
+      const first = registered.length;
+      const words: (() => RegExp)[] = [];
+      let unsaid: (() => RegExp) | null = null;
+      for (const { source, needs } of split) {
+        let made: RegExp | null = null;
+        const make = () => (made ??= new RegExp(source, re.flags));
+        tabled.push(make);
+        if (needs) {
+          registered.push({ needs, list });
+          words.push(make);
+        } else unsaid = make;
+      }
       shared = null;
       Object.defineProperty(re, 'test', {
         value: (text: string) => {
-          const scan = scanner();
-          for (const { part, made } of parts) if ((part.id < 0 || scan.mayMatch(text, part.id)) && test.call(part.re ?? made(), text)) return true;
+          if (unsaid && test.call(unsaid(), text)) return true;
+          const sc = scanner();
+          const { hits, hitCount } = sc.scanOf(text);
+          for (let k = sc.listStart[list]!, end = k + hitCount[list]!; k < end; k++) if (test.call(words[hits[k]! - first]!(), text)) return true;
           return false;
         },
       });
@@ -350,7 +401,7 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
     }
     const needs = re.global || re.sticky ? null : requiredLiterals(re);
     if (!needs) continue;
-    const id = registered.push(needs) - 1;
+    const id = registered.push({ needs, list: -1 }) - 1;
     shared = null;
     Object.defineProperty(re, 'test', { value: (text: string) => scanner().mayMatch(text, id) && test.call(re, text) });
   }
