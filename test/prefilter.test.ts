@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEX } from '../src/detect/lexicon';
 import { requiredLiterals, splitAlternatives, warmUpSteps, withPrefilter } from '../src/detect/prefilter';
+import { hasWord } from '../src/detect/letters';
 import { SEVERITY } from '../src/detect/severity';
 
 const plainTest = (re: RegExp, text: string) => RegExp.prototype.test.call(re, text);
@@ -32,17 +33,17 @@ describe('the lexicon prefilter', () => {
   });
 
   it('tests a word list word by word, each word with its own strings, and answers as the whole list does', () => {
-    const list = /(?:^|[^\p{L}])(?:first (?:time )?flight|\d+(?:st|nd|rd|th) birthday|\p{L}*farewell|(?<!\d)\d+ flight)(?![\p{L}])/u;
+    const list = /(?:^|[^\p{L}\p{N}])(?:first (?:time )?flight|\d+(?:st|nd|rd|th) birthday|bag|\p{L}*farewell|(?<!\d)\d+ flight)(?![\p{L}\p{N}])/u;
     const parts = splitAlternatives(list)!;
-    expect(parts.map((p) => p.needs?.sort() ?? null)).toEqual([
-      ['first flight', 'first time flight'],
-      ['nd birthday', 'rd birthday', 'st birthday', 'th birthday'],
-      ['farewell'],
-      [' flight'],
+    // Words with short strings alone (a literal one tested without a regex); those with long, rare strings together.
+    expect(parts.map((p) => [p.needs?.sort() ?? null, p.literal ?? null])).toEqual([
+      [['bag'], { text: 'bag', bounded: true }],
+      [[' flight'], null],
+      [['farewell', 'first flight', 'first time flight', 'nd birthday', 'rd birthday', 'st birthday', 'th birthday'], null],
     ]);
-    expect(parts[0]!.source).toBe('(?:^|[^\\p{L}])(?:first (?:time )?flight)(?![\\p{L}])');
+    expect(parts[2]!.source).toBe('(?:^|[^\\p{L}\\p{N}])(?:first (?:time )?flight|\\d+(?:st|nd|rd|th) birthday|\\p{L}*farewell)(?![\\p{L}\\p{N}])');
     const table = withPrefilter({ list });
-    for (const text of ['my first flight', 'her 90th birthday', 'the 630 flight', '#pilotfarewell', 'a flight', 'first flights', 'x1 flight', '']) {
+    for (const text of ['my first flight', 'her 90th birthday', 'the 630 flight', '#pilotfarewell', 'a flight', 'first flights', 'x1 flight', 'bag', 'baggage', 'é bag!', '']) {
       expect(table.list.test(text), text).toBe(plainTest(list, text));
     }
     // Not split: a capturing group or a back-reference could mean something else in a part.
@@ -69,7 +70,7 @@ describe('the lexicon prefilter', () => {
     ...(splitAlternatives(re) ?? []).flatMap((part) => (part.needs ?? []).slice(0, 2)),
   ]);
   const text = fc
-    .array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(' ', '  ', '!', "'", 'ë', '🙃', 'a', 'my ', 'the ', '2'), fc.string({ maxLength: 4 })), {
+    .array(fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(' ', '  ', '!', "'", 'ë', '🙃', 'a', 'my ', 'the ', '2', '½', '𝐅', '𝟏', '\ud800', '\udc00', '#'), fc.string({ maxLength: 4 })), {
       maxLength: 12,
     })
     .map((parts) => parts.join(''));
@@ -79,5 +80,22 @@ describe('the lexicon prefilter', () => {
       fc.property(text, (t) => re.test(t) === plainTest(re, t)),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a literal word of a list', () => {
+  const regex = (word: string) => new RegExp(`(?:^|[^\\p{L}\\p{N}])${word}(?![\\p{L}\\p{N}])`, 'u');
+  it('is found where the regex finds it: not next to a letter or a number, surrogate pairs read whole', () => {
+    const pieces = ['bag', 'my bag', ' ', 'a', 'é', '2', '½', '𝐅', '𝟏', '🙃', '\ud800', '\udc00', "'", '-', 'bags'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 10 }), (parts) => {
+        const text = parts.join('');
+        for (const word of ['bag', 'my bag']) expect(hasWord(text, word), JSON.stringify(text)).toBe(regex(word).test(text));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(hasWord('𝐅bag', 'bag')).toBe(false);
+    expect(hasWord('\udc00bag', 'bag')).toBe(true);
+    expect(hasWord('bagbag bag', 'bag')).toBe(true);
   });
 });

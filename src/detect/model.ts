@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../domain/post';
 import { KINDS, SIGNALS, type Kind } from '../domain/verdict';
 import { EVIDENCE_FLAGS, type Evidence } from './evidence';
+import { classOf } from './letters';
 
 /**
  * A small linear model over what triage reads off a post: the signals and flags of the rules, reach, and hashed
@@ -109,23 +110,6 @@ export type SparseVector = { index: Int32Array; value: Float32Array };
  * apostrophe with the letters after it), found by nextWord() without a regex or a string per word. Their hashes
  * are FNV-1a, 32 bit: stable, the same on every machine.
  */
-const LETTER = /^\p{L}$/u;
-const NUMBER = /^\p{N}$/u;
-/** Each BMP code unit's class, found once: 0 not yet, 1 neither, 2 a number, 3 a letter. */
-const unitClass = new Uint8Array(65536);
-function classOf(cp: number): number {
-  if (cp < 65536) {
-    let k = unitClass[cp]!;
-    if (k === 0) {
-      const ch = String.fromCharCode(cp);
-      k = LETTER.test(ch) ? 3 : NUMBER.test(ch) ? 2 : 1;
-      unitClass[cp] = k;
-    }
-    return k;
-  }
-  const ch = String.fromCodePoint(cp);
-  return LETTER.test(ch) ? 3 : NUMBER.test(ch) ? 2 : 1;
-}
 const width = (cp: number) => (cp > 0xffff ? 2 : 1);
 let wordStart = 0;
 let wordEnd = 0;

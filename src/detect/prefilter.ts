@@ -1,4 +1,5 @@
 import { type AST, parseRegExpLiteral, visitRegExpAST } from '@eslint-community/regexpp';
+import { hasWord } from './letters';
 
 /**
  * A cheap test before each lexicon pattern: the literal strings one of which every match of the pattern must
@@ -330,7 +331,23 @@ export function warmUpSteps(): (() => void)[] {
  * of its least selective word). Alternatives whose strings cannot be said are kept together in one pattern. Null
  * when the pattern has no such alternation, or holds a group or reference that splitting could change.
  */
-export function splitAlternatives(re: RegExp): { source: string; needs: string[] | null }[] | null {
+/**
+ * Words whose needed strings are all this long are rare enough to stay together in one pattern: each pattern
+ * costs its compilation (the \\p{L} boundaries of a word list make that most of a millisecond), and a long string
+ * seldom occurs, so the group seldom runs.
+ */
+const RARE_STRING = 8;
+
+/** One word of a list: its pattern, its needed strings, and the literal it is when it is one (see hasWord). */
+export interface ListWord {
+  source: string;
+  needs: string[] | null;
+  /** A literal between the lexicon's word boundaries (bounded), or with none: tested without a regex. */
+  literal?: { text: string; bounded: boolean };
+}
+const BOUNDED = ['(?:^|[^\\p{L}\\p{N}])', '(?![\\p{L}\\p{N}])'];
+
+export function splitAlternatives(re: RegExp): ListWord[] | null {
   if (re.flags.includes('i') || re.flags.includes('v') || re.global || re.sticky) return null;
   const literal = parseRegExpLiteral(re);
   const { pattern } = literal;
@@ -346,15 +363,28 @@ export function splitAlternatives(re: RegExp): { source: string; needs: string[]
   const before = raw.slice(pattern.start, widest.start);
   const after = raw.slice(widest.end, pattern.end);
   const source = (alternatives: string[]) => `${before}(?:${alternatives.join('|')})${after}`;
-  const parts: { source: string; needs: string[] | null }[] = [];
+  const parts: ListWord[] = [];
+  const bounded = re.flags === 'u' && before === BOUNDED[0] && after === BOUNDED[1];
+  const bare = re.flags === 'u' && before === '' && after === '';
   const unsaid: string[] = [];
+  const rare: { raw: string[]; needs: string[] } = { raw: [], needs: [] };
   for (const alternative of widest.alternatives) {
     // What requiredLiterals() reads off the pattern with this alternative alone in the group, without parsing it.
     const one = union([sequence(elements, (e) => (e === widest ? union([literals(alternative)]) : literals(e)))]);
     const needs = better(one.exact, one.needs);
-    if (needs) parts.push({ source: source([alternative.raw]), needs: [...needs] });
-    else unsaid.push(alternative.raw);
+    if (!needs) unsaid.push(alternative.raw);
+    else if (strength(needs) >= RARE_STRING) {
+      rare.raw.push(alternative.raw);
+      rare.needs.push(...needs);
+    } else {
+      const word: ListWord = { source: source([alternative.raw]), needs: [...needs] };
+      if ((bounded || bare) && alternative.elements.every((e) => e.type === 'Character')) {
+        word.literal = { text: alternative.elements.map((e) => String.fromCodePoint((e as AST.Character).value)).join(''), bounded };
+      }
+      parts.push(word);
+    }
   }
+  if (rare.raw.length) parts.push({ source: source(rare.raw), needs: rare.needs });
   if (unsaid.length) parts.push({ source: source(unsaid), needs: null });
   return parts.length > 1 ? parts : null;
 }
@@ -376,15 +406,22 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
       // answered by running those words' regexes alone (and the words whose strings cannot be said).
       const list = lists++;
       const first = registered.length;
-      const words: (() => RegExp)[] = [];
+      const words: ((text: string) => boolean)[] = [];
       let unsaid: (() => RegExp) | null = null;
-      for (const { source, needs } of split) {
+      for (const { source, needs, literal } of split) {
+        if (literal) {
+          // A literal word costs no regex: compiling the \\p{L} boundaries would cost most of a millisecond a word.
+          const { text: word, bounded } = literal;
+          registered.push({ needs: needs!, list });
+          words.push(bounded ? (text) => hasWord(text, word) : (text) => text.includes(word));
+          continue;
+        }
         let made: RegExp | null = null;
         const make = () => (made ??= new RegExp(source, re.flags));
         tabled.push(make);
         if (needs) {
           registered.push({ needs, list });
-          words.push(make);
+          words.push((text) => test.call(made ?? make(), text));
         } else unsaid = make;
       }
       shared = null;
@@ -393,7 +430,7 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
           if (unsaid && test.call(unsaid(), text)) return true;
           const sc = scanner();
           const { hits, hitCount } = sc.scanOf(text);
-          for (let k = sc.listStart[list]!, end = k + hitCount[list]!; k < end; k++) if (test.call(words[hits[k]! - first]!(), text)) return true;
+          for (let k = sc.listStart[list]!, end = k + hitCount[list]!; k < end; k++) if (words[hits[k]! - first]!(text)) return true;
           return false;
         },
       });
