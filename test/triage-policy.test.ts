@@ -101,8 +101,11 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     expect(big.score).toBeGreaterThan(small.score);
   });
 
-  it("an emergency told as thanks to the crew is their story, not a claim against us", () => {
-    const t = triage(post('@OranjeAir props to the crew of OA220, a passenger passed out mid-flight and they handled it so calmly. well done 👏'));
+  it.each([
+    '@OranjeAir props to the crew of OA220, a passenger passed out mid-flight and they handled it so calmly. well done 👏',
+    'the cabin crew on @OranjeAir OA58 deserve a raise. a man collapsed in row 30 and they saved his life',
+  ])("an emergency told as thanks to the crew is their story, not a claim against us: %s", (text) => {
+    const t = triage(post(text));
     expect(t.kind).not.toBe('risk');
     expect(t.signals).toContain('gratitude-story');
     expect(t.signals).not.toContain('health-emergency');

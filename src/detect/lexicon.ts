@@ -39,6 +39,9 @@ export const LEX = withPrefilter({
     'amazing',
     'fantastic',
     'outstanding',
+    // "Deserve a raise" is acclaim of the crew, and "a class act" of the airline.
+    'deserves? (?:a |an )?(?:raise|award|medal|promotion|recognition|praise)',
+    'class act',
     'handled (?:it |this |everything )?(?:so |very |really )?(?:well|smoothly|calmly|professionally|beautifully)',
     '(?:managed|handled|responded)',
     'goed gedaan',
