@@ -212,7 +212,7 @@ export class SqlStore implements Store {
     const shape = columns.join(',');
     const key = `${table}:${rows.length}:${shape}`;
     const text = this.batchSql.get(key);
-    const uniform = rows.every((r) => Object.keys(r).join(',') === shape && Object.values(r).every((v) => v !== undefined));
+    const uniform = rows.every((r) => sameColumns(r as Record<string, unknown>, columns));
     if (text === undefined || !uniform) {
       const compiled = build();
       if (uniform) this.batchSql.set(key, compiled.sql);
@@ -1267,6 +1267,13 @@ function summaryOf(analysisJson: string): string {
 }
 
 /** A list in pieces of at most n (a statement's rows, an IN list). */
+/** Whether a row has exactly these columns, in this order, none undefined (checked without building arrays). */
+function sameColumns(row: Record<string, unknown>, columns: readonly string[]): boolean {
+  let i = 0;
+  for (const k in row) if (k !== columns[i++] || row[k] === undefined) return false;
+  return i === columns.length;
+}
+
 function chunks<T>(items: readonly T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
