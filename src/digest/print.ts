@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import type { PostStore } from '../domain/ports';
 import type { Teaching } from '../domain/label';
 import { buildDigest } from '../discord/digest';
-import { renderChartPng } from './chart';
 import { readDigestData, type DigestReader } from './data';
 import { localDay } from './time';
 
@@ -37,6 +36,8 @@ export async function printDigest(store: DigestReader & Pick<PostStore, 'postSpa
   const digest = buildDigest(data, { brandName: opts.brandName });
   const chartPath = opts.chartPath ?? join(opts.chartDir ?? 'data', `digest-${day}.png`);
   mkdirSync(dirname(chartPath), { recursive: true });
+  // The rasteriser (a native module) is loaded when a chart is drawn, at the end of a run, not for all of it.
+  const { renderChartPng } = await import('./chart');
   writeFileSync(chartPath, renderChartPng(data));
   return { text: `${digest.text}\n\nChart: ${chartPath}`, chartPath };
 }
