@@ -52,6 +52,10 @@ const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) 
 const SLOTS = 1 << 14;
 const slotWord: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 const slotBits = new Uint8Array(SLOTS);
+// Each slot's word length (0: empty) and full hash, in small typed arrays: most runs of a text are no function
+// word, and are turned away by these without reading a word string (scattered in the heap) at all.
+const slotLength = new Uint8Array(SLOTS);
+const slotHash = new Int32Array(SLOTS);
 const FNV_PRIME = 0x01000193;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const slotOf = (h: number) => (h ^ (h >>> 15)) & (SLOTS - 1);
@@ -62,16 +66,20 @@ for (const [word, bits] of FUNCTION_WORDS) {
   while (slotWord[slot] !== undefined) slot = (slot + 1) & (SLOTS - 1);
   slotWord[slot] = word;
   slotBits[slot] = bits;
+  slotLength[slot] = word.length;
+  slotHash[slot] = h;
 }
 /** The bits of the word text[start, end) whose hash is h; 0 when it is no function word. */
 function wordBits(text: string, start: number, end: number, h: number): number {
+  const length = end - start;
   for (let slot = slotOf(h); ; slot = (slot + 1) & (SLOTS - 1)) {
-    const word = slotWord[slot];
-    if (word === undefined) return 0;
-    if (word.length !== end - start) continue;
+    const size = slotLength[slot]!;
+    if (size === 0) return 0;
+    if (size !== length || slotHash[slot] !== h) continue;
+    const word = slotWord[slot]!;
     let i = 0;
-    while (i < word.length && word.charCodeAt(i) === text.charCodeAt(start + i)) i++;
-    if (i === word.length) return slotBits[slot]!;
+    while (i < length && word.charCodeAt(i) === text.charCodeAt(start + i)) i++;
+    if (i === length) return slotBits[slot]!;
   }
 }
 
