@@ -8,11 +8,12 @@ import { severeSignals } from './severity';
 
 /** Lower-cased text with URLs dropped and hashtags unwrapped, which every pattern runs on. */
 export function normalise(text: string): string {
-  return text
-    .replace(/https?:\/\/\S+/g, ' ')
-    .replace(/#(\w+)/g, ' $1 ')
-    .replace(/[’‘]/g, "'")
-    .toLowerCase();
+  // Each replace runs only when its text can occur: most posts have no link, hashtag or curly quote, and a
+  // replace that finds nothing still scans the whole text.
+  let out = text.includes('http') ? text.replace(/https?:\/\/\S+/g, ' ') : text;
+  if (out.includes('#')) out = out.replace(/#(\w+)/g, ' $1 ');
+  if (out.includes('’') || out.includes('‘')) out = out.replace(/[’‘]/g, "'");
+  return out.toLowerCase();
 }
 
 const clamp = (x: number) => Math.max(0, Math.min(1, x));
@@ -92,9 +93,10 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
   return (post: Post): Evidence => {
     const lang = detectLanguage(post.text, post.lang);
     const text = normalise(post.text);
-    const signals = new Set<Signal>();
+    // In the order first seen, each once (a few a post: an array costs less than a Set and its copy).
+    const signals: Signal[] = [];
     const has = (s: Signal, on: boolean) => {
-      if (on) signals.add(s);
+      if (on && !signals.includes(s)) signals.push(s);
       return on;
     };
 
@@ -103,7 +105,10 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     has('velocity', reach.velocity);
     const ownPost = ownHandles.has(post.author.handle.toLowerCase());
     // "RT @someone: …" passes on someone else's post: the original is the one to judge, not the repost.
-    const repost = /^\s*(?:[^:]{0,80}:\s*)?rt @[a-z0-9_]+/i.test(post.text);
+    // The post's own text in lower case (sarcasm and emotion read it with its links and hashtags).
+    const lower = post.text.toLowerCase();
+    // No character but R and T lower-cases to r and t, so a repost's lower-cased text holds "rt @".
+    const repost = lower.includes('rt @') && /^\s*(?:[^:]{0,80}:\s*)?rt @[a-z0-9_]+/i.test(post.text);
 
     const manipulation = has('manipulation-attempt', LEX.manipulation.test(text));
     const spam = has('spam', LEX.spam.test(text));
@@ -148,9 +153,9 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       (clash || fixedTicket || choice) && (cultural || lifeEvent) && (fixedTicket || choice) && (clash || fixedTicket),
     );
     // Something made needs a thing made, or a story around it ("made a lot of guests happy" is neither).
-    const creation = has('fan-creation', LEX.creation.test(text.replace(MADE_IT, ' ')) && (LEX.artefact.test(text) || (flight && text.length > 140)));
+    const creation = has('fan-creation', LEX.creation.test(text.includes('made ') || text.includes('make ') ? text.replace(MADE_IT, ' ') : text) && (LEX.artefact.test(text) || (flight && text.length > 140)));
     const thanks = LEX.thanks.test(text);
-    const sarcasm = LEX.sarcasm.test(post.text.toLowerCase());
+    const sarcasm = LEX.sarcasm.test(lower);
     const crew = LEX.crew.test(text);
     const complaint = has('complaint', complaintWords);
     // An emergency told as thanks ("kudos to the crew who handled a medical emergency on board") is the crew's
@@ -185,7 +190,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const customerTopic = LEX.customerTopic.test(text) || flight;
 
     const negative = negativeWords || sarcasm;
-    const emotion = LEX.emotion.test(post.text.toLowerCase());
+    const emotion = LEX.emotion.test(lower);
 
     // "What is your policy on nut allergies?" asks about a harm, it does not report one.
     const hypothetical = LEX.policyQuestion.test(text) && !LEX.reported.test(text);
@@ -261,7 +266,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       lang,
       text,
       masked: mask(text),
-      signals: [...signals],
+      signals,
       flags: {
         firstPerson, flight, addressed, aboutUs, question, questionOnly, negative, emotion, family, age, story,
         customerTopic, thanks, kindAct, crew, praised, fixedTicket, choice, clash, identity, notToBrand, spreading,

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { languageDetection } from './lang-mode';
+import { classOf } from './letters';
 
 interface Detector {
   detect(text: string): { language: string; isReliable(): boolean };
@@ -34,8 +35,31 @@ const FOREIGN: ReadonlySet<string> = (() => {
   }
   return out;
 })();
-/** A letter that neither English nor Dutch writes (ñ, ş, ł, ß, any non-Latin script). */
-const OTHER_LETTER = /[^\P{L}a-zéèëêïöüáàäóòôúç]/u;
+/** The letters beyond a–z that English and Dutch write. */
+const OUR_ACCENTS = new Set([...'éèëêïöüáàäóòôúç'].map((c) => c.charCodeAt(0)));
+/**
+ * Whether the text has a letter that neither English nor Dutch writes (ñ, ş, ł, ß, any non-Latin script): what
+ * /[^\P{L}a-zéèëêïöüáàäóòôúç]/u finds, read code point by code point without a regex (most texts are ASCII).
+ */
+export function hasOtherLetter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if (c >= 65 && c <= 90) return true;
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        if (classOf((c - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000) === 3) return true;
+        i++;
+        continue;
+      }
+    }
+    if (!OUR_ACCENTS.has(c) && classOf(c) === 3) return true;
+  }
+  return false;
+}
 const LONGEST = Math.max(...[...NL, ...EN, ...FOREIGN].map((word) => word.length));
 /** Each function word's languages in one lookup: 1 Dutch, 2 English, 4 another language. */
 export const FUNCTION_WORDS: ReadonlyMap<string, number> = (() => {
@@ -120,10 +144,10 @@ type FunctionWords = { clean: string; nl: number; en: number; foreign: number; s
 /** What the post's function words say (the last post's answer is kept: classify asks, then triage does). */
 export function functionWords(text: string): FunctionWords {
   if (text === lastText && lastWords) return lastWords;
-  const clean = text
-    .replace(/https?:\/\/\S+/g, ' ')
-    .replace(/[@#]\w+/g, ' ')
-    .toLowerCase();
+  // Each replace only when its text can occur (a replace that finds nothing still scans the text).
+  let stripped = text.includes('http') ? text.replace(/https?:\/\/\S+/g, ' ') : text;
+  if (stripped.includes('@') || stripped.includes('#')) stripped = stripped.replace(/[@#]\w+/g, ' ');
+  const clean = stripped.toLowerCase();
   let nl = 0;
   let en = 0;
   let foreign = 0;
@@ -150,7 +174,7 @@ export function functionWords(text: string): FunctionWords {
   // and fewer of another language's function words than half of ours.
   const settled =
     nl !== en &&
-    (clean.length <= 30 || (most >= 2 && most >= 2 * Math.min(nl, en) && foreign * 2 < most && !OTHER_LETTER.test(clean)));
+    (clean.length <= 30 || (most >= 2 && most >= 2 * Math.min(nl, en) && foreign * 2 < most && !hasOtherLetter(clean)));
   lastText = text;
   lastWords = { clean, nl, en, foreign, settled };
   return lastWords;
