@@ -38,8 +38,12 @@ export function createBrandMasker(brand: TriageContext['brand']): (normalised: s
   const ours = handlePattern(bare(brand.handles), 'g');
   const named = termPattern(brand.terms, 'g');
   return (text: string) => {
-    let out = ours ? text.replace(ours, ' atbrand ') : text;
-    out = out.replace(/@[a-z0-9_]+/g, ' athandle ');
+    // A handle needs an "@": most posts without one skip both scans.
+    let out = text;
+    if (out.includes('@')) {
+      if (ours) out = out.replace(ours, ' atbrand ');
+      out = out.replace(/@[a-z0-9_]+/g, ' athandle ');
+    }
     return named ? out.replace(named, ' brandname ') : out;
   };
 }
@@ -53,6 +57,6 @@ export function createBrandScope(brand: TriageContext['brand']): (post: Post) =>
     // A post that tags others but not us is talking to them: naming us in passing ("@OtherAir you're
     // better than United", "born in the United Kingdom") does not make it ours.
     const toOthers = !addressed && OTHER_HANDLE.test(post.text);
-    return { addressed, about: addressed || (!toOthers && Boolean(term?.test(post.text.replace(/#/g, ' ')))) };
+    return { addressed, about: addressed || (!toOthers && Boolean(term?.test(post.text.includes('#') ? post.text.replace(/#/g, ' ') : post.text))) };
   };
 }

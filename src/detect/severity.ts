@@ -323,9 +323,11 @@ const SIGNAL_OF: Record<keyof typeof SEVERITY, Signal> = {
   spread: 'call-to-spread',
 };
 
+const SEVERITY_KEYS = Object.keys(SEVERITY) as (keyof typeof SEVERITY)[];
+
 /** The severe harms a post tells of, as signals (in a fixed order). */
 export function severeSignals(text: string): Signal[] {
   const out: Signal[] = [];
-  for (const key of Object.keys(SEVERITY) as (keyof typeof SEVERITY)[]) if (SEVERITY[key].test(text)) out.push(SIGNAL_OF[key]);
+  for (const key of SEVERITY_KEYS) if (SEVERITY[key].test(text)) out.push(SIGNAL_OF[key]);
   return out;
 }
