@@ -10,6 +10,12 @@ const any = (alternatives: string[]) => new RegExp(`(?:${alternatives.join('|')}
 
 /** "About to miss it": a disruption and a moment still ahead in one phrase, read by both patterns below. */
 const ABOUT_TO_MISS = ["won'?t make it", 'will miss', 'going to miss', 'gonna miss', 'might miss', 'about to miss'];
+/** A bag lost or being lost: a complaint, and on the trip itself something a life event can still lose. */
+const LOST_BAG = 'los(?:t|ing|e) (?:my |our |his |her )?(?:bag|luggage|suitcase)s?';
+/** Something burning; "lit €15 on fire" is money wasted (a hazard here and in severity.ts). */
+export const ON_FIRE = '(?<!(?:lit|light|set) (?:\\S+ ){0,3})on fire';
+/** Someone hurt; "insult to injury" is a figure of speech. */
+export const INJURY = '(?<!insult to )injur(?:ed|y|ies)';
 
 /** "Made it", "made my connection": arriving, not making something (read before the creation words). */
 export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|(?:her|him|me|us|them|my \p{L}+) (?:cry|wait|feel|miss|pay|leave|check|sit|move|stand)|this flight|the flight|(?:my|our) (?:flight|connection|connecting flight)|(?:a|an|the) (?:mistake|note|booking|reservation|change|call|complaint|claim|decision|bad situation|sharp|point|request|scene|fuss|mess|difference|\p{L}+ (?:kid|child|situation|day|trip) (?:worse|better))\p{L}*)(?![\p{L}])/gu;
@@ -171,8 +177,7 @@ export const LEX = withPrefilter({
     'split(?:ting)? (?:us|up|my)',
     'separat(?:ed|ing) (?:us|me|my)',
     "(?:can'?t|cannot|won'?t|not) (?:even )?(?:sit|be seated) (?:next to|together|with)",
-    'lost (?:my |our |her |his )?(?:luggage|bags?|suitcases?)',
-    'los(?:t|ing) (?:my |our )?(?:luggage|bag)',
+    LOST_BAG,
     '(?:luggage|bags?|suitcases?) (?:is |was |are |were )?(?:lost|missing)',
     ...ABOUT_TO_MISS,
     'geannuleerd',
@@ -892,8 +897,7 @@ export const LEX = withPrefilter({
     'smoke (?:in|on|filled|filling|coming|from|pouring)',
     '(?:cabin|plane|aircraft) (?:filled|full) (?:with|of) smoke',
     'fire (?:on board|in the (?:cabin|engine|galley))',
-    // Something burning; "lit €15 on fire" is money wasted.
-    '(?<!(?:lit|light|set) (?:\\S+ ){0,3})on fire',
+    ON_FIRE,
     'caught fire',
     'engine fire',
     'emergency landing',
@@ -903,8 +907,7 @@ export const LEX = withPrefilter({
     'not safe',
     'dangerous',
     'near[- ]miss',
-    // "Insult to injury" is a figure of speech.
-    '(?<!insult to )injur(?:ed|y|ies)',
+    INJURY,
     '(?:got|was|were|is|been) (?:badly |seriously )?hurt',
     'hurt (?:my|his|her|their) (?:back|arm|leg|head|knee|shoulder|neck|hand|foot)',
     'bleeding',
@@ -957,7 +960,7 @@ export const LEX = withPrefilter({
     'late',
     'cancel+ed',
     'cancel+ation',
-    'los(?:t|ing|e) (?:my |our |his |her )?(?:bag|luggage|suitcase)s?',
+    LOST_BAG,
     '(?:no|zero|lack of|requires?|take|takes|taking) accountability',
     'negligen\\p{L}*',
     'downgrad\\p{L}*',

@@ -1,4 +1,5 @@
 import type { Signal } from '../domain/verdict';
+import { INJURY, ON_FIRE } from './lexicon';
 import { withPrefilter } from './prefilter';
 
 /**
@@ -63,8 +64,7 @@ export const SEVERITY = withPrefilter({
   /** A safety hazard on board or on the ground. */
   hazard: w([
     'fire (?:on board|in the (?:cabin|engine)|alarm on)',
-    // Something burning; "lit $24 on fire" is money wasted.
-    '(?<!(?:lit|light|set) (?:\\S+ ){0,3})on fire',
+    ON_FIRE,
     'caught fire',
     '(?:visibly |very )?drunk (?:passenger|guy|man|woman|person|pilot|crew|flight attendant)',
     'visibly drunk',
@@ -118,8 +118,7 @@ export const SEVERITY = withPrefilter({
     'bed ?bugs?',
     'mites',
     'bug bites',
-    // "Insult to injury" is a figure of speech.
-    '(?<!insult to )injur(?:ed|y|ies)',
+    INJURY,
     'broke (?:my|his|her) (?:arm|leg|wrist|ankle|nose|foot|hand)',
     'concussion',
     'sick from',
@@ -280,7 +279,7 @@ export const SEVERITY = withPrefilter({
     // A call to others: a vented "never flying you again" or #dontflyX is a customer's complaint, not a campaign.
     'people,? (?:never|don\'?t|do not) (?:ever )?fly',
     // The author's own call ("I will tell everyone"); "she went on to tell others" is a story.
-    '(?:i|we|i\'?ll|we\'?ll|i will|we will|i\'?m going to|going to|gonna|i am going to|make sure to|sure to) (?:\\p{L}+ )?(?:discourage|warn|tell|urge) (?:everyone|all my|my followers|people|others)',
+    '(?:i|we|i\'?ll|we\'?ll|i will|we will|i\'?m going to|going to|gonna|i am going to|make sure to|sure to) (?:\\p{L}+ )?tell (?:everyone|all my|my followers|people|others)',
     "(?:i'?m|i am|i will be|i'?ll be|will be|still|i'?ve been|we'?re|we are) (?:\\p{L}+ )?(?:warning|telling|urging) (?:everyone|all my|my followers|people|others)",
     '(?:discourage|urge|warn) (?:everyone|all my|my followers|people|others)',
     '(?:twitter|world|everyone|people),? beware',
