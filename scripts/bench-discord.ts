@@ -30,11 +30,7 @@ async function run(label: string, gapMs: number | null | 'wait'): Promise<void> 
   const config = loadConfig({
     KAIROS_DB: ':memory:',
     LOG_LEVEL: 'silent',
-    DISCORD_TOKEN: fake.token,
-    DISCORD_APPLICATION_ID: fake.appId,
-    DISCORD_GUILD_ID: fake.guildId,
-    DISCORD_CHANNEL_ID: fake.channelId,
-    DISCORD_API_URL: fake.apiUrl,
+    ...fake.env(),
   });
   const k = await buildKairos(config, await openStore(config), { log, sinks: [], queueFor: ['discord'] });
   const runtime = await startDiscord({ config, store: k.store, analyst: k.analyst, catalogue: k.catalogue, log, commands });
