@@ -184,6 +184,36 @@ function mark(b: number, as: number): void {
     touched[touchedCount++] = b;
   }
   marks[b] = m | as;
+  if (summing) sum(summing, DENSE.length + b, as === WORD ? wordSums : gramSums);
+}
+
+/**
+ * While predictPost reads a post with a model whose weights are all whole thousandths (a shipped one): each hash
+ * family's weights summed per class, in thousandths, as its buckets are first marked. Whole numbers add up the same
+ * in any order, so the buckets need no sorting and no second pass: a family's logits are its sum times its scale.
+ */
+let summing: Milli | null = null;
+const wordSums = new Int32Array(4);
+const gramSums = new Int32Array(4);
+function sum(t: Milli, feature: number, into: Int32Array): void {
+  const q = t.quads[feature]!;
+  const c0 = q & 255;
+  const c1 = (q >>> 8) & 255;
+  const c2 = (q >>> 16) & 255;
+  const c3 = q >>> 24;
+  const { milli } = t;
+  if (c0 === RARE || c1 === RARE || c2 === RARE || c3 === RARE) {
+    const at = feature * 4;
+    into[0]! += c0 === RARE ? t.rareMilli[t.rare.get(at)!]! : milli[c0]!;
+    into[1]! += c1 === RARE ? t.rareMilli[t.rare.get(at + 1)!]! : milli[256 + c1]!;
+    into[2]! += c2 === RARE ? t.rareMilli[t.rare.get(at + 2)!]! : milli[512 + c2]!;
+    into[3]! += c3 === RARE ? t.rareMilli[t.rare.get(at + 3)!]! : milli[768 + c3]!;
+  } else {
+    into[0]! += milli[c0]!;
+    into[1]! += milli[256 + c1]!;
+    into[2]! += milli[512 + c2]!;
+    into[3]! += milli[768 + c3]!;
+  }
 }
 
 /** The words the model reads in a text, as strings (featurize never builds them): for checks. */
@@ -254,8 +284,11 @@ function putFlags(flags: Evidence['flags'], first: number): void {
   EVIDENCE_FLAGS.forEach((f, n) => put(first + n, flags[f] ? 1 : 0));
 }
 
-/** The features of one post into the scratch arrays (outIndex, outValue: outCount of them), values as float64. */
-function fillFeatures(e: Evidence, post: FeaturedPost): void {
+/**
+ * The features of one post into the scratch arrays (outIndex, outValue: outCount of them), values as float64.
+ * With `milli`, only the dense features go there; the hashed ones are summed into wordSums and gramSums instead.
+ */
+function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = null): void {
   outCount = 0;
   let i = 0;
   for (const s of e.signals) signalMarks[SIGNAL_NUMBER.get(s)!] = 1;
@@ -283,6 +316,9 @@ function fillFeatures(e: Evidence, post: FeaturedPost): void {
   // `word`, `previous word`, and `#` + each 3–5 character slice of `<word>`, computed as the characters go by
   // (no string is built for any of them).
   touchedCount = wordCount = gramCount = 0;
+  summing = milli;
+  wordSums.fill(0);
+  gramSums.fill(0);
   const text = e.masked;
   let previous = 0;
   let first = true;
@@ -312,6 +348,11 @@ function fillFeatures(e: Evidence, post: FeaturedPost): void {
       g = Math.imul(g ^ padded(text, start, length, k + 4), FNV_PRIME);
       mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
     }
+  }
+  summing = null;
+  if (milli) {
+    for (let t = 0; t < touchedCount; t++) marks[touched[t]!] = 0;
+    return;
   }
   const wordScale = wordCount ? 1 / Math.sqrt(wordCount) : 0;
   const gramScale = gramCount ? 1 / Math.sqrt(gramCount) : 0;
@@ -362,10 +403,36 @@ type ByFeature =
    * Per feature and class, the weight's byte in its class's palette (256 a class); 255: rareValues[rare.get(at)].
    * With four classes, each feature's four bytes also as one number (class 0 in the low byte).
    */
-  | { kind: 'bytes'; codes: Uint8Array; quads: Uint32Array | null; palette: Float64Array; rare: Map<number, number>; rareValues: Float64Array }
+  | {
+      kind: 'bytes';
+      codes: Uint8Array;
+      quads: Uint32Array | null;
+      palette: Float64Array;
+      rare: Map<number, number>;
+      rareValues: Float64Array;
+      /** Four classes and every weight a whole number of thousandths (a shipped model): the weights as those. */
+      milli: Milli | null;
+    }
   /** Per feature and class, the weight itself: a model with too many distinct weights (unrounded), or a -0. */
   | { kind: 'plain'; values: Float64Array };
 const RARE = 255;
+/** The palettes and rare weights in thousandths, beside the four-class codes they are read by. */
+interface Milli {
+  quads: Uint32Array;
+  milli: Int32Array;
+  rare: Map<number, number>;
+  rareMilli: Int32Array;
+}
+/** The weights as whole thousandths, when every one of them is one (and small enough to add up in 32 bits). */
+function inThousandths(values: Float64Array): Int32Array | null {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const k = Math.round(values[i]! * 1000);
+    if (k / 1000 !== values[i] || Math.abs(k) >= 1 << 20) return null;
+    out[i] = k;
+  }
+  return out;
+}
 const byFeature = new WeakMap<Float64Array, ByFeature>();
 function weightsByFeature(model: Pick<TriageModel, 'bias' | 'weights'>): ByFeature {
   let t = byFeature.get(model.weights);
@@ -408,7 +475,18 @@ function paletted(classes: number, at: (j: number, c: number) => number): ByFeat
     quads = new Uint32Array(FEATURES);
     for (let j = 0; j < FEATURES; j++) quads[j] = (codes[4 * j]! | (codes[4 * j + 1]! << 8) | (codes[4 * j + 2]! << 16) | (codes[4 * j + 3]! << 24)) >>> 0;
   }
-  return { kind: 'bytes', codes, quads, palette, rare, rareValues: Float64Array.from(rareValues) };
+  const rareFloats = Float64Array.from(rareValues);
+  const milli = quads && inThousandths(palette);
+  const rareMilli = quads && inThousandths(rareFloats);
+  return {
+    kind: 'bytes',
+    codes,
+    quads,
+    palette,
+    rare,
+    rareValues: rareFloats,
+    milli: quads && milli && rareMilli ? { quads, milli, rare, rareMilli } : null,
+  };
 }
 
 /** The logits of `count` features (feature numbers, float32 values), each class adding them in the same order. */
@@ -483,8 +561,17 @@ export function predictKind(model: TriageModel, x: SparseVector): { kind: Kind; 
 
 /** predictKind(model, featurize(e, post)), without building the vector. */
 export function predictPost(model: TriageModel, e: Evidence, post: FeaturedPost): { kind: Kind; p: number[] } {
-  fillFeatures(e, post);
-  return mostLikely(model, logitsOf(model, outIndex, outValue, outCount, true));
+  const t = weightsByFeature(model);
+  const milli = t.kind === 'bytes' ? t.milli : null;
+  fillFeatures(e, post, milli);
+  const logits = logitsOf(model, outIndex, outValue, outCount, true);
+  if (milli) {
+    // The hashed features' share: as featurize() scales them (float32), a family's sum times its scale.
+    const wordScale = wordCount ? Math.fround(1 / Math.sqrt(wordCount)) : 0;
+    const gramScale = gramCount ? Math.fround(1 / Math.sqrt(gramCount)) : 0;
+    for (let c = 0; c < 4; c++) logits[c]! += (wordSums[c]! * wordScale + gramSums[c]! * gramScale) / 1000;
+  }
+  return mostLikely(model, logits);
 }
 
 export const MODEL_FILE = new URL('./triage-model.json', import.meta.url);
