@@ -13,7 +13,15 @@ describe('the lexicon prefilter', () => {
       ['first time flier', 'first time flyer', 'first-time flier', 'first-time flyer'].sort(),
     );
     expect(requiredLiterals(/\d+(?:st|nd|rd|th) birthday/u)?.sort()).toEqual(['nd birthday', 'rd birthday', 'st birthday', 'th birthday']);
-    expect(requiredLiterals(/cancel+ed|delay/u)?.sort()).toEqual(['cance', 'delay']);
+    // A run of text goes on into how the next part starts: "l+" starts with "l", and a few-character class is one of them.
+    expect(requiredLiterals(/cancel+ed|delay/u)?.sort()).toEqual(['cancel', 'delay']);
+    expect(requiredLiterals(/\bis (?:[6-9]\d|1[01]\d)\b/u)?.sort()).toEqual(['is 10', 'is 11', 'is 6', 'is 7', 'is 8', 'is 9']);
+    // …and a run starts again with how a part ends: "0th flight", never just " flight".
+    expect(requiredLiterals(/[1-9]\d*0(?:st|nd|rd|th) flight/u)?.sort()).toEqual(['0nd flight', '0rd flight', '0st flight', '0th flight']);
+    expect(requiredLiterals(/(?:\d+ )+hours? late/u)?.sort()).toEqual([' hour late', ' hours late']);
+    // A class of more than a few characters, or a part that may be empty, says nothing of how it starts.
+    expect(requiredLiterals(/flight (?:[0-9]\d+|\p{L}+) cancelled/u)?.sort()).toEqual([' cancelled']);
+    expect(requiredLiterals(/my(?: \p{L}+)? flight/u)?.sort()).toEqual([' flight']);
     // Nothing to require: a pattern that can match without a literal, or one that ignores case, always runs.
     expect(requiredLiterals(/\p{L}+|honeymoon/u)).toBeNull();
     expect(requiredLiterals(/honeymoon/i)).toBeNull();

@@ -17,11 +17,19 @@ type Needs = Set<string> | null;
 interface Literals {
   exact: Exact;
   needs: Needs;
+  /**
+   * Strings one of which every match starts (ends) with, when its strings are not exact: "(?:[6-9]\d|1[01]\d)"
+   * starts with one of 6, 7, 8, 9, 10, 11. A run of exact text before it ("is ") then needs "is 6" … "is 11".
+   */
+  starts?: Exact;
+  ends?: Exact;
 }
 
 const MAX_EXACT = 64;
 const NOTHING: Literals = { exact: null, needs: null };
 const EMPTY: Literals = { exact: new Set(['']), needs: null };
+const startsOf = (l: Literals): Exact => l.exact ?? l.starts ?? null;
+const endsOf = (l: Literals): Exact => l.exact ?? l.ends ?? null;
 
 /** How selective a set of needed strings is: its shortest string's length (0: useless, it always occurs). */
 function strength(needs: Needs): number {
@@ -46,37 +54,59 @@ function product(a: Set<string>, b: Set<string>): Exact {
   return out;
 }
 
+/** The union of string sets, null when one is unknown or it grows too big. */
+function joined(sets: Exact[]): Exact {
+  const out = new Set<string>();
+  for (const set of sets) {
+    if (!set || out.size + set.size > MAX_EXACT) return null;
+    for (const s of set) out.add(s);
+  }
+  return out;
+}
+
 function union(parts: Literals[]): Literals {
-  let exact: Exact = new Set();
   let needs: Needs = new Set();
   for (const p of parts) {
-    if (exact && p.exact && exact.size + p.exact.size <= MAX_EXACT) for (const s of p.exact) exact.add(s);
-    else exact = null;
     const own = better(p.exact, p.needs);
     if (needs && own) for (const s of own) needs.add(s);
     else needs = null;
   }
-  return { exact, needs: strength(needs) ? needs : null };
+  const exact = joined(parts.map((p) => p.exact));
+  if (exact) return { exact, needs: strength(needs) ? needs : null };
+  return { exact, needs: strength(needs) ? needs : null, starts: joined(parts.map(startsOf)), ends: joined(parts.map(endsOf)) };
 }
 
 function sequence(elements: readonly AST.Element[], of: (e: AST.Element) => Literals = literals): Literals {
   let needs: Needs = null;
   let run: Set<string> | null = new Set(['']);
   let whole: Exact = new Set(['']);
+  // What every match starts with: the exact parts from the start, then the first other part's own starts.
+  let starts: Set<string> = new Set(['']);
+  let open = true;
   for (const element of elements) {
     const l = of(element);
     needs = better(needs, l.needs);
     whole = whole && l.exact ? product(whole, l.exact) : null;
+    if (open) {
+      const first = startsOf(l);
+      const longer = first && product(starts, first);
+      if (longer) starts = longer;
+      open = l.exact !== null && longer !== null;
+    }
     const next: Exact = run && l.exact ? product(run, l.exact) : null;
     if (next) run = next;
     else {
-      // The run of exact parts ends here: what it spells is contiguous in every match.
-      needs = better(needs, run);
-      run = l.exact ? new Set(l.exact) : new Set(['']);
+      // The run of exact parts ends here: what it spells is contiguous in every match, and so is what it spells
+      // followed by how this part starts; the next run starts with how this part ends.
+      const into = run && startsOf(l);
+      needs = better(needs, (into && product(run!, into)) ?? run);
+      run = endsOf(l) ? new Set(endsOf(l)) : new Set(['']);
     }
   }
   needs = better(needs, run);
-  return { exact: whole, needs };
+  if (whole) return { exact: whole, needs };
+  // What every match ends with: the last run, which began with how its first part ends.
+  return { exact: whole, needs, starts, ends: run };
 }
 
 function literals(node: AST.Node): Literals {
@@ -85,10 +115,12 @@ function literals(node: AST.Node): Literals {
       return { exact: new Set([String.fromCodePoint(node.value)]), needs: null };
     case 'CharacterClass': {
       if (node.negate) return NOTHING;
+      // A class of a few characters ([st], [6-9]) is one of them: "i'm [6-9]" needs "i'm 6" or … "i'm 9".
       const chars = new Set<string>();
       for (const e of node.elements) {
-        if (e.type !== 'Character' || chars.size >= 8) return NOTHING;
-        chars.add(String.fromCodePoint(e.value));
+        const [from, to] = e.type === 'Character' ? [e.value, e.value] : e.type === 'CharacterClassRange' ? [e.min.value, e.max.value] : [1, 0];
+        if (from > to || chars.size + to - from >= 8) return NOTHING;
+        for (let c = from; c <= to; c++) chars.add(String.fromCodePoint(c));
       }
       return { exact: chars, needs: null };
     }
@@ -104,14 +136,15 @@ function literals(node: AST.Node): Literals {
       const inner = literals(node.element);
       if (node.min === 0 && node.max === 1 && inner.exact) return { exact: new Set(['', ...inner.exact]), needs: null };
       if (node.min === 0) return NOTHING;
-      // At least one copy: a match contains one of the element's strings; exact only for a fixed count.
+      // At least one copy: a match contains one of the element's strings, and starts and ends as a copy does;
+      // exact only for a fixed count.
       const needs = better(inner.exact, inner.needs);
       if (node.min === node.max && node.min <= 3 && inner.exact) {
         let exact: Exact = new Set(['']);
         for (let i = 0; i < node.min && exact; i++) exact = product(exact, inner.exact);
-        return { exact, needs };
+        if (exact) return { exact, needs };
       }
-      return { exact: null, needs };
+      return { exact: null, needs, starts: startsOf(inner), ends: endsOf(inner) };
     }
     default:
       return NOTHING; // character sets (\p{L}, \d, .), back-references
