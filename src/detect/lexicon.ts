@@ -418,7 +418,7 @@ export const LEX = withPrefilter({
     'first plane ride',
     'first time (?:i|we|he|she|they) (?:fly|flew)',
     // An ordinal flight, never a flight number, a time or a fare ("the 630 flight", "15:50 flight", "$300 flight").
-    '(?<![$£€:./@\\d])(?:[1-9]\\d*0(?:st|nd|rd|th) flight|(?:hundredth|thousandth|fiftieth) flight)',
+    '(?<![$£€:./@\\d])(?:[1-9]\\d*0(?:st|nd|rd|th)|hundredth|thousandth|fiftieth) flight',
     '(?:his|her|their|captain\'?s|pilot\'?s|crew\'?s|dad\'?s|mom\'?s|mum\'?s) (?:very )?last flight',
     '(?:last|final) flight (?:as|before|of (?:his|her|their|my) career|ever|together)',
     // A person retiring, not "retire these old planes" or "before they're all retired".
