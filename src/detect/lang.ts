@@ -21,17 +21,20 @@ if (!languageDetection.deferred) await loadLanguageDetector();
 
 // Function words settle short posts that n-grams cannot ("koffer kwijt?" vs "bag lost?").
 const NL = new Set('ik je jij mijn het een niet wel naar met voor van dat die wat hoe waar zijn heb heeft ook nog maar geen deze bij jullie bedankt koffer vlucht'.split(' '));
-const EN = new Set('i you my the a not to with for of that what how where is are have has also still but no this at your thanks bag flight'.split(' '));
+const EN = new Set('i you my the a not to with for of that what how where is are have has also still but no this at your thanks bag flight and it from they please when why would been were our us get got'.split(' '));
 const UNDETERMINED = new Set(['und', 'qme', 'qht', 'zxx', 'art', 'qam', 'qct']);
 
 // The function words of the other languages fans write in most (stopwords-iso), less any English or Dutch word:
 // one of them in a post is evidence against deciding it cheaply ("vuelo de 999 ... no se mueve").
 const iso = createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
+// Words of English fans write that other languages' lists hold too ("nice", "start", "fare", "haha"): no evidence.
+const ENGLISH_TOO = 'min nice start care sit sea car multiple total fare sale final fine hit sense god male dog bravo haha ha tag ur ty yo biz usa'.split(' ');
 const FOREIGN: ReadonlySet<string> = (() => {
-  const ours = new Set([...(iso.en ?? []), ...(iso.nl ?? []), ...EN, ...NL]);
+  const ours = new Set([...(iso.en ?? []), ...(iso.nl ?? []), ...EN, ...NL, ...ENGLISH_TOO]);
   const out = new Set<string>();
   for (const lang of ['es', 'fr', 'de', 'it', 'pt', 'tr', 'pl', 'tl', 'id', 'sv', 'da', 'no', 'ro', 'ca']) {
-    for (const word of iso[lang] ?? []) if (/^\w+$/.test(word) && !ours.has(word.toLowerCase())) out.add(word.toLowerCase());
+    // Numbers are in some lists ("1", "2"), and are no language's words: "2 hours late" is no evidence.
+    for (const word of iso[lang] ?? []) if (/^\w+$/.test(word) && !/^\d+$/.test(word) && !ours.has(word.toLowerCase())) out.add(word.toLowerCase());
   }
   return out;
 })();
