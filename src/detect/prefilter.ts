@@ -370,13 +370,24 @@ export function warmUpSteps(): (() => void)[] {
  * seldom occurs, so the group seldom runs.
  */
 const RARE_STRING = 8;
+/** Whether a node holds an assertion (\b, ^, a lookaround): its strings alone do not say where it matches. */
+function constrained(node: AST.Node): boolean {
+  let found = false;
+  visitRegExpAST(node, { onAssertionEnter: () => (found = true) });
+  return found;
+}
+/** At most this many strings make a literal word (each is looked for when one of them occurs). */
+const MAX_LITERALS = 16;
 
 /** One word of a list: its pattern, its needed strings, and the literal it is when it is one (see hasWord). */
 export interface ListWord {
   source: string;
   needs: string[] | null;
-  /** A literal between the lexicon's word boundaries (bounded), or with none: tested without a regex. */
-  literal?: { text: string; bounded: boolean };
+  /**
+   * A word that is one of a few literal strings ("bag", "fl(?:y|ies|ew)", "check[- ]?in"), between the lexicon's
+   * word boundaries (bounded) or with none: tested without a regex.
+   */
+  literal?: { texts: string[]; bounded: boolean };
 }
 const BOUNDED = ['(?:^|[^\\p{L}\\p{N}])', '(?![\\p{L}\\p{N}])'];
 
@@ -402,6 +413,13 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
   const unsaid: string[] = [];
   const rare: { raw: string[]; needs: string[] } = { raw: [], needs: [] };
   for (const alternative of widest.alternatives) {
+    // A word that is one of a few strings needs no regex at all: compiling the \p{L} boundaries of one costs about
+    // a millisecond, the most of a short run's time.
+    const own = (bounded || bare) && !constrained(alternative) && literals(alternative).exact;
+    if (own && own.size <= MAX_LITERALS && !own.has('')) {
+      parts.push({ source: source([alternative.raw]), needs: [...own], literal: { texts: [...own], bounded } });
+      continue;
+    }
     // What requiredLiterals() reads off the pattern with this alternative alone in the group, without parsing it.
     const one = union([sequence(elements, (e) => (e === widest ? union([literals(alternative)]) : literals(e)))]);
     const needs = better(one.exact, one.needs);
@@ -410,11 +428,7 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
       rare.raw.push(alternative.raw);
       rare.needs.push(...needs);
     } else {
-      const word: ListWord = { source: source([alternative.raw]), needs: [...needs] };
-      if ((bounded || bare) && alternative.elements.every((e) => e.type === 'Character')) {
-        word.literal = { text: alternative.elements.map((e) => String.fromCodePoint((e as AST.Character).value)).join(''), bounded };
-      }
-      parts.push(word);
+      parts.push({ source: source([alternative.raw]), needs: [...needs] });
     }
   }
   if (rare.raw.length) parts.push({ source: source(rare.raw), needs: rare.needs });
@@ -443,10 +457,10 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
       let unsaid: (() => RegExp) | null = null;
       for (const { source, needs, literal } of split) {
         if (literal) {
-          // A literal word costs no regex: compiling the \\p{L} boundaries would cost most of a millisecond a word.
-          const { text: word, bounded } = literal;
+          const { texts, bounded } = literal;
           registered.push({ needs: needs!, list });
-          words.push(bounded ? (text) => hasWord(text, word) : (text) => text.includes(word));
+          const found = bounded ? (text: string, word: string) => hasWord(text, word) : (text: string, word: string) => text.includes(word);
+          words.push(texts.length === 1 ? (text) => found(text, texts[0]!) : (text) => texts.some((word) => found(text, word)));
           continue;
         }
         let made: RegExp | null = null;
