@@ -29,12 +29,15 @@ const UNDETERMINED = new Set(['und', 'qme', 'qht', 'zxx', 'art', 'qam', 'qct']);
 const iso = createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>;
 // Words of English fans write that other languages' lists hold too ("nice", "start", "fare", "haha"): no evidence.
 const ENGLISH_TOO = 'min nice start care sit sea car multiple total fare sale final fine hit sense god male dog bravo haha ha tag ur ty yo biz usa'.split(' ');
+// Made once: a regex literal in a loop is a new regex (and its compilation) each time round.
+const WORD = /^\w+$/;
+const NUMBER = /^\d+$/;
 const FOREIGN: ReadonlySet<string> = (() => {
   const ours = new Set([...(iso.en ?? []), ...(iso.nl ?? []), ...EN, ...NL, ...ENGLISH_TOO]);
   const out = new Set<string>();
   for (const lang of ['es', 'fr', 'de', 'it', 'pt', 'tr', 'pl', 'tl', 'id', 'sv', 'da', 'no', 'ro', 'ca']) {
     // Numbers are in some lists ("1", "2"), and are no language's words: "2 hours late" is no evidence.
-    for (const word of iso[lang] ?? []) if (/^\w+$/.test(word) && !/^\d+$/.test(word) && !ours.has(word.toLowerCase())) out.add(word.toLowerCase());
+    for (const word of iso[lang] ?? []) if (WORD.test(word) && !NUMBER.test(word) && !ours.has(word.toLowerCase())) out.add(word.toLowerCase());
   }
   return out;
 })();
