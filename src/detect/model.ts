@@ -247,10 +247,8 @@ function sortTouched(): void {
   }
 }
 
-/** The code unit at position k of `<word>`, digits read as '0': '<' first, '>' last. */
-function padded(text: string, start: number, length: number, k: number): number {
-  return k === 0 ? 60 : k === length + 1 ? 62 : digitAsZero(text.charCodeAt(start + k - 1));
-}
+/** Scratch for the word being read: its code units as `<word>`, digits as '0'. */
+let units = new Int32Array(64);
 
 /** Every digit counts as 0 ("flight 1234" and "flight 5678" are the same words to the model). */
 function digitAsZero(c: number): number {
@@ -325,27 +323,33 @@ function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = nul
   for (let at = 0; nextWord(text, at); at = wordEnd) {
     const start = wordStart;
     const length = wordEnd - wordStart;
+    // The word's code units read once, as `<word>` with digits as '0', for its hash, its pair's and its n-grams'.
+    if (length + 2 > units.length) units = new Int32Array(2 * (length + 2));
+    units[0] = 60;
+    units[length + 1] = 62;
     let h = FNV_OFFSET;
-    for (let c = 0; c < length; c++) h = Math.imul(h ^ digitAsZero(text.charCodeAt(start + c)), FNV_PRIME);
-    mark((h >>> 0) & (HASH_SIZE - 1), WORD);
-    if (!first) {
-      let pair = Math.imul(previous ^ 32, FNV_PRIME);
-      for (let c = 0; c < length; c++) pair = Math.imul(pair ^ digitAsZero(text.charCodeAt(start + c)), FNV_PRIME);
-      mark((pair >>> 0) & (HASH_SIZE - 1), WORD);
+    let pair = Math.imul(previous ^ 32, FNV_PRIME);
+    for (let c = 0; c < length; c++) {
+      const u = digitAsZero(text.charCodeAt(start + c));
+      units[c + 1] = u;
+      h = Math.imul(h ^ u, FNV_PRIME);
+      pair = Math.imul(pair ^ u, FNV_PRIME);
     }
+    mark((h >>> 0) & (HASH_SIZE - 1), WORD);
+    if (!first) mark((pair >>> 0) & (HASH_SIZE - 1), WORD);
     first = false;
     previous = h;
     const paddedLength = length + 2;
     for (let k = 0; k + 3 <= paddedLength; k++) {
-      let g = Math.imul(HASH_OF_HASH ^ padded(text, start, length, k), FNV_PRIME);
-      g = Math.imul(g ^ padded(text, start, length, k + 1), FNV_PRIME);
-      g = Math.imul(g ^ padded(text, start, length, k + 2), FNV_PRIME);
+      let g = Math.imul(HASH_OF_HASH ^ units[k]!, FNV_PRIME);
+      g = Math.imul(g ^ units[k + 1]!, FNV_PRIME);
+      g = Math.imul(g ^ units[k + 2]!, FNV_PRIME);
       mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
       if (k + 4 > paddedLength) continue;
-      g = Math.imul(g ^ padded(text, start, length, k + 3), FNV_PRIME);
+      g = Math.imul(g ^ units[k + 3]!, FNV_PRIME);
       mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
       if (k + 5 > paddedLength) continue;
-      g = Math.imul(g ^ padded(text, start, length, k + 4), FNV_PRIME);
+      g = Math.imul(g ^ units[k + 4]!, FNV_PRIME);
       mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
     }
   }
@@ -385,10 +389,13 @@ export function probabilities(model: Pick<TriageModel, 'bias' | 'weights'>, x: S
 }
 
 function softmax(logits: number[]): number[] {
-  const max = Math.max(...logits);
-  const exps = logits.map((z) => Math.exp(z - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((v) => v / sum);
+  // In place, in plain loops (the same sums in the same order as max, map and reduce): triage runs it every post.
+  let max = -Infinity;
+  for (let c = 0; c < logits.length; c++) max = Math.max(max, logits[c]!);
+  let sum = 0;
+  for (let c = 0; c < logits.length; c++) sum += logits[c] = Math.exp(logits[c]! - max);
+  for (let c = 0; c < logits.length; c++) logits[c]! /= sum;
+  return logits;
 }
 
 /**
@@ -493,14 +500,13 @@ function paletted(classes: number, at: (j: number, c: number) => number): ByFeat
 function logitsOf(model: Pick<TriageModel, 'bias' | 'weights'>, index: ArrayLike<number>, value: ArrayLike<number>, count: number, f32: boolean): number[] {
   const t = weightsByFeature(model);
   const classes = model.bias.length;
-  const logits = model.bias.slice();
   if (t.kind === 'bytes' && t.quads) {
     // Four classes (every triage model): the four sums in registers, each feature's four codes one 32-bit read.
     const { quads, palette, rare, rareValues } = t;
-    let z0 = logits[0]!;
-    let z1 = logits[1]!;
-    let z2 = logits[2]!;
-    let z3 = logits[3]!;
+    let z0 = model.bias[0]!;
+    let z1 = model.bias[1]!;
+    let z2 = model.bias[2]!;
+    let z3 = model.bias[3]!;
     for (let j = 0; j < count; j++) {
       const feature = index[j] as number;
       const v = f32 ? Math.fround(value[j] as number) : (value[j] as number);
@@ -524,6 +530,7 @@ function logitsOf(model: Pick<TriageModel, 'bias' | 'weights'>, index: ArrayLike
     }
     return [z0, z1, z2, z3];
   }
+  const logits = model.bias.slice();
   if (t.kind === 'bytes') {
     const { codes, palette, rare, rareValues } = t;
     for (let j = 0; j < count; j++) {
