@@ -171,8 +171,10 @@ const SLOTS = 4;
 class LiteralScanner {
   private readonly classOf = new Uint8Array(65536);
   private readonly classes: number;
-  /** Per state and class, the next state doubled, plus 1 when strings end there (16 bits when they fit). */
+  /** Per state and class, the next state (16 bits when they fit). */
   private readonly delta: Uint16Array | Uint32Array;
+  /** The first state where strings end: every state from it on is one. */
+  private readonly endsFrom: number;
   /** The patterns whose strings end at a state: outputs[outStart[state] .. outStart[state + 1]). */
   private readonly outStart: Uint32Array;
   private readonly outputs: Uint32Array;
@@ -236,16 +238,27 @@ class LiteralScanner {
         queue.push(to);
       }
     }
-    // Each transition as its target state, doubled, plus 1 when strings end there.
-    this.delta = children.length * 2 <= 0xffff ? new Uint16Array(delta.length) : new Uint32Array(delta.length);
-    for (let i = 0; i < delta.length; i++) this.delta[i] = (delta[i]! << 1) | (out[delta[i]!]!.size ? 1 : 0);
-    this.outStart = new Uint32Array(children.length + 1);
+    // The states where no string ends first (the root among them, still 0), then those where some do: a transition
+    // is its target state alone, and says whether strings end there by being at least endsFrom. In 16 bits when the
+    // states fit (a table half the size stays in the cache better).
+    const states = children.length;
+    const order = [...Array(states).keys()].filter((st) => out[st]!.size === 0);
+    this.endsFrom = order.length;
+    for (let st = 0; st < states; st++) if (out[st]!.size) order.push(st);
+    const id = new Uint32Array(states);
+    order.forEach((st, n) => (id[st] = n));
+    this.delta = states <= 0x10000 ? new Uint16Array(delta.length) : new Uint32Array(delta.length);
+    for (let n = 0; n < states; n++) {
+      const from = order[n]! * classes;
+      for (let k = 0; k < classes; k++) this.delta[n * classes + k] = id[delta[from + k]!]!;
+    }
+    this.outStart = new Uint32Array(states + 1);
     const flat: number[] = [];
-    out.forEach((set, state) => {
-      this.outStart[state] = flat.length;
-      flat.push(...set);
+    order.forEach((st, n) => {
+      this.outStart[n] = flat.length;
+      flat.push(...out[st]!);
     });
-    this.outStart[children.length] = flat.length;
+    this.outStart[states] = flat.length;
     this.outputs = Uint32Array.from(flat);
     this.listOf = Int32Array.from(entries, (e) => e.list);
     this.listStart = new Int32Array(lists + 1);
@@ -288,14 +301,13 @@ class LiteralScanner {
     const { marks, hits, hitCount } = slot;
     marks.fill(0);
     hitCount.fill(0);
-    const { classOf, classes, delta, outStart, outputs, listOf, listStart } = this;
+    const { classOf, classes, delta, endsFrom, outStart, outputs, listOf, listStart } = this;
     // One lookup a code unit: the next state, and whether any string ends there.
     let row = 0;
     for (let i = 0; i < text.length; i++) {
-      const to = delta[row + classOf[text.charCodeAt(i)]!]!;
-      const state = to >>> 1;
+      const state = delta[row + classOf[text.charCodeAt(i)]!]!;
       row = state * classes;
-      if (to & 1) {
+      if (state >= endsFrom) {
         for (let o = outStart[state]!, end = outStart[state + 1]!; o < end; o++) {
           const p = outputs[o]!;
           if (marks[p] === 1) continue;
