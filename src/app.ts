@@ -280,9 +280,9 @@ export async function runSource(
   );
   let failed = false;
   try {
-    await source.start(async (post) => {
+    await source.start((post) => {
       summary.read++;
-      await batcher.add(post);
+      return batcher.add(post);
     });
   } catch (err) {
     failed = true;

@@ -18,12 +18,16 @@ export class Batcher<T> {
     private readonly waitMs = 10,
   ) {}
 
-  async add(item: T): Promise<void> {
-    this.check();
+  /**
+   * Adds an item. Returns a promise only when the caller must wait (a full batch) or the batching failed (it
+   * rejects); otherwise undefined, so a producer of many items a second does not pay for a promise each.
+   */
+  add(item: T): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure.error);
     this.items.push(item);
-    if (this.items.length >= this.size) await this.drain();
-    else if (!this.running) this.timer ??= setTimeout(() => void this.drain(), this.waitMs);
-    this.check();
+    if (this.items.length >= this.size) return this.drain().then(() => this.check());
+    if (!this.running) this.timer ??= setTimeout(() => void this.drain(), this.waitMs);
+    return undefined;
   }
 
   /** Hands over what is waiting and resolves once every batch so far is handled. */

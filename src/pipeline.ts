@@ -16,6 +16,12 @@ export type IngestResult =
 /** A post of a batch that could not be processed (the others were). */
 export type BatchResult = IngestResult | { status: 'failed'; error: unknown };
 
+/** What ingestMany does before a story lookup (stores the posts it may find first) and before a model call. */
+interface DecideHooks {
+  beforeStoryLookup?: (platform: string, refs: StoryRefs) => Promise<void>;
+  beforeModel?: () => Promise<void>;
+}
+
 export interface PipelineDeps {
   store: Pick<PostStore, 'seenKind' | 'seenKinds' | 'recordPosts' | 'findStoryCard'>;
   triage: Triager;
@@ -94,7 +100,14 @@ export class Pipeline {
       }
       batch.forEach((p, j) => (results[p.index] = this.settle(p.write, stored[j] ?? null)));
     };
-    for (const [i, post] of posts.entries()) {
+    const hooks: DecideHooks = {
+      beforeStoryLookup: async (platform, refs) => {
+        if (refs.ids.some((id) => pendingRefs.has(`${platform}:${id}`)) || refs.urls.some((u) => pendingRefs.has(u))) await flush();
+      },
+      beforeModel: flush,
+    };
+    for (let i = 0; i < posts.length; i++) {
+      const post = posts[i]!;
       const key = `${post.platform}:${post.id}`;
       const kind = seen[i] ?? decided.get(key);
       if (kind) {
@@ -104,12 +117,9 @@ export class Pipeline {
       }
       let write: PostWrite;
       try {
-        write = await this.decide(post, source, {
-          beforeStoryLookup: async (refs) => {
-            if (refs.ids.some((id) => pendingRefs.has(`${post.platform}:${id}`)) || refs.urls.some((u) => pendingRefs.has(u))) await flush();
-          },
-          beforeModel: flush,
-        });
+        // Most posts are decided at once (no story to look up, no card to write): no await for them.
+        const decision = this.decide(post, source, hooks);
+        write = decision instanceof Promise ? await decision : decision;
       } catch (error) {
         results[i] = { status: 'failed', error };
         continue;
@@ -124,20 +134,31 @@ export class Pipeline {
     return results;
   }
 
-  /** Triage, the story a post joins, and the card: what to store for a new post. */
-  private async decide(post: Post, source?: string, hooks: { beforeStoryLookup?: (refs: StoryRefs) => Promise<void>; beforeModel?: () => Promise<void> } = {}): Promise<PostWrite> {
-    const { store, triage, analyst, sinks, log } = this.deps;
-    let verdict = triage(post);
+  /**
+   * Triage, the story a post joins, and the card: what to store for a new post. At once when there is no story to
+   * look up and no card to write (most posts), else a promise.
+   */
+  private decide(post: Post, source?: string, hooks: DecideHooks = {}): PostWrite | Promise<PostWrite> {
+    const verdict = this.deps.triage(post);
     // One story, one card: a post that replies to, quotes or links a post with a card joins that card (its thread
     // and score) instead of opening a new one. Noise (spam, chatter) does not join.
     const refs = storyRefs(post);
-    if (verdict.kind !== 'noise' && (refs.ids.length || refs.urls.length)) {
-      await hooks.beforeStoryLookup?.(refs);
+    const joinable = verdict.kind !== 'noise' && (refs.ids.length > 0 || refs.urls.length > 0);
+    const kind = isCardKind(verdict.kind) ? verdict.kind : this.deps.analyst.screen ? verdict.uncertain : undefined;
+    if (!joinable && !kind) return { post, triage: verdict, source, card: undefined };
+    return this.decideFurther(post, source, hooks, verdict, joinable ? refs : null, kind);
+  }
+
+  /** decide() for a post that may join a story (`refs`) or may get a card (`kind`). */
+  private async decideFurther(post: Post, source: string | undefined, hooks: DecideHooks, triaged: Triage, refs: StoryRefs | null, kind: 'opportunity' | 'risk' | undefined): Promise<PostWrite> {
+    const { store, analyst, sinks, log } = this.deps;
+    let verdict = triaged;
+    if (refs) {
+      await hooks.beforeStoryLookup?.(post.platform, refs);
       const storyOf = await store.findStoryCard(post.platform, refs);
       if (storyOf !== null) return { post, triage: verdict, source, joins: { opportunityId: storyOf, entry: storyEntry(post, refs) } };
     }
     let card: { analysis: Awaited<ReturnType<Analyst['analyse']>>; sinks: string[] } | undefined;
-    const kind = isCardKind(verdict.kind) ? verdict.kind : analyst.screen ? verdict.uncertain : undefined;
     if (kind) {
       // The offline analyst answers at once; a model may take seconds.
       if (analyst.name !== 'offline') await hooks.beforeModel?.();

@@ -30,7 +30,13 @@ describe('Batcher', () => {
       3,
       20,
     );
-    for (const n of [1, 2, 3, 4, 5]) await b.add(n);
+    // Nothing to wait for until a batch is full: no promise for the producer to await.
+    expect(b.add(1)).toBeUndefined();
+    expect(b.add(2)).toBeUndefined();
+    const full = b.add(3);
+    expect(full).toBeInstanceOf(Promise);
+    await full;
+    for (const n of [4, 5]) await b.add(n);
     // The full batch was handled before add() returned; 4 and 5 wait for the timer.
     expect(seen).toEqual([[1, 2, 3]]);
     await sleep(80);

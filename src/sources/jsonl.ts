@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { parsePostLine, type Post } from '../domain/post';
 import { countLines, linesBackwards } from './backwards';
-import type { Source } from './source';
+import type { Emit, Source } from './source';
 import { timeOrderCheck } from './time-order';
 
 export type JsonlLine = { line: number; ok: true; post: Post } | { line: number; ok: false; error: string };
@@ -22,15 +22,17 @@ async function* parseLines(
 ): AsyncGenerator<JsonlLine> {
   let i = 0;
   for await (const raw of source) {
-    const n = opts.lineNumber ? opts.lineNumber(++i) : ++i;
-    const line = raw.trim();
-    if (!line) {
-      if (opts.blankLines) yield { line: n, ok: false, error: 'empty line' };
-      continue;
-    }
-    const parsed = parsePostLine(line);
-    yield parsed.ok ? { line: n, ok: true, post: parsed.post } : { line: n, ok: false, error: parsed.error };
+    const item = parseLine(raw, opts.lineNumber ? opts.lineNumber(++i) : ++i, opts.blankLines);
+    if (item) yield item;
   }
+}
+
+/** One line as a post, or as the error that says why not; null for a blank line unless `blankLines` reports it. */
+function parseLine(raw: string, n: number, blankLines?: boolean): JsonlLine | null {
+  const line = raw.trim();
+  if (!line) return blankLines ? { line: n, ok: false, error: 'empty line' } : null;
+  const parsed = parsePostLine(line);
+  return parsed.ok ? { line: n, ok: true, post: parsed.post } : { line: n, ok: false, error: parsed.error };
 }
 
 /**
@@ -39,19 +41,26 @@ async function* parseLines(
  * line up one to one with its input. Invalid UTF-8 decodes to U+FFFD.
  */
 async function* lines(input: Readable): AsyncGenerator<string> {
+  for await (const block of lineBlocks(input)) yield* block;
+}
+
+/** The lines of `input` (as `lines` splits them) a chunk read at a time: a replay handles each chunk's lines in one go. */
+async function* lineBlocks(input: Readable): AsyncGenerator<string[]> {
   input.setEncoding('utf8');
   let rest = '';
   for await (const chunk of input as AsyncIterable<string>) {
     rest += chunk;
+    const block: string[] = [];
     let start = 0;
     let end: number;
     while ((end = rest.indexOf('\n', start)) >= 0) {
-      yield rest.slice(start, end > start && rest.charCodeAt(end - 1) === 13 ? end - 1 : end);
+      block.push(rest.slice(start, end > start && rest.charCodeAt(end - 1) === 13 ? end - 1 : end));
       start = end + 1;
     }
     rest = rest.slice(start);
+    if (block.length) yield block;
   }
-  if (rest.length) yield rest;
+  if (rest.length) yield [rest];
 }
 
 /**
@@ -95,25 +104,38 @@ export class JsonlSource implements Source {
     private readonly onReversed: () => void = () => {},
   ) {}
 
-  async start(emit: (post: Post) => Promise<void>): Promise<void> {
+  async start(emit: Emit): Promise<void> {
     const inOrder = timeOrderCheck();
-    let items: AsyncGenerator<JsonlLine>;
-    if (this.path !== '-' && (await isNewestFirst(this.path))) {
-      // Line numbers as in the file, for the messages about a line.
-      const total = await countLines(this.path);
-      this.onReversed();
-      items = parseLines(linesBackwards(this.path), { lineNumber: (i) => total + 1 - i });
-    } else {
-      this.input = this.path === '-' ? process.stdin : createReadStream(this.path, 'utf8');
-      items = readJsonl(this.input);
-    }
+    // A chunk's lines one after another, waiting only when emit asks to: no promise a line.
+    const take = (item: JsonlLine): Promise<void> | undefined => {
+      if (!item.ok) {
+        this.onInvalid(item.line, item.error);
+        return undefined;
+      }
+      inOrder(item.post, item.line);
+      return emit(item.post);
+    };
     try {
-      for await (const item of items) {
-        if (this.stopped) return;
-        if (item.ok) {
-          inOrder(item.post, item.line);
-          await emit(item.post);
-        } else this.onInvalid(item.line, item.error);
+      if (this.path !== '-' && (await isNewestFirst(this.path))) {
+        // Line numbers as in the file, for the messages about a line.
+        const total = await countLines(this.path);
+        this.onReversed();
+        for await (const item of parseLines(linesBackwards(this.path), { lineNumber: (i) => total + 1 - i })) {
+          if (this.stopped) return;
+          await take(item);
+        }
+        return;
+      }
+      this.input = this.path === '-' ? process.stdin : createReadStream(this.path, 'utf8');
+      let n = 0;
+      for await (const block of lineBlocks(this.input)) {
+        for (const raw of block) {
+          const item = parseLine(raw, ++n);
+          if (!item) continue;
+          if (this.stopped) return;
+          const wait = take(item);
+          if (wait) await wait;
+        }
       }
     } catch (err) {
       // Destroyed by stop(): the input ends early, as asked.

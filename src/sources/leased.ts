@@ -1,7 +1,6 @@
 import type { LeaseStore } from '../domain/ports';
-import type { Post } from '../domain/post';
 import type { Logger } from '../log';
-import type { Source } from './source';
+import type { Emit, Source } from './source';
 
 export interface LeaseOptions {
   leases: LeaseStore;
@@ -40,7 +39,7 @@ export class LeasedSource implements Source {
     return this.current;
   }
 
-  async start(emit: (post: Post) => Promise<void>): Promise<void> {
+  async start(emit: Emit): Promise<void> {
     const ttl = this.o.ttlMs ?? 30_000;
     let ended = false;
     while (!this.stopped && !ended) {

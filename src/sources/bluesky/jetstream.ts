@@ -1,9 +1,8 @@
 import WebSocket from 'ws';
 import type { Config } from '../../config';
 import type { CursorStore, PostStore, WatchStore } from '../../domain/ports';
-import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
-import type { Source } from '../source';
+import type { Emit, Source } from '../source';
 import { PostDelivery } from '../x/delivery';
 import { DEFAULT_BACKOFF, sleep, type BackoffOptions } from '../x/client';
 import { AppViewError, type AppView } from './appview';
@@ -105,7 +104,7 @@ export class JetstreamSource implements Source {
   }
 
   /** Runs until stopped, or until the brand's handle cannot be resolved; resolves then. */
-  async start(emit: (post: Post) => Promise<void>): Promise<void> {
+  async start(emit: Emit): Promise<void> {
     const { log, store } = this.opts;
     const backoff = this.opts.backoff ?? DEFAULT_BACKOFF;
     this.delivery = new PostDelivery(store, this.key, emit, log, 20_000, false);

@@ -2,9 +2,8 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import type { CursorStore, PostStore, WatchStore } from '../../domain/ports';
-import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
-import type { Source } from '../source';
+import type { Emit, Source } from '../source';
 import { DEFAULT_BACKOFF, newerId, sleep, type BackoffOptions } from '../x/client';
 import { PostDelivery } from '../x/delivery';
 import type { SourceState } from '../x/stream';
@@ -77,7 +76,7 @@ export class MastodonSource implements Source {
     return this.connected ? null : 'not connected to the Mastodon streaming API';
   }
 
-  async start(emit: (post: Post) => Promise<void>): Promise<void> {
+  async start(emit: Emit): Promise<void> {
     const backoff = this.opts.backoff ?? DEFAULT_BACKOFF;
     this.delivery = new PostDelivery(this.opts.store, 'mastodon', emit, this.opts.log, 20_000, false);
     this.status = { state: 'running' };

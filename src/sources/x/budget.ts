@@ -1,6 +1,5 @@
-import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
-import type { Source } from '../source';
+import type { Emit, Source } from '../source';
 import { sleep } from './client';
 import { utcDay } from '../../domain/x-reads';
 import type { XReadMeter } from './reads';
@@ -48,7 +47,7 @@ export class BudgetedSource<S extends Source> implements Source {
     return this.current;
   }
 
-  async start(emit: (post: Post) => Promise<void>): Promise<void> {
+  async start(emit: Emit): Promise<void> {
     const now = this.o.now ?? (() => new Date());
     await this.meter.load().catch((err: unknown) => this.o.log.warn({ err }, "could not read today's X read count; counting from 0"));
     this.meter.onSpent = () => {

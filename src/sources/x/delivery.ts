@@ -2,6 +2,7 @@ import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import type { CursorStore, PostStore } from '../../domain/ports';
 import { newerId } from './client';
+import type { Emit } from '../source';
 
 /**
  * Hands posts to the pipeline at most once and remembers the newest id handed over (the source's cursor in the
@@ -16,7 +17,7 @@ export class PostDelivery {
   constructor(
     private readonly store: Pick<PostStore, 'hasPost'> & CursorStore,
     readonly cursorKey: string,
-    private readonly emit: (post: Post) => Promise<void>,
+    private readonly emit: Emit,
     private readonly log: Logger,
     private readonly recentLimit = 20_000,
     /** False for a source whose cursor is not a post id (Jetstream's event time): it keeps its own. */

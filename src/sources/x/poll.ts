@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import type { CursorStore, PostStore } from '../../domain/ports';
-import type { Source } from '../source';
+import type { Emit, Source } from '../source';
 import { DEFAULT_BACKOFF, describeXError, retryDelayMs, sleep, TWEET_QUERY_PARAMS, type BackoffOptions, type XFailure } from './client';
 import { PostDelivery } from './delivery';
 import { normalisePage, type TweetPage } from './normalise';
@@ -59,7 +59,7 @@ export class XMentionsSource implements Source {
     this.userId = opts.brandUserId;
   }
 
-  start(emit: (post: Post) => Promise<void>): Promise<void> {
+  start(emit: Emit): Promise<void> {
     this.delivery = new PostDelivery(this.opts.store, this.opts.cursorKey ?? 'x:mentions', emit, this.opts.log);
     this.status = { state: 'running' };
     this.running = this.loop();

@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import type { Post } from '../../domain/post';
 import type { Logger } from '../../log';
 import type { CursorStore, PostStore, WatchStore } from '../../domain/ports';
-import type { Source } from '../source';
+import type { Emit, Source } from '../source';
 import {
   DEFAULT_BACKOFF,
   describeXError,
@@ -73,7 +73,7 @@ export class XStreamSource implements Source {
   }
 
   /** Runs until stopped or until X refuses the credentials; resolves then. */
-  async start(emit: (post: Post) => Promise<void>): Promise<void> {
+  async start(emit: Emit): Promise<void> {
     const { client, store, log } = this.opts;
     this.delivery = new PostDelivery(store, this.opts.cursorKey ?? 'x:stream', emit, log);
     this.status = { state: 'running' };
