@@ -114,7 +114,7 @@ export class SqlStore implements Store {
   async seenKinds(posts: readonly PostRef[]): Promise<(Kind | null)[]> {
     const keys = [...new Set(posts.map(postKey))];
     const kinds = new Map<string, Kind>();
-    for (const chunk of chunks(keys, 500)) {
+    for (const chunk of sizedChunks(keys, 256)) {
       const rows = await this.db.selectFrom('verdicts').where('brand', '=', this.brand).select(['post_id', 'kind']).where('post_id', 'in', chunk).execute();
       for (const r of rows) kinds.set(r.post_id, r.kind as Kind);
     }
@@ -149,7 +149,7 @@ export class SqlStore implements Store {
       });
       // Posts, then their verdicts, many rows a statement: only the posts not stored before go on.
       const stored = new Set<string>();
-      for (const chunk of chunks([...first], 250)) {
+      for (const chunk of sizedChunks([...first], 256)) {
         const rows = chunk.map(([key, i]) => this.postRow(key, batch[i]!, at));
         const inserted = await this.insertMany(trx, 'posts', rows, () =>
           trx.insertInto('posts').values(rows).onConflict((oc) => oc.doNothing()).returning('id').compile(),
@@ -157,7 +157,7 @@ export class SqlStore implements Store {
         for (const r of inserted as { id: string }[]) stored.add(r.id);
       }
       const fresh = [...first].filter(([key]) => stored.has(key));
-      for (const chunk of chunks(fresh, 250)) {
+      for (const chunk of sizedChunks(fresh, 256)) {
         const rows = chunk.map(([key, i]) => this.verdictRow(key, batch[i]!, at));
         await this.insertMany(trx, 'verdicts', rows, () => trx.insertInto('verdicts').values(rows).compile());
       }
@@ -1274,9 +1274,17 @@ function sameColumns(row: Record<string, unknown>, columns: readonly string[]): 
   return i === columns.length;
 }
 
-function chunks<T>(items: readonly T[], n: number): T[][] {
+/**
+ * `items` in pieces of `max` (a power of two), the rest in pieces of the powers of two below it (100 = 64 + 32 + 4):
+ * a statement over one piece has one of a few sizes, so the driver prepares and keeps few statements. One per
+ * size of a batch made a replay hold hundreds (about 190 kB each for a 250-row insert on SQLite).
+ */
+export function sizedChunks<T>(items: readonly T[], max: number): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  let i = 0;
+  for (let size = max; size >= 1 && i < items.length; size >>= 1) {
+    for (; items.length - i >= size; i += size) out.push(items.slice(i, i + size));
+  }
   return out;
 }
 
