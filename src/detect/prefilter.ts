@@ -368,20 +368,6 @@ export function warmUpSteps(): (() => void)[] {
   });
 }
 
-/**
- * A pattern made of one alternation between a fixed prefix and suffix (a lexicon word list: "(?:^|[^\p{L}])(?:a|b|…)
- * (?![\p{L}])"), as one pattern per alternative, with the same prefix, suffix and flags. The pattern matches a text
- * exactly when one of them does, and each has its own needed strings: a list of many words, one of them common,
- * runs only the regexes of the words whose strings occur instead of the whole list (whose needed strings are those
- * of its least selective word). Alternatives whose strings cannot be said are kept together in one pattern. Null
- * when the pattern has no such alternation, or holds a group or reference that splitting could change.
- */
-/**
- * Words whose needed strings are all this long are rare enough to stay together in one pattern: each pattern
- * costs its compilation (the \\p{L} boundaries of a word list make that most of a millisecond), and a long string
- * seldom occurs, so the group seldom runs.
- */
-const RARE_STRING = 8;
 /** Whether a node holds an assertion (\b, ^, a lookaround): its strings alone do not say where it matches. */
 function constrained(node: AST.Node): boolean {
   let found = false;
@@ -403,6 +389,14 @@ export interface ListWord {
 }
 const BOUNDED = ['(?:^|[^\\p{L}\\p{N}])', '(?![\\p{L}\\p{N}])'];
 
+/**
+ * A pattern made of one alternation between a fixed prefix and suffix (a lexicon word list: "(?:^|[^\p{L}])(?:a|b|…)
+ * (?![\p{L}])"), as its words, each part with the same prefix, suffix and flags; the pattern matches a text exactly
+ * when one part does. A word that is one of a few strings is tested as those strings, without a regex; the other
+ * words share one pattern, run only when one of their own strings occurs (not whenever the least selective word
+ * of the whole list could match); words whose strings cannot be said share another, always run. Null when the
+ * pattern has no such alternation, or holds a group or reference that splitting could change.
+ */
 export function splitAlternatives(re: RegExp): ListWord[] | null {
   if (re.flags.includes('i') || re.flags.includes('v') || re.global || re.sticky) return null;
   const literal = parseRegExpLiteral(re);
@@ -423,7 +417,9 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
   const bounded = re.flags === 'u' && before === BOUNDED[0] && after === BOUNDED[1];
   const bare = re.flags === 'u' && before === '' && after === '';
   const unsaid: string[] = [];
-  const rare: { raw: string[]; needs: string[] } = { raw: [], needs: [] };
+  // The words that need a regex share one: each regex costs its compilation (the \p{L} boundaries make that about
+  // a millisecond, for one-byte and again for two-byte texts), more than running a few words together costs.
+  const others: { raw: string[]; needs: string[] } = { raw: [], needs: [] };
   for (const alternative of widest.alternatives) {
     // A word that is one of a few strings needs no regex at all: compiling the \p{L} boundaries of one costs about
     // a millisecond, the most of a short run's time.
@@ -436,14 +432,12 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
     const one = union([sequence(elements, (e) => (e === widest ? union([literals(alternative)]) : literals(e)))]);
     const needs = better(one.exact, one.needs);
     if (!needs) unsaid.push(alternative.raw);
-    else if (strength(needs) >= RARE_STRING) {
-      rare.raw.push(alternative.raw);
-      rare.needs.push(...needs);
-    } else {
-      parts.push({ source: source([alternative.raw]), needs: [...needs] });
+    else {
+      others.raw.push(alternative.raw);
+      others.needs.push(...needs);
     }
   }
-  if (rare.raw.length) parts.push({ source: source(rare.raw), needs: rare.needs });
+  if (others.raw.length) parts.push({ source: source(others.raw), needs: [...new Set(others.needs)] });
   if (unsaid.length) parts.push({ source: source(unsaid), needs: null });
   return parts.length > 1 ? parts : null;
 }
