@@ -161,8 +161,9 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     // An emergency told as thanks ("kudos to the crew who handled a medical emergency on board") is the crew's
     // story, not a claim against us: it is read as gratitude, and its hazard and health words do not make a risk.
     const thankedFor = (thanks || praised || LEX.acclaim.test(text)) && !complaint && !letDown && !sarcasm && !accusationWords && !negativeWords;
-    const harms = severeSignals(text).filter((h) => !(thankedFor && (h === 'health-emergency' || h === 'safety')));
-    const handledWell = thankedFor && (crew || LEX.acclaim.test(text)) && harms.length === 0 && severeSignals(text).length > 0;
+    const told = severeSignals(text);
+    const harms = thankedFor ? told.filter((h) => h !== 'health-emergency' && h !== 'safety') : told;
+    const handledWell = thankedFor && (crew || LEX.acclaim.test(text)) && harms.length === 0 && told.length > 0;
     const family = LEX.family.test(text);
     const age = LEX.age.test(text);
     // "Went above and beyond" alone is praise of named staff with no story; a story says for whom or what: a child,
