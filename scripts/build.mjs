@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -29,6 +29,24 @@ for (const file of files(dist).filter((f) => f.endsWith('.js'))) {
     rewritten++;
   }
 }
+
+// The lexicon prefilter's load-time work (the strings read off each pattern, the scanner's table), done once here
+// on the compiled lexicon and written beside the compiled prefilter, which reads it at start (see prefilter.ts).
+const detect = join(dist, 'src/detect');
+execFileSync(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `import { writeFileSync } from 'node:fs';
+    await import(${JSON.stringify(pathToFileURL(`${detect}/triage.js`).href)});
+    const { prefilterTables } = await import(${JSON.stringify(pathToFileURL(`${detect}/prefilter.js`).href)});
+    const { json, bin } = prefilterTables();
+    writeFileSync(${JSON.stringify(`${detect}/prefilter-tables.json`)}, json);
+    writeFileSync(${JSON.stringify(`${detect}/prefilter-tables.bin`)}, bin);`,
+  ],
+  { stdio: 'inherit' },
+);
 
 // What the code reads from disk, relative to itself.
 const assets = [

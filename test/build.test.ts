@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from './support/cli';
+import { ROOT, runCli } from './support/cli';
 
 /** The production build: compiled to JavaScript, run by plain node from anywhere, its data files found beside it. */
 const dir = mkdtempSync(join(tmpdir(), 'kairos-build-'));
@@ -23,6 +23,21 @@ describe('npm run build', () => {
     expect(r.stdout).toMatch(/Cards: \d+ new/);
     expect(r.stdout).toMatch(/^ OPPORTUNITY /m);
     expect(r.stdout).toContain('Rising moments: elfstedentocht');
+  });
+
+  it('classify answers as the sources do, with the lexicon tables computed at build time', async () => {
+    expect(existsSync(join(ROOT, 'dist/src/detect/prefilter-tables.json'))).toBe(true);
+    const posts = ['eval', 'blind', 'train-o'].map((set) => readFileSync(join(ROOT, `test/fixtures/${set}/posts.jsonl`), 'utf8')).join('');
+    const built = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli.js'), 'classify'], {
+      cwd: dir,
+      input: posts,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', NO_COLOR: '1' },
+    });
+    const sources = await runCli(['classify'], posts);
+    expect(built.status).toBe(0);
+    expect(built.stdout.split('\n').length).toBeGreaterThan(700);
+    expect(built.stdout).toBe(sources.stdout);
   });
 
   it('kairos --version and each command’s --help', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEX } from '../src/detect/lexicon';
-import { requiredLiterals, splitAlternatives, warmUpSteps, withPrefilter } from '../src/detect/prefilter';
+import { prefilterTables, readPrefilterTables, requiredLiterals, splitAlternatives, warmUpSteps, withPrefilter } from '../src/detect/prefilter';
 import { hasWord } from '../src/detect/letters';
 import { SEVERITY } from '../src/detect/severity';
 
@@ -93,6 +93,22 @@ describe('the lexicon prefilter', () => {
       fc.property(text, (t) => re.test(t) === plainTest(re, t)),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the tables the build writes', () => {
+  it('hold what each pattern computes, and are refused when they do not fit together', () => {
+    const { json, bin } = prefilterTables();
+    const read = readPrefilterTables(json, bin)!;
+    for (const re of [...Object.values(LEX), ...Object.values(SEVERITY)]) {
+      const key = `${re.flags}/${re.source}`;
+      if (Object.hasOwn(read.split, key)) expect(read.split[key], key).toEqual(splitAlternatives(re));
+      // A pattern not split has its needed strings read off it whole.
+      else expect(read.needs[key], key).toEqual(requiredLiterals(re));
+    }
+    expect(Object.keys(read.split).length).toBeGreaterThanOrEqual(Object.keys(LEX).length);
+    expect(read.scanner.tables.classOf.length).toBe(65536);
+    expect(readPrefilterTables(json, bin.subarray(0, bin.length - 2))).toBeUndefined();
   });
 });
 

@@ -1,4 +1,6 @@
 import { type AST, parseRegExpLiteral, visitRegExpAST } from '@eslint-community/regexpp';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hasWord } from './letters';
 
 /**
@@ -169,7 +171,7 @@ const SLOTS = 4;
  * costs one lookup.
  */
 class LiteralScanner {
-  private readonly classOf = new Uint8Array(65536);
+  private readonly classOf: Uint8Array;
   private readonly classes: number;
   /** Per state and class, the next state (16 bits when they fit). */
   private readonly delta: Uint16Array | Uint32Array;
@@ -184,82 +186,16 @@ class LiteralScanner {
   private readonly slots: Slot[];
   private nextSlot = 0;
 
-  constructor(entries: readonly Entry[], lists: number) {
+  constructor(entries: readonly Entry[], lists: number, tables: ScannerTables = scannerTables(entries)) {
     const patterns = entries.length;
-    const needs = entries.map((e) => e.needs);
-    // The trie, with a character class for each code unit any string holds (class 0: none does).
-    let classes = 1;
-    for (const strings of needs) {
-      for (const str of strings ?? []) {
-        for (let i = 0; i < str.length; i++) {
-          const c = str.charCodeAt(i);
-          if (this.classOf[c] === 0) this.classOf[c] = classes++;
-        }
-      }
-    }
-    if (classes > 255) throw new Error('prefilter: too many distinct characters in the lexicon');
-    this.classes = classes;
-    const children: Map<number, number>[] = [new Map()];
-    const out: Set<number>[] = [new Set()];
-    needs.forEach((strings, pattern) => {
-      for (const str of strings ?? []) {
-        let state = 0;
-        for (let i = 0; i < str.length; i++) {
-          const k = this.classOf[str.charCodeAt(i)]!;
-          let to = children[state]!.get(k);
-          if (to === undefined) {
-            to = children.length;
-            children.push(new Map());
-            out.push(new Set());
-            children[state]!.set(k, to);
-          }
-          state = to;
-        }
-        out[state]!.add(pattern);
-      }
-    });
-    // Breadth first, each state's transitions: its own child, else its fail state's transition.
-    if (children.length * classes >= 2 ** 30) throw new Error('prefilter: too many strings in the lexicon for one table');
-    const delta = new Uint32Array(children.length * classes);
-    const fail = new Uint32Array(children.length);
-    const queue: number[] = [];
-    for (const [k, to] of children[0]!) {
-      delta[k] = to;
-      queue.push(to);
-    }
-    for (let q = 0; q < queue.length; q++) {
-      const state = queue[q]!;
-      const f = fail[state]!;
-      for (const p of out[f]!) out[state]!.add(p);
-      delta.copyWithin(state * classes, f * classes, (f + 1) * classes);
-      for (const [k, to] of children[state]!) {
-        fail[to] = delta[f * classes + k]!;
-        delta[state * classes + k] = to;
-        queue.push(to);
-      }
-    }
-    // The states where no string ends first (the root among them, still 0), then those where some do: a transition
-    // is its target state alone, and says whether strings end there by being at least endsFrom. In 16 bits when the
-    // states fit (a table half the size stays in the cache better).
-    const states = children.length;
-    const order = [...Array(states).keys()].filter((st) => out[st]!.size === 0);
-    this.endsFrom = order.length;
-    for (let st = 0; st < states; st++) if (out[st]!.size) order.push(st);
-    const id = new Uint32Array(states);
-    order.forEach((st, n) => (id[st] = n));
-    this.delta = states <= 0x10000 ? new Uint16Array(delta.length) : new Uint32Array(delta.length);
-    for (let n = 0; n < states; n++) {
-      const from = order[n]! * classes;
-      for (let k = 0; k < classes; k++) this.delta[n * classes + k] = id[delta[from + k]!]!;
-    }
-    this.outStart = new Uint32Array(states + 1);
-    const flat: number[] = [];
-    order.forEach((st, n) => {
-      this.outStart[n] = flat.length;
-      flat.push(...out[st]!);
-    });
-    this.outStart[states] = flat.length;
-    this.outputs = Uint32Array.from(flat);
+    ({
+      classOf: this.classOf,
+      classes: this.classes,
+      delta: this.delta,
+      endsFrom: this.endsFrom,
+      outStart: this.outStart,
+      outputs: this.outputs,
+    } = tables);
     this.listOf = Int32Array.from(entries, (e) => e.list);
     this.listStart = new Int32Array(lists + 1);
     for (const e of entries) if (e.list >= 0) this.listStart[e.list + 1]!++;
@@ -321,6 +257,95 @@ class LiteralScanner {
   }
 }
 
+/** The scanner's transition table and outputs: what its constructor would build from the patterns' strings. */
+interface ScannerTables {
+  classOf: Uint8Array;
+  classes: number;
+  delta: Uint16Array | Uint32Array;
+  endsFrom: number;
+  outStart: Uint32Array;
+  outputs: Uint32Array;
+}
+
+/** The trie of every pattern's needed strings, its fail links compiled into the transition table (Aho–Corasick). */
+function scannerTables(entries: readonly Entry[]): ScannerTables {
+  const needs = entries.map((e) => e.needs);
+  // The trie, with a character class for each code unit any string holds (class 0: none does).
+  const classOf = new Uint8Array(65536);
+  let classes = 1;
+  for (const strings of needs) {
+    for (const str of strings ?? []) {
+      for (let i = 0; i < str.length; i++) {
+        const c = str.charCodeAt(i);
+        if (classOf[c] === 0) classOf[c] = classes++;
+      }
+    }
+  }
+  if (classes > 255) throw new Error('prefilter: too many distinct characters in the lexicon');
+  const children: Map<number, number>[] = [new Map()];
+  const out: Set<number>[] = [new Set()];
+  needs.forEach((strings, pattern) => {
+    for (const str of strings ?? []) {
+      let state = 0;
+      for (let i = 0; i < str.length; i++) {
+        const k = classOf[str.charCodeAt(i)]!;
+        let to = children[state]!.get(k);
+        if (to === undefined) {
+          to = children.length;
+          children.push(new Map());
+          out.push(new Set());
+          children[state]!.set(k, to);
+        }
+        state = to;
+      }
+      out[state]!.add(pattern);
+    }
+  });
+  // Breadth first, each state's transitions: its own child, else its fail state's transition.
+  if (children.length * classes >= 2 ** 30) throw new Error('prefilter: too many strings in the lexicon for one table');
+  const delta = new Uint32Array(children.length * classes);
+  const fail = new Uint32Array(children.length);
+  const queue: number[] = [];
+  for (const [k, to] of children[0]!) {
+    delta[k] = to;
+    queue.push(to);
+  }
+  for (let q = 0; q < queue.length; q++) {
+    const state = queue[q]!;
+    const f = fail[state]!;
+    for (const p of out[f]!) out[state]!.add(p);
+    delta.copyWithin(state * classes, f * classes, (f + 1) * classes);
+    for (const [k, to] of children[state]!) {
+      fail[to] = delta[f * classes + k]!;
+      delta[state * classes + k] = to;
+      queue.push(to);
+    }
+  }
+  // The states where no string ends first (the root among them, still 0), then those where some do: a transition
+  // is its target state alone, and says whether strings end there by being at least endsFrom. In 16 bits when the
+  // states fit (a table half the size stays in the cache better).
+  const states = children.length;
+  const order = [...Array(states).keys()].filter((st) => out[st]!.size === 0);
+  const endsFrom = order.length;
+  for (let st = 0; st < states; st++) if (out[st]!.size) order.push(st);
+  const id = new Uint32Array(states);
+  order.forEach((st, n) => (id[st] = n));
+  const table = states <= 0x10000 ? new Uint16Array(delta.length) : new Uint32Array(delta.length);
+  for (let n = 0; n < states; n++) {
+    const from = order[n]! * classes;
+    for (let k = 0; k < classes; k++) table[n * classes + k] = id[delta[from + k]!]!;
+  }
+  const outStart = new Uint32Array(states + 1);
+  const flat: number[] = [];
+  order.forEach((st, n) => {
+    outStart[n] = flat.length;
+    flat.push(...out[st]!);
+  });
+  outStart[states] = flat.length;
+  const outputs = Uint32Array.from(flat);
+  return { classOf, classes, delta: table, endsFrom, outStart, outputs };
+}
+
 /** What a text's scan keeps: the marks by pattern, and by word list its marked words (hits from listStart). */
 interface Slot {
   text: string | undefined;
@@ -342,9 +367,114 @@ const registered: Entry[] = [];
 let lists = 0;
 let shared: LiteralScanner | null = null;
 function scanner(): LiteralScanner {
-  shared ??= new LiteralScanner(registered, lists);
+  if (!shared) {
+    const ready = built?.scanner.key === scannerKey() ? built.scanner.tables : undefined;
+    shared = new LiteralScanner(registered, lists, ready);
+  }
   return shared;
 }
+
+/** What the scanner's tables are built from: every registered entry, in order. */
+function scannerKey(): string {
+  return createHash('sha256').update(JSON.stringify([lists, registered])).digest('hex');
+}
+
+// ── Load-time work done at build time ─────────────────────────────────────────────────────────────────────────
+// Reading the strings off ~700 lexicon patterns (~2,000 words) and building the scanner's table cost about a
+// quarter of a second at every start. `npm run build` computes both once (prefilterTables()) and writes them
+// beside the compiled module; a start then reads them. Each result is looked up by what it is computed from (a
+// pattern's source and flags; a hash of every registered entry), so a lexicon that differs from the build's is
+// computed as before: the tables can only make a start quicker, never change an answer.
+
+/** The tables' files, beside this module (in dist/ after `npm run build`; absent beside the sources). */
+const TABLES_JSON = new URL('./prefilter-tables.json', import.meta.url);
+const TABLES_BIN = new URL('./prefilter-tables.bin', import.meta.url);
+
+interface BuiltTables {
+  split: Record<string, ListWord[] | null>;
+  needs: Record<string, string[] | null>;
+  scanner: { key: string; tables: ScannerTables };
+}
+
+/** The JSON part of the built tables: the results by pattern, and the scanner's key and array lengths. */
+interface TablesHeader {
+  split: BuiltTables['split'];
+  needs: BuiltTables['needs'];
+  scanner: { key: string; classes: number; endsFrom: number; wide: boolean; lengths: [number, number, number, number] };
+}
+
+/** The results computed in this process, by pattern: what prefilterTables() writes. */
+const computed = { split: new Map<string, ListWord[] | null>(), needs: new Map<string, string[] | null>() };
+const patternKey = (re: RegExp) => `${re.flags}/${re.source}`;
+
+function cached<T>(kind: 'split' | 'needs', re: RegExp, compute: (re: RegExp) => T | null): T | null {
+  const key = patternKey(re);
+  const done = computed[kind].get(key) as T | null | undefined;
+  if (done !== undefined) return done;
+  const found = built && Object.hasOwn(built[kind], key) ? (built[kind][key] as T | null) : undefined;
+  const value = found !== undefined ? found : compute(re);
+  computed[kind].set(key, value as never);
+  return value;
+}
+
+/**
+ * The tables of every pattern registered so far (the lexicon's and severity's, once they are loaded), as the two
+ * files a start reads: `npm run build` writes them beside the compiled module.
+ */
+export function prefilterTables(): { json: string; bin: Buffer } {
+  const tables = scannerTables(registered);
+  const arrays = [tables.classOf, tables.delta, tables.outStart, tables.outputs] as const;
+  const header: TablesHeader = {
+    split: Object.fromEntries(computed.split),
+    needs: Object.fromEntries(computed.needs),
+    scanner: {
+      key: scannerKey(),
+      classes: tables.classes,
+      endsFrom: tables.endsFrom,
+      wide: tables.delta instanceof Uint32Array,
+      lengths: arrays.map((a) => a.length) as TablesHeader['scanner']['lengths'],
+    },
+  };
+  return { json: JSON.stringify(header), bin: Buffer.concat(arrays.map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))) };
+}
+
+/** Reads tables written by prefilterTables(); undefined when they do not fit together (then all is computed). */
+export function readPrefilterTables(json: string, bin: Buffer): BuiltTables | undefined {
+  const header = JSON.parse(json) as TablesHeader;
+  const [classOf, delta, outStart, outputs] = header.scanner.lengths;
+  const width = header.scanner.wide ? 4 : 2;
+  if (classOf !== 65536 || bin.length !== classOf + delta * width + (outStart + outputs) * 4) return undefined;
+  // Copied out of the file's buffer: typed arrays need their own alignment.
+  let at = 0;
+  const take = (bytes: number) => new Uint8Array(bin.subarray(at, (at += bytes))).buffer;
+  return {
+    split: header.split,
+    needs: header.needs,
+    scanner: {
+      key: header.scanner.key,
+      tables: {
+        classOf: new Uint8Array(take(classOf)),
+        classes: header.scanner.classes,
+        delta: header.scanner.wide ? new Uint32Array(take(delta * 4)) : new Uint16Array(take(delta * 2)),
+        endsFrom: header.scanner.endsFrom,
+        outStart: new Uint32Array(take(outStart * 4)),
+        outputs: new Uint32Array(take(outputs * 4)),
+      },
+    },
+  };
+}
+
+function loadBuiltTables(): BuiltTables | undefined {
+  let json: string;
+  try {
+    json = readFileSync(TABLES_JSON, 'utf8');
+  } catch {
+    return undefined; // not built: everything is computed
+  }
+  return readPrefilterTables(json, readFileSync(TABLES_BIN));
+}
+
+const built = loadBuiltTables();
 
 /** Every pattern of every table, for warmUpSteps(). */
 const tabled: (() => RegExp)[] = [];
@@ -451,7 +581,7 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
   const test = RegExp.prototype.test;
   for (const re of Object.values(table)) {
     tabled.push(() => re);
-    const split = splitAlternatives(re);
+    const split = cached('split', re, splitAlternatives);
     if (split) {
       // Each part's regex is made when first needed: most are never run on most posts, and making ~2,000 at
       // start would cost more than the whole start-up of classify may.
@@ -489,7 +619,7 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
       });
       continue;
     }
-    const needs = re.global || re.sticky ? null : requiredLiterals(re);
+    const needs = re.global || re.sticky ? null : cached('needs', re, requiredLiterals);
     if (!needs) continue;
     const id = registered.push({ needs, list: -1 }) - 1;
     shared = null;
