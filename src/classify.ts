@@ -11,7 +11,7 @@ import { detectionReading } from './detect/reading';
 import { createTriager } from './detect/triage';
 import { parsePostLine, type Post } from './domain/post';
 import { isCardKind } from './domain/verdict';
-import { readJsonl } from './sources/jsonl';
+import { readJsonlBlocks } from './sources/jsonl';
 
 /** Output is written in batches of about this many characters at most. */
 const BATCH_CHARS = 64_000;
@@ -98,12 +98,15 @@ export async function classify(
   };
 
   try {
-    // Blank lines still get an error line, so output lines match input lines one to one.
-    for await (const item of readJsonl(input, { blankLines: true })) {
-      if (closed) break;
-      if (!item.ok) {
-        emit(JSON.stringify({ id: null, line: item.line, error: item.error }));
-      } else {
+    // Blank lines still get an error line, so output lines match input lines one to one. The lines are read a
+    // chunk at a time (whatever has arrived): a live pipe's line is answered as soon as it comes all the same.
+    read: for await (const items of readJsonlBlocks(input, { blankLines: true })) {
+      for (const item of items) {
+        if (closed) break read;
+        if (!item.ok) {
+          emit(JSON.stringify({ id: null, line: item.line, error: item.error }));
+          continue;
+        }
         // The n-gram language detector loads when a post first needs it (see detect/lang-mode.ts).
         if (!languageDetectorLoaded() && needsLanguageDetector(item.post.text, item.post.lang)) await loadLanguageDetector();
         const t = triage(item.post);

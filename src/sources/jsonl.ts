@@ -15,6 +15,22 @@ export function readJsonl(input: Readable, opts: { blankLines?: boolean } = {}):
   return parseLines(lines(input), opts);
 }
 
+/**
+ * The same lines, parsed a chunk of input at a time (what has arrived, at most a read's worth): one await a chunk
+ * instead of two a line, for a reader that goes through every line at once (classify).
+ */
+export async function* readJsonlBlocks(input: Readable, opts: { blankLines?: boolean } = {}): AsyncGenerator<JsonlLine[]> {
+  let n = 0;
+  for await (const block of lineBlocks(input)) {
+    const items: JsonlLine[] = [];
+    for (const raw of block) {
+      const item = parseLine(raw, ++n, opts.blankLines);
+      if (item) items.push(item);
+    }
+    if (items.length) yield items;
+  }
+}
+
 /** Parses lines as posts; `lineNumber` numbers the i-th line read (1-based) when they are not read first to last. */
 async function* parseLines(
   source: AsyncIterable<string>,
