@@ -8,8 +8,10 @@
  *   - triage in process, one core: posts/s and µs a post (best of three passes after a warm-up);
  *   - `classify` as a whole process, its start-up taken out, beside the floor for the same contract (a process
  *     that reads a line, JSON.parse-s it and writes a verdict-shaped line), measured the same way;
- *   - start-up: one line in, one verdict out, the whole process, under tsx and compiled (when `npm run build` has
- *     written dist/ since the sources last changed: then `npm run cli` runs the compiled build too);
+ *   - each as users run it: `npm run cli -- classify` (node with package.json's flags on scripts/cli.mjs, which runs
+ *     the compiled build when `npm run build` has written dist/ since the sources last changed, else tsx), and the
+ *     compiled build as `node dist/src/cli.js` without flags when there is one;
+ *   - start-up: one line in, one verdict out, the whole process;
  *   - latency from a line written to an open pipe to its verdict coming out (p50, p99), the first second (while
  *     classify still readies itself) apart from the steady state after it;
  *   - peak memory (max RSS) of each process.
@@ -135,10 +137,18 @@ process.stdout.write(out);
 );
 // Each child reports its own peak memory and CPU time on exit (on stderr, after a marker).
 const REPORT_RSS = `data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('\\nMAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n')})`;
-const TSX = ['--import', 'tsx'];
-const tsxCli = [...TSX, 'src/cli.ts', 'classify'];
-// The compiled build, measured when it is as new as the sources (what `npm run cli` then runs, see scripts/cli.mjs).
+/**
+ * What users run: `npm run cli -- classify` is node with package.json's flags on scripts/cli.mjs, which runs the
+ * compiled build when it is as new as the sources, else the sources through tsx (npm's own start-up left out). And
+ * `node dist/src/cli.js classify` (kairos once built) as it comes, without flags, when there is a fresh build.
+ */
+const cliScript = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { cli: string } }).scripts.cli;
+const cliFlags = cliScript.split(/\s+/).filter((a) => a.startsWith('--'));
 const built = freshBuild(ROOT) ? ['dist/src/cli.js', 'classify'] : null;
+const commands: [string, string[]][] = [
+  [`npm run cli (node ${cliFlags.join(' ')} scripts/cli.mjs: ${built ? 'the compiled build' : 'tsx, no fresh build'})`, [...cliFlags, 'scripts/cli.mjs', 'classify']],
+  ...(built ? [['node dist/src/cli.js, no flags', built] as [string, string[]]] : []),
+];
 
 function run(args: string[], file: string): { seconds: number; cpu: number; lines: number; rssMb: number } {
   const t0 = performance.now();
@@ -172,19 +182,17 @@ if (!probe) {
   const floorRate = throughput('floor (read, JSON.parse, write a verdict line), plain node', [floor]);
   const ratio = (label: string, r: { rate: number; cpuRate: number }) =>
     console.log(`${label} is ${(floorRate.rate / r.rate).toFixed(1)}× the floor (${(floorRate.cpuRate / r.cpuRate).toFixed(1)}× by CPU time). Targets: 30,000 posts/s, within 10×`);
-  ratio('classify under tsx', throughput('classify (tsx src/cli.ts)', tsxCli));
-  if (built) ratio('classify compiled', throughput('classify (compiled: node dist/src/cli.js)', built));
+  for (const [label, args] of commands) ratio(`classify, ${label},`, throughput(`classify, ${label}`, args));
 }
 
 // ── 3. start-up ───────────────────────────────────────────────────────────────────────────────────────────────
 if (!probe) {
   console.log('');
-  for (const [label, args] of [['tsx', tsxCli], ...(built ? [['compiled', built]] : [])] as [string, string[]][]) {
+  for (const [label, args] of commands) {
     const r = best(quick ? 2 : 5, () => run(args, one));
     console.log(`start-up, one line in and one verdict out (${label}): ${r.seconds.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU, peak ${r.rssMb.toFixed(0)} MB. Target 0.8 s`);
   }
-  if (!built) console.log('(no dist/ as new as the sources: run npm run build to measure the compiled build too)');
-  else console.log('npm run cli runs the compiled build now (it is newer than every source)');
+  if (!built) console.log('(no dist/ as new as the sources: run npm run build to measure the compiled build, which npm run cli then runs)');
 }
 
 // ── 4. latency through an open pipe ───────────────────────────────────────────────────────────────────────────
@@ -248,7 +256,7 @@ if (probe) {
     const sorted = [...l].sort((a, b) => a - b);
     return `p50 ${pct(sorted, 50).toFixed(1)} ms, p99 ${pct(sorted, 99).toFixed(1)} ms, max ${pct(sorted, 100).toFixed(1)} ms`;
   };
-  for (const [label, args] of [['tsx', tsxCli], ...(built ? [['compiled', built]] : [])] as [string, string[]][]) {
+  for (const [label, args] of commands) {
     const l = await pipeLatency(args, first + (quick ? 200 : 1000), 5);
     console.log(
       `open pipe, a line every 5 ms, line written → its verdict read (${label}, lines of ${what}; load average ${loadavg()[0]!.toFixed(1)}): ` +
