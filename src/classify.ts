@@ -15,6 +15,8 @@ import { readJsonlBlocks } from './sources/jsonl';
 
 /** Output is written in batches of about this many characters at most. */
 const BATCH_CHARS = 64_000;
+/** How long the input must have been quiet before a live stream's warm-up takes a step (ms). */
+const QUIET_MS = 1;
 
 /**
  * The `classify` command: one Verdict line per input line, in order. Each verdict goes out as soon as the input
@@ -42,9 +44,13 @@ export async function classify(
     }));
   if (brand.dir || eventsFile) analyst();
   let reading = true;
+  // Since when the reader has been waiting for input (undefined while it works through what came in).
+  let waitingSince: number | undefined = performance.now();
   if (opts.live) {
     // A live stream: while it waits for posts, everything the first posts would compile (the lexicon's patterns,
-    // triage's and the drafts' code) is made ready, one small step at a time between what comes in.
+    // triage's and the drafts' code) is made ready, one small step at a time, only once the input has been quiet
+    // for a moment: a stream that keeps the reader busy (a file piped in) would only pay for compiling what it may
+    // never need, and compiles what it does need as it comes.
     // The drafts' files first: the heaviest step, best taken while the first lines are still being read.
     const steps = [() => void analyst(), ...warmUpSteps(), ...samplePosts(brand.handles[0]).map((post) => () => {
       if (!languageDetectorLoaded() && needsLanguageDetector(post.text, post.lang)) return;
@@ -52,8 +58,12 @@ export async function classify(
       if (isCardKind(t.kind)) analyst().write(post, t.kind, t.signals, t.lang);
     })];
     const next = () => {
-      if (reading && steps.length) steps.shift()!();
-      if (reading && steps.length) setImmediate(next);
+      if (!reading || !steps.length) return;
+      const quiet = waitingSince !== undefined && performance.now() - waitingSince >= QUIET_MS;
+      if (quiet) steps.shift()!();
+      // While quiet, step after step (what comes in is read between them); else look again in a moment.
+      if (quiet) setImmediate(next);
+      else setTimeout(next, QUIET_MS).unref();
     };
     setImmediate(next);
   }
@@ -101,6 +111,7 @@ export async function classify(
     // Blank lines still get an error line, so output lines match input lines one to one. The lines are read a
     // chunk at a time (whatever has arrived): a live pipe's line is answered as soon as it comes all the same.
     read: for await (const items of readJsonlBlocks(input, { blankLines: true })) {
+      waitingSince = undefined;
       for (const item of items) {
         if (closed) break read;
         if (!item.ok) {
@@ -121,6 +132,7 @@ export async function classify(
         emit(JSON.stringify(verdict));
       }
       if (drained) await drained;
+      waitingSince = performance.now();
     }
   } catch (err) {
     // Destroying the input because the output closed ends its reader with a premature close: that is the quiet end.
