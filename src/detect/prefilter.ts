@@ -384,7 +384,8 @@ function scannerKey(): string {
 // quarter of a second at every start. `npm run build` computes both once (prefilterTables()) and writes them
 // beside the compiled module; a start then reads them. Each result is looked up by what it is computed from (a
 // pattern's source and flags; a hash of every registered entry), so a lexicon that differs from the build's is
-// computed as before: the tables can only make a start quicker, never change an answer.
+// computed as before; the build writes them with the same code as this module's. The tables can only make a start
+// quicker, never change an answer.
 
 /** The tables' files, beside this module (in dist/ after `npm run build`; absent beside the sources). */
 const TABLES_JSON = new URL('./prefilter-tables.json', import.meta.url);
