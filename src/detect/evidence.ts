@@ -47,6 +47,18 @@ function includesAny(text: string, terms: readonly string[]): boolean {
   return false;
 }
 
+/** Notes the signal when it is on (each once, in the order first seen; an array costs less than a Set): returns on. */
+function noted(signals: Signal[], s: Signal, on: boolean): boolean {
+  if (on && !signals.includes(s)) signals.push(s);
+  return on;
+}
+
+/** A kind act beyond the generic phrases of thanks ("went above and beyond" alone is not one). */
+function beyondGeneric(text: string): boolean {
+  const stripped = text.replace(GENERIC_KINDNESS, ' ');
+  return LEX.kindAct.test(stripped) || LEX.namedThanks.test(stripped);
+}
+
 /** Everything triage reads off a post: its signals, the flags behind them, its reach, and the rules' call. */
 export interface Evidence {
   lang: string;
@@ -93,16 +105,12 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
   return (post: Post): Evidence => {
     const lang = detectLanguage(post.text, post.lang);
     const text = normalise(post.text);
-    // In the order first seen, each once (a few a post: an array costs less than a Set and its copy).
+    // The signals named so far (see noted()): no closure a post, which tsx's named functions would make dearer.
     const signals: Signal[] = [];
-    const has = (s: Signal, on: boolean) => {
-      if (on && !signals.includes(s)) signals.push(s);
-      return on;
-    };
 
     const reach = reachOf(post);
-    has('reach', reach.reach);
-    has('velocity', reach.velocity);
+    noted(signals, 'reach', reach.reach);
+    noted(signals, 'velocity', reach.velocity);
     const ownPost = ownHandles.has(post.author.handle.toLowerCase());
     // "RT @someone: …" passes on someone else's post: the original is the one to judge, not the repost.
     // The post's own text in lower case (sarcasm and emotion read it with its links and hashtags).
@@ -110,20 +118,20 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     // No character but R and T lower-cases to r and t, so a repost's lower-cased text holds "rt @".
     const repost = lower.includes('rt @') && /^\s*(?:[^:]{0,80}:\s*)?rt @[a-z0-9_]+/i.test(post.text);
 
-    const manipulation = has('manipulation-attempt', LEX.manipulation.test(text));
-    const spam = has('spam', LEX.spam.test(text));
+    const manipulation = noted(signals, 'manipulation-attempt', LEX.manipulation.test(text));
+    const spam = noted(signals, 'spam', LEX.spam.test(text));
     const firstPerson = LEX.firstPerson.test(text);
     const flight = LEX.flight.test(text);
-    const notToBrand = has('not-to-brand', LEX.aboutNotTo.test(text) && !firstPerson);
+    const notToBrand = noted(signals, 'not-to-brand', LEX.aboutNotTo.test(text) && !firstPerson);
     const scope = scopeOf(post);
     const addressed = scope.addressed;
     const ourBrand = scope.about;
-    has('off-brand', !ourBrand);
+    noted(signals, 'off-brand', !ourBrand);
     // A celebration alone must be about a trip with us; a dilemma, a creation or a kind act carries itself.
     const aboutUs = flight || addressed || includesAny(text, brandTerms);
-    const watched = has('watch-term', includesAny(text, ctx.watchTerms()));
-    const rising = has('rising-moment', includesAny(text, ctx.risingTerms()));
-    const cultural = has('cultural-event', LEX.culturalEvent.test(text)) || watched || rising;
+    const watched = noted(signals, 'watch-term', includesAny(text, ctx.watchTerms()));
+    const rising = noted(signals, 'rising-moment', includesAny(text, ctx.risingTerms()));
+    const cultural = noted(signals, 'cultural-event', LEX.culturalEvent.test(text)) || watched || rising;
 
     const fixedTicket = LEX.fixedTicket.test(text);
     const choice = LEX.choice.test(text);
@@ -139,25 +147,25 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const grievanceTone = complaintWords || accusationWords || letDown || (negativeWords && !praised);
     const milestoneWords = LEX.milestone.test(text);
     const ordinalGrievance = milestoneWords && grievanceTone && (LEX.grievanceOrdinal.test(text) || !kindAct);
-    const milestone = has('milestone', milestoneWords && !ordinalGrievance && !FIRST_IN_A_WHILE.test(text));
-    const lifeEvent = has('life-event', LEX.lifeEvent.test(text));
+    const milestone = noted(signals, 'milestone', milestoneWords && !ordinalGrievance && !FIRST_IN_A_WHILE.test(text));
+    const lifeEvent = noted(signals, 'life-event', LEX.lifeEvent.test(text));
     // A life event at stake: a disruption now threatens a dated moment that can still be rescued ("cancelled and my
     // sister's wedding is saturday"). Told after the fact ("we missed the wedding") it is a complaint.
-    const atStake = has(
+    const atStake = noted(signals, 
       'at-stake',
       (lifeEvent || LEX.datedNeed.test(text)) && LEX.disruption.test(text) && LEX.stillAhead.test(text) && !LEX.alreadyLost.test(text),
     );
     // A real dilemma: a dated moment against a flight that cannot simply move, and the fan feels the choice.
-    const dilemma = has(
+    const dilemma = noted(signals, 
       'dilemma',
       (clash || fixedTicket || choice) && (cultural || lifeEvent) && (fixedTicket || choice) && (clash || fixedTicket),
     );
     // Something made needs a thing made, or a story around it ("made a lot of guests happy" is neither).
-    const creation = has('fan-creation', LEX.creation.test(text.includes('made ') || text.includes('make ') ? text.replace(MADE_IT, ' ') : text) && (LEX.artefact.test(text) || (flight && text.length > 140)));
+    const creation = noted(signals, 'fan-creation', LEX.creation.test(text.includes('made ') || text.includes('make ') ? text.replace(MADE_IT, ' ') : text) && (LEX.artefact.test(text) || (flight && text.length > 140)));
     const thanks = LEX.thanks.test(text);
     const sarcasm = LEX.sarcasm.test(lower);
     const crew = LEX.crew.test(text);
-    const complaint = has('complaint', complaintWords);
+    const complaint = noted(signals, 'complaint', complaintWords);
     // An emergency told as thanks ("kudos to the crew who handled a medical emergency on board") is the crew's
     // story, not a claim against us: it is read as gratitude, and its hazard and health words do not make a risk.
     const thankedFor = (thanks || praised || LEX.acclaim.test(text)) && !complaint && !letDown && !sarcasm && !accusationWords && !negativeWords;
@@ -171,23 +179,19 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const identity = LEX.identity.test(text) || LEX.disability.test(text);
     const thankedAct = ((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm;
     // Read only for a thank-you (few posts): is there a story, or an act beyond the generic phrases?
-    const toldFor = () => family || age || lifeEvent || milestone || identity || LEX.storyDetail.test(text);
-    const beyondGeneric = () => {
-      const stripped = text.replace(GENERIC_KINDNESS, ' ');
-      return LEX.kindAct.test(stripped) || LEX.namedThanks.test(stripped);
-    };
-    const gratitude = has('gratitude-story', (thankedAct && (toldFor() || beyondGeneric())) || handledWell);
-    has('praise', (praised || thanks) && !gratitude && !sarcasm);
+    const thankedStory = thankedAct && (family || age || lifeEvent || milestone || identity || LEX.storyDetail.test(text) || beyondGeneric(text));
+    const gratitude = noted(signals, 'gratitude-story', thankedStory || handledWell);
+    noted(signals, 'praise', (praised || thanks) && !gratitude && !sarcasm);
 
-    const accusation = has('accusation', accusationWords);
-    const discrimination = has(
+    const accusation = noted(signals, 'accusation', accusationWords);
+    const discrimination = noted(signals, 
       'discrimination',
       (LEX.discrimination.test(text) && !LEX.notDiscrimination.test(text)) || (identity && accusation),
     );
-    const safety = has('safety', LEX.safety.test(text) && !text.trim().endsWith('?') && !handledWell);
-    for (const h of harms) has(h, true);
-    const compassion = has('compassion', LEX.compassion.test(text) && (flight || addressed));
-    const question = has('question', text.includes('?') || LEX.question.test(text));
+    const safety = noted(signals, 'safety', LEX.safety.test(text) && !text.trim().endsWith('?') && !handledWell);
+    for (const h of harms) noted(signals, h, true);
+    const compassion = noted(signals, 'compassion', LEX.compassion.test(text) && (flight || addressed));
+    const question = noted(signals, 'question', text.includes('?') || LEX.question.test(text));
     const customerTopic = LEX.customerTopic.test(text) || flight;
 
     const negative = negativeWords || sarcasm;
