@@ -505,6 +505,8 @@ function constrained(node: AST.Node): boolean {
   visitRegExpAST(node, { onAssertionEnter: () => (found = true) });
   return found;
 }
+/** A word whose needed strings are all at least this long is rare enough to share its list's regex. */
+const RARE_STRING = 8;
 /** At most this many strings make a literal word (each is looked for when one of them occurs). */
 const MAX_LITERALS = 16;
 
@@ -523,9 +525,10 @@ const BOUNDED = ['(?:^|[^\\p{L}\\p{N}])', '(?![\\p{L}\\p{N}])'];
 /**
  * A pattern made of one alternation between a fixed prefix and suffix (a lexicon word list: "(?:^|[^\p{L}])(?:a|b|…)
  * (?![\p{L}])"), as its words, each part with the same prefix, suffix and flags; the pattern matches a text exactly
- * when one part does. A word that is one of a few strings is tested as those strings, without a regex; the other
- * words share one pattern, run only when one of their own strings occurs (not whenever the least selective word
- * of the whole list could match); words whose strings cannot be said share another, always run. Null when the
+ * when one part does. A word that is one of a few strings is tested as those strings, without a regex; a word with
+ * a short needed string is a pattern of its own, and the words with long ones share one, each run only when one of
+ * its own strings occurs (not whenever the least selective word of the whole list could match); words whose strings
+ * cannot be said share another, always run. Null when the
  * pattern has no such alternation, or holds a group or reference that splitting could change.
  */
 export function splitAlternatives(re: RegExp): ListWord[] | null {
@@ -548,8 +551,9 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
   const bounded = re.flags === 'u' && before === BOUNDED[0] && after === BOUNDED[1];
   const bare = re.flags === 'u' && before === '' && after === '';
   const unsaid: string[] = [];
-  // The words that need a regex share one: each regex costs its compilation (the \p{L} boundaries make that about
-  // a millisecond, for one-byte and again for two-byte texts), more than running a few words together costs.
+  // A word with a short string (" flight", "turn") occurs often: it gets a regex of its own, so that only it runs.
+  // The words with long, rare strings share one: each regex costs its compilation (the \p{L} boundaries make that
+  // about a millisecond, for one-byte and again for two-byte texts), and a rare string seldom makes it run.
   const others: { raw: string[]; needs: string[] } = { raw: [], needs: [] };
   for (const alternative of widest.alternatives) {
     // A word that is one of a few strings needs no regex at all: compiling the \p{L} boundaries of one costs about
@@ -563,6 +567,7 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
     const one = union([sequence(elements, (e) => (e === widest ? union([literals(alternative)]) : literals(e)))]);
     const needs = better(one.exact, one.needs);
     if (!needs) unsaid.push(alternative.raw);
+    else if (strength(needs) < RARE_STRING) parts.push({ source: source([alternative.raw]), needs: [...needs] });
     else {
       others.raw.push(alternative.raw);
       others.needs.push(...needs);
