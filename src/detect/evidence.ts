@@ -151,12 +151,14 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const lifeEvent = noted(signals, 'life-event', LEX.lifeEvent.test(text));
     // A life event at stake: a disruption now threatens a dated moment that can still be rescued ("cancelled and my
     // sister's wedding is saturday"). Told after the fact ("we missed the wedding") it is a complaint.
-    const atStake = noted(signals, 
+    const atStake = noted(
+      signals,
       'at-stake',
       (lifeEvent || LEX.datedNeed.test(text)) && LEX.disruption.test(text) && LEX.stillAhead.test(text) && !LEX.alreadyLost.test(text),
     );
     // A real dilemma: a dated moment against a flight that cannot simply move, and the fan feels the choice.
-    const dilemma = noted(signals, 
+    const dilemma = noted(
+      signals,
       'dilemma',
       (clash || fixedTicket || choice) && (cultural || lifeEvent) && (fixedTicket || choice) && (clash || fixedTicket),
     );
@@ -184,7 +186,8 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     noted(signals, 'praise', (praised || thanks) && !gratitude && !sarcasm);
 
     const accusation = noted(signals, 'accusation', accusationWords);
-    const discrimination = noted(signals, 
+    const discrimination = noted(
+      signals,
       'discrimination',
       (LEX.discrimination.test(text) && !LEX.notDiscrimination.test(text)) || (identity && accusation),
     );

@@ -515,10 +515,10 @@ export interface ListWord {
   source: string;
   needs: string[] | null;
   /**
-   * A word that is one of a few literal strings ("bag", "fl(?:y|ies|ew)", "check[- ]?in"), between the lexicon's
-   * word boundaries (bounded) or with none: tested without a regex.
+   * A word that is one of a few literal strings ("bag", "fl(?:y|ies|ew)", "check[- ]?in"), its needed strings,
+   * between the lexicon's word boundaries (bounded) or with none: tested without a regex.
    */
-  literal?: { texts: string[]; bounded: boolean };
+  literal?: { bounded: boolean };
 }
 const BOUNDED = ['(?:^|[^\\p{L}\\p{N}])', '(?![\\p{L}\\p{N}])'];
 
@@ -528,8 +528,8 @@ const BOUNDED = ['(?:^|[^\\p{L}\\p{N}])', '(?![\\p{L}\\p{N}])'];
  * when one part does. A word that is one of a few strings is tested as those strings, without a regex; a word with
  * a short needed string is a pattern of its own, and the words with long ones share one, each run only when one of
  * its own strings occurs (not whenever the least selective word of the whole list could match); words whose strings
- * cannot be said share another, always run. Null when the
- * pattern has no such alternation, or holds a group or reference that splitting could change.
+ * cannot be said share another, always run. Null when the pattern has no such alternation, or holds a group or
+ * reference that splitting could change.
  */
 export function splitAlternatives(re: RegExp): ListWord[] | null {
   if (re.flags.includes('i') || re.flags.includes('v') || re.global || re.sticky) return null;
@@ -556,11 +556,10 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
   // about a millisecond, for one-byte and again for two-byte texts), and a rare string seldom makes it run.
   const others: { raw: string[]; needs: string[] } = { raw: [], needs: [] };
   for (const alternative of widest.alternatives) {
-    // A word that is one of a few strings needs no regex at all: compiling the \p{L} boundaries of one costs about
-    // a millisecond, the most of a short run's time.
+    // A word that is one of a few strings needs no regex at all (nor its compilation, see above).
     const own = (bounded || bare) && !constrained(alternative) && literals(alternative).exact;
     if (own && own.size <= MAX_LITERALS && !own.has('')) {
-      parts.push({ source: source([alternative.raw]), needs: [...own], literal: { texts: [...own], bounded } });
+      parts.push({ source: source([alternative.raw]), needs: [...own], literal: { bounded } });
       continue;
     }
     // What requiredLiterals() reads off the pattern with this alternative alone in the group, without parsing it.
@@ -599,8 +598,10 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
       let unsaid: (() => RegExp) | null = null;
       for (const { source, needs, literal } of split) {
         if (literal) {
-          const { texts, bounded } = literal;
-          registered.push({ needs: needs!, list });
+          // A literal word matches where one of its needed strings stands between its boundaries.
+          const texts = needs!;
+          const { bounded } = literal;
+          registered.push({ needs: texts, list });
           const found = bounded ? (text: string, word: string) => hasWord(text, word) : (text: string, word: string) => text.includes(word);
           words.push(texts.length === 1 ? (text) => found(text, texts[0]!) : (text) => texts.some((word) => found(text, word)));
           continue;
