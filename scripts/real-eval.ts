@@ -14,15 +14,58 @@ import { isCardKind, KINDS, type Kind } from '../src/domain/verdict';
 import { staticContext } from '../src/detect/context';
 import { createTriager } from '../src/detect/triage';
 import { dutchPoliticalTweets } from './lib/corpora';
-import { airlineFiles, realLabels, triageFiles, type Judged } from './lib/real-airline';
+import { airlineFiles, realLabels, secondReading, studyHalf, triageFiles, type Judged, type RealLabel } from './lib/real-airline';
 
 const perThousand = (n: number, total: number) => ((1000 * n) / Math.max(1, total)).toFixed(2);
 
+/** A post can sit in two airline files; it is judged once, in the first. */
+function judgedOnce(judged: Judged[], labels: Map<string, RealLabel>): Judged[] {
+  const seen = new Set<string>();
+  return judged.filter((j) => labels.has(j.post.id) && !seen.has(j.post.id) && seen.add(j.post.id));
+}
+
+/**
+ * The second reading: 1,000 fresh random posts of the development half, labelled by another reader with the
+ * strength of each moment and risk. Its measuring half (see `studyHalf`) is never read for rules or training.
+ */
+function secondReadingFigures(dev: Judged[], errors: boolean): void {
+  const labels = secondReading();
+  if (labels.size === 0) return;
+  const judged = judgedOnce(dev, labels);
+  console.log(`
+second reading, a fresh random sample (${judged.length} posts, read independently and more generously):`);
+  for (const [name, part] of [
+    ['measuring half', judged.filter((j) => !studyHalf(j.post.id))],
+    ['study half', judged.filter((j) => studyHalf(j.post.id))],
+    ['both', judged],
+  ] as const) {
+    const e = evaluate(part.map((j) => ({ expected: labels.get(j.post.id)!.kind, predicted: j.triage.kind })));
+    const clear = (k: Kind) => {
+      const cs = part.filter((j) => labels.get(j.post.id)!.kind === k && labels.get(j.post.id)!.strength === 'clear');
+      return `${cs.filter((j) => j.triage.kind === k).length} of ${cs.length} clear`;
+    };
+    const f = (k: Kind) =>
+      `${k} F1 ${e.perKind[k].f1.toFixed(3)} (P ${e.perKind[k].precision.toFixed(2)}, R ${e.perKind[k].recall.toFixed(2)}, n ${e.perKind[k].support}; ${clear(k)})`;
+    const flagged = (k: Kind) => perThousand(part.filter((j) => j.triage.kind === k).length, part.length);
+    console.log(`  ${name} (${part.length}): ${f('opportunity')}; ${f('risk')}; cards ${flagged('opportunity')} and ${flagged('risk')} per 1,000`);
+  }
+  if (errors) listErrors(judged.filter((j) => studyHalf(j.post.id)), labels);
+}
+
+function listErrors(judged: Judged[], labels: Map<string, RealLabel>): void {
+  console.log('\nwrong calls (labelled → predicted):');
+  for (const j of judged) {
+    const want = labels.get(j.post.id)!.kind;
+    if (want !== j.triage.kind) {
+      console.log(`  ${want.padEnd(11)} → ${j.triage.kind.padEnd(11)} ${j.triage.score.toFixed(2)} ${j.post.id} [${j.triage.signals.join(',')}] ${j.post.text.replace(/\s+/g, ' ').slice(0, 200)}`);
+    }
+  }
+}
+
 export function labelledFigures(errors = false): { opportunity: number; risk: number } {
   const labels = realLabels();
-  // A post can sit in two airline files; it is judged once, in the first.
-  const seen = new Set<string>();
-  const judged = triageFiles(airlineFiles('dev')).filter((j) => labels.has(j.post.id) && !seen.has(j.post.id) && seen.add(j.post.id));
+  const dev = triageFiles(airlineFiles('dev'));
+  const judged = judgedOnce(dev, labels);
   const pairs = (js: Judged[]) => js.map((j) => ({ expected: labels.get(j.post.id)!.kind, predicted: j.triage.kind }));
   const all = evaluate(pairs(judged));
   const random = judged.filter((j) => labels.get(j.post.id)!.selectedBy === 'random');
@@ -41,15 +84,8 @@ export function labelledFigures(errors = false): { opportunity: number; risk: nu
       `labelled ${KINDS.map((k) => `${k} ${r.perKind[k].support}`).join(', ')}; ` +
       `cards: ${perThousand(cards('opportunity'), random.length)} opportunity and ${perThousand(cards('risk'), random.length)} risk per 1,000`,
   );
-  if (errors) {
-    console.log('\nwrong calls (labelled → predicted):');
-    for (const j of judged) {
-      const want = labels.get(j.post.id)!.kind;
-      if (want !== j.triage.kind) {
-        console.log(`  ${want.padEnd(11)} → ${j.triage.kind.padEnd(11)} ${j.triage.score.toFixed(2)} ${j.post.id} [${j.triage.signals.join(',')}] ${j.post.text.replace(/\s+/g, ' ').slice(0, 200)}`);
-      }
-    }
-  }
+  if (errors) listErrors(judged, labels);
+  secondReadingFigures(dev, errors);
   return { opportunity: all.perKind.opportunity.f1, risk: all.perKind.risk.f1 };
 }
 

@@ -18,6 +18,8 @@ import { CORPORA_DIR } from './corpora';
 export const LABELLED_DIR = join(CORPORA_DIR, 'airline-posts-labelled');
 /** Our own hand labels of development-half posts: ids and kinds only; the text is read from the corpus. */
 export const OWN_LABELS = new URL('../../test/fixtures/real-dev/labels.jsonl', import.meta.url);
+/** A second, independent reading of a fresh random sample of the development half (see test/fixtures/README.md). */
+export const SECOND_READING = new URL('../../test/fixtures/real-dev/random-2.jsonl', import.meta.url);
 
 export interface Brand {
   name: string;
@@ -85,6 +87,8 @@ export interface RealLabel {
   selectedBy: string;
   /** Where the label comes from: the corpus's own labels or ours. */
   source: 'corpus' | 'own';
+  /** For a moment or a risk, when the reader said: `clear`, or `mild` (e.g. a honeymoon announced with no ask). */
+  strength?: 'clear' | 'mild';
 }
 
 function readLabels(path: string | URL, source: RealLabel['source']): RealLabel[] {
@@ -93,13 +97,28 @@ function readLabels(path: string | URL, source: RealLabel['source']): RealLabel[
     .split('\n')
     .filter((l) => l.trim())
     .map((l, i) => {
-      const o = JSON.parse(l) as { id?: unknown; kind?: unknown; selectedBy?: unknown };
+      const o = JSON.parse(l) as { id?: unknown; kind?: unknown; selectedBy?: unknown; strength?: unknown };
       if (typeof o.id !== 'string' || !['opportunity', 'risk', 'service', 'noise'].includes(o.kind as string)) {
         throw new Error(`${String(path)}:${i + 1}: expected {"id": "...", "kind": "opportunity|risk|service|noise"}`);
       }
+      if (o.strength !== undefined && o.strength !== 'clear' && o.strength !== 'mild') {
+        throw new Error(`${String(path)}:${i + 1}: "strength" must be "clear" or "mild"`);
+      }
       const by = String(o.selectedBy ?? 'search');
-      return { id: o.id, kind: o.kind as Kind, selectedBy: by.startsWith('random') ? 'random' : 'search', source };
+      const strength = o.strength as RealLabel['strength'];
+      return { id: o.id, kind: o.kind as Kind, selectedBy: by.startsWith('random') ? 'random' : 'search', source, ...(strength ? { strength } : {}) };
     });
+}
+
+/**
+ * The second reading is split by the second hex digit of the id's SHA-256 (the first one chose the development
+ * half): 0-7 may be read to study errors, 8-f only measures.
+ */
+export const studyHalf = (id: string): boolean => parseInt(createHash('sha256').update(id).digest('hex')[1]!, 16) < 8;
+
+/** The second reading's 1,000 labels, kept apart: a different reader draws the lines more generously. */
+export function secondReading(): Map<string, RealLabel> {
+  return new Map(readLabels(SECOND_READING, 'own').map((l) => [l.id, l]));
 }
 
 /** The corpus's 340 hand labels plus ours, one per id (the corpus's own label wins on an overlap). */
