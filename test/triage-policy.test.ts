@@ -86,6 +86,9 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     ['data-breach', '@OranjeAir someone made fraudulent bookings with my card on your site, 3 tickets i never bought'],
     ['discrimination', '@OranjeAir still no response after the racist remarks your gate agent made to my dad. 2 weeks now'],
     ['discrimination', '@OranjeAir my aunt is disabled & was refused boarding bc the crew said her chair would take too long'],
+    ['discrimination', '@OranjeAir the lack of support for the disabled at your transfer desk is shocking. 40 min on the jet bridge'],
+    ['assault', '@OranjeAir captain on OA88 joked over the PA about the cabin crew like they were sex objects. in 2024??'],
+    ['assault', '@OranjeAir heard your agent at gate C3 mutter "fat pig" about the lady ahead of me. she heard it too'],
   ])('%s: "%s"', (signal, text) => {
     const t = triage(post(text, 0));
     expect(t.kind).toBe('risk');

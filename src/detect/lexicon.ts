@@ -868,6 +868,8 @@ export const LEX = withPrefilter({
     'because (?:i am|i\'?m|we are|we\'?re|he is|she is|he\'?s|she\'?s) (?:deaf|blind|old|pregnant|fat|overweight|foreign|brown|asian|hispanic|latino|latina|mexican|arab|indian)',
     'the deaf people',
     'treatment of disabled',
+    // Help denied to a group; "no support for my booking" is service.
+    '(?:lack of|no|zero) (?:support|help|assistance|respect|care) for (?:the )?(?:disabled|handicapped|special needs|wheelchair users)',
     'disabled (?:children|people|passengers?|customers?)',
     'lgbtq?',
     'equality',

@@ -50,6 +50,10 @@ export const SEVERITY = withPrefilter({
     'verbally (?:abused|assaulted|attacked)',
     'verbal(?:ly)? abus\\p{L}*',
     'stalk(?:ed|ing)',
+    // Staff or passengers degrading someone: people treated as sex objects, a passenger called a pig.
+    'sex objects?',
+    'objectif(?:y|ies|ied|ying) (?:women|woman|female|girls|flight attendants|the (?:crew|cabin crew|women)|me|her|us)',
+    '(?:call(?:ed|ing|s)?|whisper(?:ed|ing)?|mutter(?:ed|ing)?) (?:\\p{L}+ ){0,4}[\'"‘“]?(?:disgusting|fat|dirty|filthy|stupid) (?:pig|cow|animal)',
     'aangerand',
     'aanranding',
     'seksueel',
