@@ -14,7 +14,7 @@ import { isCardKind, KINDS, type Kind } from '../src/domain/verdict';
 import { staticContext } from '../src/detect/context';
 import { createTriager } from '../src/detect/triage';
 import { dutchPoliticalTweets } from './lib/corpora';
-import { airlineFiles, realLabels, secondReading, studyHalf, triageFiles, type Judged, type RealLabel } from './lib/real-airline';
+import { airlineFiles, corpusStrengths, realLabels, secondReading, studyHalf, triageFiles, type Judged, type RealLabel } from './lib/real-airline';
 
 const perThousand = (n: number, total: number) => ((1000 * n) / Math.max(1, total)).toFixed(2);
 
@@ -32,8 +32,7 @@ function secondReadingFigures(dev: Judged[], errors: boolean): void {
   const labels = secondReading();
   if (labels.size === 0) return;
   const judged = judgedOnce(dev, labels);
-  console.log(`
-second reading, a fresh random sample (${judged.length} posts, read independently and more generously):`);
+  console.log(`\nsecond reading, a fresh random sample (${judged.length} posts, read independently and more generously):`);
   for (const [name, part] of [
     ['measuring half', judged.filter((j) => !studyHalf(j.post.id))],
     ['study half', judged.filter((j) => studyHalf(j.post.id))],
@@ -77,6 +76,11 @@ export function labelledFigures(errors = false): { opportunity: number; risk: nu
     const f = (k: Kind) => `${k} F1 ${part.perKind[k].f1.toFixed(3)} (P ${part.perKind[k].precision.toFixed(2)}, R ${part.perKind[k].recall.toFixed(2)}, n ${part.perKind[k].support})`;
     console.log(`${source === 'corpus' ? "the corpus's own labels" : 'our labels'} (${part.total} posts): ${f('opportunity')}; ${f('risk')}`);
   }
+  // How well "clear" picks the corpus's clear moments (its notes say S or M) out of the moments triage finds.
+  const notes = corpusStrengths();
+  const found = judged.filter((j) => j.triage.kind === 'opportunity' && labels.get(j.post.id)!.kind === 'opportunity' && notes.has(j.post.id));
+  const picked = (s: 'clear' | 'mild') => `${found.filter((j) => notes.get(j.post.id) === s && j.triage.strength === 'clear').length} of ${found.filter((j) => notes.get(j.post.id) === s).length}`;
+  console.log(`moment strength, on the corpus's moments triage finds: called clear ${picked('clear')} of its clear (S) ones and ${picked('mild')} of its milder (M) ones`);
   const r = evaluate(pairs(random));
   const cards = (k: Kind) => random.filter((j) => j.triage.kind === k).length;
   console.log(
@@ -99,6 +103,8 @@ export function rateFigures(): void {
     `  opportunity cards ${count(judged, 'opportunity')} (${perThousand(count(judged, 'opportunity'), n)} per 1,000), ` +
       `risk cards ${count(judged, 'risk')} (${perThousand(count(judged, 'risk'), n)} per 1,000)`,
   );
+  const clear = judged.filter((j) => j.triage.kind === 'opportunity' && j.triage.strength === 'clear').length;
+  console.log(`  with KAIROS_CARDS=clear (cards for clear moments only): opportunity cards ${clear} (${perThousand(clear, n)} per 1,000); risks unchanged`);
 
   // Posts to other airlines: everything outside United's file, triaged as United; everything, as the default brand.
   const united = files.find((f) => f.key === 'united')!.brand;

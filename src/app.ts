@@ -121,6 +121,7 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
     onVerdict: (post, verdict) => trends.observe(post, verdict),
     onJoin: opts.onJoin,
     onDuplicate: (post, kind) => trends.observe(post, { kind }),
+    cards: config.cards,
   });
   return {
     config,

@@ -122,6 +122,7 @@ export async function classify(
         if (!languageDetectorLoaded() && needsLanguageDetector(item.post.text, item.post.lang)) await loadLanguageDetector();
         const t = triage(item.post);
         const verdict: Record<string, unknown> = { id: item.post.id, kind: t.kind, score: t.score, signals: t.signals, lang: t.lang };
+        if (t.strength) verdict.strength = t.strength;
         if (isCardKind(t.kind)) {
           const a = analyst().write(item.post, t.kind, t.signals, t.lang);
           verdict.gesture = a.gesture;

@@ -147,6 +147,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24 h)')
     .default('09:00'),
+  KAIROS_CARDS: z.enum(['all', 'clear']).default('all'),
   KAIROS_LEARN_AT: z
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24 h, in TZ), or unset to leave the nightly learn off')
@@ -230,6 +231,8 @@ export type Config = Readonly<{
   digestTime: string;
   /** When the brand's triage learns from the team's labels each night (KAIROS_LEARN_AT, HH:MM in TZ); off when unset. */
   learnAt?: string;
+  /** Which moments become cards (KAIROS_CARDS): all, or clear ones only (milder ones are kept, uncarded). Risks always. */
+  cards: 'all' | 'clear';
 }>;
 
 /**
@@ -437,5 +440,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: e.TZ,
     digestTime: e.DIGEST_TIME,
     learnAt: e.KAIROS_LEARN_AT,
+    cards: e.KAIROS_CARDS,
   });
 }

@@ -42,7 +42,12 @@ export interface PipelineDeps {
   onJoin?: (opportunityId: number, entry: StoryPost) => void;
   /** Called for a post seen before, with the kind it was given (a resumed replay: trends see the stream again). */
   onDuplicate?: (post: Post, kind: Kind) => void;
+  /** `clear`: a mild moment is kept uncarded (the verdict says why) and never goes to a model. Default `all`. */
+  cards?: 'all' | 'clear';
 }
+
+/** Why a mild moment has no card when the team takes cards for clear moments only. */
+export const HELD_BACK = 'a milder moment: cards are set to clear moments only (KAIROS_CARDS=clear)';
 
 /**
  * normalise → triage → analyse → store → outbox. A post seen before is not processed again. With a model that
@@ -139,12 +144,13 @@ export class Pipeline {
    * look up and no card to write (most posts), else a promise.
    */
   private decide(post: Post, source?: string, hooks: DecideHooks = {}): PostWrite | Promise<PostWrite> {
-    const verdict = this.deps.triage(post);
+    let verdict = this.deps.triage(post);
+    if (this.deps.cards === 'clear' && verdict.kind === 'opportunity' && verdict.strength === 'mild') verdict = { ...verdict, review: { card: false, why: HELD_BACK } };
     // One story, one card: a post that replies to, quotes or links a post with a card joins that card (its thread
     // and score) instead of opening a new one. Noise (spam, chatter) does not join.
     const refs = storyRefs(post);
     const joinable = verdict.kind !== 'noise' && (refs.ids.length > 0 || refs.urls.length > 0);
-    const kind = isCardKind(verdict.kind) ? verdict.kind : this.deps.analyst.screen ? verdict.uncertain : undefined;
+    const kind = verdict.review ? undefined : isCardKind(verdict.kind) ? verdict.kind : this.deps.analyst.screen ? verdict.uncertain : undefined;
     if (!joinable && !kind) return { post, triage: verdict, source, card: undefined };
     return this.decideFurther(post, source, hooks, verdict, joinable ? refs : null, kind);
   }

@@ -168,4 +168,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
     expect(errorFor({ LOG_FORMAT: 'xml' }).message).toMatch(/LOG_FORMAT: expected one of "auto"\|"json"\|"pretty" \(got "xml"\)/);
   });
+
+  it('cards: every moment by default, clear ones only when asked, anything else named', () => {
+    expect(loadConfig({}).cards).toBe('all');
+    expect(loadConfig({ KAIROS_CARDS: 'clear' }).cards).toBe('clear');
+    expect(errorFor({ KAIROS_CARDS: 'some' }).message).toMatch(/KAIROS_CARDS: expected one of "all"\|"clear" \(got "some"\)/);
+  });
 });

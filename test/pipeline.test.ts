@@ -7,7 +7,7 @@ import { createTriager } from '../src/detect/triage';
 import type { Post } from '../src/domain/post';
 import type { Triage } from '../src/domain/verdict';
 import { createLogger } from '../src/log';
-import { Pipeline } from '../src/pipeline';
+import { HELD_BACK, Pipeline } from '../src/pipeline';
 import { openSqlite } from '../src/store/sqlite';
 import type { SqlStore as Store } from '../src/store/sql-store';
 import { detectionReading } from '../src/detect/reading';
@@ -96,6 +96,29 @@ describe('Pipeline', () => {
     expect(o?.analysis.analyst).toBe('offline');
     expect(o?.analysis.gesture?.id).toBe('flexible-rebooking');
     expect(o?.signals).toEqual(expect.arrayContaining(['dilemma', 'cultural-event']));
+  });
+
+  it('with cards for clear moments only, a mild moment is kept uncarded and says why; clear moments and risks are cards', async () => {
+    const analyst = counting(offline());
+    const pipeline = new Pipeline({ store, triage, analyst, sinks: ['console'], log, cards: 'clear' });
+    const mild = post('11', '@OranjeAir off to bali on our honeymoon with you tomorrow!! so excited #justmarried');
+    const clear = post('12', "@OranjeAir my parents fly to Lima tomorrow for their 40th anniversary. could you do something special for them?");
+    const risk = post('13', '@OranjeAir the gate agent at B12 grabbed my arm and shoved me. I am filing a police report');
+    const r = await pipeline.ingest(mild);
+    expect(r).toMatchObject({ status: 'processed', opportunityId: null, triage: { kind: 'opportunity', strength: 'mild', review: { card: false, why: HELD_BACK } } });
+    expect(analyst.calls).toBe(0);
+    // Kept for the digest's "came close" list.
+    const day = { from: '2026-02-02T00:00:00.000Z', to: '2026-02-03T00:00:00.000Z' };
+    expect((await store.uncardedPosts(day, 10)).map((p) => p.id)).toEqual(['11']);
+    for (const p of [clear, risk]) {
+      const c = await pipeline.ingest(p);
+      expect(c.status === 'processed' && c.opportunityId).toBeTruthy();
+    }
+    expect(analyst.calls).toBe(2);
+    // By default the same mild moment is a card.
+    const all = new Pipeline({ store, triage, analyst, sinks: ['console'], log });
+    const again = await all.ingest({ ...mild, id: '14' });
+    expect(again.status === 'processed' && again.opportunityId).toBeTruthy();
   });
 
   it('records a post that is no card without calling the analyst or queueing anything', async () => {

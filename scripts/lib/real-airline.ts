@@ -116,6 +116,17 @@ function readLabels(path: string | URL, source: RealLabel['source']): RealLabel[
  */
 export const studyHalf = (id: string): boolean => parseInt(createHash('sha256').update(id).digest('hex')[1]!, 16) < 8;
 
+/** The corpus's own notes on strength: `S` (a clear case) or `M` (a milder one), by id. */
+export function corpusStrengths(): Map<string, 'clear' | 'mild'> {
+  const out = new Map<string, 'clear' | 'mild'>();
+  for (const l of readFileSync(join(LABELLED_DIR, 'dev-labels.jsonl'), 'utf8').split('\n')) {
+    if (!l.trim()) continue;
+    const o = JSON.parse(l) as { id?: unknown; note?: unknown };
+    if (typeof o.id === 'string' && typeof o.note === 'string' && /^[SM]\b/.test(o.note)) out.set(o.id, o.note.startsWith('S') ? 'clear' : 'mild');
+  }
+  return out;
+}
+
 /** The second reading's 1,000 labels, kept apart: a different reader draws the lines more generously. */
 export function secondReading(): Map<string, RealLabel> {
   return new Map(readLabels(SECOND_READING, 'own').map((l) => [l.id, l]));

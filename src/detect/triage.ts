@@ -1,6 +1,7 @@
 import type { Post } from '../domain/post';
 import type { Kind, Signal, Triage } from '../domain/verdict';
 import type { TriageContext } from './context';
+import { momentStrength } from './strength';
 import { createEvidence, round, type Evidence } from './evidence';
 import { loadTriageModel, predictPost, type TriageModel } from './model';
 
@@ -100,6 +101,7 @@ export function createTriager(ctx: TriageContext, model: TriageModel | null = sh
     const { kind, score, uncertain } = decide(e, model, post);
     const t: Triage = { kind, score: round(score), signals: e.signals, lang: e.lang };
     if (uncertain) t.uncertain = uncertain;
+    if (kind === 'opportunity') t.strength = momentStrength(post.text, e.signals);
     return t;
   };
 }

@@ -50,7 +50,11 @@ export interface Triage {
    * asked whether it is this kind of card. Offline it stays what `kind` says.
    */
   uncertain?: 'opportunity' | 'risk';
-  /** What the model made of a post it was sent, when it answered that no card is needed (nothing reaches the team). */
+  /** For an opportunity: `clear` (an ask for something special, a crew milestone, a fan's creation, our people caring
+   * for someone close) or `mild` (a moment told in passing); see detect/strength.ts. */
+  strength?: 'clear' | 'mild';
+  /** Why no card was made of a post that was a candidate: the model answered none is needed, or the team takes cards
+   * for clear moments only (nothing reaches the team's channel). */
   review?: { card: false; why: string };
 }
 

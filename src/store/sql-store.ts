@@ -834,7 +834,8 @@ export class SqlStore implements Store {
       .selectFrom('posts as p').where('p.brand', '=', this.brand)
       .innerJoin('verdicts as v', (j) => j.onRef('v.post_id', '=', 'p.id').onRef('v.brand', '=', 'p.brand'))
       .select('p.json')
-      .where('v.kind', 'in', ['service', 'noise'])
+      // Service and noise, and moments kept uncarded (a team that takes cards for clear moments only).
+      .where(({ or, eb }) => or([eb('v.kind', 'in', ['service', 'noise']), eb('v.review', 'is not', null)]))
       .where('v.story_of', 'is', null)
       .where('p.created_at', '>=', range.from)
       .where('p.created_at', '<', range.to)
