@@ -707,7 +707,7 @@ export const LEX = withPrefilter({
     'brought (?:my|him|her|us)',
     'made (?:my|our|his|her) (?:day|week|year|trip)',
     'took care of',
-    'looked after',
+    'look(?:ed|ing) after',
     'went out of (?:their|his|her) way',
     'stayed with',
     'comforted',
