@@ -66,14 +66,23 @@ const per1000 = (n: number, total: number) => ((1000 * n) / total).toFixed(1);
 const all = airlineFiles('all');
 const total = all.reduce((n, f) => n + f.posts.length, 0);
 let sent = 0;
+// With KAIROS_CARDS=clear a mild moment is kept uncarded before any model sees it (see Pipeline).
+let sentMild = 0;
 const started = performance.now();
 for (const f of all) {
   const triage = createTriager(staticContext(f.brand));
   const analyst = analystFor(f.brand);
-  for (const post of f.posts) if (await screen(analyst, post, triage(post))) sent++;
+  for (const post of f.posts) {
+    const t = triage(post);
+    if (await screen(analyst, post, t)) {
+      sent++;
+      if (t.kind === 'opportunity' && t.strength === 'mild') sentMild++;
+    }
+  }
 }
 console.log(`1. All real airline posts, both halves (counted only): ${total} posts through triage and the cascade (LLM_MIN_SCORE=${llmConfig.minScore})`);
 console.log(`   model calls: ${fake.calls} = ${per1000(fake.calls, total)} per 1,000 posts (target <= 20), ${sent} posts sent [${((performance.now() - started) / 1000).toFixed(1)} s]`);
+console.log(`   with KAIROS_CARDS=clear (mild moments are never sent): ${per1000(sent - sentMild, total)} calls per 1,000 posts`);
 
 // ── 2. the labelled development half ─────────────────────────────────────────────────────────────────────────
 const labels = realLabels();
