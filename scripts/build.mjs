@@ -77,6 +77,14 @@ const assets = [
   'test/fixtures/real-dev',
 ];
 for (const a of assets) cpSync(join(root, a), join(dist, a), { recursive: true });
+// What each shipped YAML file (prompts/**/*.yaml) parses to, by a hash of its text, beside the compiled reader
+// (src/domain/yaml-file.ts): a start that reads one of them then needs neither the yaml library nor its parse.
+const yamlTexts = files(join(dist, 'prompts'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((f) => readFileSync(f, 'utf8'));
+const { yamlCache } = await import(pathToFileURL(join(dist, 'src/domain/yaml-file.js')).href);
+writeFileSync(join(dist, 'src/domain/yaml-cache.json'), yamlCache(yamlTexts));
 // The version (kairos --version) and "type": "module" for the compiled files.
 cpSync(join(root, 'package.json'), join(dist, 'package.json'));
 console.log(`built dist/: ${rewritten} modules with their imports completed, ${assets.length} asset paths copied; run node dist/src/main.js`);

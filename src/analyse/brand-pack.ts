@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { describeIssues } from '../domain/post';
+import { parseYamlFile } from '../domain/yaml-file';
 import { loadCatalogue, PROMPTS_DIR, type Gesture } from './catalogue';
 import { loadOfflineTemplates, type OfflineTemplates } from './offline-templates';
 
@@ -72,7 +72,7 @@ export interface BrandPack {
 
 function readYaml(path: string): unknown {
   try {
-    return parse(readFileSync(path, 'utf8')) ?? {};
+    return parseYamlFile(path) ?? {};
   } catch (err) {
     throw new BrandPackError(`${path}: ${(err as Error).message.split('\n')[0]}`);
   }

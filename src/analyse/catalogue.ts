@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { describeIssues } from '../domain/post';
 import { SignalSchema } from '../domain/verdict';
+import { parseYamlFile } from '../domain/yaml-file';
 
 export const PROMPTS_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url));
 
@@ -27,7 +26,7 @@ const CatalogueSchema = z.object({ gestures: z.array(GestureSchema).min(1) }).re
 
 /** The brand's gesture catalogue (prompts/gestures.yaml); a malformed file stops start-up with its reason. */
 export function loadCatalogue(path = `${PROMPTS_DIR}gestures.yaml`): Gesture[] {
-  const parsed = CatalogueSchema.safeParse(parse(readFileSync(path, 'utf8')));
+  const parsed = CatalogueSchema.safeParse(parseYamlFile(path));
   if (!parsed.success) throw new Error(`${path}: ${describeIssues(parsed.error)}`);
   return parsed.data.gestures;
 }

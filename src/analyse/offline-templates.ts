@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { describeIssues } from '../domain/post';
+import { parseYamlFile } from '../domain/yaml-file';
 import { PROMPTS_DIR } from './catalogue';
 
 /** The offline templates (prompts/offline.yaml, and a brand pack's offline.yaml over it): schema and loading. */
@@ -66,7 +65,7 @@ function merge(base: unknown, over: unknown): unknown {
 
 function read(path: string): unknown {
   try {
-    return parse(readFileSync(path, 'utf8')) ?? {};
+    return parseYamlFile(path) ?? {};
   } catch (err) {
     throw new Error(`${path}: ${(err as Error).message.split('\n')[0]}`);
   }

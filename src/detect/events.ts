@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { z } from 'zod';
+import { parseYamlFile } from '../domain/yaml-file';
 import type { WatchEntry } from './trends';
 
 /**
@@ -36,7 +35,7 @@ export class CalendarError extends Error {
 export function loadCalendar(path: string = DEFAULT_EVENTS_FILE): CalendarEvent[] {
   let raw: unknown;
   try {
-    raw = parse(readFileSync(path, 'utf8'));
+    raw = parseYamlFile(path);
   } catch (err) {
     throw new CalendarError(`cannot read the event calendar ${path}: ${(err as Error).message}`);
   }
