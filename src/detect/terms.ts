@@ -8,10 +8,12 @@ import { STOP_WORDS } from './stopwords';
 
 const URL = /\bhttps?:\/\/\S+|\bwww\.\S+/giu;
 const MENTION = /(^|[^\p{L}\p{N}_])@[\p{L}\p{N}_]+/gu;
-const TOKEN = /#?[\p{L}\p{N}]+/gu;
+const WORD = /[\p{L}\p{N}]+/gu;
+const ASCII = /^[\x00-\x7f]*$/;
 
 export function normaliseText(text: string): string {
-  let s = text.normalize('NFKC').toLowerCase();
+  // NFKC leaves ASCII as it is: most posts skip ICU.
+  let s = (ASCII.test(text) ? text : text.normalize('NFKC')).toLowerCase();
   // Each pattern only where its text can be (most posts have no link): the same result, a scan saved per post.
   if (s.includes('http') || s.includes('www.')) s = s.replace(URL, ' ');
   if (s.includes('@')) s = s.replace(MENTION, '$1 ');
@@ -50,28 +52,30 @@ function hasLetter(token: string): boolean {
 
 /** The distinct terms of one text, unigrams first. */
 export function extractTerms(text: string, ignore: ReadonlySet<string> = new Set()): string[] {
-  return [...termsOf(normaliseText(text), ignore)];
+  return [...termsOf(wordsOf(normaliseText(text)), ignore)];
 }
 
-/** extractTerms of a text already normalised (normaliseText), as a set, for a caller that needs it for more. */
-export function termsOf(normalised: string, ignore: ReadonlySet<string> = new Set()): Set<string> {
-  const tokens = normalised.match(TOKEN) ?? [];
-  const terms = new Set<string>();
+/**
+ * The distinct terms of a text's words (wordsOf of the normalised text) in the order they first occur, added to
+ * `into` (cleared first; the trends detector reuses one set for every post). A hashtag's word is its run of
+ * letters, so "#Elfstedentocht" and "elfstedentocht" are one term; a phrase is two adjacent kept words.
+ */
+export function termsOf(words: readonly string[], ignore: ReadonlySet<string> = new Set(), into = new Set<string>()): Set<string> {
+  into.clear();
   let prev: string | null = null;
-  for (const raw of tokens) {
-    const word = raw.startsWith('#') ? raw.slice(1) : raw;
+  for (const word of words) {
     if (!keep(word) || ignore.has(word)) {
       prev = null;
       continue;
     }
-    terms.add(word);
+    into.add(word);
     if (prev !== null) {
       const phrase = `${prev} ${word}`;
-      if (!ignore.has(phrase)) terms.add(phrase);
+      if (!ignore.has(phrase)) into.add(phrase);
     }
     prev = word;
   }
-  return terms;
+  return into;
 }
 
 /** A fingerprint of a text for spotting copies (retweets, copy-paste spam): its words, without RT and links. */
@@ -81,10 +85,16 @@ export function textFingerprint(text: string): string {
 
 /** textFingerprint from the words of the normalised text (wordsOf). */
 export function fingerprintOf(words: readonly string[]): string {
-  return words.filter((w) => w !== 'rt').join(' ').slice(0, 200);
+  let out = '';
+  for (const w of words) {
+    if (w === 'rt') continue;
+    out = out ? `${out} ${w}` : w;
+    if (out.length >= 200) break;
+  }
+  return out.slice(0, 200);
 }
 
 /** The words of a normalised text: runs of letters and digits. */
 export function wordsOf(normalised: string): string[] {
-  return normalised.match(/[\p{L}\p{N}]+/gu) ?? [];
+  return normalised.match(WORD) ?? [];
 }

@@ -107,7 +107,7 @@ export async function createTrends(opts: TrendsOptions): Promise<Trends> {
       detector.observe({
         id: post.id,
         text: post.text,
-        createdAt: post.createdAt,
+        createdAt: at,
         lang: post.lang,
         author: post.author.handle,
         url: post.url,

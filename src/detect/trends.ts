@@ -3,6 +3,7 @@ import type { Kind } from '../domain/verdict';
 
 import type { MomentSample } from '../domain/moment';
 import { brandIgnoreSet, fingerprintOf, normaliseText, termsOf, wordsOf } from './terms';
+import { CountedKeys } from './trends-counted';
 
 /**
  * Rising moments: terms whose volume now is well above their own rolling baseline ("Elfstedenkoorts").
@@ -20,7 +21,8 @@ import { brandIgnoreSet, fingerprintOf, normaliseText, termsOf, wordsOf } from '
 export interface TrendPost {
   id?: string;
   text: string;
-  createdAt: string | Date;
+  /** An ISO time, a Date, or milliseconds since the epoch. */
+  createdAt: string | Date | number;
   lang?: string;
   /** Author handle or id; without one, copies of a text still count once. */
   author?: string;
@@ -111,8 +113,9 @@ interface TermState {
   t: number;
   /** Times of the mentions within the window, oldest first. */
   recent: number[];
-  samples: MomentSample[];
-  opportunities: MomentSample[];
+  /** The newest posts first; the opportunities among them (kept longer), made on the first one. */
+  samples: Seen[];
+  opportunities: Seen[] | undefined;
   rising: boolean;
   cooldownUntil: number;
   /** The prune slot (PRUNE_MS of stream time) in which the term is next looked at for forgetting. */
@@ -131,8 +134,10 @@ export class TrendDetector {
   private readonly ignore: Set<string>;
   private readonly terms = new Map<string, TermState>();
   private readonly listeners: MomentListener[] = [];
-  /** "author\0term" → when that author last counted for that term; one spammer counts once per window. */
-  private readonly counted = new Map<string, number>();
+  /** Author × term → when that author last counted for that term; one spammer counts once per window. */
+  private readonly counted: CountedKeys;
+  /** The terms of the post being observed (one set for every post). */
+  private readonly postTerms = new Set<string>();
   /** Text fingerprint → when first seen; copies of one post (retweets, copy-paste) count once per window. */
   private readonly copies = new Map<string, number>();
   private watch = new Map<string, WatchEntry>();
@@ -176,6 +181,7 @@ export class TrendDetector {
     const scales = this.o.windows.length ? this.o.windows : [1];
     this.windows = [...new Set(scales.map((k) => Math.round(k * this.o.windowMs)))].filter((w) => w > 0).sort((a, b) => a - b);
     this.keepMs = Math.max(this.o.windowMs, ...this.windows);
+    this.counted = new CountedKeys(this.o.maxKeys);
   }
 
   onMoment(listener: MomentListener): () => void {
@@ -226,7 +232,8 @@ export class TrendDetector {
   }
 
   observe(post: TrendPost): void {
-    const at = typeof post.createdAt === 'string' ? Date.parse(post.createdAt) : post.createdAt.getTime();
+    const c = post.createdAt;
+    const at = typeof c === 'number' ? c : typeof c === 'string' ? Date.parse(c) : c.getTime();
     if (!Number.isFinite(at)) return;
     if (Number.isNaN(this.start)) {
       this.start = at;
@@ -258,45 +265,41 @@ export class TrendDetector {
     this.streamT = now;
     this.stream.recent.push(now);
 
-    const terms = termsOf(normalised, this.ignore);
+    const terms = termsOf(words, this.ignore, this.postTerms);
     if (this.watchPhrases.length) {
       const padded = ` ${words.join(' ')} `;
       for (const [phrase, term] of this.watchPhrases) if (padded.includes(` ${phrase} `)) terms.add(term);
     }
     const who = post.author?.toLowerCase() ?? `post:${post.id ?? print}`;
-    const sample: MomentSample = {
-      id: post.id,
-      text: post.text,
-      author: post.author,
-      url: post.url,
-      createdAt: new Date(at).toISOString(),
-      kind: post.kind,
-    };
+    let authorTerms = this.counted.of(who);
+    // Made once the post counts for a term; a moment's samples are written out when it is announced.
+    let sample: Seen | undefined;
 
     for (const term of terms) {
-      const key = `${who}\u0000${term}`;
-      const counted = this.counted.get(key);
+      const counted = authorTerms?.get(term);
       if (counted !== undefined && counted > since) continue;
-      remember(this.counted, key, now, this.o.maxKeys, counted !== undefined);
+      authorTerms = this.counted.set(who, term, now, authorTerms);
+      sample ??= { id: post.id, text: post.text, author: post.author, url: post.url, at, kind: post.kind };
+      const opportunity = post.kind === 'opportunity';
       let st = this.terms.get(term);
       if (!st) {
         if (this.terms.size >= this.o.maxTerms) this.evict(now);
-        st = { slow: 0, t: now, recent: [], samples: [], opportunities: [], rising: false, cooldownUntil: 0, due: 0 };
+        // Arrays of one rather than empty ones that grow on the first push: most terms are seen once, and kept
+        // for half a day of stream time.
+        st = { slow: 1, t: now, recent: [now], samples: [sample], opportunities: opportunity ? [sample] : undefined, rising: false, cooldownUntil: 0, due: 0 };
         this.terms.set(term, st);
-        this.decay(st, now);
-        st.slow += 1;
         this.schedule(term, st);
       } else {
         this.decay(st, now);
         st.slow += 1;
+        st.recent.push(now);
+        st.samples.unshift(sample);
+        if (opportunity) {
+          (st.opportunities ??= []).unshift(sample);
+          if (st.opportunities.length > 3) st.opportunities.length = 3;
+        }
       }
-      st.recent.push(now);
-      st.samples.unshift(sample);
       if (st.samples.length > this.o.samplesPerTerm) st.samples.length = this.o.samplesPerTerm;
-      if (post.kind === 'opportunity') {
-        st.opportunities.unshift(sample);
-        if (st.opportunities.length > 3) st.opportunities.length = 3;
-      }
       this.evaluate(term, st, now);
     }
   }
@@ -408,8 +411,9 @@ export class TrendDetector {
 
   private announce(term: string, st: TermState, hit: Crossing, now: number, watched?: WatchEntry): void {
     this.announced.push({ term, at: now, posts: new Set(st.samples.map(postRef)) });
-    const samples = [...st.samples];
-    for (const s of st.opportunities) if (!samples.includes(s)) samples.push(s);
+    const seen = [...st.samples];
+    for (const s of st.opportunities ?? []) if (!seen.includes(s)) seen.push(s);
+    const samples = seen.map(momentSample);
     const moment: Moment = {
       term,
       source: watched?.source ?? 'surge',
@@ -495,12 +499,11 @@ export class TrendDetector {
   private prune(now: number): void {
     this.lastPrune = now;
     const since = now - this.keepMs;
-    // Each map is in time order (remember() re-inserts): the expired keys are at its front.
-    for (const map of [this.counted, this.copies]) {
-      for (const [k, t] of map) {
-        if (t > since) break;
-        map.delete(k);
-      }
+    // The keys are kept in time order (remember() re-inserts, CountedKeys queues): the expired ones are at the front.
+    this.counted.expire(since);
+    for (const [k, t] of this.copies) {
+      if (t > since) break;
+      this.copies.delete(k);
     }
     // A term seen about once in the last half day is not worth its memory; if it comes back it starts anew.
     const last = Math.floor(now / PRUNE_MS);
@@ -522,9 +525,9 @@ export class TrendDetector {
     }
     for (const st of this.emptied) {
       if (st.recent.length || !st.samples.length) this.emptied.delete(st);
-      else if (Date.parse(st.samples[0]!.createdAt) <= now - HOUR) {
+      else if (st.samples[0]!.at <= now - HOUR) {
         st.samples = [];
-        st.opportunities = [];
+        st.opportunities = undefined;
         this.emptied.delete(st);
       }
     }
@@ -575,8 +578,22 @@ function remember(map: Map<string, number>, key: string, at: number, max: number
   }
 }
 
-function postRef(s: MomentSample): string {
-  return s.id ?? `${s.author ?? ''}@${s.createdAt}`;
+/** A post among a term's samples: its time as a number, written out only in a moment. */
+interface Seen {
+  id?: string;
+  text: string;
+  author?: string;
+  url?: string;
+  at: number;
+  kind?: Kind;
+}
+
+function momentSample(s: Seen): MomentSample {
+  return { id: s.id, text: s.text, author: s.author, url: s.url, createdAt: new Date(s.at).toISOString(), kind: s.kind };
+}
+
+function postRef(s: Seen): string {
+  return s.id ?? `${s.author ?? ''}@${new Date(s.at).toISOString()}`;
 }
 
 function wordsOfText(text: string): string[] {
