@@ -34,6 +34,7 @@ class ScriptedSink implements CardSink {
   constructor(
     readonly name: string,
     private readonly script: Step[] = [],
+    readonly batch?: number,
   ) {}
 
   async deliver(o: Opportunity, item: OutboxItem): Promise<{ messageId: string }> {
@@ -79,10 +80,13 @@ async function addCard(sinks = ['test'], on = store): Promise<number> {
   return r.opportunityId;
 }
 
-describe('Courier', () => {
+// A sink that posts takes one card at a time; one that prints (the console) takes several (CardSink.batch).
+describe.each([1, 3])('Courier, %i card(s) at a time', (batch) => {
+  const scripted = (name: string, script: Step[] = []) => new ScriptedSink(name, script, batch);
+
   it('delivers pending cards oldest first and marks each sent and flagged', async () => {
     const ids = [await addCard(), await addCard(), await addCard()];
-    const sink = new ScriptedSink('test');
+    const sink = scripted('test');
     await courier(sink).kick();
     expect(sink.delivered).toEqual(ids);
     for (const id of ids) {
@@ -94,7 +98,7 @@ describe('Courier', () => {
 
   it('delivers only its own sink’s items', async () => {
     const a = await addCard(['test', 'other']);
-    const sink = new ScriptedSink('test');
+    const sink = scripted('test');
     await courier(sink).kick();
     expect(sink.delivered).toEqual([a]);
     expect((await store.outboxFor(a, 'other'))?.status).toBe('pending');
@@ -102,7 +106,7 @@ describe('Courier', () => {
 
   it('retries a rate-limited card after the wait it was given, and later cards wait behind it', async () => {
     const ids = [await addCard(), await addCard(), await addCard()];
-    const sink = new ScriptedSink('test', [new DeliveryError('429 Too Many Requests', 40)]);
+    const sink = scripted('test', [new DeliveryError('429 Too Many Requests', 40)]);
     const started = Date.now();
     await courier(sink).kick();
     expect(sink.attempts.map((a) => a.opportunityId)).toEqual([ids[0], ids[0], ids[1], ids[2]]);
@@ -115,7 +119,7 @@ describe('Courier', () => {
 
   it('keeps the order through several transient failures in a row', async () => {
     const ids = [await addCard(), await addCard()];
-    const sink = new ScriptedSink('test', ['ok', new DeliveryError('503', 5), new DeliveryError('503', 5)]);
+    const sink = scripted('test', ['ok', new DeliveryError('503', 5), new DeliveryError('503', 5)]);
     await courier(sink).kick();
     expect(sink.attempts.map((a) => a.opportunityId)).toEqual([ids[0], ids[1], ids[1], ids[1]]);
     expect(sink.delivered).toEqual(ids);
@@ -124,7 +128,7 @@ describe('Courier', () => {
 
   it('marks a card failed on a permanent error and goes on with the next', async () => {
     const ids = [await addCard(), await addCard()];
-    const sink = new ScriptedSink('test', [new DeliveryError('Missing Access', null)]);
+    const sink = scripted('test', [new DeliveryError('Missing Access', null)]);
     const c = courier(sink);
     await c.kick();
     expect(await store.outboxFor(ids[0]!, 'test')).toMatchObject({ status: 'failed', lastError: 'Missing Access', attempts: 1 });
@@ -137,7 +141,7 @@ describe('Courier', () => {
 
   it('schedules an unexpected error with backoff instead of retrying at once', async () => {
     const id = await addCard();
-    const sink = new ScriptedSink('test', [new Error('socket hang up')]);
+    const sink = scripted('test', [new Error('socket hang up')]);
     const c = courier(sink);
     const before = Date.now();
     const run = c.kick();
@@ -153,7 +157,7 @@ describe('Courier', () => {
 
   it('coalesces concurrent kicks: every card is delivered once', async () => {
     const ids = [await addCard(), await addCard(), await addCard()];
-    const sink = new ScriptedSink('test');
+    const sink = scripted('test');
     const c = courier(sink);
     await Promise.all([c.kick(), c.kick(), c.kick(), c.idle()]);
     const late = await addCard();
@@ -169,7 +173,7 @@ describe('Courier', () => {
     const ids = [await addCard(), await addCard(), await addCard()];
 
     // First run: the first card goes out, then the process dies while the second is being delivered.
-    const sink1 = new ScriptedSink('test', ['ok', 'hang']);
+    const sink1 = scripted('test', ['ok', 'hang']);
     const first = courier(sink1);
     void first.kick();
     await vi.waitFor(() => expect(sink1.attempts).toHaveLength(2));
@@ -179,22 +183,55 @@ describe('Courier', () => {
 
     // Second run: a new store on the same file and a new courier.
     store = openSqlite(file);
-    const sink2 = new ScriptedSink('test');
+    const sink2 = scripted('test');
     const second = courier(sink2);
     await Promise.all([second.kick(), second.kick()]);
     await second.idle();
-    expect(sink2.delivered).toEqual([ids[1], ids[2]]);
+    // A card written down as sent is never delivered again; a printing sink's batch in flight may print again.
+    expect(sink2.delivered).toEqual(batch > 1 ? ids : [ids[1], ids[2]]);
     for (const id of ids) expect((await store.outboxFor(id, 'test'))?.status).toBe('sent');
   });
 
   it('does nothing once stopped', async () => {
     await addCard();
-    const sink = new ScriptedSink('test');
+    const sink = scripted('test');
     const c = courier(sink);
     c.stop();
     await c.kick();
     await c.idle();
     expect(sink.attempts).toEqual([]);
+  });
+});
+
+describe('Courier for a sink that takes several cards at once', () => {
+  it('claims them together and writes them down in one transaction, in order', async () => {
+    const ids = [await addCard(), await addCard(), await addCard(), await addCard()];
+    const sink = new ScriptedSink('test', [], 3);
+    const claims = vi.spyOn(store, 'claimBatch');
+    const sent = vi.spyOn(store, 'markSentMany');
+    await courier(sink).kick();
+    expect(sink.delivered).toEqual(ids);
+    expect(claims.mock.calls.map((c) => c[3])).toEqual([3, 3, 3]);
+    expect(sent.mock.calls.map(([done]) => done.map((d) => d.item.opportunityId))).toEqual([ids.slice(0, 3), ids.slice(3)]);
+    for (const id of ids) expect(await store.outboxFor(id, 'test')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('gives back the claims it did not use when stopped, for another worker to deliver', async () => {
+    const ids = [await addCard(), await addCard(), await addCard()];
+    let c: Courier | undefined;
+    const sink = new ScriptedSink('test', [() => void c!.stop()], 3);
+    c = courier(sink);
+    await c.kick();
+    expect(sink.delivered).toEqual([ids[0]]);
+    expect(await store.outboxFor(ids[0]!, 'test')).toMatchObject({ status: 'sent' });
+    for (const id of ids.slice(1)) expect(await store.outboxFor(id, 'test')).toMatchObject({ status: 'pending', firstAttemptAt: expect.any(String) });
+    // Not held for the rest of the 60 s lease: another worker takes them at once.
+    const other = new Courier(store, new ScriptedSink('test', [], 3), log, undefined, { worker: 'other' });
+    couriers.push(other);
+    const claims = vi.spyOn(store, 'claimBatch');
+    await other.kick();
+    expect((await claims.mock.results[0]!.value as OutboxItem[]).map((i) => i.opportunityId)).toEqual(ids.slice(1));
+    for (const id of ids) expect((await store.outboxFor(id, 'test'))?.status).toBe('sent');
   });
 });
 

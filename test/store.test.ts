@@ -224,6 +224,31 @@ describe('cards and the outbox', () => {
     expect(await store.nextPending('discord')).toBeNull();
   });
 
+  it('claims several items in queue order under one lease, gives back only its own, and writes several down at once', async () => {
+    const ids = [await card('1'), await card('2'), await card('3'), await card('4')];
+    const mine = await store.claimBatch('console', 'w-a', 60_000, 3);
+    expect(mine.map((i) => i.opportunityId)).toEqual(ids.slice(0, 3));
+    // Held: another worker gets only what is left.
+    expect((await store.claimBatch('console', 'w-b', 60_000, 3)).map((i) => i.opportunityId)).toEqual([ids[3]]);
+    await store.releaseClaims(mine.slice(1), 'w-b'); // not w-b's to give back
+    expect(await store.claimBatch('console', 'w-c', 60_000, 3)).toEqual([]);
+    await store.markAttempts(mine);
+    expect((await store.outboxFor(ids[0]!, 'console'))?.firstAttemptAt).toBe(now.toISOString());
+    await store.markSentMany([{ item: mine[0]!, ref: { messageId: 'm-1', channelId: 'c-1' } }]);
+    await store.releaseClaims(mine.slice(1), 'w-a');
+    expect(await store.outboxFor(ids[0]!, 'console')).toMatchObject({ status: 'sent', messageId: 'm-1', attempts: 1 });
+    expect((await store.getOpportunity(ids[0]!))?.status).toBe('flagged');
+    const again = await store.claimBatch('console', 'w-c', 60_000, 3);
+    expect(again.map((i) => i.opportunityId)).toEqual(ids.slice(1, 3));
+    // A later attempt keeps the time of the first.
+    now = new Date(now.getTime() + 5000);
+    await store.markAttempts(again);
+    expect((await store.outboxFor(ids[1]!, 'console'))?.firstAttemptAt).toBe(new Date(now.getTime() - 5000).toISOString());
+    await store.markSentMany(again.map((item, i) => ({ item, ref: { messageId: `m-${i + 2}` } })));
+    expect(await store.pendingCount('console')).toBe(1);
+    for (const id of ids.slice(1, 3)) expect((await store.getOpportunity(id))?.status).toBe('flagged');
+  });
+
   it('does not move a claimed card back to flagged when its delivery is confirmed late', async () => {
     const id = await card('1');
     await store.transition(id, 'claimed', ANNA);

@@ -147,6 +147,13 @@ export interface OutboxStore {
    * leave in the order they were made, and a worker that dies gives its items back when the lease runs out.
    */
   claimNext(sink: string, worker: string, leaseMs: number): Promise<OutboxItem | null>;
+  /**
+   * As claimNext, the oldest `limit` such items in queue order, for a sink that takes several at once (one that
+   * prints): one write instead of one an item.
+   */
+  claimBatch(sink: string, worker: string, leaseMs: number, limit: number): Promise<OutboxItem[]>;
+  /** Gives back this worker's claims of items it did not deliver (it stopped, or an item ahead of them failed). */
+  releaseClaims(items: readonly OutboxItem[], worker: string): Promise<void>;
   /** The oldest pending item of a sink, claimed or not, due or not (what blocks the queue). */
   nextPending(sink: string): Promise<OutboxItem | null>;
   pendingCount(sink?: string): Promise<number>;
@@ -156,8 +163,12 @@ export interface OutboxStore {
   findOutboxByMessage(messageId: string): Promise<OutboxItem | null>;
   /** Written before a card's first post (and kept): from then on a copy of it may exist. */
   markAttempt(item: OutboxItem): Promise<void>;
+  /** markAttempt for several items, in one write. */
+  markAttempts(items: readonly OutboxItem[]): Promise<void>;
   /** Delivered: remember where, so a restart never posts it again, and mark the card flagged. */
   markSent(item: OutboxItem, ref: DeliveryRef): Promise<void>;
+  /** markSent for several items, in one transaction. */
+  markSentMany(sent: readonly { item: OutboxItem; ref: DeliveryRef }[]): Promise<void>;
   /** A failed attempt: try again at `retryAt`, or give up (status failed) when the failure is permanent. */
   markAttemptFailed(item: OutboxItem, error: string, retryAt: Date | null): Promise<void>;
   setThread(outboxId: number, threadId: string): Promise<void>;

@@ -13,6 +13,11 @@ export interface CardSink {
    * the post and the store write): a sink that can look up what it sent should do so before sending again.
    */
   deliver(opportunity: Opportunity, item: OutboxItem): Promise<DeliveryRef>;
+  /**
+   * How many cards the sink takes at once (default 1). Several are claimed, marked and written down together, so a
+   * crash may deliver a few of them again: only for a sink that prints (the console), never for one that posts.
+   */
+  readonly batch?: number;
 }
 
 /** A delivery failure. retryAfterMs null means it will never succeed (the card is marked failed and logged). */
@@ -49,6 +54,21 @@ export interface Queue<I extends { attempts: number; nextAttemptAt: string }> {
   failed(item: I, error: string, retryAt: Date | null): Promise<void>;
   /** What a log line says about an item. */
   describe(item: I): Record<string, unknown>;
+  /** For a sink that takes several items at once (CardSink.batch): used instead of next and deliver. */
+  batch?: Batches<I>;
+}
+
+/** A queue's items taken several at a time: claimed together, delivered in order, written down together. */
+export interface Batches<I> {
+  /** Claims up to the sink's batch of the oldest pending items, as next does one. */
+  next(worker: string, leaseMs: number): Promise<I[]>;
+  /**
+   * Delivers the items in order until one fails or `stopped()` says so, and writes down those delivered.
+   * `failed` is the error of the item after them, if one failed.
+   */
+  deliver(items: readonly I[], stopped: () => boolean): Promise<{ delivered: number; failed?: unknown }>;
+  /** Gives back the claims of items not delivered. */
+  release(items: readonly I[], worker: string): Promise<void>;
 }
 
 export interface CourierOptions {
@@ -119,6 +139,10 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
   private async drain(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
+      if (this.queue.batch) {
+        if (!(await this.drainBatch(this.queue.batch))) return;
+        continue;
+      }
       const item = await this.queue.next(this.worker, this.leaseMs);
       if (!item) return;
       const wait = Date.parse(item.nextAttemptAt) - this.now().getTime();
@@ -126,24 +150,62 @@ export class Drain<I extends { attempts: number; nextAttemptAt: string }> {
         await sleep(Math.min(wait, 1000));
         continue;
       }
-      const what = { sink: this.queue.name, ...this.queue.describe(item) };
       try {
         await this.queue.deliver(item);
-        this.log.debug(what, 'delivered');
+        this.log.debug({ sink: this.queue.name, ...this.queue.describe(item) }, 'delivered');
       } catch (err) {
-        const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : backoffMs(item.attempts);
-        const message = err instanceof Error ? err.message : String(err);
-        const retryAt = retryAfter === null ? null : new Date(this.now().getTime() + retryAfter);
-        await this.queue.failed(item, message, retryAt);
-        this.onFailed?.(this.queue.kind, retryAt === null);
-        if (retryAt) this.log.warn({ ...what, retryInMs: retryAfter, err: message }, 'delivery failed; will retry');
-        else this.log.error({ ...what, err: message }, 'delivery failed permanently');
+        await this.failed(item, err);
       }
     }
   }
+
+  /**
+   * One batch: the due items at its head delivered in order, the rest given back (an item waiting for its retry
+   * blocks those behind it, as the head of the queue does; so does one that failed now). False when none was pending.
+   */
+  private async drainBatch(batch: Batches<I>): Promise<boolean> {
+    const items = await batch.next(this.worker, this.leaseMs);
+    if (!items.length) return false;
+    const now = this.now().getTime();
+    let due = items.findIndex((i) => Date.parse(i.nextAttemptAt) > now);
+    if (due < 0) due = items.length;
+    let done = 0;
+    try {
+      if (due === 0) {
+        await sleep(Math.min(Date.parse(items[0]!.nextAttemptAt) - now, 1000));
+        return true;
+      }
+      const { delivered, failed } = await batch.deliver(items.slice(0, due), () => this.stopped);
+      done = delivered;
+      if (delivered) this.log.debug({ sink: this.queue.name, items: delivered }, 'delivered');
+      if (failed !== undefined && delivered < due) {
+        await this.failed(items[delivered]!, failed);
+        done++;
+      }
+    } finally {
+      // Claims not used are given back at once (also when stopping), not left to run out.
+      await batch.release(items.slice(Math.max(done, due === 0 ? 1 : 0)), this.worker);
+    }
+    return true;
+  }
+
+  /** A failed attempt: retried later (with backoff unless the sink said when) or given up, and logged. */
+  private async failed(item: I, err: unknown): Promise<void> {
+    const what = { sink: this.queue.name, ...this.queue.describe(item) };
+    const retryAfter = err instanceof DeliveryError ? err.retryAfterMs : backoffMs(item.attempts);
+    const message = err instanceof Error ? err.message : String(err);
+    const retryAt = retryAfter === null ? null : new Date(this.now().getTime() + retryAfter);
+    await this.queue.failed(item, message, retryAt);
+    this.onFailed?.(this.queue.kind, retryAt === null);
+    if (retryAt) this.log.warn({ ...what, retryInMs: retryAfter, err: message }, 'delivery failed; will retry');
+    else this.log.error({ ...what, err: message }, 'delivery failed permanently');
+  }
 }
 
-type CardQueueStore = Pick<OutboxStore, 'claimNext' | 'pendingCount' | 'markAttempt' | 'markSent' | 'markAttemptFailed'> &
+type CardQueueStore = Pick<
+  OutboxStore,
+  'claimNext' | 'claimBatch' | 'releaseClaims' | 'pendingCount' | 'markAttempt' | 'markAttempts' | 'markSent' | 'markSentMany' | 'markAttemptFailed'
+> &
   Pick<CardStore, 'getOpportunity'>;
 
 /** The card outbox of one sink: each card is read from the store when its turn comes, and marked flagged once out. */
@@ -167,6 +229,39 @@ export function cardQueue(store: CardQueueStore, sink: CardSink, onSent?: OnCard
       const ref = await sink.deliver(opportunity, item);
       await store.markSent(item, ref);
       await onSent?.(opportunity, item, ref);
+    },
+    batch: (sink.batch ?? 1) > 1 ? cardBatches(store, sink, onSent) : undefined,
+  };
+}
+
+/** The card outbox of a sink that takes several cards at once: the same steps as one card, a write for them all. */
+function cardBatches(store: CardQueueStore, sink: CardSink, onSent?: OnCardSent): Batches<OutboxItem> {
+  return {
+    next: (worker, leaseMs) => store.claimBatch(sink.name, worker, leaseMs, sink.batch ?? 1),
+    release: (items, worker) => store.releaseClaims(items, worker),
+    async deliver(items, stopped) {
+      const cards: Opportunity[] = [];
+      for (const item of items) {
+        const opportunity = await store.getOpportunity(item.opportunityId);
+        if (!opportunity) break;
+        cards.push(opportunity);
+      }
+      await store.markAttempts(items.slice(0, cards.length));
+      const sent: { item: OutboxItem; ref: DeliveryRef }[] = [];
+      let thrown: unknown;
+      try {
+        for (const [i, opportunity] of cards.entries()) {
+          if (stopped()) break;
+          sent.push({ item: items[i]!, ref: await sink.deliver(opportunity, items[i]!) });
+        }
+      } catch (err) {
+        thrown = err ?? new Error('delivery failed');
+      }
+      await store.markSentMany(sent);
+      for (const [i, { item, ref }] of sent.entries()) await onSent?.(cards[i]!, item, ref);
+      // The item after those delivered failed if the sink threw, or if it is the card not found (not when stopped).
+      const notFound = sent.length === cards.length && cards.length < items.length;
+      return { delivered: sent.length, failed: thrown ?? (notFound ? new DeliveryError('card not found in the store', null) : undefined) };
     },
   };
 }

@@ -59,6 +59,8 @@ function quote(text: string): string {
 /** With no Discord configured, cards print to the terminal, through the same outbox as everywhere. */
 export class ConsoleSink implements CardSink {
   readonly name = 'console';
+  /** It prints: several cards are written down together (a crash may print a few of them again). */
+  readonly batch = 64;
   private readonly colors: Colors;
 
   constructor(

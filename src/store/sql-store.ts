@@ -564,6 +564,10 @@ export class SqlStore implements Store {
   }
 
   async claimNext(sink: string, worker: string, leaseMs: number): Promise<OutboxItem | null> {
+    return (await this.claimBatch(sink, worker, leaseMs, 1))[0] ?? null;
+  }
+
+  async claimBatch(sink: string, worker: string, leaseMs: number, limit: number): Promise<OutboxItem[]> {
     const now = this.now();
     const at = now.toISOString();
     // The head of the queue not held by another worker. On PostgreSQL, SKIP LOCKED lets two workers claim two
@@ -575,14 +579,38 @@ export class SqlStore implements Store {
       .where('status', '=', 'pending')
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at), eb('claimed_by', '=', worker)]))
       .orderBy('id')
-      .limit(1);
-    const r = await this.db
+      .limit(Math.max(1, Math.floor(limit)));
+    // The head chosen once, in a CTE: PostgreSQL may run an IN (… LIMIT n) subquery again as it updates.
+    const rows = await this.db
+      .with('head', () => (this.kind === 'postgres' ? head.forUpdate().skipLocked() : head) as typeof head)
       .updateTable('outbox').where('brand', '=', this.brand)
       .set({ claimed_by: worker, claimed_until: new Date(now.getTime() + leaseMs).toISOString() })
-      .where('id', '=', (this.kind === 'postgres' ? head.forUpdate().skipLocked() : head) as typeof head)
+      .where('id', 'in', (eb) => eb.selectFrom('head').select('head.id'))
       .returningAll()
-      .executeTakeFirst();
-    return r ? toOutbox(r) : null;
+      .execute();
+    // RETURNING keeps no order: the queue's is the ids'.
+    return rows.map(toOutbox).sort((a, b) => a.id - b.id);
+  }
+
+  async releaseClaims(items: readonly OutboxItem[], worker: string): Promise<void> {
+    await this.inTransaction(items.length, async (q) => {
+      for (const item of items) {
+        await q
+          .updateTable('outbox').where('brand', '=', this.brand)
+          .set({ claimed_by: null, claimed_until: null })
+          .where('id', '=', item.id)
+          .where('claimed_by', '=', worker)
+          .where('status', '=', 'pending')
+          .execute();
+      }
+    });
+  }
+
+  /** Runs `write` once: on the store itself for a single statement, in one transaction for several. */
+  private async inTransaction(statements: number, write: (q: Q) => Promise<void>): Promise<void> {
+    if (statements <= 0) return;
+    if (statements === 1) await write(this.db);
+    else await this.db.transaction().execute(write);
   }
 
   async nextPending(sink: string): Promise<OutboxItem | null> {
@@ -632,33 +660,53 @@ export class SqlStore implements Store {
     return r ? toOutbox(r) : null;
   }
 
-  async markAttempt(item: OutboxItem): Promise<void> {
-    if (item.firstAttemptAt) return;
-    await this.db
-      .updateTable('outbox').where('brand', '=', this.brand)
-      .set((eb) => ({ first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(this.iso())) }))
-      .where('id', '=', item.id)
-      .execute();
+  markAttempt(item: OutboxItem): Promise<void> {
+    return this.markAttempts([item]);
+  }
+
+  async markAttempts(items: readonly OutboxItem[]): Promise<void> {
+    const todo = items.filter((i) => !i.firstAttemptAt);
+    if (!todo.length) return;
+    // One statement an item, the same text whatever the count (a list of ids would prepare one per length).
+    await this.inTransaction(todo.length, async (q) => {
+      const at = this.iso();
+      for (const item of todo) {
+        await q
+          .updateTable('outbox').where('brand', '=', this.brand)
+          .set((eb) => ({ first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(at)) }))
+          .where('id', '=', item.id)
+          .execute();
+      }
+    });
   }
 
   markSent(item: OutboxItem, ref: DeliveryRef): Promise<void> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.markSentMany([{ item, ref }]);
+  }
+
+  async markSentMany(sent: readonly { item: OutboxItem; ref: DeliveryRef }[]): Promise<void> {
+    if (!sent.length) return;
+    await this.db.transaction().execute(async (trx) => {
       const at = this.iso();
-      await trx
-        .updateTable('outbox').where('brand', '=', this.brand)
-        .set((eb) => ({
-          status: 'sent',
-          message_id: ref.messageId,
-          channel_id: ref.channelId ?? null,
-          sent_at: at,
-          attempts: eb('attempts', '+', 1),
-          claimed_by: null,
-          claimed_until: null,
-        }))
-        .where('id', '=', item.id)
-        .execute();
-      await trx.updateTable('opportunities').where('brand', '=', this.brand).set({ status: 'flagged', updated_at: at }).where('id', '=', item.opportunityId).where('status', '=', 'new').execute();
+      for (const { item, ref } of sent) await this.markSentIn(trx, item, ref, at);
     });
+  }
+
+  private async markSentIn(trx: Q, item: OutboxItem, ref: DeliveryRef, at: string): Promise<void> {
+    await trx
+      .updateTable('outbox').where('brand', '=', this.brand)
+      .set((eb) => ({
+        status: 'sent',
+        message_id: ref.messageId,
+        channel_id: ref.channelId ?? null,
+        sent_at: at,
+        attempts: eb('attempts', '+', 1),
+        claimed_by: null,
+        claimed_until: null,
+      }))
+      .where('id', '=', item.id)
+      .execute();
+    await trx.updateTable('opportunities').where('brand', '=', this.brand).set({ status: 'flagged', updated_at: at }).where('id', '=', item.opportunityId).where('status', '=', 'new').execute();
   }
 
   async markAttemptFailed(item: OutboxItem, error: string, retryAt: Date | null): Promise<void> {
