@@ -218,9 +218,8 @@ describe('Courier for a sink that takes several cards at once', () => {
 
   it('gives back the claims it did not use when stopped, for another worker to deliver', async () => {
     const ids = [await addCard(), await addCard(), await addCard()];
-    let c: Courier | undefined;
-    const sink = new ScriptedSink('test', [() => void c!.stop()], 3);
-    c = courier(sink);
+    const sink = new ScriptedSink('test', [() => void c.stop()], 3);
+    const c = courier(sink);
     await c.kick();
     expect(sink.delivered).toEqual([ids[0]]);
     expect(await store.outboxFor(ids[0]!, 'test')).toMatchObject({ status: 'sent' });
