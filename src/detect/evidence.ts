@@ -1,4 +1,4 @@
-import { engagement, type Post } from '../domain/post';
+import type { Post } from '../domain/post';
 import type { Kind, Signal } from '../domain/verdict';
 import type { TriageContext } from './context';
 import { detectLanguage } from './lang';
@@ -16,6 +16,11 @@ export function normalise(text: string): string {
   return out.toLowerCase();
 }
 
+/** Whether normalise() changes more than the case: a link, a hashtag or a curly quote (the replaces above). */
+function normalisesBeyondCase(text: string): boolean {
+  return text.includes('http') || text.includes('#') || text.includes('’') || text.includes('‘');
+}
+
 const clamp = (x: number) => Math.max(0, Math.min(1, x));
 
 /**
@@ -23,9 +28,12 @@ const clamp = (x: number) => Math.max(0, Math.min(1, x));
  * followers and no reposts, about 0.4 for 200 followers, about 0.9 for 200,000 or thousands of reposts.
  */
 export function reachOf(post: Post): { score: number; reach: boolean; velocity: boolean } {
-  const m = engagement(post);
+  // engagement()'s counts, read in place (no object a post): a missing count is zero.
+  const m = post.metrics;
+  const reposts = m?.reposts ?? 0;
+  const quotes = m?.quotes ?? 0;
   const followers = post.author.followers;
-  const spread = m.reposts + m.quotes + 0.5 * m.replies + 0.1 * m.likes;
+  const spread = reposts + quotes + 0.5 * (m?.replies ?? 0) + 0.1 * (m?.likes ?? 0);
   const audience = clamp(Math.log10(followers + 1) / 6);
   const traction = clamp(Math.log10(spread + 1) / 3.5);
   const score = clamp(Math.max(audience, traction) + 0.1 * Math.min(audience, traction) + (post.author.verified ? 0.05 : 0));
@@ -33,7 +41,7 @@ export function reachOf(post: Post): { score: number; reach: boolean; velocity: 
     score,
     reach: followers >= 10_000 || spread >= 150 || (post.author.verified === true && followers >= 2_000),
     // Travelling well beyond its author's own audience: the start of something going viral.
-    velocity: m.reposts + m.quotes >= 50 && m.reposts + m.quotes >= followers * 0.05,
+    velocity: reposts + quotes >= 50 && reposts + quotes >= followers * 0.05,
   };
 }
 
@@ -104,7 +112,11 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
 
   return (post: Post): Evidence => {
     const lang = detectLanguage(post.text, post.lang);
-    const text = normalise(post.text);
+    // The post's own text in lower case (sarcasm and emotion read it with its links and hashtags). Most posts have
+    // no link, hashtag or curly quote: their normalised text is that same string, lower-cased once, and a scan of
+    // it (prefilter.ts) serves both.
+    const lower = post.text.toLowerCase();
+    const text = normalisesBeyondCase(post.text) ? normalise(post.text) : lower;
     // The signals named so far (see noted()): no closure a post, which tsx's named functions would make dearer.
     const signals: Signal[] = [];
 
@@ -113,8 +125,6 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     noted(signals, 'velocity', reach.velocity);
     const ownPost = ownHandles.has(post.author.handle.toLowerCase());
     // "RT @someone: …" passes on someone else's post: the original is the one to judge, not the repost.
-    // The post's own text in lower case (sarcasm and emotion read it with its links and hashtags).
-    const lower = post.text.toLowerCase();
     // No character but R and T lower-cases to r and t, so a repost's lower-cased text holds "rt @".
     const repost = lower.includes('rt @') && /^\s*(?:[^:]{0,80}:\s*)?rt @[a-z0-9_]+/i.test(post.text);
 
@@ -163,7 +173,13 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
       (clash || fixedTicket || choice) && (cultural || lifeEvent) && (fixedTicket || choice) && (clash || fixedTicket),
     );
     // Something made needs a thing made, or a story around it ("made a lot of guests happy" is neither).
-    const creation = noted(signals, 'fan-creation', LEX.creation.test(text.includes('made ') || text.includes('make ') ? text.replace(MADE_IT, ' ') : text) && (LEX.artefact.test(text) || (flight && text.length > 140)));
+    // The thing made first: most posts have none, and then "made it" is not cut out of them for nothing.
+    const creation = noted(
+      signals,
+      'fan-creation',
+      (LEX.artefact.test(text) || (flight && text.length > 140)) &&
+        LEX.creation.test(text.includes('made ') || text.includes('make ') ? text.replace(MADE_IT, ' ') : text),
+    );
     const thanks = LEX.thanks.test(text);
     const sarcasm = LEX.sarcasm.test(lower);
     const crew = LEX.crew.test(text);
