@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../src/detect/evaluate';
 import { parsePostLine } from '../src/domain/post';
 import { staticContext } from '../src/detect/context';
-import { createEvidence } from '../src/detect/evidence';
+import { createEvidence, normalise, reachOf } from '../src/detect/evidence';
 import { FEATURES, featurize, loadTriageModel, MODEL_FILE, predictKind, predictPost, probabilities, wordsOf, type TriageModel } from '../src/detect/model';
 import { createTriager, decide } from '../src/detect/triage';
 import type { Post } from '../src/domain/post';
@@ -46,6 +46,32 @@ describe('the triage model', () => {
     expect(() => loadTriageModel(pathToFileURL(bad))).toThrow(/bad\.json: not a triage model \(thresholds: /);
     writeFileSync(bad, '{"version": 2,');
     expect(() => loadTriageModel(pathToFileURL(bad))).toThrow(/bad\.json: not JSON/);
+  });
+
+  it("evidence reads each post's normalised text and reach as normalise() and reachOf() say, whatever shortcut it takes", () => {
+    const read = createEvidence(staticContext(brand));
+    // Posts with and without what normalise() changes beyond the case: a link (and an upper-case one it keeps), a
+    // hashtag, curly quotes; and posts with every count, some counts and none.
+    const texts = [
+      'My FIRST flight with @OranjeAir tomorrow!',
+      'Look https://example.com/A?b=C my bag is LOST',
+      'HTTP://EXAMPLE.COM/X stays, as it always did',
+      '#Honeymoon with Oranje Air',
+      'Can’t believe it ‘again’',
+      'Thank you OranjeAir',
+    ];
+    const metrics = [undefined, { reposts: 400 }, { likes: 30, reposts: 2, replies: 8, quotes: 60 }];
+    for (const text of texts) {
+      for (const m of metrics) {
+        const p: Post = { ...post(text, { followers: 50 }), ...(m ? { metrics: m } : {}) };
+        const e = read(p);
+        expect(e.text).toBe(normalise(text));
+        expect(e.reach).toEqual(reachOf(p));
+      }
+    }
+    expect(reachOf({ ...post('x', { followers: 50 }), metrics: { reposts: 400 } }).reach).toBe(true);
+    expect(reachOf({ ...post('x', { followers: 50 }), metrics: { likes: 1, reposts: 60, replies: 0, quotes: 0 } }).velocity).toBe(true);
+    expect(reachOf(post('x', { followers: 50 }))).toMatchObject({ reach: false, velocity: false });
   });
 
   it('features are the same for the same post, and words change them', () => {
