@@ -28,7 +28,7 @@ const clamp = (x: number) => Math.max(0, Math.min(1, x));
  * followers and no reposts, about 0.4 for 200 followers, about 0.9 for 200,000 or thousands of reposts.
  */
 export function reachOf(post: Post): { score: number; reach: boolean; velocity: boolean } {
-  // engagement()'s counts, read in place (no object a post): a missing count is zero.
+  // engagement()'s counts, read in place (no object a post): no metrics count as zero.
   const m = post.metrics;
   const reposts = m?.reposts ?? 0;
   const quotes = m?.quotes ?? 0;
