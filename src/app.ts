@@ -241,14 +241,15 @@ const PROGRESS_EVERY = 5_000;
 
 /**
  * Feeds a source (a replay, the demo stream) through the pipeline, counting what happened; one bad post never
- * stops the run. In batches of up to 256 posts, or of what arrived within 10 ms: the store writes many posts a
- * transaction, and a live pipe still sees each card within milliseconds.
+ * stops the run. In batches of up to 1,024 posts, or of what arrived within 10 ms: the store writes many posts a
+ * transaction (a replay's batch of 1,024 costs about a tenth of a second, fewer commits than four of 256), and a
+ * live pipe still sees each card within milliseconds.
  */
 export async function runSource(
   k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'>,
   source: Source,
   summary = emptySummary(),
-  batch: { size: number; waitMs: number } = { size: 256, waitMs: 10 },
+  batch: { size: number; waitMs: number } = { size: 1024, waitMs: 10 },
 ): Promise<RunSummary> {
   let done = 0;
   const batcher = new Batcher<Post>(
