@@ -1,5 +1,5 @@
 /**
- * Does eld on the built n-gram table (src/detect/eld-table.ts, what the compiled build loads) answer as eld's own
+ * Does the scorer on the built n-gram table (src/detect/eld-table.ts, what the compiled build loads) answer as eld's own
  * 'small' module on every post of the corpora? A measurement, not a test (the corpora are not in the repository):
  * prints counts only, never a text. The test of record is test/eld-table.test.ts, on posts of its own.
  *   npx tsx scripts/eld-table-check.ts
@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { eld } from 'eld/small';
-import { eldFiles, eldKey, eldOn, packNgrams, readNgramsTable, type NgramsData } from '../src/detect/eld-table';
+import { eldFiles, eldKey, eldParts, packNgrams, readNgramsTable, tableScorer, type NgramsData } from '../src/detect/eld-table';
 import { functionWords } from '../src/detect/lang';
 import { complaints, dutchPoliticalTweets, usAirlineTweets } from './lib/corpora';
 import { airlineFiles } from './lib/real-airline';
@@ -16,7 +16,7 @@ import { airlineFiles } from './lib/real-airline';
 const files = eldFiles();
 if (!files) throw new Error('eld is not installed (npm ci)');
 const { ngramsData } = (await import(pathToFileURL(files.data).href)) as { ngramsData: NgramsData };
-const table = await eldOn(readNgramsTable(packNgrams(ngramsData, eldKey(files)))!.data, files);
+const table = tableScorer(readNgramsTable(packNgrams(ngramsData, eldKey(files)))!, await eldParts(files));
 for (const d of [table, eld]) d.enableTextCleanup(true);
 
 const sets: [string, string[]][] = [
@@ -40,5 +40,5 @@ for (const [name, texts] of sets) {
   differences += differ;
   console.log(`${name}: ${compared.toLocaleString('en-US')} texts compared, ${differ} answers differ`);
 }
-console.log(differences === 0 ? 'eld on the table answers as eld/small on every text' : `${differences} answers differ`);
+console.log(differences === 0 ? 'the table answers as eld/small on every text' : `${differences} answers differ`);
 process.exitCode = differences === 0 ? 0 : 1;

@@ -6,11 +6,11 @@ import { pathToFileURL } from 'node:url';
 
 // eld's 'small' n-gram data is a 1.6 MB JavaScript object literal: importing it costs about a quarter of a second
 // of CPU and 110 MB, at the first post whose language its function words do not settle. `npm run build` packs the
-// same data into a table of typed arrays (packNgrams, written beside the compiled module) that loads in a few ms;
-// eld's own detector then runs on it unchanged: its createEld() is given data whose `ngrams` answers each n-gram
-// lookup from the table. The table is keyed by a hash of the installed eld's data and detector files, so an eld
-// that differs from the build's is imported as before. The table can only make loading quicker, never change an
-// answer (test/eld-table.test.ts compares both on written posts in many languages and scripts).
+// same data into a table of typed arrays (packNgrams, written beside the compiled module) that loads in a few ms,
+// and tableScorer() reads eld's scores off it (below). The table is keyed by a hash of the installed eld's files
+// that the scorer reads or follows, so an eld that differs from the build's is imported as before. The table can
+// only make detection quicker, never change an answer (test/eld-table.test.ts compares it with eld/small on written
+// posts in many languages and scripts; scripts/eld-table-check.ts on every text of the corpora).
 
 /** eld's n-gram database, as its ngrams/*.js files export it. */
 export interface NgramsData {
@@ -25,24 +25,40 @@ export interface EldDetector {
   detect(text: string): { language: string; isReliable(): boolean; getScores(): Record<string, number> };
   enableTextCleanup(on: boolean): void;
 }
-type CreateEld = () => { instance: EldDetector; loadData(data: NgramsData): string };
+
+/** The files of eld this module reads: its 'small' data, its detector, and the parts of it the scorer uses. */
+export interface EldFiles {
+  data: string;
+  detector: string;
+  result: string;
+  dictionary: string;
+  patterns: string;
+}
 
 /** The files of the installed eld this module reads, found as Node finds the package; undefined without one. */
-export function eldFiles(): { data: string; detector: string } | undefined {
+export function eldFiles(): EldFiles | undefined {
   const from = createRequire(import.meta.url).resolve.paths('eld') ?? [];
   for (const dir of from) {
     const root = join(dir, 'eld');
     if (existsSync(join(root, 'package.json'))) {
-      const files = { data: join(root, 'src/ngrams/small.js'), detector: join(root, 'src/languageDetector.js') };
-      return existsSync(files.data) && existsSync(files.detector) ? files : undefined;
+      const files: EldFiles = {
+        data: join(root, 'src/ngrams/small.js'),
+        detector: join(root, 'src/languageDetector.js'),
+        result: join(root, 'src/LanguageResult.js'),
+        dictionary: join(root, 'src/dictionary.js'),
+        patterns: join(root, 'src/regexPatterns.js'),
+      };
+      return Object.values(files).every((f) => existsSync(f)) ? files : undefined;
     }
   }
   return undefined;
 }
 
-/** What a table is built from: eld's data and the detector that reads it, by their text. */
-export function eldKey(files: { data: string; detector: string }): string {
-  return createHash('sha256').update(readFileSync(files.data)).update('\0').update(readFileSync(files.detector)).digest('hex');
+/** What a table is built from and answers for: eld's data and the code that reads it, by their text. */
+export function eldKey(files: EldFiles): string {
+  const hash = createHash('sha256');
+  for (const file of [files.data, files.detector, files.result, files.dictionary, files.patterns]) hash.update(readFileSync(file)).update('\0');
+  return hash.digest('hex');
 }
 
 // ── The table ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -119,12 +135,24 @@ export function packNgrams(data: NgramsData, key: string): Buffer {
   return Buffer.concat([head, words(keyLo), words(keyHi), words(at), Buffer.from(pairs)]);
 }
 
-/**
- * eld's data read from a table: `ngrams` answers each lookup (eld's only use of it: `ngrams[gram]`, then its
- * languages with for…in) with a fresh { language index: score }, or undefined for an n-gram eld does not know.
- * Undefined when the table is not whole.
- */
-export function readNgramsTable(file: Buffer): { key: string; data: NgramsData } | undefined {
+/** A read table: where an n-gram's (language, score) pairs are. */
+interface ReadTable {
+  key: string;
+  type: string;
+  languages: Record<string, string>;
+  table: Table;
+}
+interface Table {
+  /** The slot of the n-gram packed as (lo, hi), or -1 when eld does not know it. */
+  find(lo: number, hi: number): number;
+  /** The slot's pairs: the first's index in `pairs` (two bytes a pair) and how many. */
+  first(slot: number): number;
+  count(slot: number): number;
+  pairs: Uint8Array;
+}
+
+/** A table as it was written: its key, eld's languages, and the table. Undefined when the file is not whole. */
+export function readNgramsTable(file: Buffer): ReadTable | undefined {
   if (file.length < 4) return undefined;
   const size = file.readUInt32LE(0);
   if (4 + size > file.length) return undefined;
@@ -139,29 +167,29 @@ export function readNgramsTable(file: Buffer): { key: string; data: NgramsData }
   const at = new Uint32Array(take(slots * 4));
   const pairs = new Uint8Array(take(header.pairs * 2));
   const mask = slots - 1;
-  const lookup = (gram: string): Record<number, number> | undefined => {
-    const packed = packKey(gram);
-    if (!packed) return undefined;
-    const [lo, hi] = packed;
-    for (let slot = slotOf(lo, hi, mask); ; slot = (slot + 1) & mask) {
-      const word = keyHi[slot]!;
-      if (word === 0) return undefined;
-      if ((word & 0xffffff) !== hi || keyLo[slot] !== lo) continue;
-      const scores: Record<number, number> = {};
-      for (let i = at[slot]!, end = i + (word >>> 24); i < end; i++) scores[pairs[2 * i]!] = pairs[2 * i + 1]!;
-      return scores;
-    }
+  const table: Table = {
+    find(lo, hi) {
+      for (let slot = slotOf(lo, hi, mask); ; slot = (slot + 1) & mask) {
+        const word = keyHi[slot]!;
+        if (word === 0) return -1;
+        if ((word & 0xffffff) === hi && keyLo[slot] === lo) return slot;
+      }
+    },
+    first: (slot) => at[slot]!,
+    count: (slot) => keyHi[slot]! >>> 24,
+    pairs,
   };
-  const ngrams = new Proxy({} as NgramsData['ngrams'], { get: (_, gram) => (typeof gram === 'string' ? lookup(gram) : undefined) });
-  return { key: header.key, data: { type: header.type, languages: header.languages, ngrams } };
+  return { key: header.key, type: header.type, languages: header.languages, table };
 }
 
-/** eld's detector (its createEld()) on the given data. */
-export async function eldOn(data: NgramsData, files: { detector: string }): Promise<EldDetector> {
-  const { createEld } = (await import(pathToFileURL(files.detector).href)) as { createEld: CreateEld };
-  const { instance, loadData } = createEld();
-  if (!loadData(data)) throw new Error('eld did not take the n-gram table');
-  return instance;
+/** The n-gram's scores by language index, as eld's data has them; undefined for an n-gram eld does not know. */
+export function ngramScores({ table }: ReadTable, gram: string): Record<number, number> | undefined {
+  const packed = packKey(gram);
+  const slot = packed ? table.find(packed[0], packed[1]) : -1;
+  if (slot < 0) return undefined;
+  const scores: Record<number, number> = {};
+  for (let i = table.first(slot), end = i + table.count(slot); i < end; i++) scores[table.pairs[2 * i]!] = table.pairs[2 * i + 1]!;
+  return scores;
 }
 
 /** The table `npm run build` writes beside the compiled module (absent beside the sources). */
@@ -176,5 +204,152 @@ export async function builtDetector(table: URL = ELD_TABLE): Promise<EldDetector
   if (!files || !existsSync(table)) return undefined;
   const read = readNgramsTable(readFileSync(table));
   if (!read || read.key !== eldKey(files)) return undefined;
-  return eldOn(read.data, files);
+  return tableScorer(read, await eldParts(files));
+}
+
+// ── eld's scoring, read straight off the table ─────────────────────────────────────────────────────────────────
+// eld's detect() builds each n-gram as a string, gathers them as an object's keys, then looks each up: on the
+// ~5 % of posts that need it, that was most of its cost. tableScorer() does the same steps over character codes
+// (eld's text cleanup and separators with eld's own patterns, its UTF-8 byte characters from eld's dictionary, its
+// 4-byte n-grams at a stride of 3, each counted once, its base score of 53) and hands the scores to eld's own
+// LanguageResult, which says the language's reliability and scores as eld does. test/eld-table.test.ts and
+// scripts/eld-table-check.ts compare it with eld/small, answer by answer.
+
+type Result = ReturnType<EldDetector['detect']>;
+interface EldParts {
+  LanguageResult: new (language: string, results: number[], numNgrams: number, langCodes: Record<string, string>) => Result;
+  dictionary: string[];
+  separators: RegExp;
+  matchDomains: RegExp;
+}
+
+// eld's getCleanTxt(): links, e-mail addresses, .com domains, then codes with digits (its own patterns but the
+// third, which it exports).
+const URLS = /[hw](?:(?:ttps?:\/\/(?:www\.)?)|ww\.)[^\s]+/gi;
+const EMAILS = /[a-zA-Z0-9.!$%&’+_`-]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]{2,64}/g;
+const CODES = /[a-zA-Z]*[0-9]+[a-zA-Z0-9]*/g;
+/** eld's base score of an n-gram, taken off the stored scores to keep its database small. */
+const BASE_SCORE = 53;
+/** eld's cuts: the first blank after this many bytes, any character after the second. */
+const CUT_AFTER = 350;
+const ENFORCE_CUT_AFTER = 380;
+/** eld reads n-grams off a word's first 70 bytes (the last one runs to the word's end). */
+const WORD_BYTES = 70;
+
+/** eld's detector on a read table: detect() answers as eld's does on the same data. */
+export function tableScorer(read: ReadTable, parts: EldParts): EldDetector {
+  const { table } = read;
+  const codes = read.languages;
+  const languages = Object.keys(codes).length;
+  const byte = parts.dictionary.map((c) => c.charCodeAt(0));
+  let cleanup = false;
+  // The n-grams of the text so far, each once: short ones (all but a long word's last) by their packed key.
+  const seen = new Set<number>();
+  const long = new Set<string>();
+  let scores: number[] = [];
+
+  /** Counts the n-gram codes[from, to), with a blank before it (a word's start) and/or after it (its end). */
+  const gram = (word: number[], from: number, to: number, before: boolean, after: boolean) => {
+    const length = to - from + (before ? 1 : 0) + (after ? 1 : 0);
+    if (length > MAX_LENGTH) {
+      long.add(String.fromCharCode(...(before ? [32] : []), ...word.slice(from, to), ...(after ? [32] : [])));
+      return;
+    }
+    let lo = 0;
+    let hi = length << 16;
+    let i = 0;
+    const put = (c: number) => {
+      if (i < 4) lo |= c << (8 * i);
+      else hi |= c << (8 * (i - 4));
+      i++;
+    };
+    if (before) put(32);
+    for (let k = from; k < to; k++) put(word[k]!);
+    if (after) put(32);
+    lo >>>= 0;
+    const key = hi * 4294967296 + lo;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const slot = table.find(lo, hi);
+    if (slot < 0) return;
+    for (let p = table.first(slot), end = p + table.count(slot); p < end; p++) scores[table.pairs[2 * p]!]! += table.pairs[2 * p + 1]! + BASE_SCORE;
+  };
+
+  /** eld's getByteNgrams() of one word. */
+  const wordGrams = (word: number[]) => {
+    const len = Math.min(word.length, WORD_BYTES);
+    let j = 0;
+    for (; j + 4 < len; j += 3) gram(word, j, j + 4, j === 0, false);
+    gram(word, len !== 3 ? Math.max(0, len - 4) : 0, word.length, j === 0, true);
+  };
+
+  const detect = (input: string): Result => {
+    let text = input.substring(0, 1000);
+    if (cleanup) text = text.replace(URLS, ' ').replace(EMAILS, ' ').replace(parts.matchDomains, ' ').replace(CODES, ' ');
+    text = text.replace(parts.separators, ' ').trim().toLowerCase();
+    seen.clear();
+    long.clear();
+    scores = new Array<number>(languages).fill(0);
+    // eld's strToUtf8Bytes(): each word as the characters of its UTF-8 bytes.
+    let word: number[] = [];
+    let bytes = 0;
+    const b = (x: number) => word.push(byte[x]!);
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (c < 0x80) {
+        if (c === 32) {
+          if (word.length) {
+            wordGrams(word);
+            word = [];
+          }
+          if (bytes > CUT_AFTER) break;
+        } else word.push(c);
+        bytes++;
+      } else if (c < 0x800) {
+        b(0xc0 | (c >> 6));
+        b(0x80 | (c & 0x3f));
+        bytes += 2;
+      } else if (c < 0xd800 || c >= 0xe000) {
+        b(0xe0 | (c >> 12));
+        b(0x80 | ((c >> 6) & 0x3f));
+        b(0x80 | (c & 0x3f));
+        bytes += 3;
+      } else {
+        i++;
+        c = 0x10000 + (((c & 0x3ff) << 10) | (text.charCodeAt(i) & 0x3ff));
+        b(0xf0 | (c >> 18));
+        b(0x80 | ((c >> 12) & 0x3f));
+        b(0x80 | ((c >> 6) & 0x3f));
+        b(0x80 | (c & 0x3f));
+        bytes += 4;
+      }
+      if (bytes > ENFORCE_CUT_AFTER) break;
+    }
+    if (word.length) wordGrams(word);
+    // eld's getMaxLang(): the first language of the highest score above 0.
+    let best = -1;
+    let most = 0;
+    for (let lang = 0; lang < languages; lang++) {
+      const score = scores[lang]!;
+      if (score > 0 && score > most) {
+        most = score;
+        best = lang;
+      }
+    }
+    if (best < 0) return new parts.LanguageResult('', [], 0, {});
+    return new parts.LanguageResult(codes[best]!, scores, seen.size + long.size, codes);
+  };
+  return { detect, enableTextCleanup: (on) => void (cleanup = Boolean(on)) };
+}
+
+/** The parts of eld the scorer uses, from the installed eld's files. */
+export async function eldParts(files: EldFiles): Promise<EldParts> {
+  const load = (file: string) => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+  const [result, dictionary, patterns] = await Promise.all([load(files.result), load(files.dictionary), load(files.patterns)]);
+  return {
+    LanguageResult: result.LanguageResult as EldParts['LanguageResult'],
+    dictionary: dictionary.dictionary as string[],
+    separators: patterns.separators as RegExp,
+    matchDomains: patterns.matchDomains as RegExp,
+  };
 }
