@@ -686,8 +686,14 @@ export class SqlStore implements Store {
 
   async markSentMany(sent: readonly { item: OutboxItem; ref: DeliveryRef }[]): Promise<void> {
     if (!sent.length) return;
+    const at = this.iso();
+    // On PostgreSQL each card is its own transaction: one holding several cards' opportunity rows deadlocks with a
+    // batch of posts joining those cards' stories in another order. SQLite has one writer: one transaction serves.
+    if (this.kind === 'postgres') {
+      for (const { item, ref } of sent) await this.db.transaction().execute((trx) => this.markSentIn(trx, item, ref, at));
+      return;
+    }
     await this.db.transaction().execute(async (trx) => {
-      const at = this.iso();
       for (const { item, ref } of sent) await this.markSentIn(trx, item, ref, at);
     });
   }
