@@ -14,7 +14,7 @@ import { isCardKind, KINDS, type Kind } from '../src/domain/verdict';
 import { staticContext } from '../src/detect/context';
 import { createTriager } from '../src/detect/triage';
 import { dutchPoliticalTweets } from './lib/corpora';
-import { airlineFiles, corpusStrengths, realLabels, secondReading, studyHalf, triageFiles, type Judged, type RealLabel } from './lib/real-airline';
+import { airlineFiles, realLabels, secondReading, studyHalf, triageFiles, type Judged, type RealLabel } from './lib/real-airline';
 
 const perThousand = (n: number, total: number) => ((1000 * n) / Math.max(1, total)).toFixed(2);
 
@@ -77,9 +77,11 @@ export function labelledFigures(errors = false): { opportunity: number; risk: nu
     console.log(`${source === 'corpus' ? "the corpus's own labels" : 'our labels'} (${part.total} posts): ${f('opportunity')}; ${f('risk')}`);
   }
   // How well "clear" picks the corpus's clear moments (its notes say S or M) out of the moments triage finds.
-  const notes = corpusStrengths();
-  const found = judged.filter((j) => j.triage.kind === 'opportunity' && labels.get(j.post.id)!.kind === 'opportunity' && notes.has(j.post.id));
-  const picked = (s: 'clear' | 'mild') => `${found.filter((j) => notes.get(j.post.id) === s && j.triage.strength === 'clear').length} of ${found.filter((j) => notes.get(j.post.id) === s).length}`;
+  const found = judged.filter((j) => j.triage.kind === 'opportunity' && labels.get(j.post.id)!.kind === 'opportunity' && labels.get(j.post.id)!.source === 'corpus' && labels.get(j.post.id)!.strength);
+  const picked = (s: 'clear' | 'mild') => {
+    const told = found.filter((j) => labels.get(j.post.id)!.strength === s);
+    return `${told.filter((j) => j.triage.strength === 'clear').length} of ${told.length}`;
+  };
   console.log(`moment strength, on the corpus's moments triage finds: called clear ${picked('clear')} of its clear (S) ones and ${picked('mild')} of its milder (M) ones`);
   const r = evaluate(pairs(random));
   const cards = (k: Kind) => random.filter((j) => j.triage.kind === k).length;

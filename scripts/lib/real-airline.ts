@@ -97,7 +97,7 @@ function readLabels(path: string | URL, source: RealLabel['source']): RealLabel[
     .split('\n')
     .filter((l) => l.trim())
     .map((l, i) => {
-      const o = JSON.parse(l) as { id?: unknown; kind?: unknown; selectedBy?: unknown; strength?: unknown };
+      const o = JSON.parse(l) as { id?: unknown; kind?: unknown; selectedBy?: unknown; strength?: unknown; note?: unknown };
       if (typeof o.id !== 'string' || !['opportunity', 'risk', 'service', 'noise'].includes(o.kind as string)) {
         throw new Error(`${String(path)}:${i + 1}: expected {"id": "...", "kind": "opportunity|risk|service|noise"}`);
       }
@@ -105,7 +105,9 @@ function readLabels(path: string | URL, source: RealLabel['source']): RealLabel[
         throw new Error(`${String(path)}:${i + 1}: "strength" must be "clear" or "mild"`);
       }
       const by = String(o.selectedBy ?? 'search');
-      const strength = o.strength as RealLabel['strength'];
+      // Ours say it in `strength`; the corpus's notes begin with S (a clear case) or M (a milder one).
+      const note = typeof o.note === 'string' ? /^([SM])\b/.exec(o.note)?.[1] : undefined;
+      const strength = (o.strength ?? (note === 'S' ? 'clear' : note === 'M' ? 'mild' : undefined)) as RealLabel['strength'];
       return { id: o.id, kind: o.kind as Kind, selectedBy: by.startsWith('random') ? 'random' : 'search', source, ...(strength ? { strength } : {}) };
     });
 }
@@ -115,17 +117,6 @@ function readLabels(path: string | URL, source: RealLabel['source']): RealLabel[
  * half): 0-7 may be read to study errors, 8-f only measures.
  */
 export const studyHalf = (id: string): boolean => parseInt(createHash('sha256').update(id).digest('hex')[1]!, 16) < 8;
-
-/** The corpus's own notes on strength: `S` (a clear case) or `M` (a milder one), by id. */
-export function corpusStrengths(): Map<string, 'clear' | 'mild'> {
-  const out = new Map<string, 'clear' | 'mild'>();
-  for (const l of readFileSync(join(LABELLED_DIR, 'dev-labels.jsonl'), 'utf8').split('\n')) {
-    if (!l.trim()) continue;
-    const o = JSON.parse(l) as { id?: unknown; note?: unknown };
-    if (typeof o.id === 'string' && typeof o.note === 'string' && /^[SM]\b/.test(o.note)) out.set(o.id, o.note.startsWith('S') ? 'clear' : 'mild');
-  }
-  return out;
-}
 
 /** The second reading's 1,000 labels, kept apart: a different reader draws the lines more generously. */
 export function secondReading(): Map<string, RealLabel> {
