@@ -280,6 +280,11 @@ describe('moments the way people tell them', () => {
     'kudos to @SkylarkAir for how calmly the team handled a medical emergency on our flight to rome last night. professionalism & care 👏',
     // "Great start" is sincere without a complaint beside it.
     '@SkylarkAir shoutout to FA marco on SK 18, he got our 25th anniversary trip off to a great start 🥂',
+    // Care told with a story (someone ill, someone close), whatever words for the care: "took such good care of".
+    'big thank you to the @SkylarkAir crew on SK 77 who took such good care of me when i got sick halfway over the atlantic',
+    '@SkylarkAir your cabin crew on the 6am to oslo were taking wonderful care of my nervous 80 yr old dad the whole way. thank you',
+    // A wedding in other words.
+    'flying @SkylarkAir to get hitched on saturday!! cannot believe it',
   ])('told as an ask or a thank-you, "%s" is a moment', (text) => {
     expect(triage(post(text)).kind).toBe('opportunity');
   });
@@ -295,6 +300,8 @@ describe('moments the way people tell them', () => {
     'great start to the honeymoon @SkylarkAir, flight cancelled and now 6 hrs on the floor at the gate',
     // A moment already lost is a complaint, not a rescue.
     '@SkylarkAir thanks for making me miss my sisters wedding this past weekend. never again',
+    // Care with no story behind it is praise.
+    'thanks @SkylarkAir for always taking great care of us on the commute 👍',
   ])('"%s" is no opportunity', (text) => {
     expect(triage(post(text)).kind).not.toBe('opportunity');
   });

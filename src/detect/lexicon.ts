@@ -23,7 +23,7 @@ export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|(?:her|him|me|us|
 export const FIRST_IN_A_WHILE = /(?:first|1st) time\b[^.!?]{0,40}?\b(?:in|since) (?:about |over |almost |nearly )?(?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)\b/u;
 
 /** Praise of how staff were, with no act for anyone in particular ("went above and beyond", "saved the day"). */
-export const GENERIC_KINDNESS = /(?:^|[^\p{L}])(?:above (?:and|&amp;|&) beyond(?: expectations)?|(?:the |an )?extra (?:mile|effort)|out of (?:her|his|their|your) way|saved (?:me|us|the day|my (?:day|trip|vacation|holiday))|stepped up|took (?:great |good )?care of (?:me|us)|looked after (?:me|us)|went the distance|made (?:it|magic) happen|made (?:my|our) (?:day|week|year|trip|flight)|helped (?:me|us)(?: out)?|show(?:ed)? (?:me|us) (?:\p{L}+ )?love)(?![\p{L}])/gu;
+export const GENERIC_KINDNESS = /(?:^|[^\p{L}])(?:above (?:and|&amp;|&) beyond(?: expectations)?|(?:the |an )?extra (?:mile|effort)|out of (?:her|his|their|your) way|saved (?:me|us|the day|my (?:day|trip|vacation|holiday))|stepped up|(?:took|tak(?:e|es|ing)) (?:such )?(?:great |good |amazing |wonderful |excellent )?care of (?:me|us)|looked after (?:me|us)|went the distance|made (?:it|magic) happen|made (?:my|our) (?:day|week|year|trip|flight)|helped (?:me|us)(?: out)?|show(?:ed)? (?:me|us) (?:\p{L}+ )?love)(?![\p{L}])/gu;
 
 // Each pattern's regex runs only when the text holds a string every match of it needs (prefilter.ts).
 export const LEX = withPrefilter({
@@ -485,6 +485,8 @@ export const LEX = withPrefilter({
   lifeEvent: w([
     'b-?day',
     'get(?:ting)? married',
+    'get(?:ting)? hitched',
+    't(?:ie|ying) the knot',
     'wedding (?:dress|gown|suit)',
     'bridesmaid',
     'best man',
@@ -707,6 +709,10 @@ export const LEX = withPrefilter({
     'brought (?:my|him|her|us)',
     'made (?:my|our|his|her) (?:day|week|year|trip)',
     'took care of',
+    // "Taking such good care of my wife": an act all the same (the generic "took good care of us" needs a story).
+    '(?:took|tak(?:e|es|ing)) (?:such )?(?:good|great|amazing|wonderful|excellent|special|extra) care of',
+    'bent over backwards',
+    'consol(?:ed|ing) (?:me|us|my|him|her)',
     'look(?:ed|ing) after',
     'went out of (?:their|his|her) way',
     'stayed with',
@@ -769,7 +775,7 @@ export const LEX = withPrefilter({
   /** Close people: stories are about them. */
   family: w(['mum', 'mom', 'mother', 'dad', 'father', 'grandma', 'grandpa', 'grandad', 'gran', 'nan', 'granny', 'son', 'daughter', 'sister', 'brother', 'wife', 'husband', 'girlfriend', 'boyfriend', 'fianc[eé]e?', 'kids', 'children', 'moeder', 'mama', 'vader', 'papa', 'pap', 'mam', 'opa', 'oma', 'zoon', 'dochter', 'zus', 'broer', 'vrouw', 'man', 'vriendin', 'vriend', 'kinderen', 'class', 'klas', 'hond', 'dog']),
   /** An age told in brackets or words: "Grandma Fay (93)", "67 years old". */
-  age: any(['\\((?:[1-9]|[6-9]\\d|1[01]\\d)\\)', '\\b\\d{1,3} years old\\b', '\\b\\d{1,3} jaar oud\\b', '\\bis (?:[6-9]\\d|1[01]\\d)\\b']),
+  age: any(['\\((?:[1-9]|[6-9]\\d|1[01]\\d)\\)', '\\b\\d{1,3}[- ]?(?:years?|yrs?|months?|mos?)[- ]old\\b', '\\b\\d{1,3} jaar oud\\b', '\\bis (?:[6-9]\\d|1[01]\\d)\\b']),
   thanks: w(['thank you', 'thanks', 'thank', 'grateful', 'shout ?out', 'kudos', 'bedankt', 'dank je', 'dankjewel', 'dank u', 'dankbaar', 'hulde', 'pluim']),
   praise: w([
     'love (?:you|flying|this|it)',
@@ -796,6 +802,7 @@ export const LEX = withPrefilter({
     'fraud',
     'stole',
     'stolen',
+    'steal(?:s|ing)?',
     'theft',
     'thie(?:f|ves)',
     'cheat(?:ed|ing)?',
