@@ -89,6 +89,8 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     ['discrimination', '@OranjeAir the lack of support for the disabled at your transfer desk is shocking. 40 min on the jet bridge'],
     ['assault', '@OranjeAir captain on OA88 joked over the PA about the cabin crew like they were sex objects. in 2024??'],
     ['assault', '@OranjeAir heard your agent at gate C3 mutter "fat pig" about the lady ahead of me. she heard it too'],
+    ['call-to-spread', '3rd cancellation this month from @OranjeAir. stay away from this airline, seriously'],
+    ['call-to-spread', '@OranjeAir lost both bags and nobody answers the phone. DONT WASTE YOUR MONEY people'],
   ])('%s: "%s"', (signal, text) => {
     const t = triage(post(text, 0));
     expect(t.kind).toBe('risk');
@@ -148,6 +150,14 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
   it('an ordinary complaint from a small account is service, not a risk', () => {
     const t = triage(post('@OranjeAir 3 hrs on hold and still no refund. worst customer service ever', 0));
     expect(t.kind).toBe('service');
+  });
+
+  it.each([
+    // The author's own vow, and advice to keep away from something that is not us, call on nobody.
+    '@OranjeAir 3 hrs on hold and still no refund. never flying you again',
+    '@OranjeAir my tip for schiphol: stay away from the pier d toilets at 6am lol',
+  ])('"%s" is no call to others', (text) => {
+    expect(triage(post(text, 0)).signals).not.toContain('call-to-spread');
   });
 });
 

@@ -309,6 +309,12 @@ export const SEVERITY = withPrefilter({
     'make this (?:go )?viral',
     'help (?:me )?make this viral',
     'boycott(?:s|ed)?',
+    // Telling others to keep away: "avoid this airline", "stay away from @x", "don't waste your money".
+    'stay away from (?:(?:this|these|that) (?:company|airline|carrier)s?|@)',
+    'avoid (?:this|these|that) (?:company|airline|carrier)s?',
+    'avoid (?:flying|traveling|travelling) (?:with )?(?:this|these|them|@)',
+    "(?:don'?t|do not|never) waste your (?:money|time)",
+    'save your (?:money|sanity) and',
     'delen aub',
     'graag delen',
     'deel dit',
