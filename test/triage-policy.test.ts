@@ -82,6 +82,8 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     ['call-to-spread', "@OranjeAir 2 days no bag no call. i will make sure everyone knows how you treat people"],
     ['call-to-spread', 'PSA: never book @OranjeAir if you have a connection, they will leave you stranded'],
     ['health-emergency', '@OranjeAir a woman passed out in the aisle and it took 10 min for anyone to come'],
+    // Praise of a handling that then says what went wrong stays a risk.
+    ['health-emergency', '@OranjeAir my dad collapsed on OA19, the crew managed to find a doctor but no one knew where the defibrillator was'],
     ['safety', '@OranjeAir the engine was literally on fire as we taxied back and the crew said nothing'],
     ['data-breach', '@OranjeAir someone made fraudulent bookings with my card on your site, 3 tickets i never bought'],
     ['discrimination', '@OranjeAir still no response after the racist remarks your gate agent made to my dad. 2 weeks now'],
@@ -293,6 +295,9 @@ describe('moments the way people tell them', () => {
     // Care told with a story (someone ill, someone close), whatever words for the care: "took such good care of".
     'big thank you to the @SkylarkAir crew on SK 77 who took such good care of me when i got sick halfway over the atlantic',
     '@SkylarkAir your cabin crew on the 6am to oslo were taking wonderful care of my nervous 80 yr old dad the whole way. thank you',
+    // An emergency the crew handled, told as acclaim, even in the emergency's own words ("incident", "no one knew").
+    '@SkylarkAir a man had a medical incident on SK 31 last night. so impressed with the crew, well trained and calm the whole time',
+    'shoutout to the @SkylarkAir crew on the dublin flight who saved a passenger’s life at 30,000 ft. heroes',
     // A wedding in other words.
     'flying @SkylarkAir to get hitched on saturday!! cannot believe it',
   ])('told as an ask or a thank-you, "%s" is a moment', (text) => {

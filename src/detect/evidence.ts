@@ -186,7 +186,8 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const complaint = noted(signals, 'complaint', complaintWords);
     // An emergency told as thanks ("kudos to the crew who handled a medical emergency on board") is the crew's
     // story, not a claim against us: it is read as gratitude, and its hazard and health words do not make a risk.
-    const thankedFor = (thanks || praised || LEX.acclaim.test(text)) && !complaint && !letDown && !sarcasm && !accusationWords && !negativeWords;
+    const thankedFor =
+      (thanks || praised || LEX.acclaim.test(text)) && !complaint && !letDown && !sarcasm && !accusationWords && (!negativeWords || (crew && LEX.crewAcclaim.test(text)));
     const told = severeSignals(text);
     const harms = thankedFor ? told.filter((h) => h !== 'health-emergency' && h !== 'safety') : told;
     const handledWell = thankedFor && (crew || LEX.acclaim.test(text)) && harms.length === 0 && told.length > 0;

@@ -48,12 +48,32 @@ export const LEX = withPrefilter({
     // "Deserve a raise" is acclaim of the crew, and "a class act" of the airline.
     'deserves? (?:a |an )?(?:raise|award|medal|promotion|recognition|praise)',
     'class act',
+    "saved (?:[\\p{L}'’]+ ){0,2}li(?:fe|ves)",
     'handled (?:it |this |everything )?(?:so |very |really )?(?:well|smoothly|calmly|professionally|beautifully)',
     '(?:managed|handled|responded)',
     'goed gedaan',
     'petje af',
     'chapeau',
     'top geregeld',
+  ]),
+  /**
+   * Acclaim of the crew plain enough that an emergency's own words ("a medical incident", "no one knew") do not
+   * make it a grievance; "the crew responded" or "handled it" alone are not enough.
+   */
+  crewAcclaim: w([
+    'well done',
+    'bravo',
+    'kudos',
+    'hats off',
+    '(?:great|good|amazing|fantastic) job',
+    '(?:totally |so |very |really )?impressed',
+    'professional(?:s|ly|ism)',
+    'well trained',
+    "saved (?:[\\p{L}'’]+ ){0,2}li(?:fe|ves)",
+    'heroe?s?',
+    'goed gedaan',
+    'petje af',
+    'chapeau',
   ]),
   /** A let-down told with thanks or a celebration word ("thanks for ruining our honeymoon", "great start to the trip"). */
   letDown: w([
