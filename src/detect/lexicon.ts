@@ -627,7 +627,7 @@ export const LEX = withPrefilter({
     'gemaakt (?:van|uit)',
     'van (?:karton|melkpakken|lucifers|wc-rolletjes|lego)',
     // Made of it; a desk that "ran out of paper vouchers" made nothing.
-    '(?<!(?:run|ran|running|runs) )out of (?:cardboard|lego|matches|paper)',
+    '(?<!(?:run|ran|running|runs) )out of (?:cardboard|lego|matches|paper|shoe ?box(?:es)?|toilet rolls)',
     'maquette',
     'schaalmodel',
     'knutsel',
@@ -689,6 +689,10 @@ export const LEX = withPrefilter({
     'pols',
     'tail',
     'staart',
+    // What other brands' fans build: a train, a shop, out of boxes.
+    'trains?',
+    'shoe ?box(?:es)?',
+    'toilet rolls',
   ]),
   /** Someone in the brand's colours. */
   crew: w([
