@@ -151,9 +151,12 @@ let outCount = 0;
 const WORD = 1;
 const GRAM = 2;
 const marks = new Uint8Array(HASH_SIZE);
+// The buckets marked, each once: all of them (touched), and each family's (a bucket may be a word's and an n-gram's).
 let touched = new Int32Array(1024);
 let touchedCount = 0;
+let wordBuckets = new Int32Array(1024);
 let wordCount = 0;
+let gramBuckets = new Int32Array(1024);
 let gramCount = 0;
 
 function put(i: number, v: number): void {
@@ -174,46 +177,69 @@ function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   return bigger;
 }
 
-function mark(b: number, as: number): void {
+/** Room for the buckets of a text of n code units: each unit starts at most three n-grams, each word two more. */
+function roomFor(n: number): void {
+  const most = 5 * n + 8;
+  if (touched.length < most) touched = new Int32Array(2 * most);
+  if (wordBuckets.length < most) wordBuckets = new Int32Array(2 * most);
+  if (gramBuckets.length < most) gramBuckets = new Int32Array(2 * most);
+}
+
+function markWord(b: number): void {
   const m = marks[b]!;
-  if (m & as) return;
-  if (as === WORD) wordCount++;
-  else gramCount++;
-  if (m === 0) {
-    if (touchedCount === touched.length) touched = grown(touched);
-    touched[touchedCount++] = b;
-  }
-  marks[b] = m | as;
-  if (summing) sum(summing, DENSE.length + b, as === WORD ? wordSums : gramSums);
+  if (m & WORD) return;
+  if (m === 0) touched[touchedCount++] = b;
+  marks[b] = m | WORD;
+  wordBuckets[wordCount++] = b;
+}
+
+function markGram(b: number): void {
+  const m = marks[b]!;
+  if (m & GRAM) return;
+  if (m === 0) touched[touchedCount++] = b;
+  marks[b] = m | GRAM;
+  gramBuckets[gramCount++] = b;
 }
 
 /**
- * While predictPost reads a post with a model whose weights are all whole thousandths (a shipped one): each hash
- * family's weights summed per class, in thousandths, as its buckets are first marked. Whole numbers add up the same
- * in any order, so the buckets need no sorting and no second pass: a family's logits are its sum times its scale.
+ * With a model whose weights are all whole thousandths (a shipped one): each hash family's weights summed per
+ * class, in thousandths, over its marked buckets. Whole numbers add up the same in any order, so the buckets need
+ * no sorting: a family's logits are its sum times its scale. The sums are kept in registers, and the loop does
+ * nothing but read weights (its reads of the table overlap, where reading them as each bucket is marked waited
+ * on each in turn).
  */
-let summing: Milli | null = null;
 const wordSums = new Int32Array(4);
 const gramSums = new Int32Array(4);
-function sum(t: Milli, feature: number, into: Int32Array): void {
-  const q = t.quads[feature]!;
-  const c0 = q & 255;
-  const c1 = (q >>> 8) & 255;
-  const c2 = (q >>> 16) & 255;
-  const c3 = q >>> 24;
-  const { milli } = t;
-  if (c0 === RARE || c1 === RARE || c2 === RARE || c3 === RARE) {
-    const at = feature * 4;
-    into[0]! += c0 === RARE ? t.rareMilli[t.rare.get(at)!]! : milli[c0]!;
-    into[1]! += c1 === RARE ? t.rareMilli[t.rare.get(at + 1)!]! : milli[256 + c1]!;
-    into[2]! += c2 === RARE ? t.rareMilli[t.rare.get(at + 2)!]! : milli[512 + c2]!;
-    into[3]! += c3 === RARE ? t.rareMilli[t.rare.get(at + 3)!]! : milli[768 + c3]!;
-  } else {
-    into[0]! += milli[c0]!;
-    into[1]! += milli[256 + c1]!;
-    into[2]! += milli[512 + c2]!;
-    into[3]! += milli[768 + c3]!;
+function sumBuckets(t: Milli, buckets: Int32Array, count: number, into: Int32Array): void {
+  const { quads, milli } = t;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let k = 0; k < count; k++) {
+    const feature = DENSE.length + buckets[k]!;
+    const q = quads[feature]!;
+    const c0 = q & 255;
+    const c1 = (q >>> 8) & 255;
+    const c2 = (q >>> 16) & 255;
+    const c3 = q >>> 24;
+    if (c0 === RARE || c1 === RARE || c2 === RARE || c3 === RARE) {
+      const at = feature * 4;
+      s0 += c0 === RARE ? t.rareMilli[t.rare.get(at)!]! : milli[c0]!;
+      s1 += c1 === RARE ? t.rareMilli[t.rare.get(at + 1)!]! : milli[256 + c1]!;
+      s2 += c2 === RARE ? t.rareMilli[t.rare.get(at + 2)!]! : milli[512 + c2]!;
+      s3 += c3 === RARE ? t.rareMilli[t.rare.get(at + 3)!]! : milli[768 + c3]!;
+    } else {
+      s0 += milli[c0]!;
+      s1 += milli[256 + c1]!;
+      s2 += milli[512 + c2]!;
+      s3 += milli[768 + c3]!;
+    }
   }
+  into[0] = s0;
+  into[1] = s1;
+  into[2] = s2;
+  into[3] = s3;
 }
 
 /** The words the model reads in a text, as strings (featurize never builds them): for checks. */
@@ -284,7 +310,8 @@ function putFlags(flags: Evidence['flags'], first: number): void {
 
 /**
  * The features of one post into the scratch arrays (outIndex, outValue: outCount of them), values as float64.
- * With `milli`, only the dense features go there; the hashed ones are summed into wordSums and gramSums instead.
+ * With `milli`, only the dense features go there; the hashed ones are summed into wordSums and gramSums instead
+ * (see sumBuckets).
  */
 function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = null): void {
   outCount = 0;
@@ -314,10 +341,8 @@ function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = nul
   // `word`, `previous word`, and `#` + each 3–5 character slice of `<word>`, computed as the characters go by
   // (no string is built for any of them).
   touchedCount = wordCount = gramCount = 0;
-  summing = milli;
-  wordSums.fill(0);
-  gramSums.fill(0);
   const text = e.masked;
+  roomFor(text.length);
   let previous = 0;
   let first = true;
   for (let at = 0; nextWord(text, at); at = wordEnd) {
@@ -335,8 +360,8 @@ function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = nul
       h = Math.imul(h ^ u, FNV_PRIME);
       pair = Math.imul(pair ^ u, FNV_PRIME);
     }
-    mark((h >>> 0) & (HASH_SIZE - 1), WORD);
-    if (!first) mark((pair >>> 0) & (HASH_SIZE - 1), WORD);
+    markWord(h & (HASH_SIZE - 1));
+    if (!first) markWord(pair & (HASH_SIZE - 1));
     first = false;
     previous = h;
     const paddedLength = length + 2;
@@ -344,18 +369,19 @@ function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = nul
       let g = Math.imul(HASH_OF_HASH ^ units[k]!, FNV_PRIME);
       g = Math.imul(g ^ units[k + 1]!, FNV_PRIME);
       g = Math.imul(g ^ units[k + 2]!, FNV_PRIME);
-      mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
+      markGram(g & (HASH_SIZE - 1));
       if (k + 4 > paddedLength) continue;
       g = Math.imul(g ^ units[k + 3]!, FNV_PRIME);
-      mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
+      markGram(g & (HASH_SIZE - 1));
       if (k + 5 > paddedLength) continue;
       g = Math.imul(g ^ units[k + 4]!, FNV_PRIME);
-      mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
+      markGram(g & (HASH_SIZE - 1));
     }
   }
-  summing = null;
   if (milli) {
     for (let t = 0; t < touchedCount; t++) marks[touched[t]!] = 0;
+    sumBuckets(milli, wordBuckets, wordCount, wordSums);
+    sumBuckets(milli, gramBuckets, gramCount, gramSums);
     return;
   }
   const wordScale = wordCount ? 1 / Math.sqrt(wordCount) : 0;
