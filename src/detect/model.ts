@@ -143,21 +143,92 @@ function nextWord(text: string, from: number): boolean {
 }
 
 // Scratch space of featurize, reused from post to post (it runs for every post, one at a time): the features
-// found so far, and each hash bucket's marks (1 a word feature, 2 an n-gram one), cleared after each post through
-// the list of buckets it touched. One byte a bucket keeps the marks in 64 KB, beside the weights in the cache.
+// found so far; each hash family's buckets, each once (a bucket may be a word's and an n-gram's); and for
+// featurize(), each bucket's marks (1 a word feature, 2 an n-gram one), cleared after each post through the list
+// of buckets it touched.
 let outIndex = new Int32Array(1024);
 let outValue = new Float64Array(1024);
 let outCount = 0;
 const WORD = 1;
 const GRAM = 2;
 const marks = new Uint8Array(HASH_SIZE);
-// The buckets marked, each once: all of them (touched), and each family's (a bucket may be a word's and an n-gram's).
 let touched = new Int32Array(1024);
 let touchedCount = 0;
 let wordBuckets = new Int32Array(1024);
 let wordCount = 0;
 let gramBuckets = new Int32Array(1024);
 let gramCount = 0;
+
+/**
+ * Whether a family already has a bucket this post: an open-addressing set of a few KB for each family (marks read
+ * at random in a 64 KB array missed the nearest cache on most n-grams). A slot holds the post's stamp (its number,
+ * in the high 16 bits) and the bucket: a slot stamped by an earlier post is empty, so the sets are never cleared
+ * (but once every 65,535 posts), and a post sizes its set to its own text, the slots beyond it left as they are.
+ */
+let wordSlots = new Int32Array(1024);
+let gramSlots = new Int32Array(2048);
+let wordMask = 0;
+let gramMask = 0;
+let postNumber = 0;
+let stamp = 0;
+const STAMP = -65536; // 0xffff0000: a slot's stamp
+
+/** The smallest power of two at least `n`, and at least `least`. */
+function powerOfTwo(n: number, least: number): number {
+  let p = least;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/**
+ * Room for the buckets of a text of n code units, and a new stamp: a word is at least one unit and words are apart,
+ * so at most n + 1 word features (a word and its pair); each unit starts at most three n-grams. Each set at most
+ * half full.
+ */
+function startPost(n: number): void {
+  const most = 3 * n + 8;
+  if (wordBuckets.length < most) wordBuckets = new Int32Array(2 * most);
+  if (gramBuckets.length < most) gramBuckets = new Int32Array(2 * most);
+  const words = powerOfTwo(2 * (n + 1), 1024);
+  const grams = powerOfTwo(2 * most, 2048);
+  if (wordSlots.length < words) wordSlots = new Int32Array(words);
+  if (gramSlots.length < grams) gramSlots = new Int32Array(grams);
+  wordMask = words - 1;
+  gramMask = grams - 1;
+  if (++postNumber === 65536) {
+    postNumber = 1;
+    wordSlots.fill(0);
+    gramSlots.fill(0);
+  }
+  stamp = postNumber << 16;
+  wordCount = gramCount = 0;
+}
+
+function markWord(b: number): void {
+  const key = stamp | b;
+  for (let s = b & wordMask; ; s = (s + 1) & wordMask) {
+    const v = wordSlots[s]!;
+    if (v === key) return;
+    if ((v & STAMP) !== stamp) {
+      wordSlots[s] = key;
+      wordBuckets[wordCount++] = b;
+      return;
+    }
+  }
+}
+
+function markGram(b: number): void {
+  const key = stamp | b;
+  for (let s = b & gramMask; ; s = (s + 1) & gramMask) {
+    const v = gramSlots[s]!;
+    if (v === key) return;
+    if ((v & STAMP) !== stamp) {
+      gramSlots[s] = key;
+      gramBuckets[gramCount++] = b;
+      return;
+    }
+  }
+}
 
 function put(i: number, v: number): void {
   if (v === 0) return;
@@ -175,30 +246,6 @@ function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const bigger = new Int32Array(a.length * 2);
   bigger.set(a);
   return bigger;
-}
-
-/** Room for the buckets of a text of n code units: each unit starts at most three n-grams, each word two more. */
-function roomFor(n: number): void {
-  const most = 5 * n + 8;
-  if (touched.length < most) touched = new Int32Array(2 * most);
-  if (wordBuckets.length < most) wordBuckets = new Int32Array(2 * most);
-  if (gramBuckets.length < most) gramBuckets = new Int32Array(2 * most);
-}
-
-function markWord(b: number): void {
-  const m = marks[b]!;
-  if (m & WORD) return;
-  if (m === 0) touched[touchedCount++] = b;
-  marks[b] = m | WORD;
-  wordBuckets[wordCount++] = b;
-}
-
-function markGram(b: number): void {
-  const m = marks[b]!;
-  if (m & GRAM) return;
-  if (m === 0) touched[touchedCount++] = b;
-  marks[b] = m | GRAM;
-  gramBuckets[gramCount++] = b;
 }
 
 /**
@@ -340,9 +387,8 @@ function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = nul
   // and each family scaled on its own so long posts do not outweigh short ones. The hashes are FNV-1a of
   // `word`, `previous word`, and `#` + each 3–5 character slice of `<word>`, computed as the characters go by
   // (no string is built for any of them).
-  touchedCount = wordCount = gramCount = 0;
   const text = e.masked;
-  roomFor(text.length);
+  startPost(text.length);
   let previous = 0;
   let first = true;
   for (let at = 0; nextWord(text, at); at = wordEnd) {
@@ -379,10 +425,22 @@ function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = nul
     }
   }
   if (milli) {
-    for (let t = 0; t < touchedCount; t++) marks[touched[t]!] = 0;
     sumBuckets(milli, wordBuckets, wordCount, wordSums);
     sumBuckets(milli, gramBuckets, gramCount, gramSums);
     return;
+  }
+  // Each bucket once, with its families' marks, for the sorted vector.
+  if (touched.length < wordCount + gramCount) touched = new Int32Array(2 * (wordCount + gramCount));
+  touchedCount = 0;
+  for (let k = 0; k < wordCount; k++) {
+    const b = wordBuckets[k]!;
+    if (marks[b] === 0) touched[touchedCount++] = b;
+    marks[b]! |= WORD;
+  }
+  for (let k = 0; k < gramCount; k++) {
+    const b = gramBuckets[k]!;
+    if (marks[b] === 0) touched[touchedCount++] = b;
+    marks[b]! |= GRAM;
   }
   const wordScale = wordCount ? 1 / Math.sqrt(wordCount) : 0;
   const gramScale = gramCount ? 1 / Math.sqrt(gramCount) : 0;
