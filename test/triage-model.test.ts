@@ -120,6 +120,26 @@ describe('the triage model', () => {
     expect(predictPost(rare, read(post(texts[0]!)), post(texts[0]!)).p).not.toEqual(predictPost(shipped, read(post(texts[0]!)), post(texts[0]!)).p);
   });
 
+  it("a post's features are counted each once however many posts came before it and however long they were", () => {
+    const read = createEvidence(staticContext(brand));
+    const model = loadTriageModel()!;
+    const p = post('Bag lost AGAIN @OranjeAir, flight 1234 cancelled, bag bag bag, nobody answers. Never again');
+    const e = read(p);
+    const first = predictPost(model, e, p).p;
+    // A long post of many distinct words needs bigger sets than a tweet; the posts after it use them as before.
+    const long = post(Array.from({ length: 1500 }, (_, i) => `word${i.toString(36)}x`).join(' '));
+    const longE = read(long);
+    // (Its float vector adds some twelve thousand terms, so to a looser rounding than a tweet's.)
+    const longExpected = probabilities(model, featurize(longE, long));
+    predictPost(model, longE, long).p.forEach((q, c) => expect(Math.abs(q - longExpected[c]!)).toBeLessThan(1e-9));
+    expect(predictPost(model, e, p).p).toEqual(first);
+    // Past the 65,535 posts a set's stamps tell apart, the sets start again.
+    for (let n = 0; n < 70_000; n++) predictPost(model, e, p);
+    expect(predictPost(model, e, p).p).toEqual(first);
+    const expected = probabilities(model, featurize(e, p));
+    first.forEach((q, c) => expect(Math.abs(q - expected[c]!)).toBeLessThan(1e-9));
+  });
+
   it("reads words as /[\\p{L}\\p{N}]+(?:'\\p{L}+)?/gu matches them, without the regex", () => {
     const regex = (text: string) => [...text.matchAll(/[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu)].map((m) => m[0]);
     const sample = "it's9 can't 'quoted' o' 𝐅𝐋𝐈𝐆𝐇𝐓 𝟏𝟐𝟑 café ½ Ⅻ x\u0301y \ud800 l'avion";

@@ -162,8 +162,13 @@ export function functionWords(text: string): FunctionWords {
   let en = 0;
   let foreign = 0;
   // The text's runs of [A-Za-z0-9_] (what \b delimits), looked up only when short enough to be a function word.
+  // Whether a code unit beyond ASCII occurs (none is a word character): without one, the lower-cased text has no
+  // letter hasOtherLetter() could find (no A–Z is left), and it is not read again.
+  let beyondAscii = false;
   for (let i = 0; i < clean.length; ) {
-    if (!isWordChar(clean.charCodeAt(i))) {
+    const u = clean.charCodeAt(i);
+    if (!isWordChar(u)) {
+      if (u >= 0x80) beyondAscii = true;
       i++;
       continue;
     }
@@ -184,7 +189,7 @@ export function functionWords(text: string): FunctionWords {
   // and fewer of another language's function words than half of ours.
   const settled =
     nl !== en &&
-    (clean.length <= 30 || (most >= 2 && most >= 2 * Math.min(nl, en) && foreign * 2 < most && !hasOtherLetter(clean)));
+    (clean.length <= 30 || (most >= 2 && most >= 2 * Math.min(nl, en) && foreign * 2 < most && !(beyondAscii && hasOtherLetter(clean))));
   lastText = text;
   lastWords = { clean, nl, en, foreign, settled };
   return lastWords;

@@ -6,6 +6,8 @@ const LETTER = /^\p{L}$/u;
 const NUMBER = /^\p{N}$/u;
 /** Each BMP code unit's class, found once: 0 not yet, 1 neither, 2 a number, 3 a letter. */
 const unitClass = new Uint8Array(65536);
+/** The same for plane 1 (U+10000–U+1FFFF). */
+const plane1Class = new Uint8Array(65536);
 
 /** 3 for a letter (\p{L}), 2 for a number (\p{N}), 1 for anything else (a lone surrogate included). */
 export function classOf(cp: number): number {
@@ -18,8 +20,16 @@ export function classOf(cp: number): number {
     }
     return k;
   }
+  // Beyond the BMP: the emoji and historic scripts of plane 1 kept as the BMP's are (a post with emoji asks of
+  // them again and again), the rest found each time.
+  if (cp < 0x20000) {
+    const k = plane1Class[cp - 65536]!;
+    if (k !== 0) return k;
+  }
   const ch = String.fromCodePoint(cp);
-  return LETTER.test(ch) ? 3 : NUMBER.test(ch) ? 2 : 1;
+  const k = LETTER.test(ch) ? 3 : NUMBER.test(ch) ? 2 : 1;
+  if (cp < 0x20000) plane1Class[cp - 65536] = k;
+  return k;
 }
 
 /** The code point that ends at `at` (a surrogate pair read whole, as a u-flag regex reads it). */

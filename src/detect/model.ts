@@ -143,8 +143,9 @@ function nextWord(text: string, from: number): boolean {
 }
 
 // Scratch space of featurize, reused from post to post (it runs for every post, one at a time): the features
-// found so far, and each hash bucket's marks (1 a word feature, 2 an n-gram one), cleared after each post through
-// the list of buckets it touched. One byte a bucket keeps the marks in 64 KB, beside the weights in the cache.
+// found so far; each hash family's buckets, each once (a bucket may be a word's and an n-gram's); and for
+// featurize(), each bucket's marks (1 a word feature, 2 an n-gram one), cleared after each post through the list
+// of buckets it touched.
 let outIndex = new Int32Array(1024);
 let outValue = new Float64Array(1024);
 let outCount = 0;
@@ -153,8 +154,81 @@ const GRAM = 2;
 const marks = new Uint8Array(HASH_SIZE);
 let touched = new Int32Array(1024);
 let touchedCount = 0;
+let wordBuckets = new Int32Array(1024);
 let wordCount = 0;
+let gramBuckets = new Int32Array(1024);
 let gramCount = 0;
+
+/**
+ * Whether a family already has a bucket this post: an open-addressing set of a few KB for each family (marks read
+ * at random in a 64 KB array missed the nearest cache on most n-grams). A slot holds the post's stamp (its number,
+ * in the high 16 bits) and the bucket: a slot stamped by an earlier post is empty, so the sets are never cleared
+ * (but once every 65,535 posts), and a post sizes its set to its own text, the slots beyond it left as they are.
+ */
+let wordSlots = new Int32Array(1024);
+let gramSlots = new Int32Array(2048);
+let wordMask = 0;
+let gramMask = 0;
+let postNumber = 0;
+let stamp = 0;
+const STAMP = -65536; // 0xffff0000: a slot's stamp
+
+/** The smallest power of two at least `n`, and at least `least`. */
+function powerOfTwo(n: number, least: number): number {
+  let p = least;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/**
+ * Room for the buckets of a text of n code units, and a new stamp: a word is at least one unit and words are apart,
+ * so at most n + 1 word features (a word and its pair); each unit starts at most three n-grams. Each set at most
+ * half full.
+ */
+function startPost(n: number): void {
+  const most = 3 * n + 8;
+  if (wordBuckets.length < most) wordBuckets = new Int32Array(2 * most);
+  if (gramBuckets.length < most) gramBuckets = new Int32Array(2 * most);
+  const words = powerOfTwo(2 * (n + 1), 1024);
+  const grams = powerOfTwo(2 * most, 2048);
+  if (wordSlots.length < words) wordSlots = new Int32Array(words);
+  if (gramSlots.length < grams) gramSlots = new Int32Array(grams);
+  wordMask = words - 1;
+  gramMask = grams - 1;
+  if (++postNumber === 65536) {
+    postNumber = 1;
+    wordSlots.fill(0);
+    gramSlots.fill(0);
+  }
+  stamp = postNumber << 16;
+  wordCount = gramCount = 0;
+}
+
+function markWord(b: number): void {
+  const key = stamp | b;
+  for (let s = b & wordMask; ; s = (s + 1) & wordMask) {
+    const v = wordSlots[s]!;
+    if (v === key) return;
+    if ((v & STAMP) !== stamp) {
+      wordSlots[s] = key;
+      wordBuckets[wordCount++] = b;
+      return;
+    }
+  }
+}
+
+function markGram(b: number): void {
+  const key = stamp | b;
+  for (let s = b & gramMask; ; s = (s + 1) & gramMask) {
+    const v = gramSlots[s]!;
+    if (v === key) return;
+    if ((v & STAMP) !== stamp) {
+      gramSlots[s] = key;
+      gramBuckets[gramCount++] = b;
+      return;
+    }
+  }
+}
 
 function put(i: number, v: number): void {
   if (v === 0) return;
@@ -174,46 +248,45 @@ function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   return bigger;
 }
 
-function mark(b: number, as: number): void {
-  const m = marks[b]!;
-  if (m & as) return;
-  if (as === WORD) wordCount++;
-  else gramCount++;
-  if (m === 0) {
-    if (touchedCount === touched.length) touched = grown(touched);
-    touched[touchedCount++] = b;
-  }
-  marks[b] = m | as;
-  if (summing) sum(summing, DENSE.length + b, as === WORD ? wordSums : gramSums);
-}
-
 /**
- * While predictPost reads a post with a model whose weights are all whole thousandths (a shipped one): each hash
- * family's weights summed per class, in thousandths, as its buckets are first marked. Whole numbers add up the same
- * in any order, so the buckets need no sorting and no second pass: a family's logits are its sum times its scale.
+ * With a model whose weights are all whole thousandths (a shipped one): each hash family's weights summed per
+ * class, in thousandths, over its marked buckets. Whole numbers add up the same in any order, so the buckets need
+ * no sorting: a family's logits are its sum times its scale. The sums are kept in registers, and the loop does
+ * nothing but read weights (its reads of the table overlap, where reading them as each bucket is marked waited
+ * on each in turn).
  */
-let summing: Milli | null = null;
 const wordSums = new Int32Array(4);
 const gramSums = new Int32Array(4);
-function sum(t: Milli, feature: number, into: Int32Array): void {
-  const q = t.quads[feature]!;
-  const c0 = q & 255;
-  const c1 = (q >>> 8) & 255;
-  const c2 = (q >>> 16) & 255;
-  const c3 = q >>> 24;
-  const { milli } = t;
-  if (c0 === RARE || c1 === RARE || c2 === RARE || c3 === RARE) {
-    const at = feature * 4;
-    into[0]! += c0 === RARE ? t.rareMilli[t.rare.get(at)!]! : milli[c0]!;
-    into[1]! += c1 === RARE ? t.rareMilli[t.rare.get(at + 1)!]! : milli[256 + c1]!;
-    into[2]! += c2 === RARE ? t.rareMilli[t.rare.get(at + 2)!]! : milli[512 + c2]!;
-    into[3]! += c3 === RARE ? t.rareMilli[t.rare.get(at + 3)!]! : milli[768 + c3]!;
-  } else {
-    into[0]! += milli[c0]!;
-    into[1]! += milli[256 + c1]!;
-    into[2]! += milli[512 + c2]!;
-    into[3]! += milli[768 + c3]!;
+function sumBuckets(t: Milli, buckets: Int32Array, count: number, into: Int32Array): void {
+  const { quads, milli } = t;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let k = 0; k < count; k++) {
+    const feature = DENSE.length + buckets[k]!;
+    const q = quads[feature]!;
+    const c0 = q & 255;
+    const c1 = (q >>> 8) & 255;
+    const c2 = (q >>> 16) & 255;
+    const c3 = q >>> 24;
+    if (c0 === RARE || c1 === RARE || c2 === RARE || c3 === RARE) {
+      const at = feature * 4;
+      s0 += c0 === RARE ? t.rareMilli[t.rare.get(at)!]! : milli[c0]!;
+      s1 += c1 === RARE ? t.rareMilli[t.rare.get(at + 1)!]! : milli[256 + c1]!;
+      s2 += c2 === RARE ? t.rareMilli[t.rare.get(at + 2)!]! : milli[512 + c2]!;
+      s3 += c3 === RARE ? t.rareMilli[t.rare.get(at + 3)!]! : milli[768 + c3]!;
+    } else {
+      s0 += milli[c0]!;
+      s1 += milli[256 + c1]!;
+      s2 += milli[512 + c2]!;
+      s3 += milli[768 + c3]!;
+    }
   }
+  into[0] = s0;
+  into[1] = s1;
+  into[2] = s2;
+  into[3] = s3;
 }
 
 /** The words the model reads in a text, as strings (featurize never builds them): for checks. */
@@ -284,7 +357,8 @@ function putFlags(flags: Evidence['flags'], first: number): void {
 
 /**
  * The features of one post into the scratch arrays (outIndex, outValue: outCount of them), values as float64.
- * With `milli`, only the dense features go there; the hashed ones are summed into wordSums and gramSums instead.
+ * With `milli`, only the dense features go there; the hashed ones are summed into wordSums and gramSums instead
+ * (see sumBuckets).
  */
 function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = null): void {
   outCount = 0;
@@ -313,11 +387,8 @@ function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = nul
   // and each family scaled on its own so long posts do not outweigh short ones. The hashes are FNV-1a of
   // `word`, `previous word`, and `#` + each 3–5 character slice of `<word>`, computed as the characters go by
   // (no string is built for any of them).
-  touchedCount = wordCount = gramCount = 0;
-  summing = milli;
-  wordSums.fill(0);
-  gramSums.fill(0);
   const text = e.masked;
+  startPost(text.length);
   let previous = 0;
   let first = true;
   for (let at = 0; nextWord(text, at); at = wordEnd) {
@@ -335,8 +406,8 @@ function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = nul
       h = Math.imul(h ^ u, FNV_PRIME);
       pair = Math.imul(pair ^ u, FNV_PRIME);
     }
-    mark((h >>> 0) & (HASH_SIZE - 1), WORD);
-    if (!first) mark((pair >>> 0) & (HASH_SIZE - 1), WORD);
+    markWord(h & (HASH_SIZE - 1));
+    if (!first) markWord(pair & (HASH_SIZE - 1));
     first = false;
     previous = h;
     const paddedLength = length + 2;
@@ -344,19 +415,32 @@ function fillFeatures(e: Evidence, post: FeaturedPost, milli: Milli | null = nul
       let g = Math.imul(HASH_OF_HASH ^ units[k]!, FNV_PRIME);
       g = Math.imul(g ^ units[k + 1]!, FNV_PRIME);
       g = Math.imul(g ^ units[k + 2]!, FNV_PRIME);
-      mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
+      markGram(g & (HASH_SIZE - 1));
       if (k + 4 > paddedLength) continue;
       g = Math.imul(g ^ units[k + 3]!, FNV_PRIME);
-      mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
+      markGram(g & (HASH_SIZE - 1));
       if (k + 5 > paddedLength) continue;
       g = Math.imul(g ^ units[k + 4]!, FNV_PRIME);
-      mark((g >>> 0) & (HASH_SIZE - 1), GRAM);
+      markGram(g & (HASH_SIZE - 1));
     }
   }
-  summing = null;
   if (milli) {
-    for (let t = 0; t < touchedCount; t++) marks[touched[t]!] = 0;
+    sumBuckets(milli, wordBuckets, wordCount, wordSums);
+    sumBuckets(milli, gramBuckets, gramCount, gramSums);
     return;
+  }
+  // Each bucket once, with its families' marks, for the sorted vector.
+  if (touched.length < wordCount + gramCount) touched = new Int32Array(2 * (wordCount + gramCount));
+  touchedCount = 0;
+  for (let k = 0; k < wordCount; k++) {
+    const b = wordBuckets[k]!;
+    if (marks[b] === 0) touched[touchedCount++] = b;
+    marks[b]! |= WORD;
+  }
+  for (let k = 0; k < gramCount; k++) {
+    const b = gramBuckets[k]!;
+    if (marks[b] === 0) touched[touchedCount++] = b;
+    marks[b]! |= GRAM;
   }
   const wordScale = wordCount ? 1 / Math.sqrt(wordCount) : 0;
   const gramScale = gramCount ? 1 / Math.sqrt(gramCount) : 0;
