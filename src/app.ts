@@ -18,6 +18,7 @@ import type { Store } from './domain/ports';
 import type { Post } from './domain/post';
 import { KINDS, type Kind, type Triage } from './domain/verdict';
 import { Batcher } from './batches';
+import type { AheadBatch, TriageAhead } from './triage-ahead';
 import { createLogger, type Logger } from './log';
 import { Courier, type CardSink } from './outbox/courier';
 import { Pipeline, type IngestResult } from './pipeline';
@@ -37,6 +38,8 @@ export interface Kairos {
   catalogue: Gesture[];
   trends: Trends;
   triage: (post: Post) => Triage;
+  /** What triage reads beyond the post: the brand, the watch and the rising terms. */
+  triageContext: TriageContext;
   offline: OfflineAnalyst;
   analyst: Analyst;
   pipeline: Pipeline;
@@ -132,6 +135,7 @@ export async function buildKairos(config: Config, store: Store, opts: BuildOptio
     catalogue,
     trends,
     triage,
+    triageContext: context,
     offline,
     analyst,
     pipeline,
@@ -243,18 +247,29 @@ const PROGRESS_EVERY = 5_000;
  * Feeds a source (a replay, the demo stream) through the pipeline, counting what happened; one bad post never
  * stops the run. In batches of up to 1,024 posts, or of what arrived within 10 ms: the store writes many posts a
  * transaction (a replay's batch of 1,024 costs about a tenth of a second, fewer commits than four of 256), and a
- * live pipe still sees each card within milliseconds.
+ * live pipe still sees each card within milliseconds. With `ahead` (a replay), each full batch is triaged in a worker
+ * thread while the main thread handles the batch before it (detect/triage-ahead.ts): the same verdicts.
  */
 export async function runSource(
   k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'>,
   source: Source,
   summary = emptySummary(),
   batch: { size: number; waitMs: number } = { size: 1024, waitMs: 10 },
+  ahead?: TriageAhead,
 ): Promise<RunSummary> {
   let done = 0;
-  const batcher = new Batcher<Post>(
-    async (posts) => {
-      const results = await k.pipeline.ingestMany(posts, source.name);
+  type Sent = ReturnType<TriageAhead['send']>;
+  const batcher = new Batcher<Post, Sent>(
+    async (posts, sent) => {
+      let triaged: ((index: number, post: Post) => Triage | undefined) | undefined;
+      if (ahead && sent) {
+        // While the worker is still starting, triage in process is sooner; a failed worker leaves it to triage here.
+        ahead.handles(sent.batch);
+        if (!sent.batch.verdicts && ahead.worthWaiting()) await sent.done.catch(() => undefined);
+        const b: AheadBatch = sent.batch;
+        if (b.verdicts) triaged = (i, post) => ahead.verdictOf(b, i, post);
+      }
+      const results = await k.pipeline.ingestMany(posts, source.name, triaged);
       for (const [i, result] of results.entries()) {
         const post = posts[i]!;
         if (result.status === 'failed') {
@@ -279,6 +294,7 @@ export async function runSource(
     },
     batch.size,
     batch.waitMs,
+    ahead && ((posts) => ahead.send(posts)),
   );
   let failed = false;
   try {

@@ -1,8 +1,9 @@
 import 'dotenv/config';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildKairos, emptySummary, formatSummary, ingestCounted, runSource } from './app';
+import { TriageAhead } from './triage-ahead';
 import { ConfigError, loadConfig, maskUrl, type Config } from './config';
 import { buildMomentCard, momentCardText } from './detect/moment-card';
 import type { DigestScheduler } from './digest/scheduler';
@@ -305,11 +306,17 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   let exitCode = 0;
   if (source) {
     let refused: OutOfOrderError | undefined;
+    // A replay triages each batch on the second core, one batch ahead (started with the first full batch: a small
+    // file never starts it).
+    const ahead = config.replayFile ? new TriageAhead(k.triageContext, () => k.brandTriage.model, log) : undefined;
+    if (ahead && config.replayFile && config.replayFile !== '-' && fileSize(config.replayFile) > WARM_AT_BYTES) void ahead.warm();
     try {
-      await runSource(k, source, summary);
+      await runSource(k, source, summary, undefined, ahead);
     } catch (err) {
       if (!(err instanceof OutOfOrderError)) throw err;
       refused = err;
+    } finally {
+      await ahead?.close();
     }
     await k.trends.settled();
     // An interrupted replay ends non-zero (128 + the signal, as a shell reports it): it did not finish.
@@ -368,6 +375,17 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
 }
 
 const MOMENTS_NAMED = 10;
+
+/** A replay file this large (some 3,000 posts) starts the triage worker before its first batch. */
+const WARM_AT_BYTES = 1_000_000;
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
 /** The rising moments of a run, one line, the first few named (a replay of copies can raise many) of `total`. */
 export function formatMoments(moments: readonly StoredMoment[], total = moments.length, shown = MOMENTS_NAMED): string {

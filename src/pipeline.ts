@@ -74,9 +74,10 @@ export class Pipeline {
    * Many posts (a replay, a backfill) with the same outcome as one at a time, stored in few transactions. Each
    * post is triaged in order and seen by trends (onVerdict, onDuplicate) before the next is triaged, as one at a
    * time; a post whose story may lead to a post not stored yet has those stored first; and what is decided is
-   * stored before a model is called, so a card never waits on a model call for a later post.
+   * stored before a model is called, so a card never waits on a model call for a later post. `triaged`: a post's
+   * verdict when already triaged (TriageAhead checks it is the one triage would give now), else it is triaged here.
    */
-  async ingestMany(posts: readonly Post[], source?: string): Promise<BatchResult[]> {
+  async ingestMany(posts: readonly Post[], source?: string, triaged?: (index: number, post: Post) => Triage | undefined): Promise<BatchResult[]> {
     const { store } = this.deps;
     const results: BatchResult[] = [];
     const seen = await store.seenKinds(posts);
@@ -123,7 +124,7 @@ export class Pipeline {
       let write: PostWrite;
       try {
         // Most posts are decided at once (no story to look up, no card to write): no await for them.
-        const decision = this.decide(post, source, hooks);
+        const decision = this.decide(post, source, hooks, triaged?.(i, post));
         write = decision instanceof Promise ? await decision : decision;
       } catch (error) {
         results[i] = { status: 'failed', error };
@@ -143,8 +144,8 @@ export class Pipeline {
    * Triage, the story a post joins, and the card: what to store for a new post. At once when there is no story to
    * look up and no card to write (most posts), else a promise.
    */
-  private decide(post: Post, source?: string, hooks: DecideHooks = {}): PostWrite | Promise<PostWrite> {
-    let verdict = this.deps.triage(post);
+  private decide(post: Post, source?: string, hooks: DecideHooks = {}, triaged?: Triage): PostWrite | Promise<PostWrite> {
+    let verdict = triaged ?? this.deps.triage(post);
     if (this.deps.cards === 'clear' && verdict.kind === 'opportunity' && verdict.strength === 'mild') verdict = { ...verdict, review: { card: false, why: HELD_BACK } };
     // One story, one card: a post that replies to, quotes or links a post with a card joins that card (its thread
     // and score) instead of opening a new one. Noise (spam, chatter) does not join.

@@ -21,6 +21,11 @@ function normalisesBeyondCase(text: string): boolean {
   return text.includes('http') || text.includes('#') || text.includes('’') || text.includes('‘');
 }
 
+/** The text the rules read, watch and rising terms included: normalised, lower case (see createEvidence). */
+export function readText(postText: string, lower = postText.toLowerCase()): string {
+  return normalisesBeyondCase(postText) ? normalise(postText) : lower;
+}
+
 const clamp = (x: number) => Math.max(0, Math.min(1, x));
 
 /**
@@ -50,7 +55,7 @@ function praiseOnly(text: string): boolean {
   return LEX.praise.test(text) && !LEX.complaint.test(text);
 }
 
-function includesAny(text: string, terms: readonly string[]): boolean {
+export function includesAny(text: string, terms: readonly string[]): boolean {
   for (const t of terms) if (t && text.includes(t)) return true;
   return false;
 }
@@ -116,7 +121,7 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     // no link, hashtag or curly quote: their normalised text is that same string, lower-cased once, and a scan of
     // it (prefilter.ts) serves both.
     const lower = post.text.toLowerCase();
-    const text = normalisesBeyondCase(post.text) ? normalise(post.text) : lower;
+    const text = readText(post.text, lower);
     // The signals named so far (see noted()): no closure a post, which tsx's named functions would make dearer.
     const signals: Signal[] = [];
 
