@@ -20,6 +20,8 @@ const QUIET_MS = 1;
  * would save. A shorter run, or a live stream that keeps up, never starts one.
  */
 const POOL_AFTER_LINES = 4_000;
+/** How far back a live input's backlog is judged (ms). */
+const BACKLOG_WINDOW_MS = 100;
 /** Lines a worker is given at a time (fewer when the input makes the reader wait). */
 const CHUNK_LINES = 500;
 /** Worker threads at most: one a core beside this thread, which triages too while they are all busy. */
@@ -192,8 +194,10 @@ export async function classify(
       await new Promise<void>((resolve) => (progress = resolve));
     }
   };
-  // Lines read since the reader last waited for input: a backlog once there are `poolAfter` of them.
-  let backlog = 0;
+  // The lines read since `since` and how long of that the reader waited for input: a live input has a backlog
+  // while the reader waits a quarter of the time at most (a stream that keeps up has it wait nearly all the time;
+  // a pipe that outruns triage now and then, when its writer is descheduled). A file is all backlog.
+  let window = { since: performance.now(), lines: 0, waited: 0 };
   let n = 0;
 
   try {
@@ -201,14 +205,20 @@ export async function classify(
       // Blank lines still get an error line, so output lines match input lines one to one. The lines are read a
       // chunk at a time (whatever has arrived): a live pipe's line is answered as soon as it comes all the same.
       for await (const block of lineBlocks(input)) {
-        if (opts.live && waitingSince !== undefined && performance.now() - waitingSince >= QUIET_MS) backlog = 0;
+        const now = performance.now();
+        if (opts.live) {
+          window.waited += waitingSince === undefined ? 0 : now - waitingSince;
+          // The older past is forgotten once the reader has mostly waited in it.
+          if (now - window.since > BACKLOG_WINDOW_MS && window.waited > (now - window.since) / 4) window = { since: now, lines: 0, waited: 0 };
+        }
         waitingSince = undefined;
         awaitingInput = false;
         if (closed || poolFailure) break;
         const first = n + 1;
         n += block.length;
-        backlog += block.length;
-        if (!pool && workers > 0 && backlog >= poolAfter) {
+        window.lines += block.length;
+        const backlog = !opts.live || window.waited <= (now - window.since) / 4;
+        if (!pool && workers > 0 && backlog && window.lines >= poolAfter) {
           pool = new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
           pendingFirst = first;
         }

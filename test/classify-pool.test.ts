@@ -84,20 +84,24 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
 
   it('keeps a live stream that keeps up in this thread, and starts the workers for a backlog', async () => {
     const live = new PassThrough();
-    const ran = run({ workers: 2, after: 5, chunkLines: 2 }, live, { live: true });
-    // A line every few ms: the reader waits for each, so there is never a backlog of 5.
-    for (const line of posts.slice(0, 12)) {
+    const out = collector();
+    const ran = classify(live, out.stream, BRAND, undefined, { live: true, pool: { workers: 2, after: 20, chunkLines: 2 } });
+    // A line every 10 ms (after a first one, while triage's code compiles): the reader waits for nearly every one.
+    live.write(`${posts[0]}\n`);
+    while (!out.text()) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const line of posts.slice(1, 60)) {
       live.write(`${line}\n`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
     live.end();
-    expect((await ran).text.split('\n')).toHaveLength(13);
+    await ran;
+    expect(out.text().split('\n')).toHaveLength(61);
     expect(started).toHaveLength(0);
 
-    // The same lines all at once.
-    const burst = await run({ workers: 2, after: 5, chunkLines: 2 }, pieces(`${posts.slice(0, 12).join('\n')}\n`, 100_000), { live: true });
+    // The same lines all at once (read in pieces, as a pipe delivers a burst).
+    const burst = await run({ workers: 2, after: 20, chunkLines: 2 }, pieces(`${posts.slice(0, 60).join('\n')}\n`, 1000), { live: true });
     expect(started).toHaveLength(2);
-    expect(burst.text).toBe((await ran).text);
+    expect(burst.text).toBe(out.text());
   });
 
   it('ends quietly when its output closes, with every worker stopped', async () => {
