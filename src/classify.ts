@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { ClassifyPool } from './classify-pool';
 import type { Config } from './config';
@@ -36,7 +36,16 @@ export interface PoolOptions {
   chunkLines?: number;
   /** The worker's module (tests: one that fails). */
   script?: URL;
+  /** Cores the machine leaves free now (tests: as many as asked for). */
+  freeCores?: () => number;
 }
+
+/**
+ * Cores no other work holds, by the load average: workers only help when they get a core of their own. On a busy
+ * machine (2 cores, other work on both) a worker more than doubled classify's wall time and added half its CPU
+ * time (each thread compiles triage's code anew, slowly while it shares a core), so classify stays in one thread.
+ */
+const freeCores = () => availableParallelism() - loadavg()[0]!;
 
 /**
  * The `classify` command: one Verdict line per input line, in order. Each verdict goes out as soon as the input
@@ -218,7 +227,7 @@ export async function classify(
         n += block.length;
         window.lines += block.length;
         const backlog = !opts.live || window.waited <= (now - window.since) / 4;
-        if (!pool && workers > 0 && backlog && window.lines >= poolAfter) {
+        if (!pool && workers > 0 && backlog && window.lines >= poolAfter && (opts.pool?.freeCores ?? freeCores)() >= 1) {
           pool = new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
           pendingFirst = first;
         }

