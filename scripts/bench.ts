@@ -7,7 +7,9 @@
  * the steadier measure of what the code costs):
  *   - triage in process, one core: posts/s and µs a post (best of three passes after a warm-up);
  *   - `classify` as a whole process, its start-up taken out, beside the floor for the same contract (a process
- *     that reads a line, JSON.parse-s it and writes a verdict-shaped line), measured the same way;
+ *     that reads a line, JSON.parse-s it and writes a verdict-shaped line, on one thread), measured the same way,
+ *     with the threads classify used (it triages a backlog on worker threads too: its CPU time is all of theirs,
+ *     so its ratio to the floor by CPU time does not drop with them);
  *   - each as users run it: `npm run cli -- classify` (node with package.json's flags on scripts/cli.mjs, which runs
  *     the compiled build when `npm run build` has written dist/ since the sources last changed, else tsx), and the
  *     compiled build as `node dist/src/cli.js` without flags when there is one;
@@ -135,8 +137,9 @@ for await (const line of createInterface({ input: process.stdin, crlfDelay: Infi
 process.stdout.write(out);
 `,
 );
-// Each child reports its own peak memory and CPU time on exit (on stderr, after a marker).
-const REPORT_RSS = `data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('\\nMAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+'\\n')})`;
+// Each child reports its own peak memory, CPU time (all its threads') and the worker threads it started on exit (on
+// stderr, after a marker).
+const REPORT_RSS = `data:text/javascript,let w=0;process.on('worker',()=>w++);process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('\\nMAXRSS '+u.maxRSS+' CPU '+(u.userCPUTime+u.systemCPUTime)+' WORKERS '+w+'\\n')})`;
 /**
  * What users run: `npm run cli -- classify` is node with package.json's flags on scripts/cli.mjs, which runs the
  * compiled build when it is as new as the sources, else the sources through tsx (npm's own start-up left out). And
@@ -150,7 +153,7 @@ const commands: [string, string[]][] = [
   ...(built ? [['node dist/src/cli.js, no flags', built] as [string, string[]]] : []),
 ];
 
-function run(args: string[], file: string): { seconds: number; cpu: number; lines: number; rssMb: number } {
+function run(args: string[], file: string): { seconds: number; cpu: number; lines: number; rssMb: number; workers: number } {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', REPORT_RSS, ...args], {
     cwd: ROOT,
@@ -161,9 +164,11 @@ function run(args: string[], file: string): { seconds: number; cpu: number; line
   });
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
-  const [, kb, cpu] = /MAXRSS (\d+) CPU (\d+)/.exec(r.stderr) ?? [];
-  return { seconds, cpu: Number(cpu) / 1e6, lines: r.stdout.split('\n').filter(Boolean).length, rssMb: Number(kb) / 1024 };
+  const [, kb, cpu, workers] = /MAXRSS (\d+) CPU (\d+) WORKERS (\d+)/.exec(r.stderr) ?? [];
+  return { seconds, cpu: Number(cpu) / 1e6, lines: r.stdout.split('\n').filter(Boolean).length, rssMb: Number(kb) / 1024, workers: Number(workers) };
 }
+/** The threads that did the work: the main one and the worker threads it started (classify's pool). */
+const threads = (workers: number) => (workers ? `${workers + 1} threads (${workers} worker${workers > 1 ? 's' : ''} beside the main one)` : 'one thread');
 const best = (n: number, f: () => ReturnType<typeof run>) => Array.from({ length: n }, f).sort((a, b) => a.seconds - b.seconds)[0]!;
 
 function throughput(label: string, args: string[]): { rate: number; cpuRate: number } {
@@ -172,7 +177,7 @@ function throughput(label: string, args: string[]): { rate: number; cpuRate: num
   const rate = total / (full.seconds - start.seconds);
   const cpuRate = total / (full.cpu - start.cpu);
   console.log(
-    `${label}: ${fmt(full.lines)} lines in ${full.seconds.toFixed(2)} s wall (${full.cpu.toFixed(2)} s CPU), start-up ${start.seconds.toFixed(2)} s ` +
+    `${label}: ${fmt(full.lines)} lines in ${full.seconds.toFixed(2)} s wall (${full.cpu.toFixed(2)} s CPU) on ${threads(full.workers)}, start-up ${start.seconds.toFixed(2)} s ` +
       `(${start.cpu.toFixed(2)} s CPU): ${fmt(rate)} posts/s beyond start-up, by CPU time ${fmt(cpuRate)} posts/s; peak ${full.rssMb.toFixed(0)} MB`,
   );
   return { rate, cpuRate };

@@ -1,47 +1,73 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { loadBrandPack } from './analyse/brand-pack';
-import { offlineAnalystFor } from './analyse/offline';
+import { ClassifyPool } from './classify-pool';
 import type { Config } from './config';
-import { staticContext } from './detect/context';
-import { loadCalendar } from './detect/events';
-import { languageDetectorLoaded, loadLanguageDetector, needsLanguageDetector } from './detect/lang';
+import { languageDetectorLoaded, needsLanguageDetector } from './detect/lang';
 import { warmUpSteps } from './detect/prefilter';
-import { detectionReading } from './detect/reading';
-import { createTriager } from './detect/triage';
 import { parsePostLine, type Post } from './domain/post';
 import { isCardKind } from './domain/verdict';
-import { readJsonlBlocks } from './sources/jsonl';
+import { lineBlocks, parseLine } from './sources/jsonl';
+import { verdictLines } from './verdict-lines';
 
 /** Output is written in batches of about this many characters at most. */
 const BATCH_CHARS = 64_000;
 /** How long the input must have been quiet before a live stream's warm-up takes a step (ms). */
 const QUIET_MS = 1;
+/**
+ * Lines read without waiting for input before triage moves to worker threads: a worker's start and the compiling
+ * of triage's code in it cost about a second of CPU, more than a shorter run (a quarter of a second of triage)
+ * would save. A shorter run, or a live stream that keeps up, never starts one.
+ */
+const POOL_AFTER_LINES = 4_000;
+/** How far back a live input's backlog is judged (ms). */
+const BACKLOG_WINDOW_MS = 100;
+/** Lines a worker is given at a time (fewer when the input makes the reader wait). */
+const CHUNK_LINES = 500;
+/** Worker threads at most: one a core beside this thread, which triages too while they are all busy. */
+const MAX_WORKERS = 3;
+/** Chunks given out and not yet written, at most: what memory holds beyond the output's own buffer. */
+const AHEAD_CHUNKS = 16;
+
+/** How the worker pool is sized and when it starts (tests set small figures; `workers: 0` keeps triage inline). */
+export interface PoolOptions {
+  workers?: number;
+  after?: number;
+  chunkLines?: number;
+  /** The worker's module (tests: one that fails). */
+  script?: URL;
+  /** Cores the machine leaves free now (tests: as many as asked for). */
+  freeCores?: () => number;
+}
+
+/**
+ * Cores no other work holds, by the load average: workers only help when they get a core of their own. On a busy
+ * machine (2 cores, other work on both) a worker more than doubled classify's wall time and added half its CPU
+ * time (each thread compiles triage's code anew, slowly while it shares a core), so classify stays in one thread.
+ */
+const freeCores = () => availableParallelism() - loadavg()[0]!;
 
 /**
  * The `classify` command: one Verdict line per input line, in order. Each verdict goes out as soon as the input
  * that is already there has been read (a live pipe sees its verdict within milliseconds; a file is written in
  * 64 KB batches). A closed output (`classify | head`) ends the run quietly: it returns 'closed'.
+ *
+ * While the input has a backlog (a file, a pipe that delivers lines faster than one thread triages them), the
+ * lines go in chunks to worker threads, one a core beside this one (classify-pool.ts), and this thread triages a
+ * chunk itself whenever they are all busy; the chunks are written in input order. A short input or a live stream
+ * that keeps up stays in this thread, with no worker to start.
  */
 export async function classify(
   input: Readable,
   out: Writable,
   brand: Config['brand'],
   eventsFile?: string,
-  opts: { live?: boolean } = {},
+  opts: { live?: boolean; pool?: PoolOptions } = {},
 ): Promise<'done' | 'closed'> {
-  const triage = createTriager(staticContext(brand));
-  // The drafts' templates and calendar are read at the first card: most posts are not cards, and a short batch
-  // may have none. The team's own files (a brand pack, a calendar) are read at once all the same, so a mistake in
-  // them stops the run before any output, with the file named.
-  let drafts: ReturnType<typeof offlineAnalystFor> | undefined;
-  const analyst = () =>
-    (drafts ??= offlineAnalystFor({ brand }, loadBrandPack(brand.dir), {
-      usage: () => () => 0,
-      triage,
-      events: loadCalendar(eventsFile),
-      reading: detectionReading,
-    }));
+  const verdicts = verdictLines(brand, eventsFile);
+  const { triage, analyst } = verdicts;
+  // The team's own files (a brand pack, a calendar) are read at once, so a mistake in them stops the run before
+  // any output, with the file named; otherwise the drafts' files are read at the first card.
   if (brand.dir || eventsFile) analyst();
   let reading = true;
   // Since when the reader has been waiting for input (undefined while it works through what came in).
@@ -97,8 +123,9 @@ export async function classify(
       });
     }
   };
-  const emit = (line: string) => {
-    buffer += `${line}\n`;
+  /** Verdict lines, each ended by its newline. */
+  const emitText = (text: string) => {
+    buffer += text;
     if (buffer.length >= BATCH_CHARS) flush();
     // setImmediate runs once the lines already read are done and the reader waits for more: the batch ends there.
     else if (!scheduled) {
@@ -106,46 +133,138 @@ export async function classify(
       setImmediate(flush);
     }
   };
+  // Verdict lines written so far (to say where a failed run stopped).
+  let written = 0;
+  const emit = (line: string) => {
+    written++;
+    emitText(`${line}\n`);
+  };
+
+  // ── the worker pool, once the input has a backlog ──
+  const workers = opts.pool?.workers ?? Math.min(availableParallelism() - 1, MAX_WORKERS);
+  const poolAfter = opts.pool?.after ?? POOL_AFTER_LINES;
+  const chunkLines = opts.pool?.chunkLines ?? CHUNK_LINES;
+  let pool: ClassifyPool | undefined;
+  let poolFailure: Error | null = null;
+  // The chunks given out, in input order, until written; bounded, so memory stays flat however long the input.
+  const order: { lines: number; text?: string; done: Promise<void> }[] = [];
+  const maxOrder = AHEAD_CHUNKS;
+  // Lines read but not given out yet (the chunk being filled) and the number of the first.
+  const pending: string[] = [];
+  let pendingFirst = 0;
+  const take = (count = pending.length) => {
+    const chunk = { first: pendingFirst, lines: pending.splice(0, count) };
+    pendingFirst += chunk.lines.length;
+    return chunk;
+  };
+  let awaitingInput = false;
+  let progress = () => {};
+  const writeReady = () => {
+    while (order[0]?.text !== undefined) {
+      const chunk = order.shift()!;
+      written += chunk.lines;
+      emitText(chunk.text!);
+    }
+  };
+  const roomAhead = () => order.length < maxOrder && pool!.hasRoom();
+  /** While the reader waits for input, the chunk so far goes out as soon as a worker can take it. */
+  const sendWaiting = () => {
+    if (awaitingInput && pending.length && roomAhead()) submit(take());
+  };
+  const submit = ({ first, lines }: Chunk) => {
+    const entry: (typeof order)[number] = { lines: lines.length, done: Promise.resolve() };
+    entry.done = pool!.classify(first, lines).then(
+      (text) => {
+        entry.text = text;
+        writeReady();
+      },
+      (err: Error) => {
+        // Nothing from a lost chunk on is written: the run stops and says which lines.
+        poolFailure ??= err;
+        input.destroy();
+      },
+    );
+    order.push(entry);
+    void entry.done.then(() => {
+      progress();
+      sendWaiting();
+    });
+  };
+  /** Gives a full chunk out: to a worker with room, else (every worker busy) triaged here, in turn. */
+  const dispatch = async ({ first, lines }: Chunk) => {
+    while (!closed && !poolFailure) {
+      if (roomAhead()) return submit({ first, lines });
+      if (order.length < maxOrder) {
+        let text = '';
+        await verdicts.write(lines.map((raw, i) => parseLine(raw, first + i, true)!), (line) => (text += `${line}\n`), () => closed);
+        order.push({ lines: lines.length, text, done: Promise.resolve() });
+        return writeReady();
+      }
+      await new Promise<void>((resolve) => (progress = resolve));
+    }
+  };
+  // The lines read since `since` and how long of that the reader waited for input: a live input has a backlog
+  // while the reader waits a quarter of the time at most (a stream that keeps up has it wait nearly all the time;
+  // a pipe that outruns triage now and then, when its writer is descheduled). A file is all backlog.
+  let window = { since: performance.now(), lines: 0, waited: 0 };
+  let n = 0;
 
   try {
-    // Blank lines still get an error line, so output lines match input lines one to one. The lines are read a
-    // chunk at a time (whatever has arrived): a live pipe's line is answered as soon as it comes all the same.
-    read: for await (const items of readJsonlBlocks(input, { blankLines: true })) {
-      waitingSince = undefined;
-      for (const item of items) {
-        if (closed) break read;
-        if (!item.ok) {
-          emit(JSON.stringify({ id: null, line: item.line, error: item.error }));
-          continue;
+    try {
+      // Blank lines still get an error line, so output lines match input lines one to one. The lines are read a
+      // chunk at a time (whatever has arrived): a live pipe's line is answered as soon as it comes all the same.
+      for await (const block of lineBlocks(input)) {
+        const now = performance.now();
+        if (opts.live) {
+          window.waited += waitingSince === undefined ? 0 : now - waitingSince;
+          // The older past is forgotten once the reader has mostly waited in it.
+          if (now - window.since > BACKLOG_WINDOW_MS && window.waited > (now - window.since) / 4) window = { since: now, lines: 0, waited: 0 };
         }
-        // The n-gram language detector loads when a post first needs it (see detect/lang-mode.ts).
-        if (!languageDetectorLoaded() && needsLanguageDetector(item.post.text, item.post.lang)) await loadLanguageDetector();
-        const t = triage(item.post);
-        const verdict: Record<string, unknown> = { id: item.post.id, kind: t.kind, score: t.score, signals: t.signals, lang: t.lang };
-        if (t.strength) verdict.strength = t.strength;
-        if (isCardKind(t.kind)) {
-          const a = analyst().write(item.post, t.kind, t.signals, t.lang);
-          verdict.gesture = a.gesture;
-          verdict.drafts = { summary: a.summary, reply: a.reply, publicPost: a.publicPost, lang: a.lang };
-          if (a.routes?.length) verdict.routes = a.routes;
-          if (a.facts?.length) verdict.facts = a.facts;
+        waitingSince = undefined;
+        awaitingInput = false;
+        if (closed || poolFailure) break;
+        const first = n + 1;
+        n += block.length;
+        window.lines += block.length;
+        const backlog = !opts.live || window.waited <= (now - window.since) / 4;
+        if (!pool && workers > 0 && backlog && window.lines >= poolAfter && (opts.pool?.freeCores ?? freeCores)() >= 1) {
+          pool = new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
+          pendingFirst = first;
         }
-        emit(JSON.stringify(verdict));
+        if (!pool) await verdicts.write(block.map((raw, i) => parseLine(raw, first + i, true)!), emit, () => closed);
+        else {
+          pending.push(...block);
+          while (pending.length >= chunkLines && !closed && !poolFailure) await dispatch(take(chunkLines));
+        }
+        if (drained) await drained;
+        waitingSince = performance.now();
+        if (pool && pending.length) {
+          awaitingInput = true;
+          setImmediate(sendWaiting);
+        }
       }
-      if (drained) await drained;
-      waitingSince = performance.now();
+    } catch (err) {
+      // Destroying the input because the output closed (or a worker failed) ends its reader with a premature
+      // close: that is the end.
+      if (!closed && !poolFailure) throw err;
+    } finally {
+      reading = false;
     }
-  } catch (err) {
-    // Destroying the input because the output closed ends its reader with a premature close: that is the quiet end.
-    if (!closed) throw err;
+    if (pool && !closed) {
+      if (pending.length && !poolFailure) await dispatch(take());
+      while (order.length && !closed && !poolFailure) await order[0]!.done;
+    }
   } finally {
-    reading = false;
+    await pool?.close();
   }
   flush();
   if (drained) await drained;
+  if (poolFailure) throw new Error(`${(poolFailure as Error).message}; the verdicts of the first ${written} lines were written, none after them`);
   if (failure) throw failure;
   return closed ? 'closed' : 'done';
 }
+
+type Chunk = { first: number; lines: string[] };
 
 /** The demo stream's posts, as they are and addressed to us in two-byte text (an emoji): what warm-up triages. */
 function samplePosts(handle: string | undefined): Post[] {

@@ -121,6 +121,21 @@ describe.concurrent('kairos cli', () => {
       expect(stderr).toContain(join(dir, 'offline.yaml'));
     });
 
+    it('answers a file long enough for worker threads line for line, in order, as a short one', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kairos-long-'));
+      const file = join(dir, 'posts.jsonl');
+      const texts = ['@OranjeAir where is my bag?', 'Mijn koffer is kwijt na de vlucht uit Rome, wie kan helpen?', '@OranjeAir vuelo a Boston con retraso de dos horas'];
+      const input = Array.from({ length: 6000 }, (_, i) => (i % 1000 === 999 ? '{"id": "broken"' : POST(`f${i + 1}`, texts[i % 3]!)));
+      writeFileSync(file, `${input.join('\n')}\n`);
+      // On worker threads when the machine has a core to spare (by its load), else in one thread: the same lines.
+      const { code, stdout, stderr } = await runCli(['classify', '--input', file]);
+      expect(code, stderr).toBe(0);
+      const rows = stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string | null; line?: number; lang?: string });
+      expect(rows.map((r) => r.id ?? `line ${r.line}`)).toEqual(input.map((_, i) => (i % 1000 === 999 ? `line ${i + 1}` : `f${i + 1}`)));
+      // Each post's language, the n-gram detector's included (loaded in each thread that needs it).
+      expect(rows.every((r, i) => r.id === null || r.lang === ['en', 'nl', 'es'][i % 3])).toBe(true);
+    });
+
     it('writes nothing for empty input', async () => {
       const { code, stdout } = await runCli(['classify'], '');
       expect(code).toBe(0);

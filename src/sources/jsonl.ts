@@ -44,7 +44,7 @@ async function* parseLines(
 }
 
 /** One line as a post, or as the error that says why not; null for a blank line unless `blankLines` reports it. */
-function parseLine(raw: string, n: number, blankLines?: boolean): JsonlLine | null {
+export function parseLine(raw: string, n: number, blankLines?: boolean): JsonlLine | null {
   const line = raw.trim();
   if (!line) return blankLines ? { line: n, ok: false, error: 'empty line' } : null;
   const parsed = parsePostLine(line);
@@ -61,7 +61,7 @@ async function* lines(input: Readable): AsyncGenerator<string> {
 }
 
 /** The lines of `input` (as `lines` splits them) a chunk read at a time: a replay handles each chunk's lines in one go. */
-async function* lineBlocks(input: Readable): AsyncGenerator<string[]> {
+export async function* lineBlocks(input: Readable): AsyncGenerator<string[]> {
   input.setEncoding('utf8');
   let rest = '';
   for await (const chunk of input as AsyncIterable<string>) {
