@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Config } from './config';
 import type { ChunkAnswer } from './classify-worker';
+import { besideModule, startWorker } from './worker-entry';
 
 /** Chunks queued on one worker at most: one it works on, one ready for when it is done. */
 const DEPTH = 2;
@@ -22,9 +23,9 @@ export class ClassifyPool {
   private failure: Error | null = null;
   private closing = false;
 
-  constructor(size: number, data: { brand: Config['brand']; eventsFile?: string }, script = defaultScript()) {
+  constructor(size: number, data: { brand: Config['brand']; eventsFile?: string }, script = besideModule('classify-worker', import.meta.url)) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(entry(script), { workerData: data });
+      const worker = startWorker(script, { workerData: data });
       const slot = { worker, queue: [] as Queued[] };
       worker.on('message', (answer: ChunkAnswer) => {
         const q = slot.queue.shift();
@@ -76,16 +77,3 @@ export class ClassifyPool {
 
 const unanswered = (queue: readonly Queued[]) => (queue.length ? ` with lines ${queue[0]!.first}–${queue.at(-1)!.last} unanswered` : '');
 
-/**
- * The worker's entry: the build's JavaScript as it is; from the sources (tsx, tests), a module that registers
- * tsx's loader in the worker first (Node 20 does not carry a loader, nor `--import`, into a worker thread).
- */
-function entry(script: URL): URL {
-  if (!script.pathname.endsWith('.ts')) return script;
-  const code = `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(script.href)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
-
-function defaultScript(): URL {
-  return new URL(`./classify-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-}

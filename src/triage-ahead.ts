@@ -10,16 +10,13 @@
  *
  * A worker that fails or exits is logged as an error and the run goes on triaging in process: no post is lost.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Post } from './domain/post';
 import type { Triage } from './domain/verdict';
 import type { Logger } from './log';
 import type { TriageContext } from './detect/context';
 import { includesAny, readText } from './detect/evidence';
+import { besideModule, startWorker } from './worker-entry';
 import type { TriageModel } from './detect/model';
 
 /** What the worker is started with. */
@@ -52,20 +49,9 @@ export interface AheadBatch {
   verdicts: (Triage | null)[] | null;
 }
 
-/**
- * The worker: the compiled triage-worker.js beside this module, or from the sources (tsx, vitest) the .ts through
- * tsx's loader (a worker does not inherit the loader of the thread that starts it).
- */
+/** The worker: triage-worker beside this module, from the build or the sources. */
 function defaultWorker(setup: AheadSetup): Worker {
-  const js = new URL('./triage-worker.js', import.meta.url);
-  if (existsSync(js)) return new Worker(js, { workerData: setup });
-  const ts = new URL('./triage-worker.ts', import.meta.url).href;
-  // tsx's ES module API (its require() entry cannot load the sources), as its package.json exports it.
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const entry = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }).exports['./esm/api']!.import.default;
-  const api = pathToFileURL(join(dirname(manifest), entry)).href;
-  const boot = `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(ts)}, ${JSON.stringify(import.meta.url)}))`;
-  return new Worker(boot, { eval: true, workerData: setup });
+  return startWorker(besideModule('triage-worker', import.meta.url), { workerData: setup });
 }
 
 export class TriageAhead {
