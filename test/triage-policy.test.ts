@@ -274,6 +274,14 @@ describe('a moment inside a complaint is not a celebration', () => {
     expect(t.kind).toBe('opportunity');
   });
 
+  it('an anniversary of our own is at stake like a wedding', () => {
+    // The rules name it; the model weighs it (a post this bare still reads as service to it).
+    const t = triage(post('@OranjeAir paid for business for our 10th anniversary and now we cant sit together on OA55 tomorrow. pls help'));
+    expect(t.signals).toContain('at-stake');
+    // The airline's anniversary is nobody's moment.
+    expect(triage(post('@OranjeAir celebrates its 100th anniversary tomorrow, flights delayed all day at AMS')).signals).not.toContain('at-stake');
+  });
+
   it('told after the fact, a missed wedding is a complaint', () => {
     const t = triage(post('@OranjeAir cancelled twice and i missed my best friends wedding. want a refund'));
     expect(t.signals).not.toContain('at-stake');

@@ -165,6 +165,8 @@ export const LEX = withPrefilter({
   ]),
   /** A dated need a disruption can ruin, beyond the life events ("a funeral tomorrow", "my graduation"). */
   datedNeed: w([
+    // An anniversary of our own, a milestone, can be ruined all the same ("can't sit next to my wife, our 10th").
+    "(?:my|our|his|her|their|(?:grand)?parents'?) (?:\\d+\\S* |silver |golden |wedding )?anniversary",
     'funeral',
     'memorial',
     'begrafenis',
