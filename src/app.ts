@@ -248,7 +248,7 @@ const PROGRESS_EVERY = 5_000;
  * stops the run. In batches of up to 1,024 posts, or of what arrived within 10 ms: the store writes many posts a
  * transaction (a replay's batch of 1,024 costs about a tenth of a second, fewer commits than four of 256), and a
  * live pipe still sees each card within milliseconds. With `ahead` (a replay), each full batch is triaged in a worker
- * thread while the main thread handles the batch before it (detect/triage-ahead.ts): the same verdicts.
+ * thread while the main thread handles the batch before it (triage-ahead.ts): the same verdicts.
  */
 export async function runSource(
   k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'>,

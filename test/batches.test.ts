@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBrandPack } from '../src/analyse/brand-pack';
-import { buildKairos, emptySummary, runSource, type Kairos } from '../src/app';
+import { buildKairos, emptySummary, runSource } from '../src/app';
 import { Batcher } from '../src/batches';
 import { loadConfig } from '../src/config';
 import type { Post } from '../src/domain/post';
@@ -12,6 +12,7 @@ import { DEMO_STREAM } from '../src/main';
 import { JsonlSource } from '../src/sources/jsonl';
 import type { Source } from '../src/sources/source';
 import { openSqlite } from '../src/store/sqlite';
+import { replayKairos, replayOutcome } from './support/replay-outcome';
 
 const log = createLogger('silent');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -89,26 +90,9 @@ describe('replay in batches', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const config = loadConfig({ KAIROS_DB: ':memory:' });
 
-  async function kairos(file = ':memory:'): Promise<Kairos> {
-    return buildKairos(config, openSqlite(file, () => new Date('2026-02-10T12:00:00Z')), { log, sinks: [], queueFor: ['discord'], worker: 'w' });
-  }
+  const kairos = (file?: string) => replayKairos(config, file);
 
-  /** What a replay leaves in the store, without ids and times that differ between two runs. */
-  async function outcome(k: Kairos) {
-    await k.trends.settled();
-    const cards = (await k.store.listCards({ limit: 1000 })).map((c) => ({
-      post: c.opportunity.postId,
-      kind: c.opportunity.kind,
-      score: c.opportunity.score,
-      story: c.opportunity.analysis.story?.map((s) => s.postId),
-      outbox: c.deliveries.map((d) => d.sink),
-    }));
-    return {
-      cards: cards.sort((a, b) => a.post.localeCompare(b.post)),
-      kinds: await k.store.countByKind(),
-      moments: (await k.store.listMoments()).map((m) => [m.term, m.at, m.source]),
-    };
-  }
+  const outcome = replayOutcome;
 
   it('stores the same posts, cards, stories and rising moments as one post at a time, and a resumed replay goes on the same', async () => {
     // The demo stream with its first 10 posts again at the end; its quotes and replies to carded posts fall in the

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildKairos, emptySummary, runSource, type Kairos } from '../src/app';
+import { emptySummary, runSource, type Kairos } from '../src/app';
 import { Batcher } from '../src/batches';
 import { loadConfig } from '../src/config';
 import { staticContext } from '../src/detect/context';
@@ -13,7 +13,7 @@ import type { Post } from '../src/domain/post';
 import { createLogger } from '../src/log';
 import { DEMO_STREAM } from '../src/main';
 import { JsonlSource } from '../src/sources/jsonl';
-import { openSqlite } from '../src/store/sqlite';
+import { replayKairos, replayOutcome } from './support/replay-outcome';
 
 const log = createLogger('silent');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,25 +128,9 @@ describe('a replay with triage one batch ahead', () => {
     [0, 1, 2].flatMap((i) => demo.map((p) => JSON.stringify(i ? { ...p, id: `${p.id}${i}`, url: undefined, createdAt: new Date(Date.parse(p.createdAt) + i * span).toISOString() } : p))).join('\n') + '\n',
   );
 
-  async function kairos(): Promise<Kairos> {
-    return buildKairos(config, openSqlite(':memory:', () => new Date('2026-02-10T12:00:00Z')), { log, sinks: [], queueFor: ['discord'], worker: 'w' });
-  }
+  const kairos = (file?: string) => replayKairos(config, file);
 
-  /** Every post's verdict, the cards and their stories, the rising moments. */
-  async function outcome(k: Kairos) {
-    await k.trends.settled();
-    const cards = (await k.store.listCards({ limit: 1000 })).map((c) => ({
-      post: c.opportunity.postId,
-      kind: c.opportunity.kind,
-      score: c.opportunity.score,
-      story: c.opportunity.analysis.story?.map((s) => s.postId),
-    }));
-    return {
-      cards: cards.sort((a, b) => a.post.localeCompare(b.post)),
-      kinds: await k.store.countByKind(),
-      moments: (await k.store.listMoments()).map((m) => [m.term, m.at, m.source]),
-    };
-  }
+  const outcome = replayOutcome;
 
   /** A TriageAhead that counts the verdicts it gave, on the worker `start` makes. */
   function counted(k: Kairos, start?: (setup: AheadSetup) => Worker, errors: unknown[] = []) {
