@@ -309,7 +309,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     // A replay triages each batch on the second core, one batch ahead (started with the first full batch: a small
     // file never starts it).
     const ahead = config.replayFile ? new TriageAhead(k.triageContext, () => k.brandTriage.model, log) : undefined;
-    if (ahead && config.replayFile !== '-' && fileSize(config.replayFile!) > WARM_AT_BYTES) void ahead.warm();
+    if (ahead && config.replayFile && config.replayFile !== '-' && fileSize(config.replayFile) > WARM_AT_BYTES) void ahead.warm();
     try {
       await runSource(k, source, summary, undefined, ahead);
     } catch (err) {
