@@ -112,6 +112,10 @@ function readLabels(path: string | URL, source: RealLabel['source']): RealLabel[
     });
 }
 
+/** Whether a Post id (`us<tweet_id>`, `sup<first_tweet_id>`) is in the development half: to_posts.py's dev_half(). */
+export const devHalf = (id: string): boolean =>
+  parseInt(createHash('sha256').update(id.replace(/^(?:us|sup)/, '')).digest('hex')[0]!, 16) < 8;
+
 /**
  * The second reading is split by the second hex digit of the id's SHA-256 (the first one chose the development
  * half): 0-7 may be read to study errors, 8-f only measures.
