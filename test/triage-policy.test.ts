@@ -308,6 +308,11 @@ describe('moments the way people tell them', () => {
     'shoutout to the @SkylarkAir crew on the dublin flight who saved a passenger’s life at 30,000 ft. heroes',
     // A wedding in other words.
     'flying @SkylarkAir to get hitched on saturday!! cannot believe it',
+    // A moment told only in a hashtag, its words run together, or in another form of the word.
+    'on our way to the airport, @SkylarkAir to faro 🌞 #HoneymoonRound2',
+    'booked @SkylarkAir to prague for friday, cant wait #40thbirthdaytrip',
+    '@SkylarkAir off honeymooning in the azores tomorrow!! nervous flyer tho so be nice to me 🙈',
+    'huge thanks to the @SkylarkAir crew on SK 260, it was my little girls 1st solo flight to her dad and they made her feel so safe',
   ])('told as an ask or a thank-you, "%s" is a moment', (text) => {
     expect(triage(post(text)).kind).toBe('opportunity');
   });
@@ -325,6 +330,8 @@ describe('moments the way people tell them', () => {
     '@SkylarkAir thanks for making me miss my sisters wedding this past weekend. never again',
     // Care with no story behind it is praise.
     'thanks @SkylarkAir for always taking great care of us on the commute 👍',
+    // Hashtags with "first" or "last" in them that count no milestone.
+    'grabbed a #lastminute seat on @SkylarkAir to nice, #FirstClass for once lol',
   ])('"%s" is no opportunity', (text) => {
     expect(triage(post(text)).kind).not.toBe('opportunity');
   });

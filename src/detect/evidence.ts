@@ -1,17 +1,18 @@
 import type { Post } from '../domain/post';
 import type { Kind, Signal } from '../domain/verdict';
 import type { TriageContext } from './context';
+import { hashtagWords } from './hashtags';
 import { detectLanguage } from './lang';
 import { FIRST_IN_A_WHILE, GENERIC_KINDNESS, LEX, MADE_IT } from './lexicon';
 import { createBrandMasker, createBrandScope } from './scope';
 import { severeSignals } from './severity';
 
-/** Lower-cased text with URLs dropped and hashtags unwrapped, which every pattern runs on. */
+/** Lower-cased text with URLs dropped and hashtags unwrapped into their words, which every pattern runs on. */
 export function normalise(text: string): string {
   // Each replace runs only when its text can occur: most posts have no link, hashtag or curly quote, and a
   // replace that finds nothing still scans the whole text.
   let out = text.includes('http') ? text.replace(/https?:\/\/\S+/g, ' ') : text;
-  if (out.includes('#')) out = out.replace(/#(\w+)/g, ' $1 ');
+  if (out.includes('#')) out = out.replace(/#(\w+)/g, (_, tag: string) => ` ${hashtagWords(tag)} `);
   if (out.includes('’') || out.includes('‘')) out = out.replace(/[’‘]/g, "'");
   return out.toLowerCase();
 }

@@ -420,7 +420,7 @@ export const LEX = withPrefilter({
   /** A personal first, last or round number. */
   milestone: w([
     'first[- ]time fl(?:yer|ier)s?',
-    'first (?:long[- ]haul|international|solo|transatlantic|overseas|real) (?:flight|trip)',
+    '(?:first|1st) (?:long[- ]haul|international|solo|transatlantic|overseas|real) (?:flight|trip)',
     '(?:my|our|his|her|their) first (?:time )?(?:on a plane|flight)',
     // A farewell tour, not the day's last departure ("last flight of the night").
     '(?:farewell|retirement|last) (?:tour|flight) (?:of|for) (?!(?:the )?(?:day|night|evening|morning|afternoon|week|month|year|season|trip)\\b)(?:the )?\\p{L}+',
@@ -466,7 +466,7 @@ export const LEX = withPrefilter({
     'last (?:day|shift|trip) (?:at|with|as)',
     'laatste (?:dienst|werkdag|reis|zomer|rit)',
     'first (?:\\p{L}+ ){0,2}(?:trip|flight|holiday|vacation) (?:ever|abroad)',
-    'first (?:solo|ever)',
+    '(?:first|1st) (?:solo|ever)',
     'never (?:been on|flown|flew|set foot on) (?:a )?plane',
     'never been on a plane',
     '(?:fly|flying|flew|flies|on a plane|travel\\p{L}*|abroad|overseas) for the (?:very )?first time',
@@ -518,10 +518,10 @@ export const LEX = withPrefilter({
     'meet (?:his|her|their|my|our) (?:grand\\p{L}*|great[- ]grand\\p{L}*|new \\p{L}+|baby|niece|nephew)',
     'great[- ]grand\\p{L}*',
     '(?:sang|sing|singing) (?:happy )?birthday',
-    'honeymoon',
+    'honeymoon(?:ing|ers?|s)?',
     'huwelijksreis',
     'wittebroodsweken',
-    'wedding',
+    'weddings?',
     'bruiloft',
     'getrouwd',
     'trouwt',
@@ -575,7 +575,7 @@ export const LEX = withPrefilter({
     'not seen (?:my|him|her|them) (?:in|for)',
     'niet (?:meer )?gezien',
     // A birthday, not the brand's birthday mail or points.
-    'birthday(?! (?:e-?mails?|mail|message|points|miles|discounts?|perks?|rewards?|offers?|coupons?|promo\\p{L}*|deals?|freebies?|treats? from))',
+    'birthdays?(?! (?:e-?mails?|mail|message|points|miles|discounts?|perks?|rewards?|offers?|coupons?|promo\\p{L}*|deals?|freebies?|treats? from))',
     'verjaardag',
     'jarig',
     'surprise (?:trip|visit)',
