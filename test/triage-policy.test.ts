@@ -313,6 +313,9 @@ describe('moments the way people tell them', () => {
     'booked @SkylarkAir to prague for friday, cant wait #40thbirthdaytrip',
     '@SkylarkAir off honeymooning in the azores tomorrow!! nervous flyer tho so be nice to me 🙈',
     'huge thanks to the @SkylarkAir crew on SK 260, it was my little girls 1st solo flight to her dad and they made her feel so safe',
+    // Our people in other words: "the attendants", "our FA", "your employees".
+    'so grateful to @SkylarkAir and the attendants on SK 9 for looking after me when i fainted at the gate 🙏',
+    '@SkylarkAir your employees at the oslo desk were so kind consoling me on my way to my nans funeral, thank you',
   ])('told as an ask or a thank-you, "%s" is a moment', (text) => {
     expect(triage(post(text)).kind).toBe('opportunity');
   });
@@ -330,6 +333,8 @@ describe('moments the way people tell them', () => {
     '@SkylarkAir thanks for making me miss my sisters wedding this past weekend. never again',
     // Care with no story behind it is praise.
     'thanks @SkylarkAir for always taking great care of us on the commute 👍',
+    // Our people named, but no kind act: a complaint.
+    '@SkylarkAir your employees at the oslo desk were rude and made me miss my connection',
     // Hashtags with "first" or "last" in them that count no milestone.
     'grabbed a #lastminute seat on @SkylarkAir to nice, #FirstClass for once lol',
   ])('"%s" is no opportunity', (text) => {

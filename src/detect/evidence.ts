@@ -202,7 +202,8 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     // "Went above and beyond" alone is praise of named staff with no story; a story says for whom or what: a child,
     // a parent, a first flight, a life event, something found, someone ill or afraid.
     const identity = LEX.identity.test(text) || LEX.disability.test(text);
-    const thankedAct = ((kindAct && crew && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm;
+    const thankedAct =
+      ((kindAct && (crew || LEX.staff.test(text)) && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm;
     // Read only for a thank-you (few posts): is there a story, or an act beyond the generic phrases?
     const thankedStory = thankedAct && (family || age || lifeEvent || milestone || identity || LEX.storyDetail.test(text) || beyondGeneric(text));
     const gratitude = noted(signals, 'gratitude-story', thankedStory || handledWell);

@@ -721,6 +721,18 @@ export const LEX = withPrefilter({
     'piloot',
     'baliemedewerk\\p{L}*',
   ]),
+  /**
+   * Our people in fewer or other words ("the attendants of flight 5003", "our FA", "your employees"): who did a kind
+   * act, beside `crew` (which the model reads as it is).
+   */
+  staff: w([
+    '(?:the|our|an?|your|this|that) (?:attendants?|fas?)',
+    'agents',
+    'employees?',
+    'first officer',
+    'co-?pilot',
+    'personnel',
+  ]),
   /** A specific kind act: what turns thanks into a story. */
   kindAct: w([
     'cockpit (?:visit|tour)',
