@@ -14,7 +14,7 @@ import { isCardKind, KINDS, type Kind } from '../src/domain/verdict';
 import { staticContext } from '../src/detect/context';
 import { createTriager } from '../src/detect/triage';
 import { dutchPoliticalTweets } from './lib/corpora';
-import { airlineFiles, devHalf, realLabels, secondReading, studyHalf, triageFiles, type Judged, type RealLabel } from './lib/real-airline';
+import { airlineFiles, devHalf, realLabels, secondReading, studyHalf, thirdReading, triageFiles, type Judged, type RealLabel } from './lib/real-airline';
 
 const perThousand = (n: number, total: number) => ((1000 * n) / Math.max(1, total)).toFixed(2);
 
@@ -33,11 +33,29 @@ function secondReadingFigures(dev: Judged[], errors: boolean): void {
   if (labels.size === 0) return;
   const judged = judgedOnce(dev, labels);
   console.log(`\nsecond reading, a fresh random sample (${judged.length} posts, read independently and more generously):`);
-  for (const [name, part] of [
+  readingFigures(labels, [
     ['measuring half', judged.filter((j) => !studyHalf(j.post.id))],
     ['study half', judged.filter((j) => studyHalf(j.post.id))],
     ['both', judged],
-  ] as const) {
+  ]);
+  if (errors) listErrors(judged.filter((j) => studyHalf(j.post.id)), labels);
+}
+
+/**
+ * The third reading: 1,000 more fresh random posts of the development half, read by the corpus README's reading
+ * by a reader who never saw triage's verdicts. Nobody reads its errors (--errors leaves it out): it measures only.
+ */
+function thirdReadingFigures(dev: Judged[]): void {
+  const labels = thirdReading();
+  if (labels.size === 0) return;
+  const judged = judgedOnce(dev, labels);
+  console.log(`\nthird reading, a fresh random sample by the corpus README's reading (${judged.length} posts, never read for rules or training):`);
+  readingFigures(labels, [['all', judged]]);
+}
+
+/** F1 for moments and risks (and how many clear ones are found) and card rates, for each part of a reading. */
+function readingFigures(labels: Map<string, RealLabel>, parts: (readonly [string, Judged[]])[]): void {
+  for (const [name, part] of parts) {
     const e = evaluate(part.map((j) => ({ expected: labels.get(j.post.id)!.kind, predicted: j.triage.kind })));
     const clear = (k: Kind) => {
       const cs = part.filter((j) => labels.get(j.post.id)!.kind === k && labels.get(j.post.id)!.strength === 'clear');
@@ -48,7 +66,6 @@ function secondReadingFigures(dev: Judged[], errors: boolean): void {
     const flagged = (k: Kind) => perThousand(part.filter((j) => j.triage.kind === k).length, part.length);
     console.log(`  ${name} (${part.length}): ${f('opportunity')}; ${f('risk')}; cards ${flagged('opportunity')} and ${flagged('risk')} per 1,000`);
   }
-  if (errors) listErrors(judged.filter((j) => studyHalf(j.post.id)), labels);
 }
 
 function listErrors(judged: Judged[], labels: Map<string, RealLabel>): void {
@@ -92,6 +109,7 @@ export function labelledFigures(errors = false): { opportunity: number; risk: nu
   );
   if (errors) listErrors(judged, labels);
   secondReadingFigures(dev, errors);
+  thirdReadingFigures(dev);
   return { opportunity: all.perKind.opportunity.f1, risk: all.perKind.risk.f1 };
 }
 

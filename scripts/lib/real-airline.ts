@@ -20,6 +20,8 @@ export const LABELLED_DIR = join(CORPORA_DIR, 'airline-posts-labelled');
 export const OWN_LABELS = new URL('../../test/fixtures/real-dev/labels.jsonl', import.meta.url);
 /** A second, independent reading of a fresh random sample of the development half (see test/fixtures/README.md). */
 export const SECOND_READING = new URL('../../test/fixtures/real-dev/random-2.jsonl', import.meta.url);
+/** A third reader's 1,000 fresh random development posts, by the corpus README's reading: for measuring only. */
+export const THIRD_READING = new URL('../../test/fixtures/real-dev/random-3.jsonl', import.meta.url);
 
 export interface Brand {
   name: string;
@@ -125,6 +127,11 @@ export const studyHalf = (id: string): boolean => parseInt(createHash('sha256').
 /** The second reading's 1,000 labels, kept apart: a different reader draws the lines more generously. */
 export function secondReading(): Map<string, RealLabel> {
   return new Map(readLabels(SECOND_READING, 'own').map((l) => [l.id, l]));
+}
+
+/** The third reading's 1,000 labels: never read for rules or training, so it measures how triage carries. */
+export function thirdReading(): Map<string, RealLabel> {
+  return new Map(readLabels(THIRD_READING, 'own').map((l) => [l.id, l]));
 }
 
 /** The corpus's 340 hand labels plus ours, one per id (the corpus's own label wins on an overlap). */
