@@ -313,6 +313,7 @@ describe('moments the way people tell them', () => {
     'booked @SkylarkAir to prague for friday, cant wait #40thbirthdaytrip',
     '@SkylarkAir off honeymooning in the azores tomorrow!! nervous flyer tho so be nice to me 🙈',
     'huge thanks to the @SkylarkAir crew on SK 260, it was my little girls 1st solo flight to her dad and they made her feel so safe',
+    '@SkylarkAir flying to lisbon tmrw to meet our first grandson!! so excited',
     // Our people in other words: "the attendants", "our FA", "your employees".
     'so grateful to @SkylarkAir and the attendants on SK 9 for looking after me when i fainted at the gate 🙏',
     '@SkylarkAir your employees at the oslo desk were so kind consoling me on my way to my nans funeral, thank you',
@@ -335,6 +336,12 @@ describe('moments the way people tell them', () => {
     'thanks @SkylarkAir for always taking great care of us on the commute 👍',
     // Our people named, but no kind act: a complaint.
     '@SkylarkAir your employees at the oslo desk were rude and made me miss my connection',
+    // The brand's own birthday perks, a day's first leg, a bag reunited, a grandchild in a question: no moment.
+    '@SkylarkAir got your birthday card today, cute video, thanks',
+    '@SkylarkAir do members still get the free birthday drink vouchers?',
+    'morning @SkylarkAir, my first flight of 3 today, here we go',
+    'reunited with my suitcase after 3 days, thanks @SkylarkAir',
+    '@SkylarkAir does my 9 yr old grandson need his own passport to fly with me?',
     // Hashtags with "first" or "last" in them that count no milestone.
     'grabbed a #lastminute seat on @SkylarkAir to nice, #FirstClass for once lol',
   ])('"%s" is no opportunity', (text) => {

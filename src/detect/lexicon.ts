@@ -421,7 +421,8 @@ export const LEX = withPrefilter({
   milestone: w([
     'first[- ]time fl(?:yer|ier)s?',
     '(?:first|1st) (?:long[- ]haul|international|solo|transatlantic|overseas|real) (?:flight|trip)',
-    '(?:my|our|his|her|their) first (?:time )?(?:on a plane|flight)',
+    // Not the first of the day's legs ("my first flight of 3", "our first flight out").
+    '(?:my|our|his|her|their) first (?:time )?(?:on a plane|flight(?! (?:of (?:the|\\d|two|three|four|five|several|many|my|our)|out|back|home)\\b))',
     // A farewell tour, not the day's last departure ("last flight of the night").
     '(?:farewell|retirement|last) (?:tour|flight) (?:of|for) (?!(?:the )?(?:day|night|evening|morning|afternoon|week|month|year|season|trip)\\b)(?:the )?\\p{L}+',
     '\\p{L}*farewell(?:tour|flight)?',
@@ -533,9 +534,9 @@ export const LEX = withPrefilter({
     'kleinkind',
     'kleinzoon',
     'kleindochter',
-    'grandchild',
-    'granddaughter',
-    'grandson',
+    // A grandchild to meet or new, not one who needs an ID to board.
+    "(?:new|first|newborn|baby|only) grand(?:child|daughter|son|baby)",
+    "(?:see|meet|visit|hold|hug|surprise) (?:my|our|his|her|their) (?:\\p{L}+ )?grand(?:child|children|kids?|daughters?|sons?)",
     'ashes',
     'as te verstrooien',
     'urn',
@@ -569,13 +570,14 @@ export const LEX = withPrefilter({
     '(?:i|we|he|she|they|(?:my|our|his|her|their) \\p{L}+) (?:just |finally |will |is going to |is about to )?graduat(?:ed|e)\\b',
     'afgestudeerd',
     'reunion',
-    'reunited',
+    // With people, not with a bag ("reunited with my luggage").
+    'reunited(?! with (?:my |our |his |her |the )?(?:bags?|luggage|suitcases?|stuff|belongings|phone|laptop|wallet|passport)\\b)',
     'hereniging',
     "haven'?t seen (?:my|him|her|them)",
     'not seen (?:my|him|her|them) (?:in|for)',
     'niet (?:meer )?gezien',
     // A birthday, not the brand's birthday mail or points.
-    'birthdays?(?! (?:e-?mails?|mail|message|points|miles|discounts?|perks?|rewards?|offers?|coupons?|promo\\p{L}*|deals?|freebies?|treats? from))',
+    'birthdays?(?! (?:e-?mails?|mail|message|cards?|vouchers?|drinks?|wish ?list|party message|points|miles|discounts?|perks?|rewards?|offers?|coupons?|promo\\p{L}*|deals?|freebies?|treats? from))',
     'verjaardag',
     'jarig',
     'surprise (?:trip|visit)',
