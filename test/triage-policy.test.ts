@@ -342,6 +342,10 @@ describe('moments the way people tell them', () => {
     'morning @SkylarkAir, my first flight of 3 today, here we go',
     'reunited with my suitcase after 3 days, thanks @SkylarkAir',
     '@SkylarkAir does my 9 yr old grandson need his own passport to fly with me?',
+    // Thanks for a wrong done is a let-down, whatever the wrong.
+    'thank you @SkylarkAir for overcharging me for my bag on the way to my daughters wedding',
+    'thanks @SkylarkAir for bumping me off my birthday flight 🎂',
+    'thank you @SkylarkAir for keeping us waiting 3 hrs on our anniversary trip',
     // Hashtags with "first" or "last" in them that count no milestone.
     'grabbed a #lastminute seat on @SkylarkAir to nice, #FirstClass for once lol',
   ])('"%s" is no opportunity', (text) => {
