@@ -314,6 +314,9 @@ describe('moments the way people tell them', () => {
     '@SkylarkAir off honeymooning in the azores tomorrow!! nervous flyer tho so be nice to me 🙈',
     'huge thanks to the @SkylarkAir crew on SK 260, it was my little girls 1st solo flight to her dad and they made her feel so safe',
     '@SkylarkAir flying to lisbon tmrw to meet our first grandson!! so excited',
+    // Held or waited for the person posting.
+    '@SkylarkAir they held the plane for us!! made it with 2 min to spare 🙏',
+    '@SkylarkAir you waited for me at the gate after my mums hospital appointment ran over. thank you so much',
     // Our people in other words: "the attendants", "our FA", "your employees".
     'so grateful to @SkylarkAir and the attendants on SK 9 for looking after me when i fainted at the gate 🙏',
     '@SkylarkAir your employees at the oslo desk were so kind consoling me on my way to my nans funeral, thank you',
@@ -342,6 +345,8 @@ describe('moments the way people tell them', () => {
     'morning @SkylarkAir, my first flight of 3 today, here we go',
     'reunited with my suitcase after 3 days, thanks @SkylarkAir',
     '@SkylarkAir does my 9 yr old grandson need his own passport to fly with me?',
+    // A plane held for someone else is a delay to the person posting.
+    'sat at the gate 2 hrs because they held the plane for a late crew @SkylarkAir, ridiculous',
     // Thanks for a wrong done is a let-down, whatever the wrong.
     'thank you @SkylarkAir for overcharging me for my bag on the way to my daughters wedding',
     'thanks @SkylarkAir for bumping me off my birthday flight 🎂',

@@ -144,6 +144,12 @@ export const LEX = withPrefilter({
     // Wings given to a child, a cockpit visit; not "the dirtiest wings".
     '\\b(?:(?:pilot|captain|junior|flight|kids?|his|her|their|my|our|pair of|set of|first|1st) wings|(?:a|in|into|visit(?:ed)?|see|saw|tour of) (?:the )?cockpit)\\b',
     '\\b(?:gave|give|gives|giving|got|brought|bringing|handed|flying) (?:[^.!?]{0,40}?)wings\\b',
+    // Held or reopened for the person posting, waited for them, brought it to their door.
+    '\\b(?:held|reopened|re-opened) (?:the )?(?:door|gate|plane|flight|aircraft|jet ?bridge)\\b',
+    '\\b(?:held|opened) (?:the )?(?:door|gate|jet ?bridge) (?:open )?for (?:me|us|my|our)\\b',
+    '\\bbrought the jet ?bridge back\\b',
+    '\\b(?:you|they|he|she|crew|captain|pilot|agent|staff) waited for (?:me|us)\\b',
+    '\\bdelivered (?:it|them|my \\p{L}+|our \\p{L}+) (?:[^.!?]{0,20}?)to (?:my|our) (?:door|house|home|hotel)\\b',
   ]),
   /** An ordinal or "first/last" that counts grievances, not milestones ("4th time", "first and last time"). */
   grievanceOrdinal: w([
