@@ -31,6 +31,25 @@ export interface TrendPost {
   kind?: Kind;
 }
 
+/**
+ * What observe() reads of a post's text, worked out apart from the detector's state: a replay has the triage worker
+ * work it out one batch ahead (triage-ahead.ts), and the detector counts it exactly as its own reading.
+ */
+export interface TrendText {
+  /** fingerprintOf the text's words: copies of one text count once. */
+  print: string;
+  /** The words of the normalised text, joined by single spaces (for the watched phrases). */
+  words: string;
+  /** termsOf the words, in order. */
+  terms: readonly string[];
+}
+
+/** A post's TrendText, with the detector's ignore set (TrendDetector.ignored()): what observe() would read of it. */
+export function trendTextOf(text: string, ignore: ReadonlySet<string>): TrendText {
+  const words = wordsOf(normaliseText(text));
+  return { print: fingerprintOf(words), words: words.join(' '), terms: [...termsOf(words, ignore)] };
+}
+
 export interface WatchEntry {
   /** Lower-case term or phrase; posts are matched on whole words. */
   term: string;
@@ -231,7 +250,13 @@ export class TrendDetector {
     return this.counted.size + this.copies.size;
   }
 
-  observe(post: TrendPost): void {
+  /** The words never counted (the brand's names and handles), for trendTextOf elsewhere. */
+  ignored(): string[] {
+    return [...this.ignore];
+  }
+
+  /** `read`: the post's trendTextOf, when worked out ahead (it must be of this post's text and ignored()). */
+  observe(post: TrendPost, read?: TrendText): void {
     const c = post.createdAt;
     const at = typeof c === 'number' ? c : typeof c === 'string' ? Date.parse(c) : c.getTime();
     if (!Number.isFinite(at)) return;
@@ -252,9 +277,8 @@ export class TrendDetector {
     if (now - this.lastPrune >= PRUNE_MS) this.prune(now);
 
     // The text normalised once for its fingerprint, its terms and the watched phrases.
-    const normalised = normaliseText(post.text);
-    const words = wordsOf(normalised);
-    const print = fingerprintOf(words);
+    const words = read ? null : wordsOf(normaliseText(post.text));
+    const print = read ? read.print : fingerprintOf(words!);
     if (print) {
       const seen = this.copies.get(print);
       if (seen !== undefined && seen > since) return;
@@ -265,10 +289,15 @@ export class TrendDetector {
     this.streamT = now;
     this.stream.recent.push(now);
 
-    const terms = termsOf(words, this.ignore, this.postTerms);
+    let terms: Iterable<string> = read ? read.terms : termsOf(words!, this.ignore, this.postTerms);
     if (this.watchPhrases.length) {
-      const padded = ` ${words.join(' ')} `;
-      for (const [phrase, term] of this.watchPhrases) if (padded.includes(` ${phrase} `)) terms.add(term);
+      const padded = ` ${read ? read.words : words!.join(' ')} `;
+      for (const [phrase, term] of this.watchPhrases) {
+        if (!padded.includes(` ${phrase} `)) continue;
+        // Added once, after the post's own terms (a list read ahead becomes the set termsOf would have made).
+        if (!(terms instanceof Set)) terms = refill(this.postTerms, terms);
+        (terms as Set<string>).add(term);
+      }
     }
     const who = post.author?.toLowerCase() ?? `post:${post.id ?? print}`;
     let authorTerms = this.counted.of(who);
@@ -561,6 +590,12 @@ interface Crossing {
   windowMs: number;
   count: number;
   expected: number;
+}
+
+function refill(set: Set<string>, items: Iterable<string>): Set<string> {
+  set.clear();
+  for (const item of items) set.add(item);
+  return set;
 }
 
 /**
