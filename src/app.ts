@@ -248,10 +248,11 @@ const PROGRESS_EVERY = 5_000;
  * stops the run. In batches of up to 1,024 posts, or of what arrived within 10 ms: the store writes many posts a
  * transaction (a replay's batch of 1,024 costs about a tenth of a second, fewer commits than four of 256), and a
  * live pipe still sees each card within milliseconds. With `ahead` (a replay), each full batch is triaged in a worker
- * thread while the main thread handles the batch before it (triage-ahead.ts): the same verdicts.
+ * thread while the main thread handles the batch before it (triage-ahead.ts): the same verdicts, and the same terms
+ for the trends (read there too when `ahead` has the trends' ignored words).
  */
 export async function runSource(
-  k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'>,
+  k: Pick<Kairos, 'pipeline' | 'log' | 'metrics'> & Partial<Pick<Kairos, 'trends'>>,
   source: Source,
   summary = emptySummary(),
   batch: { size: number; waitMs: number } = { size: 1024, waitMs: 10 },
@@ -262,14 +263,17 @@ export async function runSource(
   const batcher = new Batcher<Post, Sent>(
     async (posts, sent) => {
       let triaged: ((index: number, post: Post) => Triage | undefined) | undefined;
+      let texts: AheadBatch['texts'] = null;
       if (ahead && sent) {
         // While the worker is still starting, triage in process is sooner; a failed worker leaves it to triage here.
         ahead.handles(sent.batch);
         if (!sent.batch.verdicts && ahead.worthWaiting()) await sent.done.catch(() => undefined);
         const b: AheadBatch = sent.batch;
         if (b.verdicts) triaged = (i, post) => ahead.verdictOf(b, i, post);
+        texts = b.texts;
       }
-      const results = await k.pipeline.ingestMany(posts, source.name, triaged);
+      const ingest = () => k.pipeline.ingestMany(posts, source.name, triaged);
+      const results = texts && k.trends ? await k.trends.readAhead(posts, texts, ingest) : await ingest();
       for (const [i, result] of results.entries()) {
         const post = posts[i]!;
         if (result.status === 'failed') {

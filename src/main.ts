@@ -306,9 +306,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
   let exitCode = 0;
   if (source) {
     let refused: OutOfOrderError | undefined;
-    // A replay triages each batch on the second core, one batch ahead (started with the first full batch: a small
-    // file never starts it).
-    const ahead = config.replayFile ? new TriageAhead(k.triageContext, () => k.brandTriage.model, log) : undefined;
+    // A replay triages each batch on the second core, one batch ahead, and reads its terms for the trends there
+    // (started with the first full batch: a small file never starts it).
+    const ahead = config.replayFile ? new TriageAhead(k.triageContext, () => k.brandTriage.model, log, undefined, k.trends.detector.ignored()) : undefined;
     if (ahead && config.replayFile && config.replayFile !== '-' && fileSize(config.replayFile) > WARM_AT_BYTES) void ahead.warm();
     try {
       await runSource(k, source, summary, undefined, ahead);

@@ -6,7 +6,9 @@
  * terms (the trends detector, fed by every post before). The worker triages with those of the moment the batch
  * was sent; verdictOf() takes its verdict only when the terms of now give the post the same reading (the same
  * terms, or none of those added or dropped since is in its text) and the model is still the one the worker runs,
- * else the caller triages the post in process. Verdicts are the same as one post at a time, always.
+ * else the caller triages the post in process. Verdicts are the same as one post at a time, always. Given the
+ * trends' ignored words, the worker also reads what the trends count of each post (trendTextOf), which depends on
+ * its text alone.
  *
  * A worker that fails or exits is logged as an error and the run goes on triaging in process: no post is lost.
  */
@@ -18,6 +20,7 @@ import type { TriageContext } from './detect/context';
 import { includesAny, readText } from './detect/evidence';
 import { besideModule, startWorker } from './worker-entry';
 import type { TriageModel } from './detect/model';
+import type { TrendText } from './detect/trends';
 
 /** What the worker is started with. */
 export interface AheadSetup {
@@ -25,6 +28,8 @@ export interface AheadSetup {
   model: TriageModel | null;
   /** [0]: the id of the batch the main thread handles now; the worker skips those before it (already triaged). */
   handling: Int32Array;
+  /** The trends detector's ignored words (TrendDetector.ignored()): with them the worker also reads each post's TrendText. */
+  trendIgnore?: readonly string[];
 }
 export interface AheadRequest {
   id: number;
@@ -37,6 +42,8 @@ export type AheadReply =
       id: number;
       /** null: skipped, the main thread had already triaged that batch itself. */
       verdicts: (Triage | null)[] | null;
+      /** Each post's trendTextOf (with trendIgnore), null for one that threw; absent without trendIgnore. */
+      texts?: (TrendText | null)[];
     }
   | { ready: true };
 
@@ -47,6 +54,8 @@ export interface AheadBatch {
   rising: readonly string[];
   model: TriageModel | null;
   verdicts: (Triage | null)[] | null;
+  /** What the trends read of each post, once back (they depend on nothing that changes during a run). */
+  texts: (TrendText | null)[] | null;
 }
 
 /** The worker: triage-worker beside this module, from the build or the sources. */
@@ -61,7 +70,7 @@ export class TriageAhead {
   private markLoaded: () => void = () => undefined;
   private readonly loaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (v: (Triage | null)[] | null) => void; reject: (e: unknown) => void }>();
+  private readonly waiting = new Map<number, { resolve: (v: Extract<AheadReply, { id: number }>) => void; reject: (e: unknown) => void }>();
   private readonly handling = new Int32Array(new SharedArrayBuffer(4));
   /** The terms added or dropped between a batch's and now's, for the last pair seen (they rarely change). */
   private changed = { from: [] as readonly string[], to: [] as readonly string[], terms: [] as string[] };
@@ -73,6 +82,8 @@ export class TriageAhead {
     private readonly model: () => TriageModel | null,
     private readonly log: Logger,
     private readonly start: (setup: AheadSetup) => Worker = defaultWorker,
+    /** The trends detector's ignored words: the worker reads each post's trend terms too (Trends.readAhead). */
+    private readonly trendIgnore?: readonly string[],
   ) {}
 
   /**
@@ -94,7 +105,7 @@ export class TriageAhead {
   send(posts: readonly Post[]): { batch: AheadBatch; done: Promise<void> } | null {
     if (this.failed) return null;
     const id = this.nextId++;
-    const batch: AheadBatch = { id, watch: this.context.watchTerms(), rising: this.context.risingTerms(), model: this.model(), verdicts: null };
+    const batch: AheadBatch = { id, watch: this.context.watchTerms(), rising: this.context.risingTerms(), model: this.model(), verdicts: null, texts: null };
     let worker: Worker;
     try {
       worker = this.worker ?? this.spawn(batch.model);
@@ -102,8 +113,9 @@ export class TriageAhead {
       this.fail(err);
       return null;
     }
-    const done = new Promise<(Triage | null)[] | null>((resolve, reject) => this.waiting.set(id, { resolve, reject })).then((verdicts) => {
-      batch.verdicts = verdicts;
+    const done = new Promise<Extract<AheadReply, { id: number }>>((resolve, reject) => this.waiting.set(id, { resolve, reject })).then((reply) => {
+      batch.verdicts = reply.verdicts;
+      batch.texts = reply.texts ?? null;
     });
     // The caller may not wait for a batch (see ready()); a failure is logged by fail() either way.
     done.catch(() => undefined);
@@ -166,7 +178,7 @@ export class TriageAhead {
   }
 
   private spawn(model: TriageModel | null): Worker {
-    const worker = this.start({ brand: this.context.brand, model, handling: this.handling });
+    const worker = this.start({ brand: this.context.brand, model, handling: this.handling, trendIgnore: this.trendIgnore });
     // Never what keeps the process up: the run closes it, and a stop must not wait on it.
     worker.unref();
     worker.on('message', (m: AheadReply) => {
@@ -175,7 +187,7 @@ export class TriageAhead {
       if ('ready' in m) return;
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
-      w?.resolve(m.verdicts);
+      w?.resolve(m);
     });
     worker.on('error', (err) => this.fail(err));
     worker.on('exit', (code) => {

@@ -1,13 +1,15 @@
 /**
  * The worker thread of TriageAhead (triage-ahead.ts): triages each batch it is sent with the brand, the model and
  * the watch and rising terms it is given, and answers with the verdicts in order (null for a post whose triage
- * threw: the main thread triages that one itself, and fails it the same way).
+ * threw: the main thread triages that one itself, and fails it the same way), and with trendIgnore what the trends
+ * read of each post (trendTextOf).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Post } from './domain/post';
 import type { Triage } from './domain/verdict';
 import type { AheadReply, AheadRequest, AheadSetup } from './triage-ahead';
 import { createTriager } from './detect/triage';
+import { trendTextOf, type TrendText } from './detect/trends';
 
 const port = parentPort;
 if (!port) throw new Error('triage-worker runs as a worker thread (see triage-ahead.ts)');
@@ -15,6 +17,7 @@ const setup = workerData as AheadSetup;
 let watch: readonly string[] = [];
 let rising: readonly string[] = [];
 const triage = createTriager({ brand: setup.brand, watchTerms: () => watch, risingTerms: () => rising }, setup.model);
+const trendIgnore = setup.trendIgnore && new Set(setup.trendIgnore);
 
 // Loaded: from now on the main thread waits for this worker's verdicts rather than triage in process.
 port.postMessage({ ready: true } satisfies AheadReply);
@@ -34,5 +37,13 @@ port.on('message', (m: AheadRequest) => {
       return null;
     }
   });
-  port.postMessage({ id: m.id, verdicts } satisfies AheadReply);
+  // What the trends read of each post depends on its text alone: read here, off the main thread.
+  const texts = trendIgnore && m.posts.map((post: Post): TrendText | null => {
+    try {
+      return trendTextOf(post.text, trendIgnore);
+    } catch {
+      return null;
+    }
+  });
+  port.postMessage({ id: m.id, verdicts, ...(texts ? { texts } : {}) } satisfies AheadReply);
 });

@@ -10,7 +10,7 @@ import { extractTerms } from '../src/detect/terms';
 import { dayAround } from '../src/detect/trends-service';
 import { dateFormat } from '../src/domain/date-format';
 import type { Moment } from '../src/domain/moment';
-import { poissonTail, TrendDetector, type TrendPost } from '../src/detect/trends';
+import { poissonTail, TrendDetector, trendTextOf, type TrendPost } from '../src/detect/trends';
 import { syntheticStream } from './support/trend-stream';
 
 const MIN = 60_000;
@@ -156,6 +156,44 @@ describe('TrendDetector', () => {
     // Five people are not enough for an unwatched term.
     const unwatched = run(stream, new TrendDetector()).map((m) => m.term);
     expect(unwatched.filter((t) => /schaatskoorts|elfsteden/.test(t))).toEqual([]);
+  });
+
+  it('counts a text read ahead (trendTextOf, as the replay worker reads it) exactly as its own reading', () => {
+    // A surge, watched terms and an event's alias (phrases matched on the words), the brand in the posts, copies.
+    const watched = (word: string): TrendPost[] =>
+      Array.from({ length: 5 }, (_, i) => ({ id: `${word}${i}`, text: `wow ${word} update for Oranje Air number ${i}`, createdAt: new Date(T0 + 3 * HOUR + i * MIN).toISOString(), author: `${word}-person${i}` }));
+    const copies: TrendPost[] = Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, text: 'RT @x: de winter storm hits the runway https://t.co/a', createdAt: new Date(T0 + 3 * HOUR + i * 20_000).toISOString(), author: `c${i % 3}` }));
+    const stream = merge(
+      syntheticStream({ startMs: T0, durationMs: 4 * HOUR, postsPerMinute: 5, seed: 9, terms: [{ word: 'ijspret', perHour: 6, surgeAtMs: T0 + 3 * HOUR, surgePerHour: 200 }] }),
+      watched('schaatskoorts'),
+      watched('elfstedenkoorts'),
+      copies,
+    );
+    const detector = () => {
+      const d = new TrendDetector({ ignore: ['Oranje Air', '@OranjeAir'] });
+      d.setWatch(watchEntries(loadCalendar(DEMO_CALENDAR), '2026-02-01', ['schaatskoorts', 'winter storm']));
+      const moments: Moment[] = [];
+      d.onMoment((m) => moments.push(m));
+      return { d, moments, rising: [] as (readonly string[])[] };
+    };
+    const own = detector();
+    const ahead = detector();
+    const ignore = new Set(ahead.d.ignored());
+    for (const p of stream) {
+      own.d.observe(p);
+      own.rising.push(own.d.rising());
+      ahead.d.observe(p, trendTextOf(p.text, ignore));
+      ahead.rising.push(ahead.d.rising());
+    }
+    expect(own.moments.map((m) => m.term)).toEqual(expect.arrayContaining(['elfstedentocht', 'ijspret', 'schaatskoorts']));
+    expect(ahead.moments).toEqual(own.moments);
+    expect(ahead.rising).toEqual(own.rising);
+    expect([ahead.d.size(), ahead.d.keys()]).toEqual([own.d.size(), own.d.keys()]);
+    // What is counted is the text read ahead, not the post's text again.
+    const d = new TrendDetector();
+    d.observe({ text: 'ijspret', createdAt: T0 }, { print: 'x', words: 'other', terms: ['other'] });
+    expect(d.size()).toBe(1);
+    expect(d.keys()).toBe(2);
   });
 
   it('keeps memory bounded on a busy stream', () => {

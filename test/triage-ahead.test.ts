@@ -136,8 +136,13 @@ describe('a replay with triage one batch ahead', () => {
   function counted(k: Kairos, start?: (setup: AheadSetup) => Worker, errors: unknown[] = []) {
     const elog = createLogger('silent');
     elog.error = ((obj: unknown) => void errors.push(obj)) as typeof elog.error;
-    const ahead = new TriageAhead(k.triageContext, () => k.brandTriage.model, elog, start);
-    const used = { given: 0, declined: 0 };
+    const ahead = new TriageAhead(k.triageContext, () => k.brandTriage.model, elog, start, k.trends.detector.ignored());
+    const used = { given: 0, declined: 0, texts: 0 };
+    const readAhead = k.trends.readAhead.bind(k.trends);
+    k.trends.readAhead = (posts, texts, run) => {
+      used.texts += texts.filter(Boolean).length;
+      return readAhead(posts, texts, run);
+    };
     const verdictOf = ahead.verdictOf.bind(ahead);
     ahead.verdictOf = (b, i, p) => {
       const v = verdictOf(b, i, p);
@@ -163,6 +168,7 @@ describe('a replay with triage one batch ahead', () => {
     expect(await outcome(k)).toEqual(expected);
     expect(used.given).toBeGreaterThan(demo.length);
     expect(used.declined).toBeGreaterThan(0); // terms rose between a batch sent and handled: those posts were triaged again
+    expect(used.texts).toBeGreaterThan(demo.length); // the trends counted the terms the worker read
     await Promise.all([one.close(), k.close()]);
   });
 

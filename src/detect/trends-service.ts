@@ -5,7 +5,7 @@ import { dateFormat } from '../domain/date-format';
 import type { Triage } from '../domain/verdict';
 import type { Logger } from '../domain/log';
 import { activeEventTerms, loadCalendar, watchEntries, type CalendarEvent } from './events';
-import { TrendDetector, type TrendOptions } from './trends';
+import { TrendDetector, type TrendOptions, type TrendText } from './trends';
 
 /**
  * The trends detector wired to the rest of Kairos: fed every post with its verdict (Pipeline onVerdict), its
@@ -16,6 +16,11 @@ export interface Trends {
   detector: TrendDetector;
   /** Pipeline onVerdict (and onDuplicate, with the stored kind: a resumed replay sees the stream again). */
   observe(post: Post, triage?: Pick<Triage, 'kind'>): void;
+  /**
+   * Runs `run` (a batch of a replay) with the posts' texts already read for the trends (trendTextOf, by the triage
+   * worker): observe() takes a post's from there instead of reading its text again. null: not read.
+   */
+  readAhead<T>(posts: readonly Post[], texts: readonly (TrendText | null)[], run: () => Promise<T>): Promise<T>;
   /** TriageContext.risingTerms. */
   risingTerms(): readonly string[];
   /** TriageContext.watchTerms: /watch terms and the calendar events active on the stream's day. */
@@ -95,6 +100,9 @@ export async function createTrends(opts: TrendsOptions): Promise<Trends> {
 
   await refreshWatch(); // /watch terms and undated events, before the first post sets the day
 
+  // The texts read ahead for the batch under way (batches run one at a time), by post.
+  let readTexts: Map<Post, TrendText> | null = null;
+
   return {
     detector,
     observe(post, triage) {
@@ -104,15 +112,21 @@ export async function createTrends(opts: TrendsOptions): Promise<Trends> {
         day = d;
         applyWatch();
       }
-      detector.observe({
-        id: post.id,
-        text: post.text,
-        createdAt: at,
-        lang: post.lang,
-        author: post.author.handle,
-        url: post.url,
-        kind: triage?.kind,
-      });
+      detector.observe(
+        { id: post.id, text: post.text, createdAt: at, lang: post.lang, author: post.author.handle, url: post.url, kind: triage?.kind },
+        readTexts?.get(post),
+      );
+    },
+    async readAhead(posts, texts, run) {
+      // Keyed by the post itself: a text is only ever taken for the post it was read from.
+      const byPost = new Map<Post, TrendText>();
+      posts.forEach((p, i) => texts[i] && byPost.set(p, texts[i]!));
+      readTexts = byPost;
+      try {
+        return await run();
+      } finally {
+        if (readTexts === byPost) readTexts = null;
+      }
     },
     risingTerms: () => detector.rising(),
     watchTerms: () => watch,

@@ -31,6 +31,25 @@ export interface TrendPost {
   kind?: Kind;
 }
 
+/**
+ * What observe() reads of a post's text, worked out apart from the detector's state: a replay has the triage worker
+ * work it out one batch ahead (triage-ahead.ts), and the detector counts it exactly as its own reading.
+ */
+export interface TrendText {
+  /** fingerprintOf the text's words: copies of one text count once. */
+  print: string;
+  /** The words of the normalised text, joined by single spaces (for the watched phrases). */
+  words: string;
+  /** termsOf the words, in order. */
+  terms: readonly string[];
+}
+
+/** A post's TrendText, with the detector's ignore set (TrendDetector.ignored()): what observe() would read of it. */
+export function trendTextOf(text: string, ignore: ReadonlySet<string>): TrendText {
+  const words = wordsOf(normaliseText(text));
+  return { print: fingerprintOf(words), words: words.join(' '), terms: [...termsOf(words, ignore)] };
+}
+
 export interface WatchEntry {
   /** Lower-case term or phrase; posts are matched on whole words. */
   term: string;
@@ -118,8 +137,9 @@ interface TermState {
   opportunities: Seen[] | undefined;
   rising: boolean;
   cooldownUntil: number;
-  /** The prune slot (PRUNE_MS of stream time) in which the term is next looked at for forgetting. */
+  /** The prune slot (PRUNE_MS of stream time) in which the term is next looked at for forgetting; -1 once forgotten. */
   due: number;
+  term: string;
 }
 
 /** Stream time between prunes. */
@@ -153,7 +173,7 @@ export class TrendDetector {
    * Terms by the prune slot in which their baseline may have decayed below FORGET_BELOW: a prune looks at those
    * alone instead of every term (a term seen since is put off to its new slot then).
    */
-  private readonly dueSlots = new Map<number, string[]>();
+  private readonly dueSlots = new Map<number, TermState[]>();
   /** The first prune slot not looked at yet. */
   private nextSlot = Number.NaN;
   /** Terms whose mentions all left the window: their samples are let go an hour after the last one. */
@@ -231,7 +251,13 @@ export class TrendDetector {
     return this.counted.size + this.copies.size;
   }
 
-  observe(post: TrendPost): void {
+  /** The words never counted (the brand's names and handles), for trendTextOf elsewhere. */
+  ignored(): string[] {
+    return [...this.ignore];
+  }
+
+  /** `read`: the post's trendTextOf, when worked out ahead (it must be of this post's text and ignored()). */
+  observe(post: TrendPost, read?: TrendText): void {
     const c = post.createdAt;
     const at = typeof c === 'number' ? c : typeof c === 'string' ? Date.parse(c) : c.getTime();
     if (!Number.isFinite(at)) return;
@@ -252,9 +278,8 @@ export class TrendDetector {
     if (now - this.lastPrune >= PRUNE_MS) this.prune(now);
 
     // The text normalised once for its fingerprint, its terms and the watched phrases.
-    const normalised = normaliseText(post.text);
-    const words = wordsOf(normalised);
-    const print = fingerprintOf(words);
+    const words = read ? null : wordsOf(normaliseText(post.text));
+    const print = read ? read.print : fingerprintOf(words!);
     if (print) {
       const seen = this.copies.get(print);
       if (seen !== undefined && seen > since) return;
@@ -265,10 +290,15 @@ export class TrendDetector {
     this.streamT = now;
     this.stream.recent.push(now);
 
-    const terms = termsOf(words, this.ignore, this.postTerms);
+    let terms: Iterable<string> = read ? read.terms : termsOf(words!, this.ignore, this.postTerms);
     if (this.watchPhrases.length) {
-      const padded = ` ${words.join(' ')} `;
-      for (const [phrase, term] of this.watchPhrases) if (padded.includes(` ${phrase} `)) terms.add(term);
+      const padded = ` ${read ? read.words : words!.join(' ')} `;
+      for (const [phrase, term] of this.watchPhrases) {
+        if (!padded.includes(` ${phrase} `)) continue;
+        // Added once, after the post's own terms (a list read ahead becomes the set termsOf would have made).
+        if (!(terms instanceof Set)) terms = refill(this.postTerms, terms);
+        (terms as Set<string>).add(term);
+      }
     }
     const who = post.author?.toLowerCase() ?? `post:${post.id ?? print}`;
     let authorTerms = this.counted.of(who);
@@ -286,9 +316,9 @@ export class TrendDetector {
         if (this.terms.size >= this.o.maxTerms) this.evict(now);
         // Arrays of one rather than empty ones that grow on the first push: most terms are seen once, and kept
         // for half a day of stream time.
-        st = { slow: 1, t: now, recent: [now], samples: [sample], opportunities: opportunity ? [sample] : undefined, rising: false, cooldownUntil: 0, due: 0 };
+        st = { slow: 1, t: now, recent: [now], samples: [sample], opportunities: opportunity ? [sample] : undefined, rising: false, cooldownUntil: 0, due: 0, term };
         this.terms.set(term, st);
-        this.schedule(term, st);
+        this.schedule(st);
       } else {
         this.decay(st, now);
         st.slow += 1;
@@ -512,15 +542,14 @@ export class TrendDetector {
     // Slot by slot, or (after a long gap in the stream) the slots there are.
     const slots = last - first < this.dueSlots.size ? Array.from({ length: last - first + 1 }, (_, i) => first + i) : [...this.dueSlots.keys()].filter((k) => k <= last);
     for (const slot of slots) {
-      const names = this.dueSlots.get(slot);
-      if (!names) continue;
+      const due = this.dueSlots.get(slot);
+      if (!due) continue;
       this.dueSlots.delete(slot);
-      for (const term of names) {
-        const st = this.terms.get(term);
-        if (!st || st.due !== slot) continue; // forgotten since, or due in another slot
+      for (const st of due) {
+        if (st.due !== slot) continue; // forgotten since, or due in another slot
         this.decay(st, now);
-        if (!st.rising && now >= st.cooldownUntil && st.slow < FORGET_BELOW) this.terms.delete(term);
-        else this.schedule(term, st);
+        if (!st.rising && now >= st.cooldownUntil && st.slow < FORGET_BELOW) this.forget(st);
+        else this.schedule(st);
       }
     }
     for (const st of this.emptied) {
@@ -537,23 +566,36 @@ export class TrendDetector {
    * Files a term under the prune slot in which its baseline, if it is not seen again, falls below FORGET_BELOW (a
    * second early, against rounding; the prune checks), and never under a slot already looked at.
    */
-  private schedule(term: string, st: TermState): void {
+  private schedule(st: TermState): void {
     const forgetAt = st.t + this.o.slowTauMs * Math.log(st.slow / FORGET_BELOW) - 1000;
     const slot = Math.max(Math.floor(forgetAt / PRUNE_MS), this.nextSlot);
     st.due = slot;
-    const names = this.dueSlots.get(slot);
-    if (names) names.push(term);
-    else this.dueSlots.set(slot, [term]);
+    // The state itself, not its term: a prune needs no lookup by name (a term seen again has a new state).
+    const due = this.dueSlots.get(slot);
+    if (due) due.push(st);
+    else this.dueSlots.set(slot, [st]);
+  }
+
+  /**
+   * Drops a term; its state, still filed under a prune slot (an evicted one), is marked so that slot passes it over,
+   * and lets its posts go meanwhile.
+   */
+  private forget(st: TermState): void {
+    this.terms.delete(st.term);
+    st.due = -1;
+    st.recent = [];
+    st.samples = [];
+    st.opportunities = undefined;
   }
 
   /** At the cap, drop the fifth of terms with the smallest baseline now (never a rising one). */
   private evict(now: number): void {
     const victims = [...this.terms.entries()]
       .filter(([, st]) => !st.rising)
-      .map(([term, st]) => ({ term, slow: st.slow * Math.exp(-(now - st.t) / this.o.slowTauMs) }))
+      .map(([, st]) => ({ st, slow: st.slow * Math.exp(-(now - st.t) / this.o.slowTauMs) }))
       .sort((a, b) => a.slow - b.slow)
       .slice(0, Math.ceil(this.o.maxTerms / 5));
-    for (const { term } of victims) this.terms.delete(term);
+    for (const { st } of victims) this.forget(st);
   }
 }
 
@@ -561,6 +603,12 @@ interface Crossing {
   windowMs: number;
   count: number;
   expected: number;
+}
+
+function refill(set: Set<string>, items: Iterable<string>): Set<string> {
+  set.clear();
+  for (const item of items) set.add(item);
+  return set;
 }
 
 /**
