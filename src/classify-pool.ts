@@ -77,3 +77,126 @@ export class ClassifyPool {
 
 const unanswered = (queue: readonly Queued[]) => (queue.length ? ` with lines ${queue[0]!.first}–${queue.at(-1)!.last} unanswered` : '');
 
+
+/** What InOrderChunks gives chunks to: a pool of workers (ClassifyPool), or a test's stand-in. */
+export interface ChunkWorkers {
+  hasRoom(): boolean;
+  classify(first: number, lines: readonly string[]): Promise<string>;
+}
+
+export interface InOrderOptions {
+  /** Lines in a chunk given to a worker. */
+  chunkLines: number;
+  /** Chunks given out and not yet written, at most: what memory holds beyond the output's own buffer. */
+  ahead: number;
+  /** Triages a chunk in this thread: its verdict text. */
+  here: (first: number, lines: string[]) => Promise<string>;
+  /** Writes a chunk's verdict text (`lines` lines), in input order. */
+  write: (text: string, lines: number) => void;
+  /** Whether the output has closed: nothing more is given out. */
+  stopped: () => boolean;
+  /** A chunk was lost (its worker failed): the run stops. */
+  failed: (err: Error) => void;
+}
+
+type Chunk = { first: number; lines: string[] };
+
+/**
+ * classify's input lines in chunks, each given to a worker with room or, when every worker is busy, triaged in this
+ * thread in turn; the chunks' verdict text is written in input order, with a bounded number of chunks in flight.
+ * Nothing from a lost chunk on is written.
+ */
+export class InOrderChunks {
+  /** The first error of a lost chunk. */
+  failure: Error | null = null;
+  // The chunks given out, in input order, until written.
+  private readonly order: { lines: number; text?: string; done: Promise<void> }[] = [];
+  // Lines read but not given out yet (the chunk being filled) and the number of the first.
+  private readonly pending: string[] = [];
+  private awaitingInput = false;
+  private progress = () => {};
+
+  /** `first`: the number of the first line that will be added. */
+  constructor(
+    private readonly workers: ChunkWorkers,
+    private next: number,
+    private readonly o: InOrderOptions,
+  ) {}
+
+  /** Lines read: each full chunk goes out (returns once this thread may read on). */
+  async add(lines: readonly string[]): Promise<void> {
+    this.awaitingInput = false;
+    for (const line of lines) this.pending.push(line);
+    while (this.pending.length >= this.o.chunkLines && this.going()) await this.dispatch(this.take(this.o.chunkLines));
+  }
+
+  /** The reader waits for input: the chunk so far goes out as soon as a worker can take it. */
+  waiting(): void {
+    if (!this.pending.length) return;
+    this.awaitingInput = true;
+    setImmediate(this.sendWaiting);
+  }
+
+  /** The input ended: the lines left go out, and every chunk is written (unless the output closed or one was lost). */
+  async finish(): Promise<void> {
+    if (this.pending.length && !this.failure) await this.dispatch(this.take());
+    while (this.order.length && this.going()) await this.order[0]!.done;
+  }
+
+  private going(): boolean {
+    return !this.o.stopped() && !this.failure;
+  }
+
+  private take(count = this.pending.length): Chunk {
+    const chunk = { first: this.next, lines: this.pending.splice(0, count) };
+    this.next += chunk.lines.length;
+    return chunk;
+  }
+
+  private writeReady(): void {
+    while (this.order[0]?.text !== undefined) {
+      const chunk = this.order.shift()!;
+      this.o.write(chunk.text!, chunk.lines);
+    }
+  }
+
+  private roomAhead(): boolean {
+    return this.order.length < this.o.ahead && this.workers.hasRoom();
+  }
+
+  private readonly sendWaiting = () => {
+    if (this.awaitingInput && this.pending.length && this.roomAhead()) this.submit(this.take());
+  };
+
+  private submit({ first, lines }: Chunk): void {
+    const entry: (typeof this.order)[number] = { lines: lines.length, done: Promise.resolve() };
+    entry.done = this.workers.classify(first, lines).then(
+      (text) => {
+        entry.text = text;
+        this.writeReady();
+      },
+      (err: Error) => {
+        this.failure ??= err;
+        this.o.failed(err);
+      },
+    );
+    this.order.push(entry);
+    void entry.done.then(() => {
+      this.progress();
+      this.sendWaiting();
+    });
+  }
+
+  /** Gives a full chunk out: to a worker with room, else (every worker busy) triaged here, in turn. */
+  private async dispatch(chunk: Chunk): Promise<void> {
+    while (this.going()) {
+      if (this.roomAhead()) return this.submit(chunk);
+      if (this.order.length < this.o.ahead) {
+        const text = await this.o.here(chunk.first, chunk.lines);
+        this.order.push({ lines: chunk.lines.length, text, done: Promise.resolve() });
+        return this.writeReady();
+      }
+      await new Promise<void>((resolve) => (this.progress = resolve));
+    }
+  }
+}

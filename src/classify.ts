@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { ClassifyPool } from './classify-pool';
+import { ClassifyPool, InOrderChunks } from './classify-pool';
 import type { Config } from './config';
 import { languageDetectorLoaded, needsLanguageDetector } from './detect/lang';
 import { warmUpSteps } from './detect/prefilter';
@@ -143,65 +143,26 @@ export async function classify(
   // ── the worker pool, once the input has a backlog ──
   const workers = opts.pool?.workers ?? Math.min(availableParallelism() - 1, MAX_WORKERS);
   const poolAfter = opts.pool?.after ?? POOL_AFTER_LINES;
-  const chunkLines = opts.pool?.chunkLines ?? CHUNK_LINES;
   let pool: ClassifyPool | undefined;
-  let poolFailure: Error | null = null;
-  // The chunks given out, in input order, until written; bounded, so memory stays flat however long the input.
-  const order: { lines: number; text?: string; done: Promise<void> }[] = [];
-  const maxOrder = AHEAD_CHUNKS;
-  // Lines read but not given out yet (the chunk being filled) and the number of the first.
-  const pending: string[] = [];
-  let pendingFirst = 0;
-  const take = (count = pending.length) => {
-    const chunk = { first: pendingFirst, lines: pending.splice(0, count) };
-    pendingFirst += chunk.lines.length;
-    return chunk;
-  };
-  let awaitingInput = false;
-  let progress = () => {};
-  const writeReady = () => {
-    while (order[0]?.text !== undefined) {
-      const chunk = order.shift()!;
-      written += chunk.lines;
-      emitText(chunk.text!);
-    }
-  };
-  const roomAhead = () => order.length < maxOrder && pool!.hasRoom();
-  /** While the reader waits for input, the chunk so far goes out as soon as a worker can take it. */
-  const sendWaiting = () => {
-    if (awaitingInput && pending.length && roomAhead()) submit(take());
-  };
-  const submit = ({ first, lines }: Chunk) => {
-    const entry: (typeof order)[number] = { lines: lines.length, done: Promise.resolve() };
-    entry.done = pool!.classify(first, lines).then(
-      (text) => {
-        entry.text = text;
-        writeReady();
-      },
-      (err: Error) => {
-        // Nothing from a lost chunk on is written: the run stops and says which lines.
-        poolFailure ??= err;
-        input.destroy();
-      },
-    );
-    order.push(entry);
-    void entry.done.then(() => {
-      progress();
-      sendWaiting();
-    });
-  };
-  /** Gives a full chunk out: to a worker with room, else (every worker busy) triaged here, in turn. */
-  const dispatch = async ({ first, lines }: Chunk) => {
-    while (!closed && !poolFailure) {
-      if (roomAhead()) return submit({ first, lines });
-      if (order.length < maxOrder) {
+  let chunks: InOrderChunks | undefined;
+  const startPool = (first: number) => {
+    pool = new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
+    chunks = new InOrderChunks(pool, first, {
+      chunkLines: opts.pool?.chunkLines ?? CHUNK_LINES,
+      ahead: AHEAD_CHUNKS,
+      here: async (from, lines) => {
         let text = '';
-        await verdicts.write(lines.map((raw, i) => parseLine(raw, first + i, true)!), (line) => (text += `${line}\n`), () => closed);
-        order.push({ lines: lines.length, text, done: Promise.resolve() });
-        return writeReady();
-      }
-      await new Promise<void>((resolve) => (progress = resolve));
-    }
+        await verdicts.write(lines.map((raw, i) => parseLine(raw, from + i, true)!), (line) => (text += `${line}\n`), () => closed);
+        return text;
+      },
+      write: (text, lines) => {
+        written += lines;
+        emitText(text);
+      },
+      stopped: () => closed,
+      // Nothing from a lost chunk on is written: the run stops and says which lines.
+      failed: () => input.destroy(),
+    });
   };
   // The lines read since `since` and how long of that the reader waited for input: a live input has a backlog
   // while the reader waits a quarter of the time at most (a stream that keeps up has it wait nearly all the time;
@@ -221,50 +182,36 @@ export async function classify(
           if (now - window.since > BACKLOG_WINDOW_MS && window.waited > (now - window.since) / 4) window = { since: now, lines: 0, waited: 0 };
         }
         waitingSince = undefined;
-        awaitingInput = false;
-        if (closed || poolFailure) break;
+        if (closed || chunks?.failure) break;
         const first = n + 1;
         n += block.length;
         window.lines += block.length;
         const backlog = !opts.live || window.waited <= (now - window.since) / 4;
-        if (!pool && workers > 0 && backlog && window.lines >= poolAfter && (opts.pool?.freeCores ?? freeCores)() >= 1) {
-          pool = new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
-          pendingFirst = first;
-        }
-        if (!pool) await verdicts.write(block.map((raw, i) => parseLine(raw, first + i, true)!), emit, () => closed);
-        else {
-          pending.push(...block);
-          while (pending.length >= chunkLines && !closed && !poolFailure) await dispatch(take(chunkLines));
-        }
+        if (!chunks && workers > 0 && backlog && window.lines >= poolAfter && (opts.pool?.freeCores ?? freeCores)() >= 1) startPool(first);
+        if (!chunks) await verdicts.write(block.map((raw, i) => parseLine(raw, first + i, true)!), emit, () => closed);
+        else await chunks.add(block);
         if (drained) await drained;
         waitingSince = performance.now();
-        if (pool && pending.length) {
-          awaitingInput = true;
-          setImmediate(sendWaiting);
-        }
+        chunks?.waiting();
       }
     } catch (err) {
       // Destroying the input because the output closed (or a worker failed) ends its reader with a premature
       // close: that is the end.
-      if (!closed && !poolFailure) throw err;
+      if (!closed && !chunks?.failure) throw err;
     } finally {
       reading = false;
     }
-    if (pool && !closed) {
-      if (pending.length && !poolFailure) await dispatch(take());
-      while (order.length && !closed && !poolFailure) await order[0]!.done;
-    }
+    if (chunks && !closed) await chunks.finish();
   } finally {
     await pool?.close();
   }
   flush();
   if (drained) await drained;
-  if (poolFailure) throw new Error(`${(poolFailure as Error).message}; the verdicts of the first ${written} lines were written, none after them`);
+  const poolFailure = chunks?.failure;
+  if (poolFailure) throw new Error(`${poolFailure.message}; the verdicts of the first ${written} lines were written, none after them`);
   if (failure) throw failure;
   return closed ? 'closed' : 'done';
 }
-
-type Chunk = { first: number; lines: string[] };
 
 /** The demo stream's posts, as they are and addressed to us in two-byte text (an emoji): what warm-up triages. */
 function samplePosts(handle: string | undefined): Post[] {

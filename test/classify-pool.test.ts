@@ -3,6 +3,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classify, type PoolOptions } from '../src/classify';
+import { InOrderChunks, type ChunkWorkers, type InOrderOptions } from '../src/classify-pool';
 import type { Config } from '../src/config';
 import { languageDetection } from '../src/detect/lang-mode';
 
@@ -179,5 +180,113 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
     // Lines 1–3 (the stand-in's answer), then this thread's own chunks queued behind the lost one are not written.
     expect(out.text()).toBe('{"stand-in":true}\n'.repeat(3));
     expect(exited.size).toBe(1);
+  });
+});
+
+/** Workers that hold each chunk until the test answers it: `room` chunks at most. */
+function heldWorkers(room: number) {
+  const held: { first: number; lines: readonly string[]; answer: () => void; fail: (err: Error) => void }[] = [];
+  const workers: ChunkWorkers = {
+    hasRoom: () => held.length < room,
+    classify: (first, lines) =>
+      new Promise<string>((resolve, reject) => {
+        const q = { first, lines, answer: () => resolve(lines.map((l) => `w${l}\n`).join('')), fail: reject };
+        held.push(q);
+      }),
+  };
+  const take = (i: number) => held.splice(i, 1)[0]!;
+  return { workers, held, take };
+}
+
+function chunksOver(workers: ChunkWorkers, first: number, opts: Partial<InOrderOptions> = {}) {
+  let out = '';
+  const here: [number, string[]][] = [];
+  const failures: Error[] = [];
+  const chunks = new InOrderChunks(workers, first, {
+    chunkLines: 2,
+    ahead: 4,
+    here: async (from, lines) => {
+      here.push([from, lines]);
+      return lines.map((l) => `h${l}\n`).join('');
+    },
+    write: (text) => (out += text),
+    stopped: () => false,
+    failed: (err) => failures.push(err),
+    ...opts,
+  });
+  return { chunks, out: () => out, here, failures };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("InOrderChunks: the pool's chunks, written in input order", () => {
+  it('writes chunks in input order whichever answers first, and triages here while the workers are full', async () => {
+    const w = heldWorkers(2);
+    const c = chunksOver(w.workers, 5);
+    await c.chunks.add(['a', 'b', 'c', 'd', 'e']);
+    // Two chunks to the workers (numbered from the first line given), the leftover line waits for more.
+    expect(w.held.map((q) => [q.first, q.lines])).toEqual([[5, ['a', 'b']], [7, ['c', 'd']]]);
+    await c.chunks.add(['f', 'g']);
+    // Both workers full: the third chunk is triaged here, and waits for the two before it.
+    expect(c.here).toEqual([[9, ['e', 'f']]]);
+    expect(c.out()).toBe('');
+    w.take(1).answer();
+    await settle();
+    expect(c.out()).toBe('');
+    w.take(0).answer();
+    await settle();
+    expect(c.out()).toBe('wa\nwb\nwc\nwd\nhe\nhf\n');
+    const done = c.chunks.finish();
+    await settle();
+    // The last line, alone, goes to a worker with room.
+    expect(w.held.map((q) => [q.first, q.lines])).toEqual([[11, ['g']]]);
+    w.take(0).answer();
+    await done;
+    expect(c.out()).toBe('wa\nwb\nwc\nwd\nhe\nhf\nwg\n');
+  });
+
+  it('holds no more than `ahead` chunks unwritten: the reader waits for the oldest', async () => {
+    const w = heldWorkers(10);
+    const c = chunksOver(w.workers, 1, { ahead: 3 });
+    let added = false;
+    const adding = c.chunks.add(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']).then(() => (added = true));
+    await settle();
+    expect(w.held).toHaveLength(3);
+    expect(added).toBe(false);
+    w.take(0).answer();
+    await adding;
+    expect(w.held.map((q) => q.first)).toEqual([3, 5, 7]);
+    expect(c.out()).toBe('wa\nwb\n');
+  });
+
+  it('gives the lines so far to a worker while the reader waits for input', async () => {
+    const w = heldWorkers(2);
+    const c = chunksOver(w.workers, 1, { chunkLines: 100 });
+    await c.chunks.add(['a']);
+    expect(w.held).toHaveLength(0);
+    c.chunks.waiting();
+    await settle();
+    expect(w.held.map((q) => q.lines)).toEqual([['a']]);
+    // More input before a worker could take the rest: it waits for a full chunk again.
+    await c.chunks.add(['b']);
+    w.take(0).answer();
+    await settle();
+    expect(c.out()).toBe('wa\n');
+    expect(w.held).toHaveLength(0);
+  });
+
+  it('stops at a lost chunk: it says so once, and nothing from it on is written', async () => {
+    const w = heldWorkers(2);
+    const c = chunksOver(w.workers, 1);
+    await c.chunks.add(['a', 'b', 'c', 'd']);
+    w.take(1).answer();
+    w.take(0).fail(new Error('lost'));
+    await c.chunks.finish();
+    expect(c.failures.map((e) => e.message)).toEqual(['lost']);
+    expect(c.chunks.failure?.message).toBe('lost');
+    await c.chunks.add(['e', 'f', 'g']);
+    expect(w.held).toHaveLength(0);
+    expect(c.here).toHaveLength(0);
+    expect(c.out()).toBe('');
   });
 });
