@@ -87,6 +87,11 @@ export interface ChunkWorkers {
 export interface InOrderOptions {
   /** Lines in a chunk given to a worker. */
   chunkLines: number;
+  /**
+   * Lines this thread triages at a time while every worker is busy: fewer than a worker's chunk, so that between
+   * them it hears the workers' answers and gives each its next chunk before it runs dry.
+   */
+  hereLines: number;
   /** Chunks given out and not yet written, at most: what memory holds beyond the output's own buffer. */
   ahead: number;
   /** Triages a chunk in this thread: its verdict text. */
@@ -127,7 +132,7 @@ export class InOrderChunks {
   async add(lines: readonly string[]): Promise<void> {
     this.awaitingInput = false;
     for (const line of lines) this.pending.push(line);
-    while (this.pending.length >= this.o.chunkLines && this.going()) await this.dispatch(this.take(this.o.chunkLines));
+    while (this.pending.length >= this.o.chunkLines && this.going()) await this.dispatch(this.o.chunkLines);
   }
 
   /** The reader waits for input: the chunk so far goes out as soon as a worker can take it. */
@@ -139,7 +144,7 @@ export class InOrderChunks {
 
   /** The input ended: the lines left go out, and every chunk is written (unless the output closed or one was lost). */
   async finish(): Promise<void> {
-    if (this.pending.length && !this.failure) await this.dispatch(this.take());
+    while (this.pending.length && this.going()) await this.dispatch(this.pending.length);
     while (this.order.length && this.going()) await this.order[0]!.done;
   }
 
@@ -187,14 +192,19 @@ export class InOrderChunks {
     });
   }
 
-  /** Gives a full chunk out: to a worker with room, else (every worker busy) triaged here, in turn. */
-  private async dispatch(chunk: Chunk): Promise<void> {
+  /**
+   * Gives the next `count` pending lines out as a chunk to a worker with room; else (every worker busy) triages the
+   * first few here, in turn, and lets the workers' answers in before it returns.
+   */
+  private async dispatch(count: number): Promise<void> {
     while (this.going()) {
-      if (this.roomAhead()) return this.submit(chunk);
+      if (this.roomAhead()) return this.submit(this.take(count));
       if (this.order.length < this.o.ahead) {
-        const text = await this.o.here(chunk.first, chunk.lines);
-        this.order.push({ lines: chunk.lines.length, text, done: Promise.resolve() });
-        return this.writeReady();
+        const { first, lines } = this.take(Math.min(count, this.o.hereLines));
+        const text = await this.o.here(first, lines);
+        this.order.push({ lines: lines.length, text, done: Promise.resolve() });
+        this.writeReady();
+        return new Promise<void>((resolve) => setImmediate(resolve));
       }
       await new Promise<void>((resolve) => (this.progress = resolve));
     }

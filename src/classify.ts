@@ -20,10 +20,17 @@ const QUIET_MS = 1;
  * would save. A shorter run, or a live stream that keeps up, never starts one.
  */
 const POOL_AFTER_LINES = 4_000;
+/**
+ * A file at least this big (about 4,000 posts) starts the workers at once, before a line is read: they load and
+ * compile triage's code while this thread does the same.
+ */
+const POOL_AFTER_BYTES = 1_000_000;
 /** How far back a live input's backlog is judged (ms). */
 const BACKLOG_WINDOW_MS = 100;
 /** Lines a worker is given at a time (fewer when the input makes the reader wait). */
 const CHUNK_LINES = 500;
+/** Lines this thread triages at a time while the workers are busy (between them it gives each its next chunk). */
+const HERE_LINES = 100;
 /** Worker threads at most: one a core beside this thread, which triages too while they are all busy. */
 const MAX_WORKERS = 3;
 /** Chunks given out and not yet written, at most: what memory holds beyond the output's own buffer. */
@@ -34,6 +41,7 @@ export interface PoolOptions {
   workers?: number;
   after?: number;
   chunkLines?: number;
+  hereLines?: number;
   /** The worker's module (tests: one that fails). */
   script?: URL;
   /** Cores the machine leaves free now (tests: as many as asked for). */
@@ -62,7 +70,8 @@ export async function classify(
   out: Writable,
   brand: Config['brand'],
   eventsFile?: string,
-  opts: { live?: boolean; pool?: PoolOptions } = {},
+  /** `size`: the input's size in bytes, when it is a file. */
+  opts: { live?: boolean; size?: number; pool?: PoolOptions } = {},
 ): Promise<'done' | 'closed'> {
   const verdicts = verdictLines(brand, eventsFile);
   const { triage, analyst } = verdicts;
@@ -149,6 +158,7 @@ export async function classify(
     pool = new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
     chunks = new InOrderChunks(pool, first, {
       chunkLines: opts.pool?.chunkLines ?? CHUNK_LINES,
+      hereLines: opts.pool?.hereLines ?? HERE_LINES,
       ahead: AHEAD_CHUNKS,
       here: async (from, lines) => {
         let text = '';
@@ -164,6 +174,8 @@ export async function classify(
       failed: () => input.destroy(),
     });
   };
+  const poolNow = () => !pool && workers > 0 && (opts.pool?.freeCores ?? freeCores)() >= 1;
+  if (!opts.live && (opts.size ?? 0) >= POOL_AFTER_BYTES && poolNow()) startPool(1);
   // The lines read since `since` and how long of that the reader waited for input: a live input has a backlog
   // while the reader waits a quarter of the time at most (a stream that keeps up has it wait nearly all the time;
   // a pipe that outruns triage now and then, when its writer is descheduled). A file is all backlog.
@@ -187,7 +199,7 @@ export async function classify(
         n += block.length;
         window.lines += block.length;
         const backlog = !opts.live || window.waited <= (now - window.since) / 4;
-        if (!chunks && workers > 0 && backlog && window.lines >= poolAfter && (opts.pool?.freeCores ?? freeCores)() >= 1) startPool(first);
+        if (backlog && window.lines >= poolAfter && poolNow()) startPool(first);
         if (!chunks) await verdicts.write(block.map((raw, i) => parseLine(raw, first + i, true)!), emit, () => closed);
         else await chunks.add(block);
         if (drained) await drained;

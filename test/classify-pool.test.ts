@@ -74,8 +74,8 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
     expect(out.find((l) => l.includes('"es1"'))).toContain('"lang":"es"');
 
     // Chunks of 7 lines over 2 workers (a worker ready first answers later chunks sooner), the first 20 lines in
-    // this thread, and this thread triaging a chunk itself whenever both workers hold two.
-    for (const pool of [{ workers: 2, after: 20, chunkLines: 7 }, { workers: 1, after: 1, chunkLines: 3 }]) {
+    // this thread, and this thread triaging three lines at a time whenever both workers hold two.
+    for (const pool of [{ workers: 2, after: 20, chunkLines: 7, hereLines: 3 }, { workers: 1, after: 1, chunkLines: 3 }]) {
       const pooled = await run(pool, pieces(text, 300));
       expect(started.length).toBe(pool.workers);
       expect(pooled.text).toBe(inline.text);
@@ -183,8 +183,8 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
   });
 });
 
-/** Workers that hold each chunk until the test answers it: `room` chunks at most. */
-function heldWorkers(room: number) {
+/** Workers that hold each chunk until the test answers it (or, `auto`, the next turn of the event loop): `room` chunks at most. */
+function heldWorkers(room: number, auto = false) {
   const held: { first: number; lines: readonly string[]; answer: () => void; fail: (err: Error) => void }[] = [];
   const workers: ChunkWorkers = {
     hasRoom: () => held.length < room,
@@ -192,6 +192,7 @@ function heldWorkers(room: number) {
       new Promise<string>((resolve, reject) => {
         const q = { first, lines, answer: () => resolve(lines.map((l) => `w${l}\n`).join('')), fail: reject };
         held.push(q);
+        if (auto) setImmediate(() => held.splice(held.indexOf(q), 1)[0]!.answer());
       }),
   };
   const take = (i: number) => held.splice(i, 1)[0]!;
@@ -204,6 +205,7 @@ function chunksOver(workers: ChunkWorkers, first: number, opts: Partial<InOrderO
   const failures: Error[] = [];
   const chunks = new InOrderChunks(workers, first, {
     chunkLines: 2,
+    hereLines: 2,
     ahead: 4,
     here: async (from, lines) => {
       here.push([from, lines]);
@@ -243,6 +245,19 @@ describe("InOrderChunks: the pool's chunks, written in input order", () => {
     w.take(0).answer();
     await done;
     expect(c.out()).toBe('wa\nwb\nwc\nwd\nhe\nhf\nwg\n');
+  });
+
+  it('triages a few lines at a time here while the workers are full, and gives a worker its next chunk between them', async () => {
+    const w = heldWorkers(1, true);
+    const firsts: number[] = [];
+    const workers: ChunkWorkers = { hasRoom: w.workers.hasRoom, classify: (first, lines) => (firsts.push(first), w.workers.classify(first, lines)) };
+    const c = chunksOver(workers, 1, { chunkLines: 4, hereLines: 2 });
+    await c.chunks.add(Array.from({ length: 12 }, (_, i) => String(i + 1)));
+    // Lines 5–6 here; meanwhile the worker answered lines 1–4 and took 7–10.
+    expect(c.here).toEqual([[5, ['5', '6']]]);
+    expect(firsts).toEqual([1, 7]);
+    await c.chunks.finish();
+    expect(c.out()).toMatch(/^w1\nw2\nw3\nw4\nh5\nh6\nw7\nw8\nw9\nw10\n[wh]11\n[wh]12\n$/);
   });
 
   it('holds no more than `ahead` chunks unwritten: the reader waits for the oldest', async () => {
