@@ -3,12 +3,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { ClassifyPool, InOrderChunks } from './classify-pool';
 import type { Config } from './config';
-import { languageDetectorLoaded, needsLanguageDetector } from './detect/lang';
-import { warmUpSteps } from './detect/prefilter';
-import { parsePostLine, type Post } from './domain/post';
-import { isCardKind } from './domain/verdict';
-import { lineBlocks, parseLine } from './sources/jsonl';
-import { verdictLines } from './verdict-lines';
+import type { Post } from './domain/post';
+import type { VerdictLines } from './verdict-lines';
 
 /** Output is written in batches of about this many characters at most. */
 const BATCH_CHARS = 64_000;
@@ -73,11 +69,27 @@ export async function classify(
   /** `size`: the input's size in bytes, when it is a file. */
   opts: { live?: boolean; size?: number; pool?: PoolOptions } = {},
 ): Promise<'done' | 'closed'> {
-  const verdicts = verdictLines(brand, eventsFile);
+  const workers = opts.pool?.workers ?? Math.min(availableParallelism() - 1, MAX_WORKERS);
+  const poolNow = () => workers > 0 && (opts.pool?.freeCores ?? freeCores)() >= 1;
+  const newPool = () => new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
+  // A file big enough to pay for workers starts them first: they load triage's code while this thread loads its own
+  // (triage's modules are imported only now, not with this one's).
+  let pool = !opts.live && (opts.size ?? 0) >= POOL_AFTER_BYTES && poolNow() ? newPool() : undefined;
+  let verdicts: VerdictLines;
+  let lineBlocks: typeof import('./sources/jsonl').lineBlocks;
+  let parseLine: typeof import('./sources/jsonl').parseLine;
+  try {
+    const [lines, jsonl] = await Promise.all([import('./verdict-lines'), import('./sources/jsonl')]);
+    ({ lineBlocks, parseLine } = jsonl);
+    verdicts = lines.verdictLines(brand, eventsFile);
+    // The team's own files (a brand pack, a calendar) are read at once, so a mistake in them stops the run before
+    // any output, with the file named; otherwise the drafts' files are read at the first card.
+    if (brand.dir || eventsFile) verdicts.analyst();
+  } catch (err) {
+    await pool?.close();
+    throw err;
+  }
   const { triage, analyst } = verdicts;
-  // The team's own files (a brand pack, a calendar) are read at once, so a mistake in them stops the run before
-  // any output, with the file named; otherwise the drafts' files are read at the first card.
-  if (brand.dir || eventsFile) analyst();
   let reading = true;
   // Since when the reader has been waiting for input (undefined while it works through what came in).
   let waitingSince: number | undefined = performance.now();
@@ -86,8 +98,14 @@ export async function classify(
     // triage's and the drafts' code) is made ready, one small step at a time, only once the input has been quiet
     // for a moment: a stream that keeps the reader busy (a file piped in) would only pay for compiling what it may
     // never need, and compiles what it does need as it comes.
+    const [{ warmUpSteps }, { languageDetectorLoaded, needsLanguageDetector }, { parsePostLine }, { isCardKind }] = await Promise.all([
+      import('./detect/prefilter'),
+      import('./detect/lang'),
+      import('./domain/post'),
+      import('./domain/verdict'),
+    ]);
     // The drafts' files first: the heaviest step, best taken while the first lines are still being read.
-    const steps = [() => void analyst(), ...warmUpSteps(), ...samplePosts(brand.handles[0]).map((post) => () => {
+    const steps = [() => void analyst(), ...warmUpSteps(), ...samplePosts(brand.handles[0], parsePostLine).map((post) => () => {
       if (!languageDetectorLoaded() && needsLanguageDetector(post.text, post.lang)) return;
       const t = triage(post);
       if (isCardKind(t.kind)) analyst().write(post, t.kind, t.signals, t.lang);
@@ -150,12 +168,10 @@ export async function classify(
   };
 
   // ── the worker pool, once the input has a backlog ──
-  const workers = opts.pool?.workers ?? Math.min(availableParallelism() - 1, MAX_WORKERS);
   const poolAfter = opts.pool?.after ?? POOL_AFTER_LINES;
-  let pool: ClassifyPool | undefined;
   let chunks: InOrderChunks | undefined;
   const startPool = (first: number) => {
-    pool = new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
+    pool ??= newPool();
     chunks = new InOrderChunks(pool, first, {
       chunkLines: opts.pool?.chunkLines ?? CHUNK_LINES,
       hereLines: opts.pool?.hereLines ?? HERE_LINES,
@@ -174,8 +190,7 @@ export async function classify(
       failed: () => input.destroy(),
     });
   };
-  const poolNow = () => !pool && workers > 0 && (opts.pool?.freeCores ?? freeCores)() >= 1;
-  if (!opts.live && (opts.size ?? 0) >= POOL_AFTER_BYTES && poolNow()) startPool(1);
+  if (pool) startPool(1);
   // The lines read since `since` and how long of that the reader waited for input: a live input has a backlog
   // while the reader waits a quarter of the time at most (a stream that keeps up has it wait nearly all the time;
   // a pipe that outruns triage now and then, when its writer is descheduled). A file is all backlog.
@@ -199,7 +214,7 @@ export async function classify(
         n += block.length;
         window.lines += block.length;
         const backlog = !opts.live || window.waited <= (now - window.since) / 4;
-        if (backlog && window.lines >= poolAfter && poolNow()) startPool(first);
+        if (!chunks && backlog && window.lines >= poolAfter && poolNow()) startPool(first);
         if (!chunks) await verdicts.write(block.map((raw, i) => parseLine(raw, first + i, true)!), emit, () => closed);
         else await chunks.add(block);
         if (drained) await drained;
@@ -226,7 +241,7 @@ export async function classify(
 }
 
 /** The demo stream's posts, as they are and addressed to us in two-byte text (an emoji): what warm-up triages. */
-function samplePosts(handle: string | undefined): Post[] {
+function samplePosts(handle: string | undefined, parsePostLine: typeof import('./domain/post').parsePostLine): Post[] {
   const lines = readFileSync(new URL('./sources/demo-stream.jsonl', import.meta.url), 'utf8').split('\n');
   const posts = lines.flatMap((line) => {
     const p = line.trim() ? parsePostLine(line) : null;

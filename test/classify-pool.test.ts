@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -84,6 +86,24 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
       started.length = 0;
       exited.clear();
     }
+  });
+
+  it('starts the workers before a line is read for a big file, and stops them when the brand pack is broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kairos-pack-'));
+    writeFileSync(join(dir, 'offline.yaml'), 'situations: [unclosed\n');
+    const out = collector();
+    const input = new PassThrough();
+    const ran = classify(input, out.stream, { ...BRAND, dir }, undefined, { size: 5_000_000, pool: { ...idle, workers: 2 } });
+    await expect(ran).rejects.toThrow(join(dir, 'offline.yaml'));
+    expect(started).toHaveLength(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(exited.size).toBe(2);
+    expect(out.text()).toBe('');
+    // A small file does not start them.
+    const small = collector();
+    await classify(pieces(`${posts.slice(0, 3).join('\n')}\n`, 1000), small.stream, BRAND, undefined, { size: 900, pool: { ...idle, workers: 2 } });
+    expect(small.text().split('\n')).toHaveLength(4);
+    expect(started).toHaveLength(2);
   });
 
   it('keeps a live stream that keeps up in this thread, and starts the workers for a backlog', async () => {
