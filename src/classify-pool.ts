@@ -92,8 +92,12 @@ export interface InOrderOptions {
    * them it hears the workers' answers and gives each its next chunk before it runs dry.
    */
   hereLines: number;
-  /** Chunks given out and not yet written, at most: what memory holds beyond the output's own buffer. */
-  ahead: number;
+  /**
+   * Lines given out and not yet written, at most: what memory holds beyond the output's own buffer. Counted in lines,
+   * not chunks: this thread's short runs would otherwise fill it while a worker that is still starting holds the
+   * oldest chunk, and this thread would wait idle.
+   */
+  aheadLines: number;
   /** Triages a chunk in this thread: its verdict text. */
   here: (first: number, lines: string[]) => Promise<string>;
   /** Writes a chunk's verdict text (`lines` lines), in input order. */
@@ -118,6 +122,8 @@ export class InOrderChunks {
   private readonly order: { lines: number; text?: string; done: Promise<void> }[] = [];
   // Lines read but not given out yet (the chunk being filled) and the number of the first.
   private readonly pending: string[] = [];
+  // Lines in `order`.
+  private inFlight = 0;
   private awaitingInput = false;
   private progress = () => {};
 
@@ -161,16 +167,22 @@ export class InOrderChunks {
   private writeReady(): void {
     while (this.order[0]?.text !== undefined) {
       const chunk = this.order.shift()!;
+      this.inFlight -= chunk.lines;
       this.o.write(chunk.text!, chunk.lines);
     }
   }
 
-  private roomAhead(): boolean {
-    return this.order.length < this.o.ahead && this.workers.hasRoom();
+  /** Whether `lines` more lines may be given out (always, when none are out). */
+  private roomFor(lines: number): boolean {
+    return this.inFlight === 0 || this.inFlight + lines <= this.o.aheadLines;
+  }
+
+  private roomAhead(count: number): boolean {
+    return this.roomFor(count) && this.workers.hasRoom();
   }
 
   private readonly sendWaiting = () => {
-    if (this.awaitingInput && this.pending.length && this.roomAhead()) this.submit(this.take());
+    if (this.awaitingInput && this.pending.length && this.roomAhead(this.pending.length)) this.submit(this.take());
   };
 
   private submit({ first, lines }: Chunk): void {
@@ -186,6 +198,7 @@ export class InOrderChunks {
       },
     );
     this.order.push(entry);
+    this.inFlight += lines.length;
     void entry.done.then(() => {
       this.progress();
       this.sendWaiting();
@@ -198,11 +211,13 @@ export class InOrderChunks {
    */
   private async dispatch(count: number): Promise<void> {
     while (this.going()) {
-      if (this.roomAhead()) return this.submit(this.take(count));
-      if (this.order.length < this.o.ahead) {
-        const { first, lines } = this.take(Math.min(count, this.o.hereLines));
+      if (this.roomAhead(count)) return this.submit(this.take(count));
+      const here = Math.min(count, this.o.hereLines);
+      if (this.roomFor(here)) {
+        const { first, lines } = this.take(here);
         const text = await this.o.here(first, lines);
         this.order.push({ lines: lines.length, text, done: Promise.resolve() });
+        this.inFlight += lines.length;
         this.writeReady();
         return new Promise<void>((resolve) => setImmediate(resolve));
       }

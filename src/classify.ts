@@ -29,7 +29,7 @@ const CHUNK_LINES = 500;
 const HERE_LINES = 100;
 /** Worker threads at most: one a core beside this thread, which triages too while they are all busy. */
 const MAX_WORKERS = 3;
-/** Chunks given out and not yet written, at most: what memory holds beyond the output's own buffer. */
+/** Chunks' worth of lines given out and not yet written, at most: what memory holds beyond the output's own buffer. */
 const AHEAD_CHUNKS = 16;
 
 /** How the worker pool is sized and when it starts (tests set small figures; `workers: 0` keeps triage inline). */
@@ -170,12 +170,13 @@ export async function classify(
   // ── the worker pool, once the input has a backlog ──
   const poolAfter = opts.pool?.after ?? POOL_AFTER_LINES;
   let chunks: InOrderChunks | undefined;
+  const chunkLines = opts.pool?.chunkLines ?? CHUNK_LINES;
   const startPool = (first: number) => {
     pool ??= newPool();
     chunks = new InOrderChunks(pool, first, {
-      chunkLines: opts.pool?.chunkLines ?? CHUNK_LINES,
+      chunkLines,
       hereLines: opts.pool?.hereLines ?? HERE_LINES,
-      ahead: AHEAD_CHUNKS,
+      aheadLines: AHEAD_CHUNKS * chunkLines,
       here: async (from, lines) => {
         let text = '';
         await verdicts.write(lines.map((raw, i) => parseLine(raw, from + i, true)!), (line) => (text += `${line}\n`), () => closed);

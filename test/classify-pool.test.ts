@@ -226,7 +226,7 @@ function chunksOver(workers: ChunkWorkers, first: number, opts: Partial<InOrderO
   const chunks = new InOrderChunks(workers, first, {
     chunkLines: 2,
     hereLines: 2,
-    ahead: 4,
+    aheadLines: 8,
     here: async (from, lines) => {
       here.push([from, lines]);
       return lines.map((l) => `h${l}\n`).join('');
@@ -280,9 +280,9 @@ describe("InOrderChunks: the pool's chunks, written in input order", () => {
     expect(c.out()).toMatch(/^w1\nw2\nw3\nw4\nh5\nh6\nw7\nw8\nw9\nw10\n[wh]11\n[wh]12\n$/);
   });
 
-  it('holds no more than `ahead` chunks unwritten: the reader waits for the oldest', async () => {
+  it('holds no more than `aheadLines` lines unwritten: the reader waits for the oldest', async () => {
     const w = heldWorkers(10);
-    const c = chunksOver(w.workers, 1, { ahead: 3 });
+    const c = chunksOver(w.workers, 1, { aheadLines: 6 });
     let added = false;
     const adding = c.chunks.add(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']).then(() => (added = true));
     await settle();
@@ -292,6 +292,10 @@ describe("InOrderChunks: the pool's chunks, written in input order", () => {
     await adding;
     expect(w.held.map((q) => q.first)).toEqual([3, 5, 7]);
     expect(c.out()).toBe('wa\nwb\n');
+    // A chunk bigger than the bound still goes out when nothing else is.
+    const big = chunksOver(heldWorkers(1).workers, 1, { chunkLines: 4, aheadLines: 2 });
+    await big.chunks.add(['a', 'b', 'c', 'd']);
+    expect(big.here).toEqual([]);
   });
 
   it('gives the lines so far to a worker while the reader waits for input', async () => {
