@@ -58,8 +58,9 @@ const freeCores = () => availableParallelism() - loadavg()[0]!;
  *
  * While the input has a backlog (a file, a pipe that delivers lines faster than one thread triages them), the
  * lines go in chunks to worker threads, one a core beside this one (classify-pool.ts), and this thread triages a
- * chunk itself whenever they are all busy; the chunks are written in input order. A short input or a live stream
- * that keeps up stays in this thread, with no worker to start.
+ * few lines at a time itself whenever they are all busy; the chunks are written in input order. A file of 1 MB or
+ * more starts the workers before its first line. A short input or a live stream that keeps up stays in this thread,
+ * with no worker to start.
  */
 export async function classify(
   input: Readable,
