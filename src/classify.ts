@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { ClassifyPool } from './classify-pool';
+import { ClassifyPool, InOrderChunks } from './classify-pool';
 import type { Config } from './config';
-import { languageDetectorLoaded, needsLanguageDetector } from './detect/lang';
-import { warmUpSteps } from './detect/prefilter';
-import { parsePostLine, type Post } from './domain/post';
-import { isCardKind } from './domain/verdict';
-import { lineBlocks, parseLine } from './sources/jsonl';
-import { verdictLines } from './verdict-lines';
+import type { Post } from './domain/post';
+import type { VerdictLines } from './verdict-lines';
 
 /** Output is written in batches of about this many characters at most. */
 const BATCH_CHARS = 64_000;
@@ -20,13 +16,20 @@ const QUIET_MS = 1;
  * would save. A shorter run, or a live stream that keeps up, never starts one.
  */
 const POOL_AFTER_LINES = 4_000;
+/**
+ * A file at least this big (about 4,000 posts) starts the workers at once, before a line is read: they load and
+ * compile triage's code while this thread does the same.
+ */
+const POOL_AFTER_BYTES = 1_000_000;
 /** How far back a live input's backlog is judged (ms). */
 const BACKLOG_WINDOW_MS = 100;
 /** Lines a worker is given at a time (fewer when the input makes the reader wait). */
 const CHUNK_LINES = 500;
+/** Lines this thread triages at a time while the workers are busy (between them it gives each its next chunk). */
+const HERE_LINES = 100;
 /** Worker threads at most: one a core beside this thread, which triages too while they are all busy. */
 const MAX_WORKERS = 3;
-/** Chunks given out and not yet written, at most: what memory holds beyond the output's own buffer. */
+/** Chunks' worth of lines given out and not yet written, at most: what memory holds beyond the output's own buffer. */
 const AHEAD_CHUNKS = 16;
 
 /** How the worker pool is sized and when it starts (tests set small figures; `workers: 0` keeps triage inline). */
@@ -34,6 +37,7 @@ export interface PoolOptions {
   workers?: number;
   after?: number;
   chunkLines?: number;
+  hereLines?: number;
   /** The worker's module (tests: one that fails). */
   script?: URL;
   /** Cores the machine leaves free now (tests: as many as asked for). */
@@ -54,21 +58,39 @@ const freeCores = () => availableParallelism() - loadavg()[0]!;
  *
  * While the input has a backlog (a file, a pipe that delivers lines faster than one thread triages them), the
  * lines go in chunks to worker threads, one a core beside this one (classify-pool.ts), and this thread triages a
- * chunk itself whenever they are all busy; the chunks are written in input order. A short input or a live stream
- * that keeps up stays in this thread, with no worker to start.
+ * few lines at a time itself whenever they are all busy; the chunks are written in input order. A file of 1 MB or
+ * more starts the workers before its first line. A short input or a live stream that keeps up stays in this thread,
+ * with no worker to start.
  */
 export async function classify(
   input: Readable,
   out: Writable,
   brand: Config['brand'],
   eventsFile?: string,
-  opts: { live?: boolean; pool?: PoolOptions } = {},
+  /** `size`: the input's size in bytes, when it is a file. */
+  opts: { live?: boolean; size?: number; pool?: PoolOptions } = {},
 ): Promise<'done' | 'closed'> {
-  const verdicts = verdictLines(brand, eventsFile);
+  const workers = opts.pool?.workers ?? Math.min(availableParallelism() - 1, MAX_WORKERS);
+  const poolNow = () => workers > 0 && (opts.pool?.freeCores ?? freeCores)() >= 1;
+  const newPool = () => new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
+  // A file big enough to pay for workers starts them first: they load triage's code while this thread loads its own
+  // (triage's modules are imported only now, not with this one's).
+  let pool = !opts.live && (opts.size ?? 0) >= POOL_AFTER_BYTES && poolNow() ? newPool() : undefined;
+  let verdicts: VerdictLines;
+  let lineBlocks: typeof import('./sources/jsonl').lineBlocks;
+  let parseLine: typeof import('./sources/jsonl').parseLine;
+  try {
+    const [lines, jsonl] = await Promise.all([import('./verdict-lines'), import('./sources/jsonl')]);
+    ({ lineBlocks, parseLine } = jsonl);
+    verdicts = lines.verdictLines(brand, eventsFile);
+    // The team's own files (a brand pack, a calendar) are read at once, so a mistake in them stops the run before
+    // any output, with the file named; otherwise the drafts' files are read at the first card.
+    if (brand.dir || eventsFile) verdicts.analyst();
+  } catch (err) {
+    await pool?.close();
+    throw err;
+  }
   const { triage, analyst } = verdicts;
-  // The team's own files (a brand pack, a calendar) are read at once, so a mistake in them stops the run before
-  // any output, with the file named; otherwise the drafts' files are read at the first card.
-  if (brand.dir || eventsFile) analyst();
   let reading = true;
   // Since when the reader has been waiting for input (undefined while it works through what came in).
   let waitingSince: number | undefined = performance.now();
@@ -77,8 +99,14 @@ export async function classify(
     // triage's and the drafts' code) is made ready, one small step at a time, only once the input has been quiet
     // for a moment: a stream that keeps the reader busy (a file piped in) would only pay for compiling what it may
     // never need, and compiles what it does need as it comes.
+    const [{ warmUpSteps }, { languageDetectorLoaded, needsLanguageDetector }, { parsePostLine }, { isCardKind }] = await Promise.all([
+      import('./detect/prefilter'),
+      import('./detect/lang'),
+      import('./domain/post'),
+      import('./domain/verdict'),
+    ]);
     // The drafts' files first: the heaviest step, best taken while the first lines are still being read.
-    const steps = [() => void analyst(), ...warmUpSteps(), ...samplePosts(brand.handles[0]).map((post) => () => {
+    const steps = [() => void analyst(), ...warmUpSteps(), ...samplePosts(brand.handles[0], parsePostLine).map((post) => () => {
       if (!languageDetectorLoaded() && needsLanguageDetector(post.text, post.lang)) return;
       const t = triage(post);
       if (isCardKind(t.kind)) analyst().write(post, t.kind, t.signals, t.lang);
@@ -141,68 +169,30 @@ export async function classify(
   };
 
   // ── the worker pool, once the input has a backlog ──
-  const workers = opts.pool?.workers ?? Math.min(availableParallelism() - 1, MAX_WORKERS);
   const poolAfter = opts.pool?.after ?? POOL_AFTER_LINES;
+  let chunks: InOrderChunks | undefined;
   const chunkLines = opts.pool?.chunkLines ?? CHUNK_LINES;
-  let pool: ClassifyPool | undefined;
-  let poolFailure: Error | null = null;
-  // The chunks given out, in input order, until written; bounded, so memory stays flat however long the input.
-  const order: { lines: number; text?: string; done: Promise<void> }[] = [];
-  const maxOrder = AHEAD_CHUNKS;
-  // Lines read but not given out yet (the chunk being filled) and the number of the first.
-  const pending: string[] = [];
-  let pendingFirst = 0;
-  const take = (count = pending.length) => {
-    const chunk = { first: pendingFirst, lines: pending.splice(0, count) };
-    pendingFirst += chunk.lines.length;
-    return chunk;
-  };
-  let awaitingInput = false;
-  let progress = () => {};
-  const writeReady = () => {
-    while (order[0]?.text !== undefined) {
-      const chunk = order.shift()!;
-      written += chunk.lines;
-      emitText(chunk.text!);
-    }
-  };
-  const roomAhead = () => order.length < maxOrder && pool!.hasRoom();
-  /** While the reader waits for input, the chunk so far goes out as soon as a worker can take it. */
-  const sendWaiting = () => {
-    if (awaitingInput && pending.length && roomAhead()) submit(take());
-  };
-  const submit = ({ first, lines }: Chunk) => {
-    const entry: (typeof order)[number] = { lines: lines.length, done: Promise.resolve() };
-    entry.done = pool!.classify(first, lines).then(
-      (text) => {
-        entry.text = text;
-        writeReady();
+  const startPool = (first: number) => {
+    pool ??= newPool();
+    chunks = new InOrderChunks(pool, first, {
+      chunkLines,
+      hereLines: opts.pool?.hereLines ?? HERE_LINES,
+      aheadLines: AHEAD_CHUNKS * chunkLines,
+      here: async (from, lines) => {
+        let text = '';
+        await verdicts.write(lines.map((raw, i) => parseLine(raw, from + i, true)!), (line) => (text += `${line}\n`), () => closed);
+        return text;
       },
-      (err: Error) => {
-        // Nothing from a lost chunk on is written: the run stops and says which lines.
-        poolFailure ??= err;
-        input.destroy();
+      write: (text, lines) => {
+        written += lines;
+        emitText(text);
       },
-    );
-    order.push(entry);
-    void entry.done.then(() => {
-      progress();
-      sendWaiting();
+      stopped: () => closed,
+      // Nothing from a lost chunk on is written: the run stops and says which lines.
+      failed: () => input.destroy(),
     });
   };
-  /** Gives a full chunk out: to a worker with room, else (every worker busy) triaged here, in turn. */
-  const dispatch = async ({ first, lines }: Chunk) => {
-    while (!closed && !poolFailure) {
-      if (roomAhead()) return submit({ first, lines });
-      if (order.length < maxOrder) {
-        let text = '';
-        await verdicts.write(lines.map((raw, i) => parseLine(raw, first + i, true)!), (line) => (text += `${line}\n`), () => closed);
-        order.push({ lines: lines.length, text, done: Promise.resolve() });
-        return writeReady();
-      }
-      await new Promise<void>((resolve) => (progress = resolve));
-    }
-  };
+  if (pool) startPool(1);
   // The lines read since `since` and how long of that the reader waited for input: a live input has a backlog
   // while the reader waits a quarter of the time at most (a stream that keeps up has it wait nearly all the time;
   // a pipe that outruns triage now and then, when its writer is descheduled). A file is all backlog.
@@ -221,53 +211,39 @@ export async function classify(
           if (now - window.since > BACKLOG_WINDOW_MS && window.waited > (now - window.since) / 4) window = { since: now, lines: 0, waited: 0 };
         }
         waitingSince = undefined;
-        awaitingInput = false;
-        if (closed || poolFailure) break;
+        if (closed || chunks?.failure) break;
         const first = n + 1;
         n += block.length;
         window.lines += block.length;
         const backlog = !opts.live || window.waited <= (now - window.since) / 4;
-        if (!pool && workers > 0 && backlog && window.lines >= poolAfter && (opts.pool?.freeCores ?? freeCores)() >= 1) {
-          pool = new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
-          pendingFirst = first;
-        }
-        if (!pool) await verdicts.write(block.map((raw, i) => parseLine(raw, first + i, true)!), emit, () => closed);
-        else {
-          pending.push(...block);
-          while (pending.length >= chunkLines && !closed && !poolFailure) await dispatch(take(chunkLines));
-        }
+        if (!chunks && backlog && window.lines >= poolAfter && poolNow()) startPool(first);
+        if (!chunks) await verdicts.write(block.map((raw, i) => parseLine(raw, first + i, true)!), emit, () => closed);
+        else await chunks.add(block);
         if (drained) await drained;
         waitingSince = performance.now();
-        if (pool && pending.length) {
-          awaitingInput = true;
-          setImmediate(sendWaiting);
-        }
+        chunks?.waiting();
       }
     } catch (err) {
       // Destroying the input because the output closed (or a worker failed) ends its reader with a premature
       // close: that is the end.
-      if (!closed && !poolFailure) throw err;
+      if (!closed && !chunks?.failure) throw err;
     } finally {
       reading = false;
     }
-    if (pool && !closed) {
-      if (pending.length && !poolFailure) await dispatch(take());
-      while (order.length && !closed && !poolFailure) await order[0]!.done;
-    }
+    if (chunks && !closed) await chunks.finish();
   } finally {
     await pool?.close();
   }
   flush();
   if (drained) await drained;
-  if (poolFailure) throw new Error(`${(poolFailure as Error).message}; the verdicts of the first ${written} lines were written, none after them`);
+  const poolFailure = chunks?.failure;
+  if (poolFailure) throw new Error(`${poolFailure.message}; the verdicts of the first ${written} lines were written, none after them`);
   if (failure) throw failure;
   return closed ? 'closed' : 'done';
 }
 
-type Chunk = { first: number; lines: string[] };
-
 /** The demo stream's posts, as they are and addressed to us in two-byte text (an emoji): what warm-up triages. */
-function samplePosts(handle: string | undefined): Post[] {
+function samplePosts(handle: string | undefined, parsePostLine: typeof import('./domain/post').parsePostLine): Post[] {
   const lines = readFileSync(new URL('./sources/demo-stream.jsonl', import.meta.url), 'utf8').split('\n');
   const posts = lines.flatMap((line) => {
     const p = line.trim() ? parsePostLine(line) : null;

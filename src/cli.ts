@@ -1,5 +1,5 @@
 import 'dotenv/config';
-import { createReadStream, existsSync, fstatSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -72,8 +72,11 @@ async function classify(input?: string): Promise<number> {
   (await import('./detect/lang-mode')).languageDetection.deferred = true;
   const { classify: run } = await import('./classify');
   // A pipe or a terminal may be a live stream: classify readies itself for it while it waits (a file never waits).
-  const live = !input && !fstatSync(0).isFile();
-  await run(input ? createReadStream(input, 'utf8') : process.stdin, process.stdout, config.brand, config.eventsFile, { live });
+  const source = input ? statSync(input) : fstatSync(0);
+  const live = !input && !source.isFile();
+  // A file's size tells classify at once whether its worker threads will pay.
+  const size = source.isFile() ? source.size : undefined;
+  await run(input ? createReadStream(input, 'utf8') : process.stdin, process.stdout, config.brand, config.eventsFile, { live, size });
   return 0;
 }
 

@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classify, type PoolOptions } from '../src/classify';
+import { InOrderChunks, type ChunkWorkers, type InOrderOptions } from '../src/classify-pool';
 import type { Config } from '../src/config';
 import { languageDetection } from '../src/detect/lang-mode';
 
@@ -73,8 +76,8 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
     expect(out.find((l) => l.includes('"es1"'))).toContain('"lang":"es"');
 
     // Chunks of 7 lines over 2 workers (a worker ready first answers later chunks sooner), the first 20 lines in
-    // this thread, and this thread triaging a chunk itself whenever both workers hold two.
-    for (const pool of [{ workers: 2, after: 20, chunkLines: 7 }, { workers: 1, after: 1, chunkLines: 3 }]) {
+    // this thread, and this thread triaging three lines at a time whenever both workers hold two.
+    for (const pool of [{ workers: 2, after: 20, chunkLines: 7, hereLines: 3 }, { workers: 1, after: 1, chunkLines: 3 }]) {
       const pooled = await run(pool, pieces(text, 300));
       expect(started.length).toBe(pool.workers);
       expect(pooled.text).toBe(inline.text);
@@ -83,6 +86,24 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
       started.length = 0;
       exited.clear();
     }
+  });
+
+  it('starts the workers before a line is read for a big file, and stops them when the brand pack is broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kairos-pack-'));
+    writeFileSync(join(dir, 'offline.yaml'), 'situations: [unclosed\n');
+    const out = collector();
+    const input = new PassThrough();
+    const ran = classify(input, out.stream, { ...BRAND, dir }, undefined, { size: 5_000_000, pool: { ...idle, workers: 2 } });
+    await expect(ran).rejects.toThrow(join(dir, 'offline.yaml'));
+    expect(started).toHaveLength(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(exited.size).toBe(2);
+    expect(out.text()).toBe('');
+    // A small file does not start them.
+    const small = collector();
+    await classify(pieces(`${posts.slice(0, 3).join('\n')}\n`, 1000), small.stream, BRAND, undefined, { size: 900, pool: { ...idle, workers: 2 } });
+    expect(small.text().split('\n')).toHaveLength(4);
+    expect(started).toHaveLength(2);
   });
 
   it('keeps a live stream that keeps up in this thread, and starts the workers for a backlog', async () => {
@@ -179,5 +200,132 @@ describe('classify on worker threads', { timeout: 60_000 }, () => {
     // Lines 1–3 (the stand-in's answer), then this thread's own chunks queued behind the lost one are not written.
     expect(out.text()).toBe('{"stand-in":true}\n'.repeat(3));
     expect(exited.size).toBe(1);
+  });
+});
+
+/** Workers that hold each chunk until the test answers it (or, `auto`, the next turn of the event loop): `room` chunks at most. */
+function heldWorkers(room: number, auto = false) {
+  const held: { first: number; lines: readonly string[]; answer: () => void; fail: (err: Error) => void }[] = [];
+  const workers: ChunkWorkers = {
+    hasRoom: () => held.length < room,
+    classify: (first, lines) =>
+      new Promise<string>((resolve, reject) => {
+        const q = { first, lines, answer: () => resolve(lines.map((l) => `w${l}\n`).join('')), fail: reject };
+        held.push(q);
+        if (auto) setImmediate(() => held.splice(held.indexOf(q), 1)[0]!.answer());
+      }),
+  };
+  const take = (i: number) => held.splice(i, 1)[0]!;
+  return { workers, held, take };
+}
+
+function chunksOver(workers: ChunkWorkers, first: number, opts: Partial<InOrderOptions> = {}) {
+  let out = '';
+  const here: [number, string[]][] = [];
+  const failures: Error[] = [];
+  const chunks = new InOrderChunks(workers, first, {
+    chunkLines: 2,
+    hereLines: 2,
+    aheadLines: 8,
+    here: async (from, lines) => {
+      here.push([from, lines]);
+      return lines.map((l) => `h${l}\n`).join('');
+    },
+    write: (text) => (out += text),
+    stopped: () => false,
+    failed: (err) => failures.push(err),
+    ...opts,
+  });
+  return { chunks, out: () => out, here, failures };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("InOrderChunks: the pool's chunks, written in input order", () => {
+  it('writes chunks in input order whichever answers first, and triages here while the workers are full', async () => {
+    const w = heldWorkers(2);
+    const c = chunksOver(w.workers, 5);
+    await c.chunks.add(['a', 'b', 'c', 'd', 'e']);
+    // Two chunks to the workers (numbered from the first line given), the leftover line waits for more.
+    expect(w.held.map((q) => [q.first, q.lines])).toEqual([[5, ['a', 'b']], [7, ['c', 'd']]]);
+    await c.chunks.add(['f', 'g']);
+    // Both workers full: the third chunk is triaged here, and waits for the two before it.
+    expect(c.here).toEqual([[9, ['e', 'f']]]);
+    expect(c.out()).toBe('');
+    w.take(1).answer();
+    await settle();
+    expect(c.out()).toBe('');
+    w.take(0).answer();
+    await settle();
+    expect(c.out()).toBe('wa\nwb\nwc\nwd\nhe\nhf\n');
+    const done = c.chunks.finish();
+    await settle();
+    // The last line, alone, goes to a worker with room.
+    expect(w.held.map((q) => [q.first, q.lines])).toEqual([[11, ['g']]]);
+    w.take(0).answer();
+    await done;
+    expect(c.out()).toBe('wa\nwb\nwc\nwd\nhe\nhf\nwg\n');
+  });
+
+  it('triages a few lines at a time here while the workers are full, and gives a worker its next chunk between them', async () => {
+    const w = heldWorkers(1, true);
+    const firsts: number[] = [];
+    const workers: ChunkWorkers = { hasRoom: w.workers.hasRoom, classify: (first, lines) => (firsts.push(first), w.workers.classify(first, lines)) };
+    const c = chunksOver(workers, 1, { chunkLines: 4, hereLines: 2 });
+    await c.chunks.add(Array.from({ length: 12 }, (_, i) => String(i + 1)));
+    // Lines 5–6 here; meanwhile the worker answered lines 1–4 and took 7–10.
+    expect(c.here).toEqual([[5, ['5', '6']]]);
+    expect(firsts).toEqual([1, 7]);
+    await c.chunks.finish();
+    expect(c.out()).toMatch(/^w1\nw2\nw3\nw4\nh5\nh6\nw7\nw8\nw9\nw10\n[wh]11\n[wh]12\n$/);
+  });
+
+  it('holds no more than `aheadLines` lines unwritten: the reader waits for the oldest', async () => {
+    const w = heldWorkers(10);
+    const c = chunksOver(w.workers, 1, { aheadLines: 6 });
+    let added = false;
+    const adding = c.chunks.add(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']).then(() => (added = true));
+    await settle();
+    expect(w.held).toHaveLength(3);
+    expect(added).toBe(false);
+    w.take(0).answer();
+    await adding;
+    expect(w.held.map((q) => q.first)).toEqual([3, 5, 7]);
+    expect(c.out()).toBe('wa\nwb\n');
+    // A chunk bigger than the bound still goes out when nothing else is.
+    const big = chunksOver(heldWorkers(1).workers, 1, { chunkLines: 4, aheadLines: 2 });
+    await big.chunks.add(['a', 'b', 'c', 'd']);
+    expect(big.here).toEqual([]);
+  });
+
+  it('gives the lines so far to a worker while the reader waits for input', async () => {
+    const w = heldWorkers(2);
+    const c = chunksOver(w.workers, 1, { chunkLines: 100 });
+    await c.chunks.add(['a']);
+    expect(w.held).toHaveLength(0);
+    c.chunks.waiting();
+    await settle();
+    expect(w.held.map((q) => q.lines)).toEqual([['a']]);
+    // More input before a worker could take the rest: it waits for a full chunk again.
+    await c.chunks.add(['b']);
+    w.take(0).answer();
+    await settle();
+    expect(c.out()).toBe('wa\n');
+    expect(w.held).toHaveLength(0);
+  });
+
+  it('stops at a lost chunk: it says so once, and nothing from it on is written', async () => {
+    const w = heldWorkers(2);
+    const c = chunksOver(w.workers, 1);
+    await c.chunks.add(['a', 'b', 'c', 'd']);
+    w.take(1).answer();
+    w.take(0).fail(new Error('lost'));
+    await c.chunks.finish();
+    expect(c.failures.map((e) => e.message)).toEqual(['lost']);
+    expect(c.chunks.failure?.message).toBe('lost');
+    await c.chunks.add(['e', 'f', 'g']);
+    expect(w.held).toHaveLength(0);
+    expect(c.here).toHaveLength(0);
+    expect(c.out()).toBe('');
   });
 });
