@@ -125,13 +125,14 @@ export const devHalf = (id: string): boolean =>
 export const studyHalf = (id: string): boolean => parseInt(createHash('sha256').update(id).digest('hex')[1]!, 16) < 8;
 
 /** The second reading's 1,000 labels, kept apart: a different reader draws the lines more generously. */
-export function secondReading(): Map<string, RealLabel> {
-  return new Map(readLabels(SECOND_READING, 'own').map((l) => [l.id, l]));
-}
+export const secondReading = (): Map<string, RealLabel> => readingAt(SECOND_READING);
 
 /** The third reading's 1,000 labels: never read for rules or training, so it measures how triage carries. */
-export function thirdReading(): Map<string, RealLabel> {
-  return new Map(readLabels(THIRD_READING, 'own').map((l) => [l.id, l]));
+export const thirdReading = (): Map<string, RealLabel> => readingAt(THIRD_READING);
+
+/** A reading of our own kept apart from the others, by id. */
+function readingAt(path: URL): Map<string, RealLabel> {
+  return new Map(readLabels(path, 'own').map((l) => [l.id, l]));
 }
 
 /** The corpus's 340 hand labels plus ours, one per id (the corpus's own label wins on an overlap). */

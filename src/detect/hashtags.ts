@@ -15,7 +15,7 @@ const spaced = (word: string) => ` ${word.replace(/^(?:first|last|final)(?=fligh
  */
 export function hashtagWords(tag: string): string {
   const lower = tag.toLowerCase();
-  const words = lower.replace(MOMENT_WORDS, spaced);
-  if (words.trim() === lower) return tag;
+  // Most tags hold no moment word: a search, no replace. A tag that is one moment word alone stays as it is.
+  if (lower.search(MOMENT_WORDS) < 0 || lower.replace(MOMENT_WORDS, spaced).trim() === lower) return tag;
   return `${tag} ${tag.replace(CASE_OR_NUMBER, ' ').toLowerCase().replace(MOMENT_WORDS, spaced).replace(/ {2,}/g, ' ').trim()}`;
 }
