@@ -14,7 +14,7 @@ import { isCardKind, KINDS, type Kind } from '../src/domain/verdict';
 import { staticContext } from '../src/detect/context';
 import { createTriager } from '../src/detect/triage';
 import { dutchPoliticalTweets } from './lib/corpora';
-import { airlineFiles, devHalf, realLabels, secondReading, studyHalf, thirdReading, triageFiles, type Judged, type RealLabel } from './lib/real-airline';
+import { airlineFiles, devHalf, realLabels, fourthReading, secondReading, studyHalf, thirdReading, triageFiles, type Judged, type RealLabel } from './lib/real-airline';
 
 const perThousand = (n: number, total: number) => ((1000 * n) / Math.max(1, total)).toFixed(2);
 
@@ -51,6 +51,19 @@ function thirdReadingFigures(dev: Judged[]): void {
   const judged = judgedOnce(dev, labels);
   console.log(`\nthird reading, a fresh random sample by the corpus README's reading (${judged.length} posts, never read for rules or training):`);
   readingFigures(labels, [['all', judged]]);
+}
+
+/**
+ * The fourth reading: 1,000 more fresh random posts by the corpus README's reading, from a reader who never saw
+ * triage's verdicts. Its errors are read to study the stream (--errors lists them); the third reading measures.
+ */
+function fourthReadingFigures(dev: Judged[], errors: boolean): void {
+  const labels = fourthReading();
+  if (labels.size === 0) return;
+  const judged = judgedOnce(dev, labels);
+  console.log(`\nfourth reading, a fresh random sample by the corpus README's reading (${judged.length} posts, read to study errors):`);
+  readingFigures(labels, [['all', judged]]);
+  if (errors) listErrors(judged, labels);
 }
 
 /** F1 for moments and risks (and how many clear ones are found) and card rates, for each part of a reading. */
@@ -110,6 +123,7 @@ export function labelledFigures(errors = false): { opportunity: number; risk: nu
   if (errors) listErrors(judged, labels);
   secondReadingFigures(dev, errors);
   thirdReadingFigures(dev);
+  fourthReadingFigures(dev, errors);
   return { opportunity: all.perKind.opportunity.f1, risk: all.perKind.risk.f1 };
 }
 

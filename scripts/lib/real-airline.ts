@@ -22,6 +22,11 @@ export const OWN_LABELS = new URL('../../test/fixtures/real-dev/labels.jsonl', i
 export const SECOND_READING = new URL('../../test/fixtures/real-dev/random-2.jsonl', import.meta.url);
 /** A third reader's 1,000 fresh random development posts, by the corpus README's reading: for measuring only. */
 export const THIRD_READING = new URL('../../test/fixtures/real-dev/random-3.jsonl', import.meta.url);
+/**
+ * A fourth reader's 1,000 fresh random development posts, by the corpus README's reading (named staff praised for
+ * no deed of theirs read as noise, as a plain thanks is): for studying what triage misses on the stream.
+ */
+export const FOURTH_READING = new URL('../../test/fixtures/real-dev/random-4.jsonl', import.meta.url);
 
 export interface Brand {
   name: string;
@@ -129,6 +134,9 @@ export const secondReading = (): Map<string, RealLabel> => readingAt(SECOND_READ
 
 /** The third reading's 1,000 labels: never read for rules or training, so it measures how triage carries. */
 export const thirdReading = (): Map<string, RealLabel> => readingAt(THIRD_READING);
+
+/** The fourth reading's 1,000 labels: read for rules (never for training), like the second reading's study half. */
+export const fourthReading = (): Map<string, RealLabel> => readingAt(FOURTH_READING);
 
 /** A reading of our own kept apart from the others, by id. */
 function readingAt(path: URL): Map<string, RealLabel> {
