@@ -73,6 +73,11 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     ['legal', "@OranjeAir bag destroyed, agent laughed at me. my lawyer will be in touch"],
     ['press', "@OranjeAir i'm a journalist writing a piece about your wheelchair service, call me back"],
     ['call-to-spread', '@OranjeAir left my 80yo dad alone at the gate for 3 hrs. please RT so this never happens again'],
+    ['call-to-spread', 'dear followers, please do not fly @OranjeAir if you need to arrive on the day you booked'],
+    ['assault', '@OranjeAir the purser shoved my mother out of the aisle on OA88 and walked off. unbelievable'],
+    ['press', 'two years of travel journalism and @OranjeAir still loses my bag on a press trip'],
+    ['press', "here's my write-up about @OranjeAir flight OA512, the worst 9 hours of my life"],
+    ['data-breach', 'a caller just said he was from @OranjeAir and asked for my card number to "confirm" my booking'],
     ['discrimination', '@OranjeAir the agent let the white couple keep their carry on and made me check mine. same size.'],
     ['assault', '@OranjeAir gate agent at B12 threatened to have my husband arrested bc he asked why we were bumped'],
     ['call-to-spread', 'PSA to all my followers: beware of @OranjeAir, 2 days stranded and not a single call back'],
@@ -320,6 +325,12 @@ describe('moments the way people tell them', () => {
     // Our people in other words: "the attendants", "our FA", "your employees".
     'so grateful to @SkylarkAir and the attendants on SK 9 for looking after me when i fainted at the gate 🙏',
     '@SkylarkAir your employees at the oslo desk were so kind consoling me on my way to my nans funeral, thank you',
+    // A deed for the person posting: made sure they made it, sent back what they left, a seat kept for a baby.
+    'huge thanks to Priya at gate B4 @SkylarkAir for making sure i made my connection after security took forever!!',
+    '@SkylarkAir left my kindle in 23F, your team found it and mailed it back within the week. amazing, thank you',
+    'shout out to the @SkylarkAir ground crew in bergen for retrieving my sons teddy from under the seat 🧸',
+    '@SkylarkAir thank you for blocking the seat next to me so my toddler could sleep, flying solo with him is hard',
+    'thank you Marit @SkylarkAir for your kindness to my dad at the transfer desk today, he was so lost 💙',
   ])('told as an ask or a thank-you, "%s" is a moment', (text) => {
     expect(triage(post(text)).kind).toBe('opportunity');
   });
@@ -353,6 +364,8 @@ describe('moments the way people tell them', () => {
     'thank you @SkylarkAir for keeping us waiting 3 hrs on our anniversary trip',
     // Hashtags with "first" or "last" in them that count no milestone.
     'grabbed a #lastminute seat on @SkylarkAir to nice, #FirstClass for once lol',
+    // Only the service: getting someone home is what a flight does.
+    'thanks @SkylarkAir for getting me home 20 mins early!',
   ])('"%s" is no opportunity', (text) => {
     expect(triage(post(text)).kind).not.toBe('opportunity');
   });

@@ -150,6 +150,14 @@ export const LEX = withPrefilter({
     '\\bbrought the jet ?bridge back\\b',
     '\\b(?:you|they|he|she|crew|captain|pilot|agent|staff) waited for (?:me|us)\\b',
     '\\bdelivered (?:it|them|my \\p{L}+|our \\p{L}+) (?:[^.!?]{0,20}?)to (?:my|our) (?:door|house|home|hotel)\\b',
+    // A deed for the person posting, as a thank-you tells it: made sure they made it, sent back what they left, a
+    // seat kept for their baby, a kindness to their mother ("got me home early" is only the service, and no story).
+    '\\bmak(?:e|ing) sure (?:i|we|my \\p{L}+|our \\p{L}+) (?:got|get|made|make|caught|catch)\\b',
+    '\\b(?:found|retrieved|retrieving|recovered|recovering) (?:\\p{L}+ ){0,5}(?:and )?(?:shipped|sent|mailed|posted|returned) (?:it|them)\\b',
+    '\\b(?:retriev|recover)(?:ed|ing) (?:\\p{L}+ ){0,3}(?:my|our|his|her)\\b',
+    '\\bblock(?:ed|ing) (?:the|a) seat (?:next to|beside|for) (?:me|us)\\b',
+    '\\bkindness (?:to|toward|towards|for|with) (?:me|us|my|our)\\b',
+    '\\b(?:acknowledg|honou?r)(?:ed|ing) (?:the|a|our|my) (?:\\p{L}+ )?(?:vet|veteran|soldier|marine|hero)s?\\b',
   ]),
   /** An ordinal or "first/last" that counts grievances, not milestones ("4th time", "first and last time"). */
   grievanceOrdinal: w([

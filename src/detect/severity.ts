@@ -20,6 +20,8 @@ export const SEVERITY = withPrefilter({
     'scream(?:ed|ing) at (?:me|us|my)',
     'die alone',
     'punch(?:ed)? (?:out|me|him|her)',
+    // Hands laid on the person posting or theirs: "pushed my sister", "shoved me" (not "pushed back the flight").
+    '(?:pushed|shoved|grabbed) (?:me|us|my (?:\\p{L}+ )?(?:son|daughter|wife|husband|sister|brother|mom|mum|mother|dad|father|child|kid|friend))\\b',
     // A threat against a person: "this will hurt holiday travel" is not one.
     '(?:gonna|going to|will|i\'?ll) (?:kill|punch|beat)',
     '(?:gonna|going to|will|i\'?ll) hurt (?:you|u|me|him|her|them|someone|somebody|my|your|the (?:agent|crew|pilot|staff))',
@@ -173,6 +175,8 @@ export const SEVERITY = withPrefilter({
     'fraud(?:ulent(?:ly)?)? (?:on|with|using) (?:my|our)',
     '(?:victims? of|reported|committed) (?:\\p{L}+ )?fraud',
     "(?:isn'?t|is not|not) (?:associated|linked) (?:to|with)",
+    // Someone passing for us on the phone: the customers' data, or our name, in a scam.
+    '(?:call(?:er)?|someone|somebody|person|guy|man|woman) (?:\\p{L}+ ){0,3}(?:claim(?:ed|ing|s)?|say(?:s|ing)?|said) (?:to be |they(?:\'re| are| were) |he was |she was |he\'s |she\'s |it was )?(?:with|from)',
     'invasion of privacy',
     '(?:reservation|booking|tickets?|purchase) i never (?:made|bought|booked)',
     'never (?:flown|flew) with you',
@@ -250,6 +254,10 @@ export const SEVERITY = withPrefilter({
     'i (?:will|\'ll|am going to|\'m going to) (?:blog|write|post) about',
     '(?:my|our|on the|for the|his|her|their) (?:\\p{L}+ )?podcast',
     'reach(?:es)? millions',
+    // A journalist speaking as one, or a story already out about us.
+    '(?:travel |my )?journalism',
+    'reporting (?:trip|assignment)',
+    "here'?s (?:a|my|the) (?:story|article|blog(?: post)?|write-?up|piece) (?:about|on)",
     'my article',
     '(?:story|stories) for the (?:media|press|news)',
     "(?:'?s|are|is) watching this story",
@@ -282,6 +290,8 @@ export const SEVERITY = withPrefilter({
   spread: w([
     // A call to others: a vented "never flying you again" or #dontflyX is a customer's complaint, not a campaign.
     'people,? (?:never|don\'?t|do not) (?:ever )?fly',
+    "(?:friends|followers|everyone|people|all of you),? (?:please )?(?:don'?t|do not|never) (?:ever )?fly",
+    "please (?:don'?t|do not|never) (?:ever )?fly",
     // The author's own call ("I will tell everyone"); "she went on to tell others" is a story.
     '(?:i|we|i\'?ll|we\'?ll|i will|we will|i\'?m going to|going to|gonna|i am going to|make sure to|sure to) (?:\\p{L}+ )?tell (?:everyone|all my|my followers|people|others)',
     "(?:i'?m|i am|i will be|i'?ll be|will be|still|i'?ve been|we'?re|we are) (?:\\p{L}+ )?(?:warning|telling|urging) (?:everyone|all my|my followers|people|others)",
