@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { ClassifyPool, InOrderChunks } from './classify-pool';
 import type { Config } from './config';
-import { idleCoresGauge } from './idle-cores';
 import type { Post } from './domain/post';
 import type { VerdictLines } from './verdict-lines';
 
@@ -13,12 +12,10 @@ const BATCH_CHARS = 64_000;
 const QUIET_MS = 1;
 /**
  * Lines read without waiting for input before triage moves to worker threads: a worker's start and the compiling
- * of triage's code in it cost about a second of CPU, and the chunks it answers while still slow hold up the ones
- * after them. Measured on the real airline posts piped in, a worker started after 4,000 lines made 57,000 lines
- * slower and 115,000 faster; from 20,000 lines of backlog on, the rest of such a run pays for it. A shorter run,
- * or a live stream that keeps up, never starts one.
+ * of triage's code in it cost about a second of CPU, more than a shorter run (a quarter of a second of triage)
+ * would save. A shorter run, or a live stream that keeps up, never starts one.
  */
-const POOL_AFTER_LINES = 20_000;
+const POOL_AFTER_LINES = 4_000;
 /**
  * A file at least this big (about 4,000 posts) starts the workers at once, before a line is read: they load and
  * compile triage's code while this thread does the same.
@@ -43,17 +40,16 @@ export interface PoolOptions {
   hereLines?: number;
   /** The worker's module (tests: one that fails). */
   script?: URL;
-  /** Cores the machine leaves free now, undefined while it cannot tell yet (tests: as many as asked for). */
-  freeCores?: () => number | undefined;
+  /** Cores the machine leaves free now (tests: as many as asked for). */
+  freeCores?: () => number;
 }
 
 /**
- * Workers only help when they get a core of their own: on a busy machine (2 cores, other work on both) a worker
- * more than doubled classify's wall time and added half its CPU time (each thread compiles triage's code anew,
- * slowly while it shares a core), so classify stays in one thread. Free cores are what the machine's cores did
- * lately (idle-cores.ts): this process's own thread counts as busy, and the kernel's ticks are coarse.
+ * Cores no other work holds, by the load average: workers only help when they get a core of their own. On a busy
+ * machine (2 cores, other work on both) a worker more than doubled classify's wall time and added half its CPU
+ * time (each thread compiles triage's code anew, slowly while it shares a core), so classify stays in one thread.
  */
-const FREE_FOR_WORKER = 0.75;
+const freeCores = () => availableParallelism() - loadavg()[0]!;
 
 /**
  * The `classify` command: one Verdict line per input line, in order. Each verdict goes out as soon as the input
@@ -63,7 +59,7 @@ const FREE_FOR_WORKER = 0.75;
  * While the input has a backlog (a file, a pipe that delivers lines faster than one thread triages them), the
  * lines go in chunks to worker threads, one a core beside this one (classify-pool.ts), and this thread triages a
  * few lines at a time itself whenever they are all busy; the chunks are written in input order. A file of 1 MB or
- * more starts the workers at once, when the machine has a core free. A short input or a live stream that keeps up stays in this thread,
+ * more starts the workers before its first line. A short input or a live stream that keeps up stays in this thread,
  * with no worker to start.
  */
 export async function classify(
@@ -75,13 +71,11 @@ export async function classify(
   opts: { live?: boolean; size?: number; pool?: PoolOptions } = {},
 ): Promise<'done' | 'closed'> {
   const workers = opts.pool?.workers ?? Math.min(availableParallelism() - 1, MAX_WORKERS);
-  const freeCores = opts.pool?.freeCores ?? idleCoresGauge();
-  const poolNow = () => workers > 0 && (freeCores() ?? 0) >= FREE_FOR_WORKER;
+  const poolNow = () => workers > 0 && (opts.pool?.freeCores ?? freeCores)() >= 1;
   const newPool = () => new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
-  // A file big enough to pay for workers starts them as soon as the machine's cores say one is free (often before the
-  // first line): they load triage's code while this thread loads its own (triage's modules are imported only now).
-  const bigFile = !opts.live && (opts.size ?? 0) >= POOL_AFTER_BYTES;
-  let pool = bigFile && poolNow() ? newPool() : undefined;
+  // A file big enough to pay for workers starts them first: they load triage's code while this thread loads its own
+  // (triage's modules are imported only now, not with this one's).
+  let pool = !opts.live && (opts.size ?? 0) >= POOL_AFTER_BYTES && poolNow() ? newPool() : undefined;
   let verdicts: VerdictLines;
   let lineBlocks: typeof import('./sources/jsonl').lineBlocks;
   let parseLine: typeof import('./sources/jsonl').parseLine;
@@ -222,7 +216,7 @@ export async function classify(
         n += block.length;
         window.lines += block.length;
         const backlog = !opts.live || window.waited <= (now - window.since) / 4;
-        if (!chunks && backlog && (bigFile || window.lines >= poolAfter) && poolNow()) startPool(first);
+        if (!chunks && backlog && window.lines >= poolAfter && poolNow()) startPool(first);
         if (!chunks) await verdicts.write(block.map((raw, i) => parseLine(raw, first + i, true)!), emit, () => closed);
         else await chunks.add(block);
         if (drained) await drained;

@@ -1,5 +1,3 @@
-// First: what the cores have done since this process started tells classify whether a worker gets one of its own.
-import './idle-cores';
 import 'dotenv/config';
 import { createReadStream, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
