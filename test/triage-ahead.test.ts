@@ -186,6 +186,9 @@ describe('a replay with triage one batch ahead', () => {
       const k = await kairos();
       const { ahead, errors } = counted(k, broken(code));
       const s2 = await runSource(k, new JsonlSource('replay', file), emptySummary(), { size: 16, waitMs: 10 }, ahead);
+      // A short replay can end in process before the worker's failure is heard: wait for it (warm() resolves once
+      // the worker has loaded or failed), so the test does not race the worker's start.
+      await ahead.warm();
       await ahead.close();
       expect(s2).toEqual(s1);
       expect(await outcome(k)).toEqual(expected);
