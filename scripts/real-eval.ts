@@ -42,28 +42,16 @@ function secondReadingFigures(dev: Judged[], errors: boolean): void {
 }
 
 /**
- * The third reading: 1,000 more fresh random posts of the development half, read by the corpus README's reading
- * by a reader who never saw triage's verdicts. Nobody reads its errors (--errors leaves it out): it measures only.
+ * A reading of 1,000 more fresh random posts of the development half by the corpus README's reading, from a reader
+ * who never saw triage's verdicts. The third only measures: nobody reads its errors (--errors leaves it out). The
+ * fourth is read to study the stream (--errors lists its wrong calls).
  */
-function thirdReadingFigures(dev: Judged[]): void {
-  const labels = thirdReading();
+function readingOnce(title: string, labels: Map<string, RealLabel>, dev: Judged[], studied: boolean, errors: boolean): void {
   if (labels.size === 0) return;
   const judged = judgedOnce(dev, labels);
-  console.log(`\nthird reading, a fresh random sample by the corpus README's reading (${judged.length} posts, never read for rules or training):`);
+  console.log(`\n${title} (${judged.length} posts, ${studied ? 'read to study errors' : 'never read for rules or training'}):`);
   readingFigures(labels, [['all', judged]]);
-}
-
-/**
- * The fourth reading: 1,000 more fresh random posts by the corpus README's reading, from a reader who never saw
- * triage's verdicts. Its errors are read to study the stream (--errors lists them); the third reading measures.
- */
-function fourthReadingFigures(dev: Judged[], errors: boolean): void {
-  const labels = fourthReading();
-  if (labels.size === 0) return;
-  const judged = judgedOnce(dev, labels);
-  console.log(`\nfourth reading, a fresh random sample by the corpus README's reading (${judged.length} posts, read to study errors):`);
-  readingFigures(labels, [['all', judged]]);
-  if (errors) listErrors(judged, labels);
+  if (studied && errors) listErrors(judged, labels);
 }
 
 /** F1 for moments and risks (and how many clear ones are found) and card rates, for each part of a reading. */
@@ -122,8 +110,8 @@ export function labelledFigures(errors = false): { opportunity: number; risk: nu
   );
   if (errors) listErrors(judged, labels);
   secondReadingFigures(dev, errors);
-  thirdReadingFigures(dev);
-  fourthReadingFigures(dev, errors);
+  readingOnce("third reading, a fresh random sample by the corpus README's reading", thirdReading(), dev, false, errors);
+  readingOnce("fourth reading, a fresh random sample by the corpus README's reading", fourthReading(), dev, true, errors);
   return { opportunity: all.perKind.opportunity.f1, risk: all.perKind.risk.f1 };
 }
 

@@ -255,7 +255,7 @@ export const SEVERITY = withPrefilter({
     '(?:my|our|on the|for the|his|her|their) (?:\\p{L}+ )?podcast',
     'reach(?:es)? millions',
     // A journalist speaking as one, or a story already out about us.
-    '(?:travel |my )?journalism',
+    'journalism',
     'reporting (?:trip|assignment)',
     "here'?s (?:a|my|the) (?:story|article|blog(?: post)?|write-?up|piece) (?:about|on)",
     'my article',
