@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classOf } from '../src/detect/letters';
+import { bmpLetters, classOf, hasAstralWordChar } from '../src/detect/letters';
 
 const byRegex = (cp: number) => (/^\p{L}$/u.test(String.fromCodePoint(cp)) ? 3 : /^\p{N}$/u.test(String.fromCodePoint(cp)) ? 2 : 1);
 
@@ -14,5 +14,28 @@ describe('letters', () => {
       expect(wrong, `round ${round}`).toEqual([]);
     }
     expect([classOf(0x1d405), classOf(0x1d7d7), classOf(0x1f621), classOf(0x20000)]).toEqual([3, 2, 1, 3]);
+  });
+
+  it('bmpLetters reads \\p{L} and \\p{N} as the BMP letters and numbers, in a class and outside one', () => {
+    const sources = ['^\\p{L}$', '^[\\p{L}\\p{N}]$', '^[^\\p{L}\\p{N}]$', '^\\p{N}$', '^[\\p{L}-]$'];
+    for (const source of sources) {
+      const exact = new RegExp(source, 'u');
+      const bmp = new RegExp(bmpLetters(source), 'u');
+      const wrong: number[] = [];
+      for (let cp = 0; cp < 0x10000; cp += 3) if (exact.test(String.fromCharCode(cp)) !== bmp.test(String.fromCharCode(cp))) wrong.push(cp);
+      expect(wrong, source).toEqual([]);
+    }
+    // Other escapes are kept as written, and a source without a property escape comes back as it is.
+    expect(bmpLetters('\\p{Lu}\\p{Ll}+\\]\\d')).toBe('\\p{Lu}\\p{Ll}+\\]\\d');
+    expect(bmpLetters('[a\\]]\\p{N}')).toMatch(/^\[a\\\]\]\[\\u0030-\\u0039/);
+    // Beyond the BMP they differ: a letter of plane 1 is no letter to the BMP form.
+    expect(new RegExp(bmpLetters('^\\p{L}$'), 'u').test('𝐅')).toBe(false);
+  });
+
+  it('hasAstralWordChar finds a letter or a number beyond the BMP, not an emoji nor a lone surrogate', () => {
+    expect(['plain text é ж', 'emoji 🙃 only', 'lone \ud835 surrogate', '\udc05 trail first', ''].map(hasAstralWordChar)).toEqual([false, false, false, false, false]);
+    expect(['bold 𝐅 letter', 'digit 𝟏', '𠀀 CJK extension B', 'x🙃𝐅'].map(hasAstralWordChar)).toEqual([true, true, true, true]);
+    // Asked again of the same text, and then of another.
+    expect([hasAstralWordChar('digit 𝟏'), hasAstralWordChar('digit 1')]).toEqual([true, false]);
   });
 });

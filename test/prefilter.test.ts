@@ -115,6 +115,26 @@ describe('the tables the build writes', () => {
 
 describe('a literal word of a list', () => {
   const regex = (word: string) => new RegExp(`(?:^|[^\\p{L}\\p{N}])${word}(?![\\p{L}\\p{N}])`, 'u');
+  it('answers as the pattern as written next to letters and numbers of any plane (its regexes are compiled with the BMP ones alone)', () => {
+    const list = /(?:^|[^\p{L}\p{N}])(?:(?<!\d)\d+ flight|\p{L}*farewell|my \p{L}+ cried)(?![\p{L}\p{N}])/u;
+    const single = /(?:^|[^\p{L}])honeymoon(?![\p{L}])/u;
+    const table = withPrefilter({ list, single });
+    const pieces = ['farewell', '12 flight', 'my ', 'cried', ' ', 'é', 'ж', '2', '½', '𝐅', '𝟏', '🙃', '\ud800', '\udc00', 'honeymoon', '-'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), (parts) => {
+        const text = parts.join('');
+        expect(table.list.test(text), JSON.stringify(text)).toBe(plainTest(list, text));
+        expect(table.single.test(text), JSON.stringify(text)).toBe(plainTest(single, text));
+      }),
+      { numRuns: 3000 },
+    );
+    // Beyond the BMP a letter is a letter still: no word starts or ends next to one.
+    expect(table.list.test('𝐅farewell')).toBe(true);
+    expect(table.list.test('farewell𝐅')).toBe(false);
+    expect(table.single.test('𝐅honeymoon')).toBe(false);
+    expect(table.single.test('🙃honeymoon')).toBe(true);
+  });
+
   it('is found where the regex finds it: not next to a letter or a number, surrogate pairs read whole', () => {
     const pieces = ['bag', 'my bag', ' ', 'a', 'é', '2', '½', '𝐅', '𝟏', '🙃', '\ud800', '\udc00', "'", '-', 'bags'];
     fc.assert(

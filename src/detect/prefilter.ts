@@ -1,7 +1,7 @@
 import { type AST, parseRegExpLiteral, visitRegExpAST } from '@eslint-community/regexpp';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { hasWord } from './letters';
+import { bmpLetters, hasAstralWordChar, hasWord } from './letters';
 
 /**
  * A cheap test before each lexicon pattern: the literal strings one of which every match of the pattern must
@@ -578,6 +578,17 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
 }
 
 /**
+ * A pattern made when first needed: `made` is its BMP form (bmpLetters, cheaper to compile), and `pick` gives that
+ * one for a text without a letter or number beyond the BMP, the pattern as written for the rare text with one.
+ */
+function lazyPattern(source: string, flags: string): { made: () => RegExp; pick: (text: string) => RegExp } {
+  let bmp: RegExp | null = null;
+  let exact: RegExp | null = null;
+  const made = () => (bmp ??= new RegExp(bmpLetters(source), flags));
+  return { made, pick: (text) => (hasAstralWordChar(text) ? (exact ??= new RegExp(source, flags)) : (bmp ?? made())) };
+}
+
+/**
  * The same table of patterns, each `test` preceded by the one-pass check of its needed strings (and a word list
  * tested as one pattern per word, see splitAlternatives). Patterns keep their source, flags and every other method;
  * only `test` gains the shortcut.
@@ -585,7 +596,6 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
 export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
   const test = RegExp.prototype.test;
   for (const re of Object.values(table)) {
-    tabled.push(() => re);
     const split = cached('split', re, splitAlternatives);
     if (split) {
       // Each part's regex is made when first needed: most are never run on most posts, and making ~2,000 at
@@ -595,7 +605,7 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
       const list = lists++;
       const first = registered.length;
       const words: ((text: string) => boolean)[] = [];
-      let unsaid: (() => RegExp) | null = null;
+      let unsaid: ((text: string) => RegExp) | null = null;
       for (const { source, needs, literal } of split) {
         if (literal) {
           // A literal word matches where one of its needed strings stands between its boundaries.
@@ -606,18 +616,17 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
           words.push(texts.length === 1 ? (text) => found(text, texts[0]!) : (text) => texts.some((word) => found(text, word)));
           continue;
         }
-        let made: RegExp | null = null;
-        const make = () => (made ??= new RegExp(source, re.flags));
-        tabled.push(make);
+        const { made, pick } = lazyPattern(source, re.flags);
+        tabled.push(made);
         if (needs) {
           registered.push({ needs, list });
-          words.push((text) => test.call(made ?? make(), text));
-        } else unsaid = make;
+          words.push((text) => test.call(pick(text), text));
+        } else unsaid = pick;
       }
       shared = null;
       Object.defineProperty(re, 'test', {
         value: (text: string) => {
-          if (unsaid && test.call(unsaid(), text)) return true;
+          if (unsaid && test.call(unsaid(text), text)) return true;
           const sc = scanner();
           const { hits, hitCount } = sc.scanOf(text);
           for (let k = sc.listStart[list]!, end = k + hitCount[list]!; k < end; k++) if (words[hits[k]! - first]!(text)) return true;
@@ -627,10 +636,15 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
       continue;
     }
     const needs = re.global || re.sticky ? null : cached('needs', re, requiredLiterals);
-    if (!needs) continue;
+    if (!needs) {
+      tabled.push(() => re);
+      continue;
+    }
     const id = registered.push({ needs, list: -1 }) - 1;
     shared = null;
-    Object.defineProperty(re, 'test', { value: (text: string) => scanner().mayMatch(text, id) && test.call(re, text) });
+    const { made, pick } = lazyPattern(re.source, re.flags);
+    tabled.push(made);
+    Object.defineProperty(re, 'test', { value: (text: string) => scanner().mayMatch(text, id) && test.call(pick(text), text) });
   }
   return table;
 }
