@@ -91,27 +91,14 @@ function rangesOf(): { L: string; N: string } {
 export function bmpLetters(source: string): string {
   if (!source.includes('\\p{')) return source;
   const { L, N } = rangesOf();
-  let out = '';
   let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '\\') {
-      const name = /^\\p\{([LN])\}/.exec(source.slice(i, i + 5))?.[1];
-      if (name) {
-        const ranges = name === 'L' ? L : N;
-        out += inClass ? ranges : `[${ranges}]`;
-        i += 4;
-      } else {
-        out += source.slice(i, i + 2);
-        i++;
-      }
-      continue;
-    }
-    if (c === '[') inClass = true;
-    else if (c === ']') inClass = false;
-    out += c;
-  }
-  return out;
+  // An escape is read whole, so an escaped bracket neither opens nor closes a class.
+  return source.replace(/\\p\{([LN])\}|\\.|\[|\]/g, (match, name: string | undefined) => {
+    if (name) return inClass ? (name === 'L' ? L : N) : `[${name === 'L' ? L : N}]`;
+    if (match === '[') inClass = true;
+    else if (match === ']') inClass = false;
+    return match;
+  });
 }
 
 /** The last text asked of, and its answer: a post's text is asked of by one pattern after another. */
