@@ -25,6 +25,7 @@ import { Pipeline, type IngestResult } from './pipeline';
 import { isDatabaseLost } from './service/boundary';
 import type { Metrics } from './service/metrics';
 import type { Source } from './sources/source';
+import { grouped } from './domain/numbers';
 
 /** Everything a running Kairos is made of, built once by the composition root around the store it opened. */
 export interface Kairos {
@@ -292,7 +293,7 @@ export async function runSource(
         }
         // A long replay says how far it got, so nobody wonders whether it hangs.
         if (++done % PROGRESS_EVERY === 0) {
-          k.log.info({ source: source.name, read: done, cards: summary.cards }, `${done.toLocaleString('en-US')} posts read`);
+          k.log.info({ source: source.name, read: done, cards: summary.cards }, `${grouped(done)} posts read`);
         }
       }
     },

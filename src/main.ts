@@ -34,6 +34,7 @@ import type { BlueskyHandle } from './sources/bluesky/start';
 import type { MastodonHandle } from './sources/mastodon/start';
 import { openStore } from './store/open';
 import type { GraphClient } from './sources/meta/graph';
+import { grouped } from './domain/numbers';
 
 export const DEMO_STREAM = fileURLToPath(new URL('./sources/demo-stream.jsonl', import.meta.url));
 
@@ -329,7 +330,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, out: NodeJS.Wri
     if (refused) out.write(`Replay stopped: ${refused.message}\n`);
     if (interruptedBy) {
       out.write(
-        `Interrupted (${interruptedBy}) after ${summary.read.toLocaleString('en-US')} posts; everything read so far is stored. ` +
+        `Interrupted (${interruptedBy}) after ${grouped(summary.read)} posts; everything read so far is stored. ` +
           'Run the same command again to go on: posts already stored are skipped, nothing is sent twice.\n',
       );
     }

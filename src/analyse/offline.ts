@@ -18,6 +18,7 @@ import {
 import { chooseGesture, toProposed, type GestureUsage } from './policy';
 import { render } from './template';
 import { fitToLength, greetingName, neutraliseMentions } from './text';
+import { grouped } from '../domain/numbers';
 
 export { loadOfflineTemplates, type OfflineTemplates } from './offline-templates';
 
@@ -334,8 +335,8 @@ export class OfflineAnalyst implements Analyst {
       handle,
       name: neutraliseMentions(greetingName(post.author.name, post.author.handle)),
       event: eventOf(post.text, lang, this.opts.reading, this.opts.events),
-      followers: post.author.followers.toLocaleString('en-US'),
-      reposts: (m.reposts + m.quotes).toLocaleString('en-US'),
+      followers: grouped(post.author.followers),
+      reposts: grouped(m.reposts + m.quotes),
       reference: words.reference,
       staff: words.staff,
       customer: words.customer,

@@ -7,6 +7,7 @@ import { isClosed } from '../domain/opportunity';
 import type { ActionRecord } from '../domain/opportunity';
 import { platformName } from '../domain/platform';
 import { clip, codeBlock, neutralise, oneLine, safeLink } from './text';
+import { grouped } from '../domain/numbers';
 
 /** Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const LIMITS = {
@@ -144,7 +145,7 @@ export function statusLine(opp: Opportunity, history: readonly ActionRecord[]): 
 function followers(n: number): string {
   if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
   if (n >= 10_000) return `${Math.round(n / 1000)}k`;
-  return n.toLocaleString('en-US');
+  return grouped(n);
 }
 
 function bullets(items: readonly string[]): string {
@@ -168,13 +169,13 @@ const HOW: Record<StoryPost['how'], string> = { reply: 'replied', quote: 'quoted
 export function storySummary(story: readonly StoryPost[]): string {
   const reach = story.reduce((n, s) => n + s.followers, 0);
   const who = story.slice(0, 3).map((s) => `@${s.handle} ${HOW[s.how]}`).join(', ');
-  return `The story travels: ${story.length} more post${story.length === 1 ? '' : 's'}, ${reach.toLocaleString('en-US')} more followers (${who}${story.length > 3 ? ', …' : ''}).`;
+  return `The story travels: ${story.length} more post${story.length === 1 ? '' : 's'}, ${grouped(reach)} more followers (${who}${story.length > 3 ? ', …' : ''}).`;
 }
 
 /** The line for a post that joined the card's story: Discord markdown escaped, or plain text for the terminal. */
 export function storyLine(s: StoryPost, format: 'discord' | 'plain' = 'discord'): string {
   const link = safeLink(s.url);
-  const text = `↳ @${s.handle} (${s.followers.toLocaleString('en-US')} followers, ${s.reposts.toLocaleString('en-US')} reposts) ${HOW[s.how]}: “${oneLine(s.text).slice(0, 300)}”`;
+  const text = `↳ @${s.handle} (${grouped(s.followers)} followers, ${grouped(s.reposts)} reposts) ${HOW[s.how]}: “${oneLine(s.text).slice(0, 300)}”`;
   return (format === 'discord' ? neutralise(text) : text) + (link ? ` ${link}` : '');
 }
 

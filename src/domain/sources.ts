@@ -1,3 +1,4 @@
+import { grouped } from './numbers';
 /**
  * The sources a team reads, as /stats and the digest name them: the X stream or poll is "x", Meta's webhooks are
  * "facebook" and "instagram", anything pushed to /ingest is "webhook". Pure.
@@ -31,7 +32,7 @@ export function bySource(counts: Record<string, number>): [string, number][] {
 /** "x 120 · bluesky 40 · webhook 3", or null when nothing was read. */
 export function bySourceText(counts: Record<string, number>): string | null {
   const rows = bySource(counts);
-  return rows.length ? rows.map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`).join(' · ') : null;
+  return rows.length ? rows.map(([s, n]) => `${s} ${grouped(n)}`).join(' · ') : null;
 }
 
 /** Each configured source and whether it reads now: "x ok · bluesky down: not connected to Jetstream". */

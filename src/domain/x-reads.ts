@@ -1,3 +1,4 @@
+import { grouped } from './numbers';
 /**
  * What reading X costs. X bills every post and every user a response carries (pay-per-use, once per UTC day for the
  * same resource); Kairos counts them as it reads and prices them at X_COST_PER_READ_USD and X_COST_PER_USER_READ_USD.
@@ -64,7 +65,7 @@ export function summariseXReads(period: readonly XReadDay[], month: readonly XRe
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
-const num = (n: number) => n.toLocaleString('en-US');
+const num = grouped;
 
 /** One line for /stats and the digest. */
 export function xReadsText(s: XReadSummary): string {

@@ -3,6 +3,7 @@ import type { Opportunity } from '../domain/opportunity';
 import { whyWithFacts } from '../discord/card';
 import type { CardSink } from '../outbox/courier';
 import type { OutboxItem } from '../domain/outbox';
+import { grouped } from '../domain/numbers';
 
 type Colors = ReturnType<typeof createColors>;
 
@@ -10,7 +11,7 @@ type Colors = ReturnType<typeof createColors>;
 export function formatCard(o: Opportunity, c: Colors): string {
   const a = o.analysis;
   const head = o.kind === 'risk' ? c.red(c.bold(' RISK ')) : c.green(c.bold(' OPPORTUNITY '));
-  const author = `@${terminalSafe(o.post.author.handle)} · ${o.post.author.followers.toLocaleString('en-US')} followers`;
+  const author = `@${terminalSafe(o.post.author.handle)} · ${grouped(o.post.author.followers)} followers`;
   const line = c.dim('─'.repeat(78));
   const field = (label: string, value: string) => `${c.bold(label.padEnd(13))}${indent(terminalSafe(value))}`;
   const parts = [

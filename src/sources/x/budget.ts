@@ -3,6 +3,7 @@ import type { Emit, Source } from '../source';
 import { sleep } from './client';
 import { utcDay } from '../../domain/x-reads';
 import type { XReadMeter } from './reads';
+import { grouped } from '../../domain/numbers';
 
 export interface BudgetOptions {
   log: Logger;
@@ -68,7 +69,7 @@ export class BudgetedSource<S extends Source> implements Source {
         this.o.log.warn({ reads: reads.posts, max: this.meter.maxPerDay, until: until.toISOString() }, 'X read budget for today spent: not reading X until midnight UTC');
         this.o.notify(
           utcDay(at),
-          `Kairos stopped reading X for today: ${reads.posts.toLocaleString('en-US')} posts read, the daily budget (X_MAX_READS_PER_DAY=${this.meter.maxPerDay}) is reached. ` +
+          `Kairos stopped reading X for today: ${grouped(reads.posts)} posts read, the daily budget (X_MAX_READS_PER_DAY=${this.meter.maxPerDay}) is reached. ` +
             `It reads again from ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC and then fetches what was posted meanwhile. Bluesky, Mastodon and the webhooks go on.`,
         );
         // A second past midnight, so the new day has surely begun.
