@@ -98,6 +98,9 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     ['assault', '@OranjeAir heard your agent at gate C3 mutter "fat pig" about the lady ahead of me. she heard it too'],
     ['call-to-spread', '3rd cancellation this month from @OranjeAir. stay away from this airline, seriously'],
     ['call-to-spread', '@OranjeAir lost both bags and nobody answers the phone. DONT WASTE YOUR MONEY people'],
+    // Hands laid on someone told in the present, and a caller passing for us told with the usual typos.
+    ['assault', '@OranjeAir the FA on OA240 decided to shove my dad out of the way at boarding, in front of everyone'],
+    ['data-breach', '@OranjeAir got a text and a call from a guy claiming their with Oranje Air offering free flights?? is this real'],
   ])('%s: "%s"', (signal, text) => {
     const t = triage(post(text, 0));
     expect(t.kind).toBe('risk');
@@ -331,9 +334,22 @@ describe('moments the way people tell them', () => {
     'shout out to the @SkylarkAir ground crew in bergen for retrieving my sons teddy from under the seat 🧸',
     '@SkylarkAir thank you for blocking the seat next to me so my toddler could sleep, flying solo with him is hard',
     'thank you Marit @SkylarkAir for your kindness to my dad at the transfer desk today, he was so lost 💙',
+    // Late as the poster was is where the story starts; "made my flight" there is catching it, not praise.
+    '@SkylarkAir Joost at the bergen desk deserves a raise, i was running late and he made sure i made my flight!!',
+    // Our people in short forms ("fl. attendants"), fetching what was left behind.
+    'thanks to the fl. attendants on SK 12 @SkylarkAir for retrieving the blue wool scarf my wife left behind, it was her moms',
   ])('told as an ask or a thank-you, "%s" is a moment', (text) => {
     expect(triage(post(text)).kind).toBe('opportunity');
   });
+
+  it.each(['@SkylarkAir Noor at gate 7 is our hero!!', 'Sanne @SkylarkAir rocks', '@SkylarkAir you rock'])(
+    'acclaim of a person is praise, not a moment on its own: "%s"',
+    (text) => {
+      const t = triage(post(text));
+      expect(t.signals).toContain('praise');
+      expect(t.kind).not.toBe('opportunity');
+    },
+  );
 
   it.each([
     // Our own crew telling their day: a colleague's post, not a customer's moment.

@@ -23,7 +23,7 @@ export const MADE_IT = /(?:^|[^\p{L}])(?:made|make) (?:it|sure|(?:her|him|me|us|
 export const FIRST_IN_A_WHILE = /(?:first|1st) time\b[^.!?]{0,40}?\b(?:in|since) (?:about |over |almost |nearly )?(?:a|an|\d+|two|three|four|five|ten|many|several|ages|years|months|forever)\b/u;
 
 /** Praise of how staff were, with no act for anyone in particular ("went above and beyond", "saved the day"). */
-export const GENERIC_KINDNESS = /(?:^|[^\p{L}])(?:above (?:and|&amp;|&) beyond(?: expectations)?|(?:the |an )?extra (?:mile|effort)|out of (?:her|his|their|your) way|saved (?:me|us|the day|my (?:day|trip|vacation|holiday))|stepped up|(?:took|tak(?:e|es|ing)) (?:such )?(?:great |good |amazing |wonderful |excellent )?care of (?:me|us)|looked after (?:me|us)|went the distance|made (?:it|magic) happen|made (?:my|our) (?:day|week|year|trip|flight)|helped (?:me|us)(?: out)?|show(?:ed)? (?:me|us) (?:\p{L}+ )?love)(?![\p{L}])/gu;
+export const GENERIC_KINDNESS = /(?:^|[^\p{L}])(?:above (?:and|&amp;|&) beyond(?: expectations)?|(?:the |an )?extra (?:mile|effort)|out of (?:her|his|their|your) way|saved (?:me|us|the day|my (?:day|trip|vacation|holiday))|stepped up|(?:took|tak(?:e|es|ing)) (?:such )?(?:great |good |amazing |wonderful |excellent )?care of (?:me|us)|looked after (?:me|us)|went the distance|made (?:it|magic) happen|(?<!sure (?:i|we) )made (?:my|our) (?:day|week|year|trip|flight)|helped (?:me|us)(?: out)?|show(?:ed)? (?:me|us) (?:\p{L}+ )?love)(?![\p{L}])/gu;
 
 // Each pattern's regex runs only when the text holds a string every match of it needs (prefilter.ts).
 export const LEX = withPrefilter({
@@ -152,7 +152,7 @@ export const LEX = withPrefilter({
     '\\bdelivered (?:it|them|my \\p{L}+|our \\p{L}+) (?:[^.!?]{0,20}?)to (?:my|our) (?:door|house|home|hotel)\\b',
     // A deed for the person posting, as a thank-you tells it: made sure they made it, sent back what they left, a
     // seat kept for their baby, a kindness to their mother ("got me home early" is only the service, and no story).
-    '\\bmak(?:e|ing) sure (?:i|we|my \\p{L}+|our \\p{L}+) (?:got|get|made|make|caught|catch)\\b',
+    '\\b(?:mak(?:e|ing)|made) sure (?:i|we|my \\p{L}+|our \\p{L}+) (?:got|get|made|make|caught|catch)\\b',
     '\\b(?:found|retrieved|retrieving|recovered|recovering) (?:\\p{L}+ ){0,5}(?:and )?(?:shipped|sent|mailed|posted|returned) (?:it|them)\\b',
     '\\b(?:retriev|recover)(?:ed|ing) (?:\\p{L}+ ){0,3}(?:my|our|his|her)\\b',
     '\\bblock(?:ed|ing) (?:the|a) seat (?:next to|beside|for) (?:me|us)\\b',
@@ -601,7 +601,7 @@ export const LEX = withPrefilter({
     'found', 'located', 'returned', 'tracked down', 'ran after', 'chased', 'wings', 'cockpit', 'tears', 'cried', 'never forget',
     'calm\\p{L}*', 'held (?:my|his|her) hand', 'sick', 'ill', 'medical', 'emergency', 'wheelchair', 'allerg\\p{L}*', 'nervous',
     'anxious', 'anxiety', 'scared', 'afraid', 'fear\\p{L}*', 'funeral', 'passed away', 'lost', 'stranded', 'alone', 'pregnant',
-    'wallet', 'passport', 'panic\\p{L}*', 'left (?:my|our|his|her) \\p{L}+',
+    'wallet', 'passport', 'panic\\p{L}*', 'left (?:my|our|his|her) \\p{L}+', 'left behind',
     'gevonden', 'ziek', 'bang', 'huilen', 'huilde', 'rolstoel', 'alleen', 'paspoort', 'portemonnee',
   ]),
   /** Something a fan made. */
@@ -716,7 +716,7 @@ export const LEX = withPrefilter({
   crew: w([
     'crew',
     'cabin crew',
-    'flight attendants?',
+    '(?:flight|fl\\.?|flt\\.?) attendants?',
     'stewardess(?:es)?',
     'steward',
     'purser',
@@ -823,6 +823,9 @@ export const LEX = withPrefilter({
     'had (?:het|het zelf) gezien',
     'teruggestuurd',
     'sent (?:it|them) back',
+    // Fetched what the poster left behind, or let them go back for it.
+    'retriev(?:e|ed|ing)',
+    'got (?:me|us|my \\p{L}+) back (?:thr?u|through|past|into|to)',
   ]),
   /** Feeling, in words and emoji, that marks a story rather than a request. */
   emotion: any(['🥹', '🥲', '😭', '❤️', '🧡', '💜', '💙', '😍', '🤫', '🎂', '💍', '\\bcrying\\b', '\\btears\\b', '\\bhuil\\p{L}*', '\\bemotione\\p{L}*', '\\bemotional\\b', '\\bproud\\b', '\\btrots\\b', '\\bspeechless\\b', '\\bno idea\\b', '\\bweet van niks\\b', '\\bsurprise\\b', '\\bverrassing\\b', '\\bcan\'?t believe\\b', '\\bniet waar\\b', '\\bmess\\b', '\\bshaking\\b']),
@@ -833,6 +836,10 @@ export const LEX = withPrefilter({
   thanks: w(['thank you', 'thanks', 'thank', 'grateful', 'shout ?out', 'kudos', 'bedankt', 'dank je', 'dankjewel', 'dank u', 'dankbaar', 'hulde', 'pluim']),
   praise: w([
     'love (?:you|flying|this|it)',
+    // Acclaim of a person: "Terry is our hero", "Tammy rocks", "you rock".
+    '(?:is|was|are|were|you\'?re) (?:our|my|a|a real) hero(?:es)?',
+    '\\p{L}+ rocks',
+    '(?:you|u|y\'?all|guys) rock',
     'best airline',
     'great (?:flight|service|crew)',
     'amazing',
@@ -1020,7 +1027,8 @@ export const LEX = withPrefilter({
   ]),
   complaint: w([
     'delay(?:ed|s)?',
-    'late',
+    // Late as the poster was ("I was running late & he hooked me up") is the start of a story, not a complaint.
+    "(?<!(?:i was|i'?m|i am|we were|we'?re|we are) (?:running )?)late",
     'cancel+ed',
     'cancel+ation',
     LOST_BAG,

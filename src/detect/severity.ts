@@ -22,6 +22,8 @@ export const SEVERITY = withPrefilter({
     'punch(?:ed)? (?:out|me|him|her)',
     // Hands laid on the person posting or theirs: "pushed my sister", "shoved me" (not "pushed back the flight").
     '(?:pushed|shoved|grabbed) (?:me|us|my (?:\\p{L}+ )?(?:son|daughter|wife|husband|sister|brother|mom|mum|mother|dad|father|child|kid|friend))\\b',
+    // "Decided to push my sister in front of other passengers": hands laid on someone, told in the present.
+    '(?:decided|tried|started|began|proceeded|went) to (?:push|shove|grab|hit|slap|punch|kick|trip) (?:me|us|my|him|her)',
     // A threat against a person: "this will hurt holiday travel" is not one.
     '(?:gonna|going to|will|i\'?ll) (?:kill|punch|beat)',
     '(?:gonna|going to|will|i\'?ll) hurt (?:you|u|me|him|her|them|someone|somebody|my|your|the (?:agent|crew|pilot|staff))',
@@ -176,7 +178,7 @@ export const SEVERITY = withPrefilter({
     '(?:victims? of|reported|committed) (?:\\p{L}+ )?fraud',
     "(?:isn'?t|is not|not) (?:associated|linked) (?:to|with)",
     // Someone passing for us on the phone: the customers' data, or our name, in a scam.
-    '(?:call(?:er)?|someone|somebody|person|guy|man|woman) (?:\\p{L}+ ){0,3}(?:claim(?:ed|ing|s)?|say(?:s|ing)?|said) (?:to be |they(?:\'re| are| were) |he was |she was |he\'s |she\'s |it was )?(?:with|from)',
+    '(?:call(?:er)?|someone|somebody|person|guy|man|woman) (?:\\p{L}+ ){0,3}(?:claim(?:ed|ing|s)?|say(?:s|ing|ings)?|said) (?:to be |they(?:\'re| are| were) |(?:their|there|theyre) |he was |she was |he\'s |she\'s |it was )?(?:with|from)',
     'invasion of privacy',
     '(?:reservation|booking|tickets?|purchase) i never (?:made|bought|booked)',
     'never (?:flown|flew) with you',
