@@ -823,9 +823,8 @@ export const LEX = withPrefilter({
     'had (?:het|het zelf) gezien',
     'teruggestuurd',
     'sent (?:it|them) back',
-    // Fetched what the poster left behind, or let them go back for it.
+    // Fetched what the poster left behind.
     'retriev(?:e|ed|ing)',
-    'got (?:me|us|my \\p{L}+) back (?:thr?u|through|past|into|to)',
   ]),
   /** Feeling, in words and emoji, that marks a story rather than a request. */
   emotion: any(['🥹', '🥲', '😭', '❤️', '🧡', '💜', '💙', '😍', '🤫', '🎂', '💍', '\\bcrying\\b', '\\btears\\b', '\\bhuil\\p{L}*', '\\bemotione\\p{L}*', '\\bemotional\\b', '\\bproud\\b', '\\btrots\\b', '\\bspeechless\\b', '\\bno idea\\b', '\\bweet van niks\\b', '\\bsurprise\\b', '\\bverrassing\\b', '\\bcan\'?t believe\\b', '\\bniet waar\\b', '\\bmess\\b', '\\bshaking\\b']),
