@@ -139,6 +139,14 @@ describe('triage: kinds', () => {
     expect(['noise', 'service']).toContain(triage(post('love flying with @OranjeAir ✈️')).kind);
   });
 
+  it.each([
+    ['@OranjeAir Priya at the Lisbon desk rocks!', true],
+    ['@OranjeAir can I pack a bag of rocks from the beach in my hold luggage?', false],
+    ['@OranjeAir whisky on the rocks at 30,000 ft please', false],
+  ])('"rocks" is praise of a person, not the stones or the ice: "%s"', (text, praise) => {
+    expect(triage(post(text)).signals.includes('praise')).toBe(praise);
+  });
+
   it('is deterministic: the same post gives the same verdict', () => {
     const p = post(DILEMMA_NL);
     expect(triage(p)).toEqual(triage(p));

@@ -837,7 +837,8 @@ export const LEX = withPrefilter({
     'love (?:you|flying|this|it)',
     // Acclaim of a person: "Terry is our hero", "Tammy rocks", "you rock".
     '(?:is|was|are|were|you\'?re) (?:our|my|a|a real) hero(?:es)?',
-    '\\p{L}+ rocks',
+    // Not the stones: "a bunch of rocks", "flying rocks", "scotch on the rocks".
+    '(?!(?:of|the|flying|some) )\\p{L}+ rocks',
     '(?:you|u|y\'?all|guys) rock',
     'best airline',
     'great (?:flight|service|crew)',
