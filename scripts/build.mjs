@@ -77,6 +77,14 @@ const assets = [
   'test/fixtures/real-dev',
 ];
 for (const a of assets) cpSync(join(root, a), join(dist, a), { recursive: true });
+// The shipped model packed with its weights table (see src/detect/weights-table.ts), made once here instead of
+// parsed and tabled at the start and first prediction of every process and worker.
+{
+  const { MODEL_FILE, loadTriageModel, packedModel } = await import(pathToFileURL(join(detect, 'model.js')).href);
+  const { packWeightsTable, weightsTableUrl } = await import(pathToFileURL(join(detect, 'weights-table.js')).href);
+  const packed = packedModel(loadTriageModel(MODEL_FILE));
+  if (packed) writeFileSync(weightsTableUrl(MODEL_FILE), packWeightsTable(packed, readFileSync(MODEL_FILE)));
+}
 // What each shipped YAML file (prompts/**/*.yaml) parses to, by a hash of its text, beside the compiled reader
 // (src/domain/yaml-file.ts): a start that reads one of them then needs neither the yaml library nor its parse.
 const yamlTexts = files(join(dist, 'prompts'))

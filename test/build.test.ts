@@ -25,8 +25,9 @@ describe('npm run build', () => {
     expect(r.stdout).toContain('Rising moments: elfstedentocht');
   });
 
-  it('classify answers as the sources do, with the lexicon tables computed at build time', async () => {
+  it('classify answers as the sources do, with the lexicon tables and the packed model computed at build time', async () => {
     expect(existsSync(join(ROOT, 'dist/src/detect/prefilter-tables.json'))).toBe(true);
+    expect(existsSync(join(ROOT, 'dist/src/detect/triage-model.table'))).toBe(true);
     const posts = ['eval', 'blind', 'train-o'].map((set) => readFileSync(join(ROOT, `test/fixtures/${set}/posts.jsonl`), 'utf8')).join('');
     const built = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli.js'), 'classify'], {
       cwd: dir,

@@ -4,6 +4,7 @@ import { describeIssues } from '../domain/post';
 import { KINDS, SIGNALS, type Kind } from '../domain/verdict';
 import { EVIDENCE_FLAGS, type Evidence } from './evidence';
 import { classOf } from './letters';
+import { readWeightsTable, type PackedModel, type WeightsTableParts } from './weights-table';
 
 /**
  * A small linear model over what triage reads off a post: the signals and flags of the rules, reach, and hashed
@@ -563,24 +564,35 @@ function paletted(classes: number, at: (j: number, c: number) => number): ByFeat
     }
     if (rare.size > codes.length / 256) return null;
   }
+  return bytesTable(classes, { codes, palette, rare, rareValues: Float64Array.from(rareValues) });
+}
+
+/**
+ * A bytes table from its parts, as paletted() makes them or the build packed them (weights-table.ts). With four
+ * classes each feature's four codes are also read as one little-endian number: the codes' own bytes where the
+ * machine is little-endian.
+ */
+function bytesTable(classes: number, { codes, palette, rare, rareValues }: WeightsTableParts): ByFeature {
   let quads: Uint32Array | null = null;
   if (classes === 4) {
-    quads = new Uint32Array(FEATURES);
-    for (let j = 0; j < FEATURES; j++) quads[j] = (codes[4 * j]! | (codes[4 * j + 1]! << 8) | (codes[4 * j + 2]! << 16) | (codes[4 * j + 3]! << 24)) >>> 0;
+    quads = LITTLE_ENDIAN && codes.byteOffset % 4 === 0 ? new Uint32Array(codes.buffer, codes.byteOffset, FEATURES) : new Uint32Array(FEATURES);
+    if (!LITTLE_ENDIAN || quads.buffer !== codes.buffer) {
+      for (let j = 0; j < FEATURES; j++) quads[j] = (codes[4 * j]! | (codes[4 * j + 1]! << 8) | (codes[4 * j + 2]! << 16) | (codes[4 * j + 3]! << 24)) >>> 0;
+    }
   }
-  const rareFloats = Float64Array.from(rareValues);
   const milli = quads && inThousandths(palette);
-  const rareMilli = quads && inThousandths(rareFloats);
+  const rareMilli = quads && inThousandths(rareValues);
   return {
     kind: 'bytes',
     codes,
     quads,
     palette,
     rare,
-    rareValues: rareFloats,
+    rareValues,
     milli: quads && milli && rareMilli ? { quads, milli, rare, rareMilli } : null,
   };
 }
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** The logits of `count` features (feature numbers, float32 values), each class adding them in the same order. */
 function logitsOf(model: Pick<TriageModel, 'bias' | 'weights'>, index: ArrayLike<number>, value: ArrayLike<number>, count: number, f32: boolean): number[] {
@@ -669,17 +681,30 @@ export function predictPost(model: TriageModel, e: Evidence, post: FeaturedPost)
 
 export const MODEL_FILE = new URL('./triage-model.json', import.meta.url);
 
-/** The shipped model, validated; null when there is none (the rules decide alone). */
+/** The fields of a model besides its weights: what a packed table keeps of its model file's JSON. */
+const ModelHeaderSchema = TriageModelSchema.pick({ classes: true, bias: true, thresholds: true });
+
+/**
+ * The shipped model, validated; null when there is none (the rules decide alone). A compiled build reads it from
+ * the table packed beside it when that was packed from this very file (weights-table.ts).
+ */
 export function loadTriageModel(url: URL = MODEL_FILE): TriageModel | null {
-  let raw: string;
+  let file: Buffer;
   try {
-    raw = readFileSync(url, 'utf8');
+    file = readFileSync(url);
   } catch {
     return null;
   }
+  const packed = readWeightsTable(url, file, KINDS.length, FEATURES);
+  const header = packed && ModelHeaderSchema.safeParse(packed.header);
+  if (packed && header?.success) {
+    const model: TriageModel = { ...header.data, weights: packed.weights };
+    byFeature.set(model.weights, bytesTable(model.classes.length, packed.parts));
+    return model;
+  }
   let json: unknown;
   try {
-    json = JSON.parse(raw);
+    json = JSON.parse(file.toString('utf8'));
   } catch (err) {
     throw new Error(`${url.pathname}: not JSON (${(err as Error).message}); run scripts/train-triage.ts again`);
   }
@@ -690,6 +715,14 @@ export function loadTriageModel(url: URL = MODEL_FILE): TriageModel | null {
     throw new Error(`${url.pathname}: the model was trained on other features; run scripts/train-triage.ts again`);
   }
   return expand(stored);
+}
+
+/** The model and its bytes table as `npm run build` packs them (weights-table.ts); null for a model kept as plain weights. */
+export function packedModel(model: TriageModel): PackedModel | null {
+  const t = weightsByFeature(model);
+  if (t.kind !== 'bytes') return null;
+  const { classes, bias, thresholds, weights } = model;
+  return { header: { classes, bias, thresholds }, weights, parts: { codes: t.codes, palette: t.palette, rare: t.rare, rareValues: t.rareValues } };
 }
 
 export { DENSE as DENSE_FEATURES };
