@@ -1,3 +1,4 @@
+import './regex-compile';
 import 'dotenv/config';
 import { createReadStream, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import module from 'node:module';

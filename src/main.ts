@@ -1,3 +1,4 @@
+import './regex-compile';
 import 'dotenv/config';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
