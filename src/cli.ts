@@ -1,4 +1,3 @@
-import './regex-compile';
 import 'dotenv/config';
 import { createReadStream, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import module from 'node:module';

@@ -1,4 +1,3 @@
-import './regex-compile';
 import 'dotenv/config';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
