@@ -573,13 +573,12 @@ function paletted(classes: number, at: (j: number, c: number) => number): ByFeat
  * machine is little-endian.
  */
 function bytesTable(classes: number, { codes, palette, rare, rareValues }: WeightsTableParts): ByFeature {
-  let quads: Uint32Array | null = null;
-  if (classes === 4) {
-    quads = LITTLE_ENDIAN && codes.byteOffset % 4 === 0 ? new Uint32Array(codes.buffer, codes.byteOffset, FEATURES) : new Uint32Array(FEATURES);
-    if (!LITTLE_ENDIAN || quads.buffer !== codes.buffer) {
-      for (let j = 0; j < FEATURES; j++) quads[j] = (codes[4 * j]! | (codes[4 * j + 1]! << 8) | (codes[4 * j + 2]! << 16) | (codes[4 * j + 3]! << 24)) >>> 0;
-    }
-  }
+  const quads =
+    classes !== 4
+      ? null
+      : LITTLE_ENDIAN && codes.byteOffset % 4 === 0
+        ? new Uint32Array(codes.buffer, codes.byteOffset, FEATURES)
+        : Uint32Array.from({ length: FEATURES }, (_, j) => (codes[4 * j]! | (codes[4 * j + 1]! << 8) | (codes[4 * j + 2]! << 16) | (codes[4 * j + 3]! << 24)) >>> 0);
   const milli = quads && inThousandths(palette);
   const rareMilli = quads && inThousandths(rareValues);
   return {
@@ -722,7 +721,7 @@ export function packedModel(model: TriageModel): PackedModel | null {
   const t = weightsByFeature(model);
   if (t.kind !== 'bytes') return null;
   const { classes, bias, thresholds, weights } = model;
-  return { header: { classes, bias, thresholds }, weights, parts: { codes: t.codes, palette: t.palette, rare: t.rare, rareValues: t.rareValues } };
+  return { header: { classes, bias, thresholds }, weights, parts: t };
 }
 
 export { DENSE as DENSE_FEATURES };
