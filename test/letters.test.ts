@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bmpLetters, classOf, hasAstralWordChar } from '../src/detect/letters';
+import { bmpLetters, classOf, latinLetters, lexiconText } from '../src/detect/letters';
 
 const byRegex = (cp: number) => (/^\p{L}$/u.test(String.fromCodePoint(cp)) ? 3 : /^\p{N}$/u.test(String.fromCodePoint(cp)) ? 2 : 1);
 
@@ -32,10 +32,24 @@ describe('letters', () => {
     expect(new RegExp(bmpLetters('^\\p{L}$'), 'u').test('𝐅')).toBe(false);
   });
 
-  it('hasAstralWordChar finds a letter or a number beyond the BMP, not an emoji nor a lone surrogate', () => {
-    expect(['plain text é ж', 'emoji 🙃 only', 'lone \ud835 surrogate', '\udc05 trail first', ''].map(hasAstralWordChar)).toEqual([false, false, false, false, false]);
-    expect(['bold 𝐅 letter', 'digit 𝟏', '𠀀 CJK extension B', 'x🙃𝐅'].map(hasAstralWordChar)).toEqual([true, true, true, true]);
+  it('latinLetters reads \\p{L} and \\p{N} as the letters and numbers below U+0250, in a class and outside one', () => {
+    for (const source of ['^\\p{L}$', '^[\\p{L}\\p{N}]$', '^[^\\p{L}\\p{N}]$', '^\\p{N}$']) {
+      const exact = new RegExp(source, 'u');
+      const latin = new RegExp(latinLetters(source), 'u');
+      const wrong: number[] = [];
+      for (let cp = 0; cp < 0x250; cp++) if (exact.test(String.fromCharCode(cp)) !== latin.test(String.fromCharCode(cp))) wrong.push(cp);
+      expect(wrong, source).toEqual([]);
+    }
+    expect(['ª', '²', 'é', 'ж'].map((c) => new RegExp(latinLetters('^\\p{L}$'), 'u').test(c))).toEqual([true, false, true, false]);
+  });
+
+  it('lexiconText reads each BMP letter or number from U+0250 on as its stand-in, and gives up beyond the BMP', () => {
+    expect(lexiconText('plain text é ½')).toBe('plain text é ½');
+    expect(lexiconText('жених ٣ Ⅻ! 中文 ’ok’ 🙃 e\u0301')).toBe('ªªªªª ² ²! ªª ’ok’ 🙃 e\u0301');
+    expect(['lone \ud835 surrogate', '\udc05 trail first', ''].map(lexiconText)).toEqual(['lone \ud835 surrogate', '\udc05 trail first', '']);
+    // A letter or number beyond the BMP (not an emoji): the patterns as written read the text.
+    expect(['bold 𝐅 letter', 'digit 𝟏', '𠀀 CJK extension B', 'x🙃𝐅'].map(lexiconText)).toEqual([null, null, null, null]);
     // Asked again of the same text, and then of another.
-    expect([hasAstralWordChar('digit 𝟏'), hasAstralWordChar('digit 1')]).toEqual([true, false]);
+    expect([lexiconText('digit 𝟏'), lexiconText('digit 1'), lexiconText('ж')]).toEqual([null, 'digit 1', 'ª']);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEX } from '../src/detect/lexicon';
-import { prefilterTables, readPrefilterTables, requiredLiterals, splitAlternatives, warmUpSteps, withPrefilter } from '../src/detect/prefilter';
+import { foldable, prefilterTables, readPrefilterTables, requiredLiterals, splitAlternatives, warmUpSteps, withPrefilter } from '../src/detect/prefilter';
 import { hasWord } from '../src/detect/letters';
 import { SEVERITY } from '../src/detect/severity';
 
@@ -108,6 +108,14 @@ describe('the tables the build writes', () => {
       else expect(read.needs[key], key).toEqual(requiredLiterals(re));
     }
     expect(Object.keys(read.split).length).toBeGreaterThanOrEqual(Object.keys(LEX).length);
+    // Whether each pattern reads the folded text, as foldable() says of it; every pattern with \p{L} does.
+    const folds = Object.entries(read.fold);
+    expect(folds.length).toBeGreaterThan(100);
+    for (const [key, fold] of folds) {
+      const flags = key.slice(0, key.indexOf('/'));
+      expect(fold, key).toBe(foldable(key.slice(flags.length + 1), flags));
+      if (key.includes('\\p{L}')) expect(fold, key).toBe(true);
+    }
     expect(read.scanner.tables.classOf.length).toBe(65536);
     expect(readPrefilterTables(json, bin.subarray(0, bin.length - 2))).toBeUndefined();
   });
@@ -119,7 +127,9 @@ describe('a literal word of a list', () => {
     const list = /(?:^|[^\p{L}\p{N}])(?:(?<!\d)\d+ flight|\p{L}*farewell|my \p{L}+ cried)(?![\p{L}\p{N}])/u;
     const single = /(?:^|[^\p{L}])honeymoon(?![\p{L}])/u;
     const table = withPrefilter({ list, single });
-    const pieces = ['farewell', '12 flight', 'my ', 'cried', ' ', 'é', 'ж', '2', '½', '𝐅', '𝟏', '🙃', '\ud800', '\udc00', 'honeymoon', '-'];
+    // Letters and numbers below U+0250 (é, ½), from it on (ж, 中, ٣, Ⅻ: read as the stand-ins ª and ²), the stand-ins
+    // themselves, beyond the BMP (𝐅, 𝟏), an emoji, lone surrogates, a combining accent.
+    const pieces = ['farewell', '12 flight', 'my ', 'cried', ' ', 'é', 'ж', '中', '٣', 'Ⅻ', 'ª', '²', '\u0301', '2', '½', '𝐅', '𝟏', '🙃', '\ud800', '\udc00', 'honeymoon', '-'];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), (parts) => {
         const text = parts.join('');
@@ -133,6 +143,35 @@ describe('a literal word of a list', () => {
     expect(table.list.test('farewell𝐅')).toBe(false);
     expect(table.single.test('𝐅honeymoon')).toBe(false);
     expect(table.single.test('🙃honeymoon')).toBe(true);
+  });
+
+  it('leaves a pattern that could tell a letter from its stand-in to read the text itself', () => {
+    const patterns = {
+      // A Cyrillic word, a capital, a letter twice, a range over the stand-ins, case-insensitive: none is folded.
+      cyrillic: /(?:^|[^\p{L}])жених(?![\p{L}])/u,
+      capital: /(?:^|[^\p{L}])\p{Lu}\p{L}+ rocks(?![\p{L}])/u,
+      twice: /(?:^|[^\p{L}])(\p{L})\1(?![\p{L}])/u,
+      range: /(?:^|[^\p{L}])[\u00a0-\u00ff]+ ok(?![\p{L}])/u,
+      caseless: /(?:^|[^\p{L}])kelvin \p{L}+(?![\p{L}])/iu,
+      lexicon: /(?:^|[^\p{L}\p{N}])(?:my \p{L}+ cried|\p{N}+ flights?)(?![\p{L}\p{N}])/u,
+    };
+    expect(Object.fromEntries(Object.entries(patterns).map(([name, re]) => [name, foldable(re.source, re.flags)]))).toEqual({
+      cyrillic: false,
+      capital: false,
+      twice: false,
+      range: false,
+      caseless: false,
+      lexicon: true,
+    });
+    const table = withPrefilter({ ...patterns });
+    const pieces = ['жених', 'Жених', 'Ωmega', 'ΩΩ', 'жж', 'жz', 'ª', '²', '٣', 'ö', ' ok', ' rocks', 'my ', ' cried', ' flight', '\u212a', 'elvin ', ' ', 'x'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 6 }), (parts) => {
+        const text = parts.join('');
+        for (const [name, re] of Object.entries(patterns)) expect(table[name as keyof typeof patterns].test(text), `${name} ${JSON.stringify(text)}`).toBe(plainTest(re, text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('is found where the regex finds it: not next to a letter or a number, surrogate pairs read whole', () => {

@@ -56,41 +56,36 @@ export function hasWord(text: string, word: string): boolean {
   return false;
 }
 
-/**
- * \p{L} and \p{N} of the BMP as the ranges of a character class (`\u0041-\u005a…`), read once off the engine's own
- * \p{L} and \p{N}: the same code points, in the same Unicode version, as the property escapes.
- */
-let bmpRanges: { L: string; N: string } | undefined;
-function rangesOf(): { L: string; N: string } {
-  if (bmpRanges) return bmpRanges;
-  // Every BMP code unit but the surrogates, in order: a match's index tells its first code point.
-  const units = new Uint16Array(0x10000 - 0x800);
+/** A character class's ranges (`\u0041-\u005a…`) of the code units below `end` that match `re` (runs of them). */
+function rangesBelow(end: number, re: RegExp): string {
+  // Every code unit below `end` but the surrogates, in order: a match's index tells its first code point.
+  const gap = end > 0xd800 ? 0x800 : 0;
+  const units = new Uint16Array(end - gap);
   for (let i = 0; i < units.length; i++) units[i] = i < 0xd800 ? i : i + 0x800;
   const all = new TextDecoder('utf-16le').decode(units);
   const hex = (cp: number) => `\\u${cp.toString(16).padStart(4, '0')}`;
-  const ranges = (re: RegExp) => {
-    let out = '';
-    for (const m of all.matchAll(re)) {
-      const first = m.index < 0xd800 ? m.index : m.index + 0x800;
-      const last = first + m[0].length - 1;
-      out += first === last ? hex(first) : `${hex(first)}-${hex(last)}`;
-    }
-    return out;
-  };
+  let out = '';
   // A run never crosses the surrogates' gap: U+D7FF and U+E000 are neither letters nor numbers.
-  return (bmpRanges = { L: ranges(/\p{L}+/gu), N: ranges(/\p{N}+/gu) });
+  for (const m of all.matchAll(re)) {
+    const first = m.index < 0xd800 ? m.index : m.index + 0x800;
+    const last = first + m[0].length - 1;
+    out += first === last ? hex(first) : `${hex(first)}-${hex(last)}`;
+  }
+  return out;
 }
 
-/**
- * A u-flag regex source with each \p{L} and \p{N} read as the BMP's letters and numbers only. V8 spends most of a
- * lexicon pattern's compilation on those escapes' code points beyond the BMP (each boundary of a word list turns
- * into hundreds of surrogate-pair ranges, and again for two-byte texts): the BMP's ranges alone compile in about a
- * third of the time. The two sources match alike on any text without a letter or number beyond the BMP (see
- * hasAstralWordChar): a regex made from this one is tried on such texts only.
- */
-export function bmpLetters(source: string): string {
+/** Letters and numbers as class ranges, read once off the engine's own \p{L} and \p{N} (same Unicode version). */
+interface Ranges {
+  L: string;
+  N: string;
+}
+let bmpRanges: Ranges | undefined;
+let latinRanges: Ranges | undefined;
+const rangesUpTo = (end: number): Ranges => ({ L: rangesBelow(end, /\p{L}+/gu), N: rangesBelow(end, /\p{N}+/gu) });
+
+/** A u-flag regex source with each \p{L} and \p{N} (in a class or not) read as the given ranges. */
+function withRanges(source: string, { L, N }: Ranges): string {
   if (!source.includes('\\p{')) return source;
-  const { L, N } = rangesOf();
   let inClass = false;
   // An escape is read whole, so an escaped bracket neither opens nor closes a class.
   return source.replace(/\\p\{([LN])\}|\\.|\[|\]/g, (match, name: string | undefined) => {
@@ -101,23 +96,70 @@ export function bmpLetters(source: string): string {
   });
 }
 
+/**
+ * A u-flag regex source with each \p{L} and \p{N} read as the BMP's letters and numbers only. V8 spends most of a
+ * lexicon pattern's compilation on those escapes' code points beyond the BMP (each boundary of a word list turns
+ * into hundreds of surrogate-pair ranges, and again for two-byte texts): the BMP's ranges alone compile in about a
+ * third of the time. The two sources match alike on any text without a letter or number beyond the BMP (see
+ * lexiconText): a regex made from this one is tried on such texts only.
+ */
+export function bmpLetters(source: string): string {
+  return withRanges(source, (bmpRanges ??= rangesUpTo(0x10000)));
+}
+
+/**
+ * Folding, for the lexicon's patterns: each BMP letter from U+0250 on reads as ª and each such number as ² (both
+ * below U+0250, and still a letter and a number), so that a pattern's \p{L} and \p{N} need only the code points
+ * below U+0250, a class of a few dozen ranges instead of the BMP's hundreds (latinLetters). V8 compiles such a
+ * pattern about three times quicker, which is most of what a process's first posts wait for. A pattern reads the
+ * folded text only when it cannot tell it from the text (see foldable() in prefilter.ts): no letter or number
+ * from U+0250 on and no stand-in in it, no other property escape, no back-reference, no case-insensitivity.
+ */
+export const FOLD_FROM = 0x250;
+export const LETTER_STAND_IN = 0xaa;
+export const NUMBER_STAND_IN = 0xb2;
+const LETTER_STAND_IN_TEXT = String.fromCharCode(LETTER_STAND_IN);
+const NUMBER_STAND_IN_TEXT = String.fromCharCode(NUMBER_STAND_IN);
+
+/** A u-flag regex source with each \p{L} and \p{N} read as the letters and numbers below U+0250 (see FOLD_FROM). */
+export function latinLetters(source: string): string {
+  return withRanges(source, (latinRanges ??= rangesUpTo(FOLD_FROM)));
+}
+
 /** The last text asked of, and its answer: a post's text is asked of by one pattern after another. */
 let askedText = '';
-let askedAnswer = false;
-/** Whether the text holds a letter or a number beyond the BMP (𝐅, 𝟗; not an emoji): where bmpLetters() differs. */
-export function hasAstralWordChar(text: string): boolean {
+let askedAnswer: string | null = '';
+/**
+ * The text as a folded pattern reads it (see FOLD_FROM): the same length, each BMP letter or number from U+0250 on
+ * replaced by its stand-in. Null when the text holds a letter or number beyond the BMP (𝐅, 𝟗; not an emoji): there
+ * the patterns as written read the text itself.
+ */
+export function lexiconText(text: string): string | null {
   if (text === askedText) return askedAnswer;
-  let found = false;
-  for (let i = 0; i < text.length; i++) {
-    const high = text.charCodeAt(i);
-    if (high < 0xd800 || high > 0xdbff) continue;
-    const low = text.charCodeAt(i + 1);
-    if (low >= 0xdc00 && low <= 0xdfff && classOf((high - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000) >= 2) {
-      found = true;
+  let folded = '';
+  let from = 0;
+  let answer: string | null = null;
+  for (let i = 0; ; i++) {
+    if (i === text.length) {
+      answer = from === 0 ? text : folded + text.slice(from);
       break;
     }
+    const unit = text.charCodeAt(i);
+    if (unit < FOLD_FROM) continue;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        if (classOf((unit - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000) >= 2) break;
+        i++;
+      }
+      continue;
+    }
+    const k = classOf(unit);
+    if (k < 2) continue;
+    folded += text.slice(from, i) + (k === 3 ? LETTER_STAND_IN_TEXT : NUMBER_STAND_IN_TEXT);
+    from = i + 1;
   }
   askedText = text;
-  askedAnswer = found;
-  return found;
+  askedAnswer = answer;
+  return answer;
 }

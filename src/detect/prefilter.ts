@@ -1,7 +1,7 @@
 import { type AST, parseRegExpLiteral, visitRegExpAST } from '@eslint-community/regexpp';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { bmpLetters, hasAstralWordChar, hasWord } from './letters';
+import { bmpLetters, classOf, FOLD_FROM, hasWord, latinLetters, LETTER_STAND_IN, lexiconText, NUMBER_STAND_IN } from './letters';
 
 /**
  * A cheap test before each lexicon pattern: the literal strings one of which every match of the pattern must
@@ -394,6 +394,7 @@ const TABLES_BIN = new URL('./prefilter-tables.bin', import.meta.url);
 interface BuiltTables {
   split: Record<string, ListWord[] | null>;
   needs: Record<string, string[] | null>;
+  fold: Record<string, boolean>;
   scanner: { key: string; tables: ScannerTables };
 }
 
@@ -401,19 +402,20 @@ interface BuiltTables {
 interface TablesHeader {
   split: BuiltTables['split'];
   needs: BuiltTables['needs'];
+  fold?: BuiltTables['fold'];
   scanner: { key: string; classes: number; endsFrom: number; wide: boolean; lengths: [number, number, number, number] };
 }
 
 /** The results computed in this process, by pattern: what prefilterTables() writes. */
-const computed = { split: new Map<string, ListWord[] | null>(), needs: new Map<string, string[] | null>() };
-const patternKey = (re: RegExp) => `${re.flags}/${re.source}`;
+const computed = { split: new Map<string, ListWord[] | null>(), needs: new Map<string, string[] | null>(), fold: new Map<string, boolean>() };
+const patternKey = (source: string, flags: string) => `${flags}/${source}`;
 
-function cached<T>(kind: 'split' | 'needs', re: RegExp, compute: (re: RegExp) => T | null): T | null {
-  const key = patternKey(re);
-  const done = computed[kind].get(key) as T | null | undefined;
+function cached<T>(kind: keyof typeof computed, source: string, flags: string, compute: () => T): T {
+  const key = patternKey(source, flags);
+  const done = computed[kind].get(key) as T | undefined;
   if (done !== undefined) return done;
-  const found = built && Object.hasOwn(built[kind], key) ? (built[kind][key] as T | null) : undefined;
-  const value = found !== undefined ? found : compute(re);
+  const found = built && Object.hasOwn(built[kind], key) ? (built[kind][key] as T) : undefined;
+  const value = found !== undefined ? found : compute();
   computed[kind].set(key, value as never);
   return value;
 }
@@ -428,6 +430,7 @@ export function prefilterTables(): { json: string; bin: Buffer } {
   const header: TablesHeader = {
     split: Object.fromEntries(computed.split),
     needs: Object.fromEntries(computed.needs),
+    fold: Object.fromEntries(computed.fold),
     scanner: {
       key: scannerKey(),
       classes: tables.classes,
@@ -451,6 +454,7 @@ export function readPrefilterTables(json: string, bin: Buffer): BuiltTables | un
   return {
     split: header.split,
     needs: header.needs,
+    fold: header.fold ?? {},
     scanner: {
       key: header.scanner.key,
       tables: {
@@ -578,14 +582,48 @@ export function splitAlternatives(re: RegExp): ListWord[] | null {
 }
 
 /**
- * A pattern made when first needed: `made` is its BMP form (bmpLetters, cheaper to compile), and `pick` gives that
- * one for a text without a letter or number beyond the BMP, the pattern as written for the rare text with one.
+ * Whether a pattern matches the folded text (lexiconText) exactly where it matches the text, with its \p{L} and
+ * \p{N} read as latinLetters() reads them: nothing in it tells a letter or number from U+0250 on from its
+ * stand-in. It may hold no such letter or number and no stand-in (as a character or in a range), no property
+ * escape but \p{L} and \p{N} (a stand-in is no Cyrillic letter, nor a capital), no back-reference (two different
+ * letters fold to one), and no case-insensitivity (U+212A K folds to k). Any other pattern reads the text itself.
  */
-function lazyPattern(source: string, flags: string): { made: () => RegExp; pick: (text: string) => RegExp } {
-  let bmp: RegExp | null = null;
+export function foldable(source: string, flags: string): boolean {
+  if (flags !== 'u' || !source.includes('\\p{')) return false;
+  const told = (cp: number) => cp === LETTER_STAND_IN || cp === NUMBER_STAND_IN || (cp >= FOLD_FROM && cp <= 0xffff && classOf(cp) >= 2);
+  let ok = true;
+  visitRegExpAST(parseRegExpLiteral(new RegExp(source, flags)), {
+    onBackreferenceEnter: () => (ok = false),
+    onCharacterEnter: (c) => void (told(c.value) && (ok = false)),
+    onCharacterClassRangeEnter: (r) => {
+      for (let cp = Math.max(r.min.value, LETTER_STAND_IN); ok && cp <= Math.min(r.max.value, 0xffff); cp++) if (told(cp)) ok = false;
+      if (r.max.value > 0xffff) ok = false;
+    },
+    onCharacterSetEnter: (set) => {
+      if (set.kind === 'property' && !(set.key === 'General_Category' && ['L', 'Letter', 'N', 'Number'].includes(set.value ?? ''))) ok = false;
+    },
+  });
+  return ok;
+}
+
+/**
+ * A pattern made when first needed: `made` is its quick form (latinLetters when it may read a folded text, else
+ * bmpLetters: either compiles quicker than the pattern as written), and `test` runs that one on a text without a
+ * letter or number beyond the BMP (folded, when it may be), the pattern as written on the rare text with one.
+ */
+function lazyPattern(source: string, flags: string): { made: () => RegExp; test: (text: string) => boolean } {
+  const fold = cached('fold', source, flags, () => foldable(source, flags));
+  let quick: RegExp | null = null;
   let exact: RegExp | null = null;
-  const made = () => (bmp ??= new RegExp(bmpLetters(source), flags));
-  return { made, pick: (text) => (hasAstralWordChar(text) ? (exact ??= new RegExp(source, flags)) : (bmp ?? made())) };
+  const made = () => (quick ??= new RegExp(fold ? latinLetters(source) : bmpLetters(source), flags));
+  return {
+    made,
+    test: (text) => {
+      const folded = lexiconText(text);
+      if (folded === null) return (exact ??= new RegExp(source, flags)).test(text);
+      return (quick ?? made()).test(fold ? folded : text);
+    },
+  };
 }
 
 /**
@@ -594,9 +632,8 @@ function lazyPattern(source: string, flags: string): { made: () => RegExp; pick:
  * only `test` gains the shortcut.
  */
 export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
-  const test = RegExp.prototype.test;
   for (const re of Object.values(table)) {
-    const split = cached('split', re, splitAlternatives);
+    const split = cached('split', re.source, re.flags, () => splitAlternatives(re));
     if (split) {
       // Each part's regex is made when first needed: most are never run on most posts, and making ~2,000 at
       // start would cost more than the whole start-up of classify may.
@@ -605,7 +642,7 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
       const list = lists++;
       const first = registered.length;
       const words: ((text: string) => boolean)[] = [];
-      let unsaid: ((text: string) => RegExp) | null = null;
+      let unsaid: ((text: string) => boolean) | null = null;
       for (const { source, needs, literal } of split) {
         if (literal) {
           // A literal word matches where one of its needed strings stands between its boundaries.
@@ -616,17 +653,17 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
           words.push(texts.length === 1 ? (text) => found(text, texts[0]!) : (text) => texts.some((word) => found(text, word)));
           continue;
         }
-        const { made, pick } = lazyPattern(source, re.flags);
-        tabled.push(made);
+        const pattern = lazyPattern(source, re.flags);
+        tabled.push(pattern.made);
         if (needs) {
           registered.push({ needs, list });
-          words.push((text) => test.call(pick(text), text));
-        } else unsaid = pick;
+          words.push(pattern.test);
+        } else unsaid = pattern.test;
       }
       shared = null;
       Object.defineProperty(re, 'test', {
         value: (text: string) => {
-          if (unsaid && test.call(unsaid(text), text)) return true;
+          if (unsaid?.(text)) return true;
           const sc = scanner();
           const { hits, hitCount } = sc.scanOf(text);
           for (let k = sc.listStart[list]!, end = k + hitCount[list]!; k < end; k++) if (words[hits[k]! - first]!(text)) return true;
@@ -635,16 +672,16 @@ export function withPrefilter<T extends Record<string, RegExp>>(table: T): T {
       });
       continue;
     }
-    const needs = re.global || re.sticky ? null : cached('needs', re, requiredLiterals);
+    const needs = re.global || re.sticky ? null : cached('needs', re.source, re.flags, () => requiredLiterals(re));
     if (!needs) {
       tabled.push(() => re);
       continue;
     }
     const id = registered.push({ needs, list: -1 }) - 1;
     shared = null;
-    const { made, pick } = lazyPattern(re.source, re.flags);
-    tabled.push(made);
-    Object.defineProperty(re, 'test', { value: (text: string) => scanner().mayMatch(text, id) && test.call(pick(text), text) });
+    const pattern = lazyPattern(re.source, re.flags);
+    tabled.push(pattern.made);
+    Object.defineProperty(re, 'test', { value: (text: string) => scanner().mayMatch(text, id) && pattern.test(text) });
   }
   return table;
 }
