@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli } from './support/cli';
+import { NODE_FLAGS, ROOT, runCli } from './support/cli';
 
 /** classify reading a pipe that stays open, as a live stream feeds it. */
 function liveClassify() {
-  const child = spawn('node_modules/.bin/tsx', ['src/cli.ts', 'classify'], {
+  const child = spawn('node_modules/.bin/tsx', [...NODE_FLAGS, 'src/cli.ts', 'classify'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', NO_COLOR: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signIngest } from '../src/ingress/signature';
 import { FakeOpenAI } from './fakes/openai';
-import { ROOT } from './support/cli';
+import { NODE_FLAGS, ROOT } from './support/cli';
 import { until } from './support/x';
 
 const SECRET = 'main-webhook-secret-0001';
@@ -27,7 +27,7 @@ describe('npm start with KAIROS_WEBHOOK_SECRET', () => {
 
   it('stays up on the HTTP server instead of playing the demo, turns a signed post into a card, and stops on SIGTERM', async () => {
     const port = await freePort();
-    const child = spawn('node_modules/.bin/tsx', ['src/main.ts'], {
+    const child = spawn('node_modules/.bin/tsx', [...NODE_FLAGS, 'src/main.ts'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', NO_COLOR: '1', KAIROS_DB: join(dir, 'k.db'), KAIROS_HTTP_PORT: String(port), KAIROS_WEBHOOK_SECRET: SECRET },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_STREAM } from '../src/main';
-import { ROOT } from './support/cli';
+import { NODE_FLAGS, ROOT } from './support/cli';
 
 /**
  * A clean stop, as an operator gives it: a real child process, a real signal. Input stops, what was read is
@@ -39,7 +39,7 @@ function start(command: string, args: string[], db: string, extra: NodeJS.Proces
   return { child, done };
 }
 
-const replay = (db: string, input: string) => start('node_modules/.bin/tsx', ['src/cli.ts', 'replay', '--input', input], db);
+const replay = (db: string, input: string) => start('node_modules/.bin/tsx', [...NODE_FLAGS, 'src/cli.ts', 'replay', '--input', input], db);
 
 function count(db: string, sql: string): number {
   try {
