@@ -135,31 +135,31 @@ let askedAnswer: string | null = '';
  * the patterns as written read the text itself.
  */
 export function lexiconText(text: string): string | null {
-  if (text === askedText) return askedAnswer;
-  let folded = '';
+  if (text !== askedText) {
+    askedAnswer = folded(text);
+    askedText = text;
+  }
+  return askedAnswer;
+}
+
+function folded(text: string): string | null {
+  let out = '';
   let from = 0;
-  let answer: string | null = null;
-  for (let i = 0; ; i++) {
-    if (i === text.length) {
-      answer = from === 0 ? text : folded + text.slice(from);
-      break;
-    }
+  for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
     if (unit < FOLD_FROM) continue;
     if (unit >= 0xd800 && unit <= 0xdbff) {
       const low = text.charCodeAt(i + 1);
       if (low >= 0xdc00 && low <= 0xdfff) {
-        if (classOf((unit - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000) >= 2) break;
+        if (classOf((unit - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000) >= 2) return null;
         i++;
       }
       continue;
     }
     const k = classOf(unit);
     if (k < 2) continue;
-    folded += text.slice(from, i) + (k === 3 ? LETTER_STAND_IN_TEXT : NUMBER_STAND_IN_TEXT);
+    out += text.slice(from, i) + (k === 3 ? LETTER_STAND_IN_TEXT : NUMBER_STAND_IN_TEXT);
     from = i + 1;
   }
-  askedText = text;
-  askedAnswer = answer;
-  return answer;
+  return from === 0 ? text : out + text.slice(from);
 }

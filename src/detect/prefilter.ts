@@ -402,7 +402,7 @@ interface BuiltTables {
 interface TablesHeader {
   split: BuiltTables['split'];
   needs: BuiltTables['needs'];
-  fold?: BuiltTables['fold'];
+  fold: BuiltTables['fold'];
   scanner: { key: string; classes: number; endsFrom: number; wide: boolean; lengths: [number, number, number, number] };
 }
 
@@ -454,7 +454,7 @@ export function readPrefilterTables(json: string, bin: Buffer): BuiltTables | un
   return {
     split: header.split,
     needs: header.needs,
-    fold: header.fold ?? {},
+    fold: header.fold,
     scanner: {
       key: header.scanner.key,
       tables: {
