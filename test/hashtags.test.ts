@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalise } from '../src/detect/evidence';
+import { staticContext } from '../src/detect/context';
+import { createTriager } from '../src/detect/triage';
 import { hashtagWords } from '../src/detect/hashtags';
 
 describe('hashtagWords', () => {
@@ -22,6 +24,22 @@ describe('hashtagWords', () => {
   );
 
   it('normalise keeps the tag as written beside its words, so a watched tag still matches', () => {
-    expect(normalise('Off to Oslo! #ElfstedenTocht #HoneymoonTime')).toBe('off to oslo!  elfstedentocht   honeymoontime honeymoon time ');
+    expect(normalise('Off to Oslo! #ElfstedenTocht #HoneymoonTime')).toBe('off to oslo! elfstedentocht honeymoontime honeymoon time ');
+  });
+
+  it('normalise leaves one plain space between words: an unwrapped tag, a line break, a tab or a double space', () => {
+    expect(normalise('no support for #disabled people')).toBe('no support for disabled people');
+    expect(normalise('on our\nhoneymoon\t now  and  #here')).toBe('on our honeymoon now and here ');
+    expect(normalise('see https://t.co/x  there')).toBe('see there');
+  });
+
+  it('a phrase the rules know still reads across a hashtag or a line break', () => {
+    const triage = createTriager(staticContext({ name: 'Oranje Air', handles: ['OranjeAir'], terms: ['Oranje Air'] }));
+    const post = (text: string) => ({ id: 'p', text, author: { handle: 'fan', followers: 0 }, createdAt: '2026-12-01T10:00:00Z', source: 'x' as const });
+    for (const text of ['@OranjeAir the lack of support for #disabled flyers at the gate today', '@OranjeAir the lack of support for\ndisabled flyers at the gate today']) {
+      const v = triage(post(text));
+      expect(v.signals, text).toContain('discrimination');
+      expect(v.kind, text).toBe('risk');
+    }
   });
 });

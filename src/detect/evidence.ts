@@ -14,12 +14,19 @@ export function normalise(text: string): string {
   let out = text.includes('http') ? text.replace(/https?:\/\/\S+/g, ' ') : text;
   if (out.includes('#')) out = out.replace(/#(\w+)/g, (_, tag: string) => ` ${hashtagWords(tag)} `);
   if (out.includes('’') || out.includes('‘')) out = out.replace(/[’‘]/g, "'");
+  // The rules join words with one space: "support for #disabled" unwrapped, a line break or a double space between
+  // two words must read as "support for disabled", or no phrase across them matches.
+  if (UNEVEN_SPACE.test(out)) out = out.replace(UNEVEN_SPACES, ' ');
   return out.toLowerCase();
 }
 
-/** Whether normalise() changes more than the case: a link, a hashtag or a curly quote (the replaces above). */
+/** Whitespace other than one plain space: a run of two or more, or a line break, tab or other space character. */
+const UNEVEN_SPACE = /\s\s|[^\S ]/;
+const UNEVEN_SPACES = /\s{2,}|[^\S ]/g;
+
+/** Whether normalise() changes more than the case: a link, a hashtag, a curly quote or uneven spacing. */
 function normalisesBeyondCase(text: string): boolean {
-  return text.includes('http') || text.includes('#') || text.includes('’') || text.includes('‘');
+  return text.includes('http') || text.includes('#') || text.includes('’') || text.includes('‘') || UNEVEN_SPACE.test(text);
 }
 
 /** The text the rules read, watch and rising terms included: normalised, lower case (see createEvidence). */
