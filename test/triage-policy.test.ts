@@ -101,6 +101,13 @@ describe('severity over reach: severe harms are risks from any account, 0 follow
     // Hands laid on someone told in the present, and a caller passing for us told with the usual typos.
     ['assault', '@OranjeAir the FA on OA240 decided to shove my dad out of the way at boarding, in front of everyone'],
     ['data-breach', '@OranjeAir got a text and a call from a guy claiming their with Oranje Air offering free flights?? is this real'],
+    // A danger told far from its noun, asked about, or told flatly; a regulator tagged on a charge of deceit.
+    ['safety', '@OranjeAir our 7:40 out of schiphol was evacuated on the taxiway?? anyone going to explain'],
+    ['safety', '@OranjeAir went back to the gate bc of an unsecured cargo door. after takeoff. cool cool'],
+    ['safety', '@OranjeAir fun fact, both pilots were chatting in the galley for half the flight'],
+    ['safety', '@OranjeAir declared my hunting rifle at checkin, bag arrived, rifle missing. who has it now??'],
+    ['legal', '@OranjeAir that "free rebooking" is misleading #FTC'],
+    ['call-to-spread', '@OranjeAir 3 cancellations in a row, never flying you again and you shouldnt either'],
   ])('%s: "%s"', (signal, text) => {
     const t = triage(post(text, 0));
     expect(t.kind).toBe('risk');

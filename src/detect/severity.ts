@@ -85,6 +85,15 @@ export const SEVERITY = withPrefilter({
     'emergency (?:landing|lights?|slide|evacuation|descent)',
     'evacuat(?:ed|ion|ing) (?:the |from the |off the )?(?:plane|aircraft|cabin)',
     'evacuation slides?',
+    // "The flight from SFO was evacuated, why?": evacuated told of a flight, however far from its noun.
+    '(?:was|were|got|being|been|had to be) evacuated',
+    // A door left open in flight, or pilots away from the controls.
+    'unsecured (?:cargo |cabin |baggage |exit )?doors?',
+    '(?:cargo|cabin|exit|emergency|rear|front|plane) door (?:was |were )?(?:not|wasn\'?t|never) (?:properly )?(?:closed|secured|latched|locked)',
+    '(?:both (?:the )?pilots?|(?:the )?(?:pilot|captain) and (?:the )?(?:first officer|co-?pilot)) (?:\\p{L}+ ){0,3}(?:in (?:the )?galley|in (?:the )?cabin|out of (?:the )?cockpit|left (?:the )?cockpit)',
+    // A firearm checked in and gone: a security matter, not a lost bag.
+    '(?:missing|lost|stolen) (?:\\p{L}+ ){0,3}(?:rifle|firearm|handgun|pistol|gun)s?',
+    '(?:rifle|firearm|handgun|pistol)s? (?:\\p{L}+ ){0,3}(?:missing|lost|stolen|never arrived)',
     '(?:plane|aircraft|flight|cabin) (?:was |got )?evacuated',
     'engine (?:failure|fire|shut ?down|blew|exploded)',
     'lost an engine',
@@ -233,6 +242,9 @@ export const SEVERITY = withPrefilter({
     'filed? (?:a )?(?:complaint|report) with (?:the )?(?:dot|faa|caa|department of transportation|police|bbb|ombudsman)',
     '(?:report(?:ed|ing)?|complain(?:ed|ing)?) (?:this |you |it )?to (?:the )?(?:dot|faa|caa|department of transportation|police|attorney general|bbb)',
     'dot complaint',
+    // A regulator tagged on a charge of deceit ("misleading. #FAA"), or tagged in by handle.
+    '(?:lies|lying|lied|dishonest|misleading|deceptive|deceiving|false advertising|illegal(?:ly)?|unlawful(?:ly)?)\\W+(?:\\p{L}+\\W+){0,3}(?:faa|ftc|dot|usdot|caa)',
+    '@(?:faanews|usdot|dotgov|ftc|ntsb|ukcaa|caa)',
     'faa complaint',
     'police report',
     'called the (?:police|cops)',
@@ -301,6 +313,9 @@ export const SEVERITY = withPrefilter({
     '(?:twitter|world|everyone|people),? beware',
     'beware (?:of )?@',
     'vote with your feet',
+    // "I'll never fly them again. You shouldn't either."
+    '(?:you|u|y\'?all) (?:shouldn\'?t|should not|shouldnt) either',
+    '(?:and )?neither should (?:you|u|anyone)',
     // "You let everyone know they need a paper ticket" is an announcement, not a call.
     '(?:i\'?ll|i will|we will|we\'?ll|going to|gonna|to|let me|i) (?:let|make sure) everyone (?:knows?|hear)',
     '(?:my|all|dear) followers',
