@@ -345,11 +345,14 @@ describe('moments the way people tell them', () => {
     '@SkylarkAir Joost at the bergen desk deserves a raise, i was running late and he made sure i made my flight!!',
     // Our people in short forms ("fl. attendants"), fetching what was left behind.
     'thanks to the fl. attendants on SK 12 @SkylarkAir for retrieving the blue wool scarf my wife left behind, it was her moms',
+    // Our people going beyond for the person posting, said so.
+    'shoutout to Ilse on the @SkylarkAir phone line, she went above and beyond to get me on the 6pm to bergen',
+    'thx @SkylarkAir agent Tomas at OSL for going the extra mile for us this morning',
   ])('told as an ask or a thank-you, "%s" is a moment', (text) => {
     expect(triage(post(text)).kind).toBe('opportunity');
   });
 
-  it.each(['@SkylarkAir Noor at gate 7 is our hero!!', 'Sanne @SkylarkAir rocks', '@SkylarkAir you rock'])(
+  it.each(['@SkylarkAir Noor at gate 7 is our hero!!', 'Sanne @SkylarkAir rocks', '@SkylarkAir you rock', '@SkylarkAir always above and beyond for your customers, love you guys'])(
     'acclaim of a person is praise, not a moment on its own: "%s"',
     (text) => {
       const t = triage(post(text));

@@ -207,12 +207,14 @@ export function createEvidence(ctx: TriageContext): (post: Post) => Evidence {
     const family = LEX.family.test(text);
     const age = LEX.age.test(text);
     // "Went above and beyond" alone is praise of named staff with no story; a story says for whom or what: a child,
-    // a parent, a first flight, a life event, something found, someone ill or afraid.
+    // a parent, a first flight, a life event, something found, someone ill or afraid, or the person posting ("went
+    // above and beyond to get me to Hartford").
     const identity = LEX.identity.test(text) || LEX.disability.test(text);
     const thankedAct =
       ((kindAct && (crew || LEX.staff.test(text)) && (thanks || praised || firstPerson)) || LEX.namedThanks.test(text)) && !complaint && !letDown && !sarcasm;
     // Read only for a thank-you (few posts): is there a story, or an act beyond the generic phrases?
-    const thankedStory = thankedAct && (family || age || lifeEvent || milestone || identity || LEX.storyDetail.test(text) || beyondGeneric(text));
+    const thankedStory =
+      thankedAct && (family || age || lifeEvent || milestone || identity || LEX.storyDetail.test(text) || LEX.beyondForPoster.test(text) || beyondGeneric(text));
     const gratitude = noted(signals, 'gratitude-story', thankedStory || handledWell);
     noted(signals, 'praise', (praised || thanks) && !gratitude && !sarcasm);
 

@@ -159,6 +159,13 @@ export const LEX = withPrefilter({
     '\\bkindness (?:to|toward|towards|for|with) (?:me|us|my|our)\\b',
     '\\b(?:acknowledg|honou?r)(?:ed|ing) (?:the|a|our|my) (?:\\p{L}+ )?(?:vet|veteran|soldier|marine|hero)s?\\b',
   ]),
+  /**
+   * Our people going beyond for the person posting, said so: "went above and beyond to get me to Hartford", "the
+   * extra mile for me". The same words about customers at large ("always above and beyond") are praise.
+   */
+  beyondForPoster: any([
+    '\\b(?:above (?:and|&amp;|&) beyond|(?:the )?extra mile|out of (?:her|his|their|your) way)(?: (?:duty|the call of duty|today|tonight|again))? (?:(?:to|in|for|when|by|with) )?(?:(?:help|get|make sure|assist|find|rebook|accommodate|helping|assisting|getting|finding|rebooking|accommodating|making sure|take care of|taking care of|look after|looking after|sort|sorting) (?:out )?)?(?:me|us|my|our)\\b',
+  ]),
   /** An ordinal or "first/last" that counts grievances, not milestones ("4th time", "first and last time"). */
   grievanceOrdinal: w([
     '(?:\\d+(?:st|nd|rd|th)?|second|third|fourth|fifth|sixth) (?:time|day|flight|delay|trip|week|call|attempt|email|message|tweet|hour)s?',
