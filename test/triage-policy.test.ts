@@ -191,6 +191,17 @@ describe('a moment inside a complaint is not a celebration', () => {
   });
 
   it.each([
+    // A kind-sounding act inside a grievance: the person was left to cope, the gesture called too small.
+    'my nan uses a wheelchair and @OranjeAir staff gave her a meal coupon after she was just left on her own in schiphol. not nearly enough',
+    '@OranjeAir your crew gave my dad a sandwich after he was left alone at the gate all night. rubbish',
+  ])('"%s" is a complaint, not a thank-you story', (text) => {
+    const t = triage(post(text));
+    expect(t.kind).not.toBe('opportunity');
+    expect(t.signals).toContain('complaint');
+    expect(t.signals).not.toContain('gratitude-story');
+  });
+
+  it.each([
     // A flight number, a departure time or a fare is not an ordinal.
     '@OranjeAir the 630 flight to ams still not boarding, any news??',
     '@OranjeAir is the 15:50 flight delayed again? nobody at the desk',

@@ -1060,7 +1060,11 @@ export const LEX = withPrefilter({
     'rude',
     'broken',
     'damaged',
-    'missed (?:my |our )?connection',
+    'missed (?:my |our |her |his |their )?connection',
+    // Left to fend for themselves, and a gesture called too small: "left on her own", "not nearly enough. Rubbish."
+    '(?:was|were|got|been|just) (?:\\p{L}+ )?left (?:on (?:her|his|my|our|their) own|alone|behind|stranded)',
+    'not (?:nearly|near|anywhere near) enough',
+    'rubbish',
     'overbooked',
     'stranded',
     'useless',
