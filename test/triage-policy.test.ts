@@ -363,6 +363,15 @@ describe('moments the way people tell them', () => {
     expect(triage(post(text)).kind).toBe('opportunity');
   });
 
+  it.each([
+    ['@SkylarkAir FA Aaron on SK 12 is an asset, friendly, engaged and helpful', false],
+    ['@SkylarkAir your social team actually engaged with me today, nice people', false],
+    ['@SkylarkAir we just got engaged!! flying home to tell my parents tomorrow 💍', true],
+    ['@SkylarkAir engaged at 35,000 ft on SK 40 last night, she said yes', true],
+  ])('"engaged" is a life event only when someone is to be married: "%s"', (text, married) => {
+    expect(triage(post(text)).signals.includes('life-event')).toBe(married);
+  });
+
   it.each(['@SkylarkAir Noor at gate 7 is our hero!!', 'Sanne @SkylarkAir rocks', '@SkylarkAir you rock', '@SkylarkAir always above and beyond for your customers, love you guys'])(
     'acclaim of a person is praise, not a moment on its own: "%s"',
     (text) => {

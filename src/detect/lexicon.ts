@@ -576,7 +576,9 @@ export const LEX = withPrefilter({
     'propos(?:e|al|ing)',
     'aanzoek',
     'ten huwelijk',
-    'engaged',
+    // To be married, not a crew that "engaged us with trivia" or a team that "engaged with me".
+    "(?:just|got|getting|newly|recently|finally|officially|(?:are|is|am|were|was|we'?re|i'?m|she'?s|he'?s|they'?re)(?: now| finally| officially| just)?) engaged(?! (?:us|me|him|her|them|with|in|the|passengers|customers))",
+    'engaged (?:on|aboard|onboard|during|mid-?air|mid-?flight|at 3\\d,?000)',
     'verloofd',
     // Someone of ours expecting, not "a pregnant woman" among the stranded.
     "(?:i'?m|i am|we'?re|we are|she'?s|she is|(?:wife|partner|girlfriend|daughter|sister) is|(?:my|our) \\p{L}+ is) (?:\\p{L}+ )?(?:pregnant|zwanger)",
