@@ -19,6 +19,12 @@ describe('how clear a moment is', () => {
     expect(t.strength).toBe('clear');
   });
 
+  it('reads the words in any case: the patterns run on the text lower-cased', () => {
+    expect(momentStrength('@OranjeAir CAPTAIN DE VRIES FLIES HIS LAST FLIGHT TODAY', [])).toBe('clear');
+    expect(momentStrength('@OranjeAir Could You Do Something Special For Them?', [])).toBe('clear');
+    expect(momentStrength('@OranjeAir Off To Bali On Our Honeymoon', [])).toBe('mild');
+  });
+
   it.each([
     '@OranjeAir off to bali on our honeymoon with you tomorrow!! so excited #justmarried',
     "@OranjeAir it's my 30th birthday on friday and i'm flying with you to Rome, any chance of an upgrade? 🙏",

@@ -6,7 +6,9 @@
  * gets more moments than it can answer can take cards for clear moments only (KAIROS_CARDS=clear); the mild
  * ones stay in the store and reach the digest's "came close" list.
  *
- * Runs only on opportunities (about 2 posts in 100), on the post's own text: the cost does not matter.
+ * Runs only on opportunities (about 2 posts in 100), on the post's own text lower-cased, so the patterns need no
+ * case-insensitive flag: with `\p{L}` in them, V8 compiles a case-insensitive pattern several times slower (about
+ * 3 ms against 1 for the first below), and a live pipe's first moment waits for it.
  */
 import type { Signal } from '../domain/verdict';
 
@@ -26,7 +28,7 @@ const ASKS_SOMETHING_SPECIAL = new RegExp(
     '\\barrange (?:any|some)thing\\b',
     '\\bnot sure if you can help\\b',
   ].join('|'),
-  'iu',
+  'u',
 );
 
 /** A crew member's milestone: a retirement, a captain's last flight, a new flight attendant's first ones. */
@@ -37,18 +39,19 @@ const CREW_MILESTONE = new RegExp(
     '\\b(?:last|final) flight (?:of|for) (?:captain|pilot|first officer)\\b',
     '\\bnew (?:flight attendant|pilot|captain)\\b',
   ].join('|'),
-  'iu',
+  'u',
 );
 
 /** Someone close to the poster: a child, a parent, a relative. */
 const RELATIVE =
-  /\b(?:son|daughter|sis|sister|brother|bro|uncle|aunt|boy|girl|kids?|child(?:ren)?|toddler|baby|mom|mum|mother|dad|father|grandma|grandpa|nan|granny|niece|nephew|parents?)\b|\b\d{1,2} ?(?:yr|year)s? old\b/iu;
+  /\b(?:son|daughter|sis|sister|brother|bro|uncle|aunt|boy|girl|kids?|child(?:ren)?|toddler|baby|mom|mum|mother|dad|father|grandma|grandpa|nan|granny|niece|nephew|parents?)\b|\b\d{1,2} ?(?:yr|year)s? old\b/u;
 
 /** Our people caring for them: "for making my sis comfy", "looked after our son", "let her see the cockpit". */
 const CARED_FOR =
-  /\b(?:for making|made (?:my|our|his|her|their|the)|looked after|looking after|took (?:such )?(?:good )?care|taking (?:such )?(?:good )?care|letting (?:my|our)|feel special|comfy|cockpit)\b/iu;
+  /\b(?:for making|made (?:my|our|his|her|their|the)|looked after|looking after|took (?:such )?(?:good )?care|taking (?:such )?(?:good )?care|letting (?:my|our)|feel special|comfy|cockpit)\b/u;
 
-export function momentStrength(text: string, signals: readonly Signal[]): Strength {
+export function momentStrength(postText: string, signals: readonly Signal[]): Strength {
+  const text = postText.toLowerCase();
   const clear =
     ASKS_SOMETHING_SPECIAL.test(text) ||
     CREW_MILESTONE.test(text) ||
