@@ -35,7 +35,7 @@ describe('hashtagWords', () => {
 
   it('a phrase the rules know still reads across a hashtag or a line break', () => {
     const triage = createTriager(staticContext({ name: 'Oranje Air', handles: ['OranjeAir'], terms: ['Oranje Air'] }));
-    const post = (text: string) => ({ id: 'p', text, author: { handle: 'fan', followers: 0 }, createdAt: '2026-12-01T10:00:00Z', source: 'x' as const });
+    const post = (text: string) => ({ id: 'p', text, author: { handle: 'fan', followers: 0 }, createdAt: '2026-12-01T10:00:00Z', platform: 'x' as const });
     for (const text of ['@OranjeAir the lack of support for #disabled flyers at the gate today', '@OranjeAir the lack of support for\ndisabled flyers at the gate today']) {
       const v = triage(post(text));
       expect(v.signals, text).toContain('discrimination');
