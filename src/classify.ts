@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { ClassifyPool, InOrderChunks } from './classify-pool';
 import type { Config } from './config';
+import { freeCores } from './free-cores';
 import type { Post } from './domain/post';
 import type { VerdictLines } from './verdict-lines';
 
@@ -45,13 +46,6 @@ export interface PoolOptions {
 }
 
 /**
- * Cores no other work holds, by the load average: workers only help when they get a core of their own. On a busy
- * machine (2 cores, other work on both) a worker more than doubled classify's wall time and added half its CPU
- * time (each thread compiles triage's code anew, slowly while it shares a core), so classify stays in one thread.
- */
-const freeCores = () => availableParallelism() - loadavg()[0]!;
-
-/**
  * The `classify` command: one Verdict line per input line, in order. Each verdict goes out as soon as the input
  * that is already there has been read (a live pipe sees its verdict within milliseconds; a file is written in
  * 64 KB batches). A closed output (`classify | head`) ends the run quietly: it returns 'closed'.
@@ -71,6 +65,9 @@ export async function classify(
   opts: { live?: boolean; size?: number; pool?: PoolOptions } = {},
 ): Promise<'done' | 'closed'> {
   const workers = opts.pool?.workers ?? Math.min(availableParallelism() - 1, MAX_WORKERS);
+  // Workers only help when they get a core of their own: on 2 cores with other work on both, a worker more than
+  // doubled classify's wall time and added half its CPU time (each thread compiles triage's code anew, slowly while
+  // it shares a core), so classify then stays in one thread.
   const poolNow = () => workers > 0 && (opts.pool?.freeCores ?? freeCores)() >= 1;
   const newPool = () => new ClassifyPool(workers, { brand, eventsFile }, opts.pool?.script);
   // A file big enough to pay for workers starts them first: they load triage's code while this thread loads its own

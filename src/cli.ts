@@ -1,4 +1,6 @@
 import 'dotenv/config';
+// Free cores are measured from the start of the process: classify starts worker threads only when they get a core.
+import './free-cores';
 import { createReadStream, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
