@@ -202,6 +202,16 @@ describe('a moment inside a complaint is not a celebration', () => {
   });
 
   it.each([
+    // Late as the poster is, or a flight at a late hour: no grievance in it.
+    ['a bit late with this, but our honeymoon flights with @OranjeAir in june were all on time. lovely crew', false],
+    ['late post but a huge thank you to the @OranjeAir crew of last night, so kind', false],
+    ['@OranjeAir left my ipad on a late night flight and you had it waiting for me at the desk. best airline', false],
+    ['@OranjeAir our flight is late again and nobody tells us anything', true],
+  ])('"%s" is a complaint: %s', (text, complaint) => {
+    expect(triage(post(text as string)).signals.includes('complaint')).toBe(complaint);
+  });
+
+  it.each([
     // A flight number, a departure time or a fare is not an ordinal.
     '@OranjeAir the 630 flight to ams still not boarding, any news??',
     '@OranjeAir is the 15:50 flight delayed again? nobody at the desk',

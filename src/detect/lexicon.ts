@@ -1036,8 +1036,9 @@ export const LEX = withPrefilter({
   ]),
   complaint: w([
     'delay(?:ed|s)?',
-    // Late as the poster was ("I was running late & he hooked me up") is the start of a story, not a complaint.
-    "(?<!(?:i was|i'?m|i am|we were|we'?re|we are) (?:running )?)late",
+    // Late as the poster was ("I was running late & he hooked me up", "a late post", "a bit late with this") is the
+    // start of a story, not a complaint; nor is a flight at a late hour ("a late night flight").
+    "(?<!(?:i was|i'?m|i am|we were|we'?re|we are) (?:running )?|better )late(?! (?:post(?:ing)?|with this|to the party|night|evening)(?![\\p{L}\\p{N}]))",
     'cancel+ed',
     'cancel+ation',
     LOST_BAG,
