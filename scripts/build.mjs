@@ -3,7 +3,7 @@
 // resolve; this adds the extension (or /index.js) to each relative import, then copies the files the code reads
 // at run time next to it, in the same layout (prompts/, the triage model, the demo stream, the eval set).
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -93,6 +93,8 @@ const yamlTexts = files(join(dist, 'prompts'))
   .map((f) => readFileSync(f, 'utf8'));
 const { yamlCache } = await import(pathToFileURL(join(dist, 'src/domain/yaml-file.js')).href);
 writeFileSync(join(dist, 'src/domain/yaml-cache.json'), yamlCache(yamlTexts));
+// The `kairos` command (package.json's bin) is the compiled command line, run by its own first line.
+chmodSync(join(dist, 'src/cli.js'), 0o755);
 // The version (kairos --version) and "type": "module" for the compiled files.
 cpSync(join(root, 'package.json'), join(dist, 'package.json'));
 console.log(`built dist/: ${rewritten} modules with their imports completed, ${assets.length} asset paths copied; run node dist/src/main.js`);

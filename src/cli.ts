@@ -1,7 +1,8 @@
+#!/usr/bin/env -S node --max-old-space-size=192 --max-semi-space-size=8 --no-regexp-tier-up
 import 'dotenv/config';
 // Free cores are measured from the start of the process: classify starts worker threads only when they get a core.
 import './free-cores';
-import { createReadStream, existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, fstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -206,7 +207,19 @@ export async function cli(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Whether this module is the program: run as a file, or through a link to it (npm links `kairos` to the build). */
+function isProgram(): boolean {
+  if (!process.argv[1]) return false;
+  const self = fileURLToPath(import.meta.url);
+  if (self === process.argv[1]) return true;
+  try {
+    return realpathSync(process.argv[1]) === self;
+  } catch {
+    return false;
+  }
+}
+
+if (isProgram()) {
   // Built (not through tsx): Node 22.1+ keeps each module's compiled code on disk, so the command's modules
   // (imported from here on) are compiled once, not at every start; Node 20 has no such cache (nothing happens).
   if (import.meta.url.endsWith('.js')) (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();

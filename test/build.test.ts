@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from './support/cli';
 
@@ -39,6 +39,20 @@ describe('npm run build', () => {
     expect(built.status).toBe(0);
     expect(built.stdout.split('\n').length).toBeGreaterThan(700);
     expect(built.stdout).toBe(sources.stdout);
+  });
+
+  it('the kairos command (package.json’s bin) runs by its own first line, through a link as npm installs it', () => {
+    const bin = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { kairos: string } }).bin.kairos;
+    const link = join(dir, 'kairos');
+    symlinkSync(join(ROOT, bin), link);
+    // `env node` finds the node that runs the tests.
+    const env = { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME, LOG_LEVEL: 'silent' };
+    const shown = spawnSync(link, ['--version'], { cwd: dir, encoding: 'utf8', env });
+    expect(shown.stdout.trim()).toBe(`kairos ${version}`);
+    const line = JSON.stringify({ id: 'k1', platform: 'x', author: { handle: 'fan', followers: 0 }, text: '@OranjeAir where is my bag', createdAt: '2026-12-01T10:00:00Z' });
+    const classified = spawnSync(link, ['classify'], { cwd: dir, encoding: 'utf8', env, input: `${line}\n` });
+    expect(classified.status).toBe(0);
+    expect(JSON.parse(classified.stdout)).toMatchObject({ id: 'k1' });
   });
 
   it('kairos --version and each command’s --help', () => {

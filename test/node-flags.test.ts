@@ -19,9 +19,11 @@ describe('node flags', () => {
     expect(flags.map((f) => f.split('=')[0])).toEqual(['--max-old-space-size', '--max-semi-space-size', '--no-regexp-tier-up']);
   });
 
-  it('are the same in npm start, npm run cli, the systemd unit and the image', () => {
+  it('are the same in npm start, npm run cli, the kairos command, the systemd unit and the image', () => {
     expect(flagsOf(scripts.start!)).toEqual(flags);
     expect(flagsOf(scripts.cli!)).toEqual(flags);
+    // The kairos command (package.json's bin, the compiled src/cli.ts) starts node by its first line.
+    expect(flagsOf(read('src/cli.ts').split('\n')[0]!)).toEqual(flags);
     expect(flagsOf(/^ExecStart=.*$/m.exec(read('deploy/kairos.service'))![0])).toEqual(flags);
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(read('Dockerfile'))![1]!) as string[];
     expect(flagsOf(cmd.join(' '))).toEqual(flags);
