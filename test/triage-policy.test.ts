@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../src/analyse/catalogue';
 import { OfflineAnalyst } from '../src/analyse/offline';
 import { staticContext } from '../src/detect/context';
+import { createEvidence } from '../src/detect/evidence';
 import { createBrandScope } from '../src/detect/scope';
 import { createTriager } from '../src/detect/triage';
 import type { Post } from '../src/domain/post';
@@ -424,6 +425,50 @@ describe('moments the way people tell them', () => {
     'thanks @SkylarkAir for getting me home 20 mins early!',
   ])('"%s" is no opportunity', (text) => {
     expect(triage(post(text)).kind).not.toBe('opportunity');
+  });
+});
+
+describe('a first flight told with nerves is reassured, never congratulated', () => {
+  const analyst = new OfflineAnalyst({ reading: detectionReading, catalogue: loadCatalogue(), brand: { ...ORANJE, languages: ['en', 'nl'] }, usage: () => () => 0 });
+  const triage = createTriager(staticContext(ORANJE));
+  it.each([
+    ['en', '@OranjeAir what time do i need to be at schiphol for the 9:40 to madrid?? first time on a plane, kinda terrified lol', /completely normal/, undefined],
+    ['en', "@OranjeAir my nan is 82 and it's her first flight ever on sunday, she's so nervous. can someone help her at the gate?", /look out for your nan/, /nan/],
+    ['nl', '@OranjeAir morgen voor het eerst alleen vliegen naar Lissabon en ik ben best bang. Hoe vroeg moet ik er zijn?', /zenuwen is heel normaal/, undefined],
+  ])('%s: "%s"', (lang, text, reassured, person) => {
+    const p = post(text);
+    const t = triage(p);
+    expect(t.signals).toContain('milestone');
+    const a = analyst.write(p, 'opportunity', t.signals, lang);
+    expect(a.reply).toMatch(reassured);
+    if (person) expect(a.reply).toMatch(person);
+    expect(a.reply).not.toMatch(/congratulat|gefeliciteerd|celebrat|feestje/i);
+    expect(a.publicPost).toBeNull();
+    expect(a.summary).toMatch(/A nervous first/);
+  });
+
+  it('the same first flight told with joy is still a celebration', () => {
+    const p = post('@OranjeAir first time on a plane tomorrow!!! amsterdam to rome, cannot wait 🥳');
+    const a = analyst.write(p, 'opportunity', triage(p).signals, 'en');
+    expect(a.summary).not.toMatch(/A nervous first/);
+    expect(a.reply).toMatch(/Congratulations/);
+  });
+});
+
+describe('travelling alone is no grievance; being left alone is', () => {
+  const triage = createTriager(staticContext(ORANJE));
+  const read = createEvidence(staticContext(ORANJE));
+  it.each([
+    "@OranjeAir it's my mum's first time on a plane and she's travelling alone to meet her grandson in bali. any tips for her?",
+    "@OranjeAir flying alone on my birthday next friday lol, any chance of a little bday love on OA455?",
+  ])('a moment told with "alone" still reads as one: "%s"', (text) => {
+    expect(triage(post(text)).kind).toBe('opportunity');
+  });
+
+  it('a let-down told with "alone" is still a grievance', () => {
+    const p = post("@OranjeAir it was my son's first flight alone and you left my 7 year old alone at the transfer desk for two hours");
+    expect(read(p).flags.grievance).toBe(true);
+    expect(triage(p).kind).not.toBe('opportunity');
   });
 });
 

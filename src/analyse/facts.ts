@@ -38,6 +38,8 @@ export interface Facts {
   grievance: boolean;
   /** A loss or a grave illness behind the trip (ashes, a funeral, chemo): never congratulated. */
   grief: boolean;
+  /** Nerves about the trip ("a bit nervous", "terrified of flying", "best bang"): reassured, not congratulated. */
+  nervous: boolean;
 }
 
 const REL_EN: Record<string, Gender> = {
@@ -137,6 +139,10 @@ const GRIEVANCE =
 const GRIEF =
   /\b(?:ashes|urn|funeral|memorial service|passed away|died|his death|her death|in memory of|chemo(?:therapy)?|hospice|terminal(?:ly)? ill|overleden|uitvaart|begrafenis|crematie|as (?:te )?verstrooien|in memoriam)\b/i;
 
+// Dutch "bang" only as afraid ("ik ben bang", "een beetje bang"), not English "bang on time".
+const NERVOUS =
+  /\b(?:nervous|nervy|anxious|anxiety|scared|terrified|afraid|frightened|petrified|jittery|fear of flying|zenuwachtig|zenuwen|angstig|vliegangst|(?:ben|is|zijn|was|erg|best|heel|beetje|wat) bang)\b/i;
+
 export function factsOf(text: string, author: { handle: string } = { handle: '' }): Facts {
   const when = WHEN.exec(text)?.[0];
   const atStake = AT_STAKE.exec(text)?.[1];
@@ -155,6 +161,7 @@ export function factsOf(text: string, author: { handle: string } = { handle: '' 
     speaksFor,
     grievance: GRIEVANCE.test(text),
     grief: GRIEF.test(text),
+    nervous: NERVOUS.test(text),
   };
 }
 

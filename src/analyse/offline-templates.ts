@@ -9,8 +9,9 @@ import { PROMPTS_DIR } from './catalogue';
 // Strongest first. A moment at stake comes before the celebrations: "flight cancelled and my sister's wedding is
 // saturday" fires 'life-event' too, and must be written as a rescue, never as a congratulation.
 // A trip that comes with a loss (ashes to scatter, a funeral) is never a celebration: 'condolence' is chosen by the
-// analyst from the post's words, never by a signal.
-export const OPPORTUNITY_SITUATIONS = ['dilemma', 'at-stake', 'fan-creation', 'gratitude-story', 'milestone', 'life-event', 'condolence'] as const;
+// analyst from the post's words, never by a signal. So is 'reassurance': a first flight (or a first alone) told with
+// nerves is met with reassurance and help, not a party.
+export const OPPORTUNITY_SITUATIONS = ['dilemma', 'at-stake', 'fan-creation', 'gratitude-story', 'milestone', 'life-event', 'condolence', 'reassurance'] as const;
 // Harm to a person first, then what the law, the press or a crowd will do with it, then reach-driven grievances.
 export const RISK_SITUATIONS = [
   'discrimination',

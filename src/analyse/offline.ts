@@ -98,7 +98,7 @@ export function routesOf(kind: 'opportunity' | 'risk', signals: readonly Signal[
 /** Signals of a celebration: never congratulated inside a complaint. */
 const CELEBRATING_SITUATIONS: readonly Situation[] = ['milestone', 'life-event'];
 /** The situations whose drafts speak of the person the moment is about, when the fan names one. */
-const ABOUT_A_PERSON: readonly Situation[] = ['fan-creation', 'milestone', 'life-event', 'compassion', 'health-emergency'];
+const ABOUT_A_PERSON: readonly Situation[] = ['fan-creation', 'milestone', 'life-event', 'reassurance', 'compassion', 'health-emergency'];
 
 export interface OfflineAnalystOptions {
   catalogue: readonly Gesture[];
@@ -161,6 +161,8 @@ export class OfflineAnalyst implements Analyst {
     }
     // A trip that comes with a loss is met with condolences, never a congratulation, and nothing in public.
     if (kind === 'opportunity' && facts.grief && (CELEBRATING_SITUATIONS.includes(situation) || situation === 'at-stake')) situation = 'condolence';
+    // A first told with nerves ("first time flying alone and a bit nervous") is met with reassurance, not a party.
+    if (kind === 'opportunity' && facts.nervous && CELEBRATING_SITUATIONS.includes(situation)) situation = 'reassurance';
     // A surprise being planned is the moment of the person it is for, not a thank-you story.
     if (kind === 'opportunity' && facts.surprise && situation === 'gratitude-story') {
       situation = signals.includes('milestone') ? 'milestone' : signals.includes('life-event') ? 'life-event' : situation;

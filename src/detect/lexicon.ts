@@ -1303,8 +1303,11 @@ export const LEX = withPrefilter({
     'schaam\\p{L}*',
     'niet geholpen',
     'not helped',
-    'alone',
-    'alleen',
+    // Alone as a let-down, not "travelling alone", "let alone" or Dutch "alleen" (mostly "only").
+    '(?:left|leave|leaving|stranded|abandoned|dumped) (?:[\\p{L}\\d-]+ ){0,4}alone',
+    'all alone',
+    'alone (?:and|&amp;|&) (?:scared|stranded|crying|afraid|helpless|confused)',
+    'alleen gelaten',
     'abandoned',
     'in de steek gelaten',
     'returned to',
