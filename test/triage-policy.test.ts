@@ -455,6 +455,20 @@ describe('a first flight told with nerves is reassured, never congratulated', ()
   });
 });
 
+describe('a moment the rules name reaches a model even when the offline call is no card', () => {
+  const triage = createTriager(staticContext(ORANJE));
+  it.each([
+    "@OranjeAir what's your policy on wedding dresses in the cabin? mine is huge lol",
+    '@OranjeAir 3 hour delay and no lounge access on the way to our own wedding. not great',
+    "@OranjeAir missing my best mate's wedding because of this delay would not be ok",
+    '@OranjeAir stuck at schiphol on my 30th birthday, thanks for nothing',
+  ])('"%s"', (text) => {
+    const t = triage(post(text));
+    expect(isCardKind(t.kind)).toBe(false);
+    expect(t.uncertain).toBe('opportunity');
+  });
+});
+
 describe('travelling alone is no grievance; being left alone is', () => {
   const triage = createTriager(staticContext(ORANJE));
   const read = createEvidence(staticContext(ORANJE));

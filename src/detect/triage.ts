@@ -54,7 +54,8 @@ export function decide(
   const pOpportunity = p[at.opportunity] as number;
   // An opportunity needs a moment the rules can name, or a model that is sure of a post about the brand: words
   // alone (a long post about something else) never make one. Bot instructions and sales never make one.
-  const named = namesMoment(e.signals) || e.points >= 1;
+  const moment = namesMoment(e.signals);
+  const named = moment || e.points >= 1;
   const barred = e.signals.includes('manipulation-attempt') || e.signals.includes('spam');
   // The rules' own call stands: they name moments the way real people tell them, where a model trained on
   // written posts is weakest; the model adds the moments it is sure of.
@@ -99,9 +100,10 @@ export function decide(
   // The uncertain band: not a card, but close to one. Only a model may make it one (see Pipeline).
   const pRisk = p[at.risk] as number;
   const uncertain =
-    // A moment the rules call one, however little the model believes it: real moments told as asks ("anything
-    // special for our honeymoon?") are where the model, trained on written posts, is weakest.
-    (named && pOpportunity >= model.thresholds.review.opportunity) || e.rule === 'opportunity'
+    // A moment the rules call or name, however little the model believes it: real moments told as asks ("anything
+    // special for our honeymoon?") or inside a worry ("missing this wedding would not be cool") are where the model,
+    // trained on written posts, is weakest. Few posts name one, so this costs few calls.
+    moment || (named && pOpportunity >= model.thresholds.review.opportunity) || e.rule === 'opportunity'
       ? 'opportunity'
       : e.flags.grievance && pRisk >= model.thresholds.review.risk
         ? 'risk'
