@@ -103,7 +103,7 @@ console.log(`   labelled opportunities and risks that reach the model: ${share(r
 console.log(`   other labelled posts sent too: ${share(reached.other)}`);
 
 // ── 3. the trade-off at other bars for the uncertain band ────────────────────────────────────────────────────
-console.log('\n3. Other bars for the uncertain band (p(opportunity) with a named moment / p(risk) with a grievance), one moved at a time:');
+console.log('\n3. Other bars for the uncertain band (p(opportunity) with story points but no named moment, as a named moment always goes / p(risk) with a grievance), one moved at a time:');
 const triageAt = (f: AirlineFile, review: { opportunity: number; risk: number }) =>
   createTriager(staticContext(f.brand), { ...model, thresholds: { ...model.thresholds, review } });
 const shipped = model.thresholds.review;

@@ -1304,7 +1304,7 @@ export const LEX = withPrefilter({
     'niet geholpen',
     'not helped',
     // Alone as a let-down, not "travelling alone", "let alone" or Dutch "alleen" (mostly "only").
-    '(?:left|leave|leaving|stranded|abandoned|dumped) (?:[\\p{L}\\d-]+ ){0,4}alone',
+    '(?:left|leave|leaving|stranded|dumped) (?:[\\p{L}\\d-]+ ){0,4}alone',
     'all alone',
     'alone (?:and|&amp;|&) (?:scared|stranded|crying|afraid|helpless|confused)',
     'alleen gelaten',
