@@ -502,3 +502,17 @@ describe('a trip with a loss is never congratulated', () => {
     expect(a.summary).toMatch(/A journey with a loss/);
   });
 });
+
+describe('exclamation marks are excitement as often as anger', () => {
+  const triage = createTriager(staticContext(ORANJE));
+  it.each([
+    '@OranjeAir 2 weeks till the twins take their first flight!!! they have no clue yet',
+    '@OranjeAir our first flight as a married couple is on saturday!! amsterdam → bali',
+  ])('a moment told with "!!" keeps it: "%s"', (text) => {
+    expect(triage(post(text)).kind).toBe('opportunity');
+  });
+
+  it('a complaint told with "!!" is still a complaint, not a moment', () => {
+    expect(triage(post('@OranjeAir 3rd flight this month that is late!! where is my bag!!')).kind).toBe('service');
+  });
+});

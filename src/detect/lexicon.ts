@@ -1333,7 +1333,6 @@ export const LEX = withPrefilter({
     'waarom',
     'hoezo',
     'how (?:is|does|could|can) this (?:happen|be)',
-    '!!',
     'passport numbers',
     'personal data',
     'privacy',
