@@ -18,7 +18,7 @@ import { KINDS, type Kind } from '../src/domain/verdict';
 const { values } = parseArgs({
   options: {
     train: { type: 'string', default: TRAIN_SETS.join(',') },
-    test: { type: 'string', default: 'blind2,blind3' },
+    test: { type: 'string', default: 'blind2,blind3,blind4' },
     'dry-run': { type: 'boolean', default: false },
     /** Leave-one-set-out cross-validation of the regularisation, on the training sets only. */
     cv: { type: 'boolean', default: false },

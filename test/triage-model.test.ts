@@ -33,6 +33,7 @@ describe('the triage model', () => {
     const stored = JSON.parse(readFileSync(MODEL_FILE, 'utf8')) as { trainedOn: string[] };
     expect(stored.trainedOn).not.toContain('blind2');
     expect(stored.trainedOn).not.toContain('blind3');
+    expect(stored.trainedOn).not.toContain('blind4');
   });
 
   it('a missing model file leaves the rules alone; a corrupt one stops with the file named', () => {
@@ -198,6 +199,7 @@ describe('the triage model', () => {
   for (const [set, floor] of [
     ['blind2', { opportunity: 0.65, risk: 0.85 }],
     ['blind3', { opportunity: 0.75, risk: 0.9 }],
+    ['blind4', { opportunity: 0.6, risk: 0.6 }],
   ] as const) {
     it(`on ${set}, a set it never saw, opportunities and risks are found (F1 >= ${floor.opportunity} and >= ${floor.risk})`, () => {
       const dir = new URL(`./fixtures/${set}/`, import.meta.url);
